@@ -1,0 +1,19 @@
+{
+  "targets": [
+    {
+      "target_name": "tsrunc_native",
+      "sources": ["native/addon/addon.cc"],
+      "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "cflags": ["-Wall", "-Wextra"],
+      "cflags_cc": ["-Wall", "-Wextra"]
+    },
+    {
+      "target_name": "tsrunc-init",
+      "type": "executable",
+      "sources": ["native/helper/main.c", "native/helper/plan.c", "native/helper/ops.c", "native/helper/seal.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11"],
+      "libraries": ["-lseccomp"]
+    }
+  ]
+}

@@ -1,0 +1,48 @@
+// The plan the helper executes (docs/plan-format.md). TypeScript decides; tsrunc-init interprets.
+
+export type HostOpName =
+  | 'cloexec-from' | 'join-cgroup' | 'setns' | 'unshare' | 'write-file' | 'clone'
+  | 'uid-map' | 'gid-map' | 'setgroups' | 'report-pid' | 'release';
+
+export type ContainerOpName =
+  | 'wait-release' | 'setsid' | 'become-root' | 'sethostname' | 'setdomainname' | 'mount'
+  | 'open-state-dir' | 'mount-in-root' | 'mknod-in-root' | 'symlink-in-root' | 'pivot-root'
+  | 'move-root' | 'mask' | 'readonly' | 'remount-ro' | 'write-file' | 'rlimit' | 'umask'
+  | 'keep-caps' | 'drop-bounding' | 'setgroups-list' | 'setresgid' | 'setresuid' | 'capset'
+  | 'ambient' | 'no-new-privs' | 'seccomp' | 'chdir' | 'find-exec' | 'ready' | 'wait-start' | 'exec';
+
+export interface PlanOp<Name extends string = string> {
+  op: Name;
+  args: string[];
+  /** The config field this op comes from (a JSON path such as "mounts[2]"), for errors and explain. */
+  origin?: string;
+}
+
+export interface Plan {
+  host: PlanOp<HostOpName>[];
+  container: PlanOp<ContainerOpName>[];
+}
+
+/** The op at a wire index: host ops first, then container ops (the separator is not counted). */
+export function opAt(plan: Plan, index: number): PlanOp | undefined {
+  return index < plan.host.length ? plan.host[index] : plan.container[index - plan.host.length];
+}
+
+function encodeRecord(parts: Buffer[], name: string, args: string[]): void {
+  for (const field of [name, String(args.length), ...args]) {
+    if (field.includes('\0')) throw new Error(`plan field contains a NUL byte: ${JSON.stringify(field)}`);
+    parts.push(Buffer.from(field, 'utf8'), Buffer.alloc(1));
+  }
+}
+
+/** Length-prefixed wire form: u32 LE length, then NUL-terminated records. */
+export function encodePlan(plan: Plan): Buffer {
+  const parts: Buffer[] = [];
+  for (const op of plan.host) encodeRecord(parts, op.op, op.args);
+  encodeRecord(parts, 'container', []);
+  for (const op of plan.container) encodeRecord(parts, op.op, op.args);
+  const payload = Buffer.concat(parts);
+  const header = Buffer.alloc(4);
+  header.writeUInt32LE(payload.length, 0);
+  return Buffer.concat([header, payload]);
+}
