@@ -11,6 +11,12 @@ export interface Spec {
   hooks?: Hooks;
   annotations?: Record<string, string>;
   linux?: Linux;
+  /** Other platforms' sections: accepted as objects, not used by tsrunc. */
+  solaris?: Record<string, unknown>;
+  windows?: Record<string, unknown>;
+  vm?: Record<string, unknown>;
+  zos?: Record<string, unknown>;
+  freebsd?: Record<string, unknown>;
 }
 
 export interface Root {
@@ -32,9 +38,33 @@ export interface Process {
   apparmorProfile?: string;
   oomScoreAdj?: number;
   selinuxLabel?: string;
-  ioPriority?: { class: string; priority: number };
-  scheduler?: Record<string, unknown>;
+  ioPriority?: IOPriority;
+  scheduler?: Scheduler;
   execCPUAffinity?: { initial?: string; final?: string };
+}
+
+export type IOPriorityClass = 'IOPRIO_CLASS_RT' | 'IOPRIO_CLASS_BE' | 'IOPRIO_CLASS_IDLE';
+
+export interface IOPriority {
+  class: IOPriorityClass;
+  priority: number;
+}
+
+export type SchedulerPolicy =
+  | 'SCHED_OTHER' | 'SCHED_FIFO' | 'SCHED_RR' | 'SCHED_BATCH' | 'SCHED_ISO' | 'SCHED_IDLE' | 'SCHED_DEADLINE';
+
+export type SchedulerFlag =
+  | 'SCHED_FLAG_RESET_ON_FORK' | 'SCHED_FLAG_RECLAIM' | 'SCHED_FLAG_DL_OVERRUN' | 'SCHED_FLAG_KEEP_POLICY'
+  | 'SCHED_FLAG_KEEP_PARAMS' | 'SCHED_FLAG_UTIL_CLAMP_MIN' | 'SCHED_FLAG_UTIL_CLAMP_MAX';
+
+export interface Scheduler {
+  policy: SchedulerPolicy;
+  nice?: number;
+  priority?: number;
+  flags?: SchedulerFlag[];
+  runtime?: number;
+  deadline?: number;
+  period?: number;
 }
 
 export interface User {
@@ -166,7 +196,8 @@ export interface Resources {
   devices?: DeviceCgroupRule[];
   memory?: MemoryResources;
   cpu?: CpuResources;
-  pids?: { limit: number };
+  /** limit is OPTIONAL since spec 1.3.0 (REQUIRED before). */
+  pids?: { limit?: number };
   blockIO?: BlockIOResources;
   hugepageLimits?: { pageSize: string; limit: number }[];
   network?: { classID?: number; priorities?: { name: string; priority: number }[] };
@@ -191,12 +222,36 @@ export interface SeccompSyscall {
   args?: { index: number; value: number; valueTwo?: number; op: string }[];
 }
 
+export interface IntelRdt {
+  closID?: string;
+  l3CacheSchema?: string;
+  memBwSchema?: string;
+  /** Spec 1.3.0. */
+  schemata?: string[];
+  /** Spec 1.3.0; replaces enableCMT/enableMBM (1.1.0 to 1.2.1). */
+  enableMonitoring?: boolean;
+  enableCMT?: boolean;
+  enableMBM?: boolean;
+}
+
+export type MemoryPolicyMode =
+  | 'MPOL_DEFAULT' | 'MPOL_BIND' | 'MPOL_INTERLEAVE' | 'MPOL_WEIGHTED_INTERLEAVE' | 'MPOL_PREFERRED'
+  | 'MPOL_PREFERRED_MANY' | 'MPOL_LOCAL';
+
+export interface MemoryPolicy {
+  mode: MemoryPolicyMode;
+  nodes?: string;
+  flags?: ('MPOL_F_NUMA_BALANCING' | 'MPOL_F_RELATIVE_NODES' | 'MPOL_F_STATIC_NODES')[];
+}
+
 export interface Linux {
   namespaces?: Namespace[];
   uidMappings?: IdMapping[];
   gidMappings?: IdMapping[];
   timeOffsets?: Record<string, { secs?: number; nanosecs?: number }>;
   devices?: Device[];
+  /** Host network devices to move into the container, by host name (spec 1.3.0). */
+  netDevices?: Record<string, { name?: string }>;
   cgroupsPath?: string;
   resources?: Resources;
   rootfsPropagation?: string;
@@ -205,8 +260,10 @@ export interface Linux {
   maskedPaths?: string[];
   readonlyPaths?: string[];
   mountLabel?: string;
-  personality?: { domain: string; flags?: string[] };
-  intelRdt?: Record<string, unknown>;
+  personality?: { domain: 'LINUX' | 'LINUX32'; flags?: string[] };
+  intelRdt?: IntelRdt;
+  /** Spec 1.3.0. */
+  memoryPolicy?: MemoryPolicy;
 }
 
 export type Status = 'creating' | 'created' | 'running' | 'paused' | 'stopped';

@@ -1,0 +1,187 @@
+// tsrunc_native: the few system calls Node does not expose (pidfds, waitpid of any child, flock,
+// mkfifo, the child-subreaper flag).
+#include <napi.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdint>
+#include <cstring>
+#include <ctime>
+#include <string>
+
+#include <poll.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+namespace {
+
+// An Error like Node's system errors: message "<syscall>: <strerror>", .code "ESRCH", .errno 3.
+Napi::Error ErrnoError(Napi::Env env, const char* syscall, int err) {
+  const char* name = strerrorname_np(err);
+  Napi::Error error = Napi::Error::New(env, std::string(syscall) + ": " + std::strerror(err));
+  error.Set("code", Napi::String::New(env, name ? name : "UNKNOWN"));
+  error.Set("errno", Napi::Number::New(env, err));
+  error.Set("syscall", Napi::String::New(env, syscall));
+  return error;
+}
+
+// Checks that info[i] is an integer; throws a TypeError otherwise.
+bool IntArg(const Napi::CallbackInfo& info, size_t i, const char* what, int64_t* out) {
+  if (info.Length() <= i || !info[i].IsNumber()) {
+    Napi::TypeError::New(info.Env(), std::string(what) + " must be a number").ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = info[i].As<Napi::Number>().Int64Value();
+  return true;
+}
+
+Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t pid;
+  if (!IntArg(info, 0, "pid", &pid)) return env.Undefined();
+  long fd = syscall(SYS_pidfd_open, static_cast<pid_t>(pid), 0);  // pidfds are always close-on-exec
+  if (fd < 0) {
+    ErrnoError(env, "pidfd_open", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, static_cast<double>(fd));
+}
+
+Napi::Value PidfdSendSignal(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t pidfd, sig;
+  if (!IntArg(info, 0, "pidfd", &pidfd) || !IntArg(info, 1, "signal", &sig)) return env.Undefined();
+  if (syscall(SYS_pidfd_send_signal, static_cast<int>(pidfd), static_cast<int>(sig), nullptr, 0) < 0)
+    ErrnoError(env, "pidfd_send_signal", errno).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+int64_t NowMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
+
+// True when the process has exited (its pidfd is readable), false when timeoutMs passed first.
+// A negative timeout waits forever.
+Napi::Value PidfdWait(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t pidfd, timeout;
+  if (!IntArg(info, 0, "pidfd", &pidfd) || !IntArg(info, 1, "timeoutMs", &timeout)) return env.Undefined();
+  const int64_t deadline = NowMs() + timeout;
+  pollfd pfd = {static_cast<int>(pidfd), POLLIN, 0};
+  for (;;) {
+    int left = timeout < 0 ? -1 : static_cast<int>(std::max<int64_t>(0, std::min<int64_t>(deadline - NowMs(), INT32_MAX)));
+    int n = poll(&pfd, 1, left);
+    if (n >= 0) return Napi::Boolean::New(env, n > 0);
+    if (errno != EINTR) {
+      ErrnoError(env, "poll", errno).ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+  }
+}
+
+// waitpid() runs on the thread pool so the event loop keeps running while the child lives.
+class WaitWorker : public Napi::AsyncWorker {
+ public:
+  WaitWorker(Napi::Env env, pid_t pid)
+      : Napi::AsyncWorker(env, "tsrunc:waitpid"), pid_(pid), deferred_(Napi::Promise::Deferred::New(env)) {}
+
+  Napi::Promise Promise() { return deferred_.Promise(); }
+
+ protected:
+  void Execute() override {
+    pid_t r;
+    do r = waitpid(pid_, &status_, __WALL);
+    while (r < 0 && errno == EINTR);
+    err_ = r < 0 ? errno : 0;
+  }
+
+  void OnOK() override {
+    Napi::Env env = Env();
+    if (err_) {
+      deferred_.Reject(ErrnoError(env, "waitpid", err_).Value());
+      return;
+    }
+    Napi::Object result = Napi::Object::New(env);
+    result.Set("exitCode", WIFEXITED(status_) ? Napi::Number::New(env, WEXITSTATUS(status_)) : env.Null());
+    result.Set("signal", WIFSIGNALED(status_) ? Napi::Number::New(env, WTERMSIG(status_)) : env.Null());
+    deferred_.Resolve(result);
+  }
+
+ private:
+  pid_t pid_;
+  int status_ = 0;
+  int err_ = 0;
+  Napi::Promise::Deferred deferred_;
+};
+
+Napi::Value Waitpid(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t pid;
+  if (!IntArg(info, 0, "pid", &pid)) return env.Undefined();
+  auto* worker = new WaitWorker(env, static_cast<pid_t>(pid));
+  Napi::Promise promise = worker->Promise();
+  worker->Queue();  // the worker deletes itself after OnOK
+  return promise;
+}
+
+Napi::Value Flock(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd;
+  if (!IntArg(info, 0, "fd", &fd)) return env.Undefined();
+  if (info.Length() < 2 || !info[1].IsBoolean()) {
+    Napi::TypeError::New(env, "exclusive must be a boolean").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int op = info[1].As<Napi::Boolean>().Value() ? LOCK_EX : LOCK_SH;
+  int r;
+  do r = flock(static_cast<int>(fd), op);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) ErrnoError(env, "flock", errno).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// mkfifo with exactly `mode` (the process umask does not apply), like runc's exec.fifo.
+Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t mode;
+  if (info.Length() < 1 || !info[0].IsString()) {
+    Napi::TypeError::New(env, "path must be a string").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (!IntArg(info, 1, "mode", &mode)) return env.Undefined();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  if (mkfifo(path.c_str(), static_cast<mode_t>(mode)) < 0) {
+    ErrnoError(env, "mkfifo", errno).ThrowAsJavaScriptException();
+  } else if (chmod(path.c_str(), static_cast<mode_t>(mode)) < 0) {
+    ErrnoError(env, "chmod", errno).ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
+}
+
+// Orphaned descendants (container inits whose tsrunc exited) are reparented to this process.
+Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) < 0) ErrnoError(env, "prctl", errno).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
+  exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
+  exports.Set("pidfdWait", Napi::Function::New(env, PidfdWait, "pidfdWait"));
+  exports.Set("waitpid", Napi::Function::New(env, Waitpid, "waitpid"));
+  exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
+  exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
+  exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));
+  return exports;
+}
+
+}  // namespace
+
+NODE_API_MODULE(tsrunc_native, Init)

@@ -1,0 +1,66 @@
+/* tsrunc-init: interpreter of the plan described in docs/plan-format.md. */
+#ifndef TSRUNC_HELPER_H
+#define TSRUNC_HELPER_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Upper bound on the payload length, so a corrupt length prefix cannot make us allocate gigabytes. */
+#define PLAN_MAX_BYTES (16u << 20)
+
+struct op {
+	const char *name;
+	int argc;
+	char **argv;
+};
+
+struct plan {
+	char *buf;         /* the payload; every string below points into it */
+	struct op *ops;    /* host ops, then container ops; the separator is not stored */
+	int n;
+	int host_count;    /* index of the first container op */
+};
+
+/* Run-time state shared by the ops of one process (P, then C after clone). */
+struct ctx {
+	const struct plan *plan;
+	int sync_fd;          /* -1 once closed by `ready` */
+	int index;            /* wire index of the op being run, for error messages */
+	pid_t child;          /* C's pid in P after `clone`, else 0 */
+	int release_rd;       /* release pipe, created by `clone` */
+	int release_wr;
+	int state_dir_fd;     /* from `open-state-dir` */
+	const char *program;  /* from `find-exec` */
+	int exit_code;        /* exit status on failure: 1, or 127 for `exec` */
+};
+
+/* A failure found before any op runs, reported by main. */
+struct failure {
+	int index;  /* -1, or the index of the op at fault */
+	int err;    /* errno, 0 when no system call failed */
+	char text[512];
+};
+
+/* plan.c */
+int plan_read(int fd, struct plan *plan, struct failure *f);
+
+/* ops.c */
+/* Checks every op's name, side and argc (and refuses reserved ops) before anything runs. */
+int ops_validate(const struct plan *plan, struct failure *f);
+/* Runs the host ops, then exits; C continues into the container ops and never returns. */
+_Noreturn void ops_run(const struct plan *plan, struct ctx *ctx);
+
+/* main.c */
+/* Fills f (index unchanged) and returns -1. */
+int set_failure(struct failure *f, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Sends one line on the sync fd in a single write; returns -1 with errno set on failure. */
+int send_line(struct ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Reports the failure of the current op (errno value err, 0 if no system call failed) and exits. */
+_Noreturn void fail(struct ctx *ctx, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+/* seal.c */
+/* Returns 0 when already running from a sealed memfd, else re-executes from one; -1 on failure. */
+int ensure_sealed(char **argv, char **envp, struct failure *f);
+
+#endif

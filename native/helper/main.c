@@ -1,0 +1,142 @@
+/* tsrunc-init <syncfd>: runs the plan read from syncfd (docs/plan-format.md). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "helper.h"
+
+#define TEXT_MAX 2048
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* MSG_NOSIGNAL instead of ignoring SIGPIPE, because an ignored signal would survive into the
+ * container process. */
+static int send_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return errno == ENOTSOCK ? write_all(fd, buf, len) : -1;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+int send_line(struct ctx *ctx, const char *fmt, ...)
+{
+	char line[TEXT_MAX + 64];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n >= sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	return send_all(ctx->sync_fd, line, (size_t)n);
+}
+
+int set_failure(struct failure *f, int err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(f->text, sizeof(f->text), fmt, ap);
+	va_end(ap);
+	f->err = err;
+	return -1;
+}
+
+_Noreturn void fail(struct ctx *ctx, int err, const char *fmt, ...)
+{
+	char text[TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	for (char *c = text; *c; c++)
+		if (*c == '\n' || *c == '\r')
+			*c = ' ';
+
+	if (ctx->child > 0)
+		kill(ctx->child, SIGKILL);
+	if (ctx->sync_fd >= 0) {
+		send_line(ctx, "error %d %d %s\n", ctx->index, err, text);
+	} else {
+		char line[TEXT_MAX + 256];
+		int n = snprintf(line, sizeof(line), "tsrunc: %s%s%s\n", text, err ? ": " : "",
+				 err ? strerror(err) : "");
+		if (n > 0)
+			write_all(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+	}
+	_exit(ctx->exit_code);
+}
+
+static _Noreturn void fail_early(struct ctx *ctx, const struct failure *f)
+{
+	ctx->index = f->index;
+	fail(ctx, f->err, "%s", f->text);
+}
+
+static int parse_fd(const char *s)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(s, &end, 10);
+	if (errno || end == s || *end || v < 0 || v > 1 << 20)
+		return -1;
+	return (int)v;
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	struct ctx ctx = {
+		.sync_fd = -1, .index = -1, .release_rd = -1, .release_wr = -1, .state_dir_fd = -1,
+		.exit_code = 1,
+	};
+	struct failure f = { .index = -1 };
+	struct plan plan;
+
+	if (argc != 2 || (ctx.sync_fd = parse_fd(argv[1])) < 0) {
+		static const char usage[] = "usage: tsrunc-init <syncfd>\n";
+		write_all(STDERR_FILENO, usage, sizeof(usage) - 1);
+		return 2;
+	}
+	if (ensure_sealed(argv, envp, &f) < 0)
+		fail_early(&ctx, &f);
+	/* The sync fd must not survive into the container process even without a `ready` op. */
+	if (fcntl(ctx.sync_fd, F_SETFD, FD_CLOEXEC) < 0)
+		fail(&ctx, errno, "fcntl(%d, F_SETFD, FD_CLOEXEC)", ctx.sync_fd);
+	if (plan_read(ctx.sync_fd, &plan, &f) < 0 || ops_validate(&plan, &f) < 0)
+		fail_early(&ctx, &f);
+	ops_run(&plan, &ctx);
+}

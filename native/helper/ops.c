@@ -1,0 +1,902 @@
+/* The ops of docs/plan-format.md. Each handler either succeeds or calls fail(), which exits. */
+#define _GNU_SOURCE
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include <linux/capability.h>
+#include <linux/openat2.h>
+
+#include "helper.h"
+
+enum side { HOST = 1, CONTAINER = 2, BOTH = HOST | CONTAINER };
+enum create { CREATE_NONE, CREATE_DIR, CREATE_FILE };
+
+#define VARIADIC INT_MAX
+
+struct op_def {
+	const char *name;
+	int side;
+	int min_args, max_args;
+	void (*run)(struct ctx *ctx, const struct op *op);
+};
+
+/* ---- argument helpers ---- */
+
+static const char *nullable(const char *s)
+{
+	return *s ? s : NULL;
+}
+
+static int parse_u64(const char *s, int base, unsigned long long *out)
+{
+	char *end;
+
+	if (base == 16 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X'))
+		s += 2;
+	/* strtoull would accept leading blanks and a sign. */
+	if (base == 16 ? !isxdigit((unsigned char)*s) : !isdigit((unsigned char)*s))
+		return -1;
+	errno = 0;
+	*out = strtoull(s, &end, base);
+	return errno || *end ? -1 : 0;
+}
+
+static unsigned long long num_max(struct ctx *ctx, const char *s, unsigned long long max)
+{
+	unsigned long long v;
+
+	if (parse_u64(s, 10, &v) < 0 || v > max)
+		fail(ctx, 0, "bad number \"%s\" (at most %llu)", s, max);
+	return v;
+}
+
+static unsigned long num(struct ctx *ctx, const char *s)
+{
+	return (unsigned long)num_max(ctx, s, ULONG_MAX);
+}
+
+static int num_int(struct ctx *ctx, const char *s)
+{
+	return (int)num_max(ctx, s, INT_MAX);
+}
+
+static unsigned long long hex64(struct ctx *ctx, const char *s)
+{
+	unsigned long long v;
+
+	if (parse_u64(s, 16, &v) < 0)
+		fail(ctx, 0, "bad hex number \"%s\"", s);
+	return v;
+}
+
+static int write_file(const char *path, const char *content, size_t len)
+{
+	int fd = open(path, O_WRONLY | O_CLOEXEC), saved;
+	ssize_t n = 0;
+
+	if (fd < 0)
+		return -1;
+	while (len > 0) {
+		n = write(fd, content, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		content += n;
+		len -= (size_t)n;
+	}
+	saved = errno;
+	close(fd);
+	if (len > 0) {
+		errno = n == 0 ? EIO : saved;
+		return -1;
+	}
+	return 0;
+}
+
+static void fd_path(int fd, char *buf, size_t len)
+{
+	snprintf(buf, len, "/proc/self/fd/%d", fd);
+}
+
+/* ---- host ops ---- */
+
+static void op_cloexec_from(struct ctx *ctx, const struct op *op)
+{
+	unsigned int fd = (unsigned int)num_int(ctx, op->argv[0]);
+
+	if (close_range(fd, ~0U, CLOSE_RANGE_CLOEXEC) < 0)
+		fail(ctx, errno, "close_range(%u, ~0U, CLOSE_RANGE_CLOEXEC)", fd);
+}
+
+static void op_join_cgroup(struct ctx *ctx, const struct op *op)
+{
+	char pid[16];
+	int n = snprintf(pid, sizeof(pid), "%d", getpid());
+
+	if (write_file(op->argv[0], pid, (size_t)n) < 0)
+		fail(ctx, errno, "write %s to %s", pid, op->argv[0]);
+}
+
+static void op_setns(struct ctx *ctx, const struct op *op)
+{
+	int nstype = num_int(ctx, op->argv[1]);
+	int fd = open(op->argv[0], O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		fail(ctx, errno, "open %s", op->argv[0]);
+	if (setns(fd, nstype) < 0)
+		fail(ctx, errno, "setns(%s, 0x%x)", op->argv[0], nstype);
+	close(fd);
+}
+
+static void op_unshare(struct ctx *ctx, const struct op *op)
+{
+	int flags = num_int(ctx, op->argv[0]);
+
+	if (unshare(flags) < 0)
+		fail(ctx, errno, "unshare(0x%x)", flags);
+}
+
+static void op_write_file(struct ctx *ctx, const struct op *op)
+{
+	if (write_file(op->argv[0], op->argv[1], strlen(op->argv[1])) < 0)
+		fail(ctx, errno, "write %s", op->argv[0]);
+}
+
+static _Noreturn void run_container(struct ctx *ctx);
+
+static void op_clone(struct ctx *ctx, const struct op *op)
+{
+	unsigned long flags = num(ctx, op->argv[0]);
+	int release[2];
+	long pid;
+
+	if (pipe2(release, O_CLOEXEC) < 0)
+		fail(ctx, errno, "pipe2 for the release pipe");
+	pid = syscall(SYS_clone, flags, 0, 0, 0, 0);
+	if (pid < 0)
+		fail(ctx, errno, "clone(0x%lx)", flags);
+	if (pid == 0) {
+		/* C: without P's write end the read end sees EOF if P dies before `release`. */
+		close(release[1]);
+		ctx->release_rd = release[0];
+		run_container(ctx);
+	}
+	close(release[0]);
+	ctx->child = (pid_t)pid;
+	ctx->release_wr = release[1];
+}
+
+static pid_t need_child(struct ctx *ctx, const struct op *op)
+{
+	if (ctx->child <= 0)
+		fail(ctx, 0, "%s before clone", op->name);
+	return ctx->child;
+}
+
+static void write_child_file(struct ctx *ctx, const struct op *op, const char *file)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%d/%s", need_child(ctx, op), file);
+	if (write_file(path, op->argv[0], strlen(op->argv[0])) < 0)
+		fail(ctx, errno, "write \"%s\" to %s", op->argv[0], path);
+}
+
+static void op_uid_map(struct ctx *ctx, const struct op *op)
+{
+	write_child_file(ctx, op, "uid_map");
+}
+
+static void op_gid_map(struct ctx *ctx, const struct op *op)
+{
+	write_child_file(ctx, op, "gid_map");
+}
+
+static void op_setgroups(struct ctx *ctx, const struct op *op)
+{
+	write_child_file(ctx, op, "setgroups");
+}
+
+static void op_report_pid(struct ctx *ctx, const struct op *op)
+{
+	if (send_line(ctx, "pid %d\n", need_child(ctx, op)) < 0)
+		fail(ctx, errno, "send pid");
+}
+
+static void op_release(struct ctx *ctx, const struct op *op)
+{
+	need_child(ctx, op);
+	if (ctx->release_wr < 0)
+		fail(ctx, 0, "release: already released");
+	if (write(ctx->release_wr, "1", 1) != 1)
+		fail(ctx, errno, "write to the release pipe");
+	close(ctx->release_wr);
+	ctx->release_wr = -1;
+}
+
+/* ---- paths in root ---- */
+
+static int open_in_root(int rootfd, const char *rel, int flags)
+{
+	struct open_how how = {
+		.flags = (unsigned long long)(O_PATH | O_CLOEXEC | flags),
+		.resolve = RESOLVE_IN_ROOT | RESOLVE_NO_MAGICLINKS,
+	};
+
+	return (int)syscall(SYS_openat2, rootfd, rel, &how, sizeof(how));
+}
+
+static int open_root(struct ctx *ctx, const char *root)
+{
+	int fd = open(root, O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		fail(ctx, errno, "open root %s", root);
+	return fd;
+}
+
+/* Copies path into rel without empty and "." components ("/dev//./pts/" → "dev/pts"; "/" → ""). */
+static void normalize(struct ctx *ctx, const char *path, char *rel, size_t len)
+{
+	size_t n = 0;
+
+	for (const char *p = path; *p;) {
+		size_t clen;
+
+		while (*p == '/')
+			p++;
+		clen = strcspn(p, "/");
+		if (clen == 0 || (clen == 1 && p[0] == '.')) {
+			p += clen;
+			continue;
+		}
+		if (n + clen + 2 > len)
+			fail(ctx, ENAMETOOLONG, "path %s", path);
+		if (n > 0)
+			rel[n++] = '/';
+		memcpy(rel + n, p, clen);
+		n += clen;
+		p += clen;
+	}
+	rel[n] = '\0';
+}
+
+/* Opens (creating missing directories) every proper prefix of rel in root, and returns an O_PATH fd
+ * of the directory that holds the last component, which *last points to ("" for the root itself). */
+static int resolve_parent(struct ctx *ctx, int rootfd, char *rel, const char **last)
+{
+	char *comp = rel, *slash;
+	int dirfd = open_in_root(rootfd, ".", O_DIRECTORY);
+
+	if (dirfd < 0)
+		fail(ctx, errno, "openat2 . in root");
+	while ((slash = strchr(comp, '/'))) {
+		int fd;
+
+		*slash = '\0';
+		fd = open_in_root(rootfd, rel, O_DIRECTORY);
+		if (fd < 0 && errno == ENOENT) {
+			if (mkdirat(dirfd, comp, 0755) < 0)
+				fail(ctx, errno, "mkdirat %s in root", rel);
+			fd = open_in_root(rootfd, rel, O_DIRECTORY);
+		}
+		if (fd < 0)
+			fail(ctx, errno, "openat2 %s in root", rel);
+		close(dirfd);
+		dirfd = fd;
+		*slash = '/';
+		comp = slash + 1;
+	}
+	*last = comp;
+	return dirfd;
+}
+
+static void create_last(struct ctx *ctx, int dirfd, const char *name, const char *rel, enum create create)
+{
+	int fd;
+
+	if (create == CREATE_DIR) {
+		if (mkdirat(dirfd, name, 0755) < 0)
+			fail(ctx, errno, "mkdirat %s in root", rel);
+		return;
+	}
+	/* O_EXCL|O_NOFOLLOW: never create through a (dangling) symlink. */
+	fd = openat(dirfd, name, O_CREAT | O_EXCL | O_NOFOLLOW | O_WRONLY | O_CLOEXEC, 0644);
+	if (fd < 0)
+		fail(ctx, errno, "create file %s in root", rel);
+	close(fd);
+}
+
+/* Returns an O_PATH fd of path resolved in root, creating it as `create` says when missing. */
+static int resolve_in_root(struct ctx *ctx, int rootfd, const char *path, enum create create)
+{
+	char rel[PATH_MAX];
+	const char *name;
+	int dirfd, fd;
+
+	normalize(ctx, path, rel, sizeof(rel));
+	dirfd = resolve_parent(ctx, rootfd, rel, &name);
+	if (!*name)
+		return dirfd;
+	fd = open_in_root(rootfd, rel, 0);
+	if (fd < 0 && errno == ENOENT && create != CREATE_NONE) {
+		create_last(ctx, dirfd, name, rel, create);
+		fd = open_in_root(rootfd, rel, 0);
+	}
+	if (fd < 0)
+		fail(ctx, errno, "openat2 %s in root", rel);
+	close(dirfd);
+	return fd;
+}
+
+static enum create parse_create(struct ctx *ctx, const char *s)
+{
+	if (strcmp(s, "dir") == 0)
+		return CREATE_DIR;
+	if (strcmp(s, "file") == 0)
+		return CREATE_FILE;
+	if (strcmp(s, "none") == 0)
+		return CREATE_NONE;
+	fail(ctx, 0, "bad create mode \"%s\"", s);
+}
+
+/* ---- mounts ---- */
+
+/* The flags a bind remount must repeat: the kernel refuses to clear them in a user namespace. */
+static unsigned long locked_flags(struct ctx *ctx, const char *path)
+{
+	static const struct { unsigned long st, ms; } map[] = {
+		{ ST_NOSUID, MS_NOSUID },     { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC },     { ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+	};
+	struct statvfs sv;
+	unsigned long flags = 0;
+
+	if (statvfs(path, &sv) < 0)
+		fail(ctx, errno, "statvfs %s", path);
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (sv.f_flag & map[i].st)
+			flags |= map[i].ms;
+	return flags;
+}
+
+static void remount(struct ctx *ctx, const char *path, const char *shown, unsigned long extra)
+{
+	unsigned long flags = MS_REMOUNT | MS_BIND | extra | locked_flags(ctx, path);
+
+	if (mount(NULL, path, NULL, flags, NULL) < 0)
+		fail(ctx, errno, "remount %s with 0x%lx", shown, flags);
+}
+
+/* stat() that treats a missing path as "nothing to do". */
+static int exists(struct ctx *ctx, const char *path, struct stat *st)
+{
+	if (stat(path, st) == 0)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	fail(ctx, errno, "stat %s", path);
+}
+
+static void op_mount(struct ctx *ctx, const struct op *op)
+{
+	char *const *a = op->argv;
+	unsigned long flags = num(ctx, a[3]);
+
+	if (mount(nullable(a[0]), a[1], nullable(a[2]), flags, nullable(a[4])) < 0)
+		fail(ctx, errno, "mount(\"%s\", \"%s\", \"%s\", 0x%lx, \"%s\")", a[0], a[1], a[2], flags, a[4]);
+}
+
+static void op_mount_in_root(struct ctx *ctx, const struct op *op)
+{
+	char *const *a = op->argv;
+	const char *dest = a[2];
+	unsigned long flags = num(ctx, a[4]);
+	enum create create = parse_create(ctx, a[6]);
+	unsigned long remount_flags = num(ctx, a[7]), propagation = num(ctx, a[8]);
+	int rootfd = open_root(ctx, a[0]);
+	int fd = resolve_in_root(ctx, rootfd, dest, create);
+	char path[32];
+
+	fd_path(fd, path, sizeof(path));
+	if (mount(nullable(a[1]), path, nullable(a[3]), flags, nullable(a[5])) < 0)
+		fail(ctx, errno, "mount(\"%s\", \"%s\" = %s in root, \"%s\", 0x%lx, \"%s\")", a[1], path, dest,
+		     a[3], flags, a[5]);
+	close(fd);
+	if (remount_flags || propagation) {
+		/* The old fd still names the directory under the new mount; look the mount itself up. */
+		fd = resolve_in_root(ctx, rootfd, dest, CREATE_NONE);
+		fd_path(fd, path, sizeof(path));
+		if (remount_flags)
+			remount(ctx, path, dest, remount_flags);
+		if (propagation && mount(NULL, path, NULL, propagation, NULL) < 0)
+			fail(ctx, errno, "mount(NULL, \"%s\" = %s in root, NULL, 0x%lx, NULL)", path, dest,
+			     propagation);
+		close(fd);
+	}
+	close(rootfd);
+}
+
+static void op_mknod_in_root(struct ctx *ctx, const struct op *op)
+{
+	char *const *a = op->argv;
+	mode_t mode = (mode_t)num_max(ctx, a[2], UINT_MAX);
+	dev_t dev = makedev(num_max(ctx, a[3], UINT_MAX), num_max(ctx, a[4], UINT_MAX));
+	uid_t uid = (uid_t)num_max(ctx, a[5], UINT_MAX);
+	gid_t gid = (gid_t)num_max(ctx, a[6], UINT_MAX);
+	int rootfd = open_root(ctx, a[0]);
+	char rel[PATH_MAX];
+	const char *name;
+	mode_t old_umask;
+	int dirfd, r;
+
+	normalize(ctx, a[1], rel, sizeof(rel));
+	dirfd = resolve_parent(ctx, rootfd, rel, &name);
+	if (!*name)
+		fail(ctx, EEXIST, "mknod %s: is the root", a[1]);
+	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+		fail(ctx, errno, "unlinkat %s in root", rel);
+	/* The mode is the config's, exactly. */
+	old_umask = umask(0);
+	r = mknodat(dirfd, name, mode, dev);
+	umask(old_umask);
+	if (r < 0)
+		fail(ctx, errno, "mknodat %s in root, mode 0%o, %s:%s", rel, mode, a[3], a[4]);
+	if (fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		fail(ctx, errno, "fchownat %s in root to %u:%u", rel, uid, gid);
+	close(dirfd);
+	close(rootfd);
+}
+
+static void op_symlink_in_root(struct ctx *ctx, const struct op *op)
+{
+	char *const *a = op->argv;
+	int rootfd = open_root(ctx, a[0]);
+	char rel[PATH_MAX];
+	const char *name;
+	int dirfd;
+
+	normalize(ctx, a[2], rel, sizeof(rel));
+	dirfd = resolve_parent(ctx, rootfd, rel, &name);
+	if (*name && symlinkat(a[1], dirfd, name) < 0 && errno != EEXIST)
+		fail(ctx, errno, "symlinkat %s -> %s in root", rel, a[1]);
+	close(dirfd);
+	close(rootfd);
+}
+
+static void op_pivot_root(struct ctx *ctx, const struct op *op)
+{
+	const char *root = op->argv[0];
+	int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	int newroot = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+
+	if (oldroot < 0 || newroot < 0)
+		fail(ctx, errno, "open %s", oldroot < 0 ? "/" : root);
+	if (fchdir(newroot) < 0)
+		fail(ctx, errno, "fchdir %s", root);
+	/* Stacks the old root on top of the new one; it is then found at "." and detached. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		fail(ctx, errno, "pivot_root(\".\", \".\") in %s", root);
+	if (fchdir(oldroot) < 0)
+		fail(ctx, errno, "fchdir to the old root");
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		fail(ctx, errno, "make the old root rslave");
+	if (umount2(".", MNT_DETACH) < 0)
+		fail(ctx, errno, "umount2 the old root");
+	if (chdir("/") < 0)
+		fail(ctx, errno, "chdir /");
+	close(oldroot);
+	close(newroot);
+}
+
+static void op_move_root(struct ctx *ctx, const struct op *op)
+{
+	const char *root = op->argv[0];
+
+	if (chdir(root) < 0)
+		fail(ctx, errno, "chdir %s", root);
+	if (mount(root, "/", NULL, MS_MOVE, NULL) < 0)
+		fail(ctx, errno, "mount(\"%s\", \"/\", NULL, MS_MOVE, NULL)", root);
+	if (chroot(".") < 0)
+		fail(ctx, errno, "chroot %s", root);
+	if (chdir("/") < 0)
+		fail(ctx, errno, "chdir /");
+}
+
+static void op_mask(struct ctx *ctx, const struct op *op)
+{
+	const char *path = op->argv[0];
+	struct stat st;
+
+	if (!exists(ctx, path, &st))
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL) < 0)
+			fail(ctx, errno, "mount a read-only tmpfs on %s", path);
+	} else if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
+		fail(ctx, errno, "bind /dev/null on %s", path);
+	}
+}
+
+static void op_readonly(struct ctx *ctx, const struct op *op)
+{
+	const char *path = op->argv[0];
+	struct stat st;
+
+	if (!exists(ctx, path, &st))
+		return;
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		fail(ctx, errno, "bind %s on itself", path);
+	remount(ctx, path, path, MS_RDONLY);
+}
+
+static void op_remount_ro(struct ctx *ctx, const struct op *op)
+{
+	remount(ctx, op->argv[0], op->argv[0], MS_RDONLY);
+}
+
+/* ---- container ops: process state ---- */
+
+static void op_wait_release(struct ctx *ctx, const struct op *op)
+{
+	char byte;
+	ssize_t n;
+
+	(void)op;
+	if (ctx->release_rd < 0)
+		fail(ctx, 0, "wait-release without clone");
+	do
+		n = read(ctx->release_rd, &byte, 1);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		fail(ctx, errno, "read the release pipe");
+	if (n == 0)
+		fail(ctx, 0, "the parent exited before release");
+	close(ctx->release_rd);
+	ctx->release_rd = -1;
+}
+
+static void op_setsid(struct ctx *ctx, const struct op *op)
+{
+	(void)op;
+	if (setsid() < 0)
+		fail(ctx, errno, "setsid");
+}
+
+static void op_become_root(struct ctx *ctx, const struct op *op)
+{
+	(void)op;
+	if (setresgid(0, 0, 0) < 0)
+		fail(ctx, errno, "setresgid(0, 0, 0)");
+	if (setresuid(0, 0, 0) < 0)
+		fail(ctx, errno, "setresuid(0, 0, 0)");
+	if (setgroups(0, NULL) < 0)
+		fail(ctx, errno, "setgroups(0, NULL)");
+}
+
+static void op_sethostname(struct ctx *ctx, const struct op *op)
+{
+	if (sethostname(op->argv[0], strlen(op->argv[0])) < 0)
+		fail(ctx, errno, "sethostname(\"%s\")", op->argv[0]);
+}
+
+static void op_setdomainname(struct ctx *ctx, const struct op *op)
+{
+	if (setdomainname(op->argv[0], strlen(op->argv[0])) < 0)
+		fail(ctx, errno, "setdomainname(\"%s\")", op->argv[0]);
+}
+
+static void op_open_state_dir(struct ctx *ctx, const struct op *op)
+{
+	int fd = open(op->argv[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0)
+		fail(ctx, errno, "open state dir %s", op->argv[0]);
+	if (ctx->state_dir_fd >= 0)
+		close(ctx->state_dir_fd);
+	ctx->state_dir_fd = fd;
+}
+
+static void op_rlimit(struct ctx *ctx, const struct op *op)
+{
+	int resource = num_int(ctx, op->argv[0]);
+	struct rlimit rl = {
+		.rlim_cur = (rlim_t)num_max(ctx, op->argv[1], ULLONG_MAX),
+		.rlim_max = (rlim_t)num_max(ctx, op->argv[2], ULLONG_MAX),
+	};
+
+	if (setrlimit(resource, &rl) < 0)
+		fail(ctx, errno, "setrlimit(%d, %s, %s)", resource, op->argv[1], op->argv[2]);
+}
+
+static void op_umask(struct ctx *ctx, const struct op *op)
+{
+	umask((mode_t)num_max(ctx, op->argv[0], 0777));
+}
+
+static void op_keep_caps(struct ctx *ctx, const struct op *op)
+{
+	(void)op;
+	if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+		fail(ctx, errno, "prctl(PR_SET_KEEPCAPS, 1)");
+}
+
+static void op_drop_bounding(struct ctx *ctx, const struct op *op)
+{
+	for (int i = 0; i < op->argc; i++) {
+		int cap = num_int(ctx, op->argv[i]);
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) < 0)
+			fail(ctx, errno, "prctl(PR_CAPBSET_DROP, %d)", cap);
+	}
+}
+
+static void op_setgroups_list(struct ctx *ctx, const struct op *op)
+{
+	gid_t *gids = calloc((size_t)op->argc + 1, sizeof(gid_t));
+
+	if (!gids)
+		fail(ctx, errno, "allocate %d groups", op->argc);
+	for (int i = 0; i < op->argc; i++)
+		gids[i] = (gid_t)num_max(ctx, op->argv[i], UINT_MAX);
+	if (setgroups((size_t)op->argc, gids) < 0)
+		fail(ctx, errno, "setgroups(%d groups)", op->argc);
+	free(gids);
+}
+
+static void op_setresgid(struct ctx *ctx, const struct op *op)
+{
+	gid_t gid = (gid_t)num_max(ctx, op->argv[0], UINT_MAX);
+
+	if (setresgid(gid, gid, gid) < 0)
+		fail(ctx, errno, "setresgid(%u)", gid);
+}
+
+static void op_setresuid(struct ctx *ctx, const struct op *op)
+{
+	uid_t uid = (uid_t)num_max(ctx, op->argv[0], UINT_MAX);
+
+	if (setresuid(uid, uid, uid) < 0)
+		fail(ctx, errno, "setresuid(%u)", uid);
+}
+
+static void op_capset(struct ctx *ctx, const struct op *op)
+{
+	unsigned long long eff = hex64(ctx, op->argv[0]), perm = hex64(ctx, op->argv[1]),
+			   inh = hex64(ctx, op->argv[2]);
+	struct __user_cap_header_struct hdr = { .version = _LINUX_CAPABILITY_VERSION_3, .pid = 0 };
+	struct __user_cap_data_struct data[2] = {
+		{ .effective = (__u32)eff, .permitted = (__u32)perm, .inheritable = (__u32)inh },
+		{ .effective = (__u32)(eff >> 32), .permitted = (__u32)(perm >> 32),
+		  .inheritable = (__u32)(inh >> 32) },
+	};
+
+	if (syscall(SYS_capset, &hdr, data) < 0)
+		fail(ctx, errno, "capset(eff %s, perm %s, inh %s)", op->argv[0], op->argv[1], op->argv[2]);
+}
+
+static void op_ambient(struct ctx *ctx, const struct op *op)
+{
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0)
+		fail(ctx, errno, "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
+	for (int i = 0; i < op->argc; i++) {
+		int cap = num_int(ctx, op->argv[i]);
+		if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, cap, 0, 0) < 0)
+			fail(ctx, errno, "prctl(PR_CAP_AMBIENT_RAISE, %d)", cap);
+	}
+}
+
+static void op_no_new_privs(struct ctx *ctx, const struct op *op)
+{
+	(void)op;
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		fail(ctx, errno, "prctl(PR_SET_NO_NEW_PRIVS, 1)");
+}
+
+static void op_seccomp(struct ctx *ctx, const struct op *op)
+{
+	(void)op;
+	fail(ctx, 0, "seccomp is not implemented yet");
+}
+
+static void op_chdir(struct ctx *ctx, const struct op *op)
+{
+	if (chdir(op->argv[0]) < 0)
+		fail(ctx, errno, "chdir %s", op->argv[0]);
+}
+
+/* ---- container ops: the end ---- */
+
+static void op_find_exec(struct ctx *ctx, const struct op *op)
+{
+	int err = ENOENT;
+
+	for (int i = 0; i < op->argc; i++) {
+		const char *path = op->argv[i];
+		struct stat st;
+
+		if (stat(path, &st) < 0)
+			err = errno;
+		else if (!S_ISREG(st.st_mode))
+			err = EACCES;
+		else if (access(path, X_OK) < 0)
+			err = errno;
+		else {
+			ctx->program = path;
+			return;
+		}
+	}
+	fail(ctx, err, "find-exec: no executable among %d candidates, first %s", op->argc,
+	     op->argc ? op->argv[0] : "(none)");
+}
+
+static void op_ready(struct ctx *ctx, const struct op *op)
+{
+	(void)op;
+	if (send_line(ctx, "ready\n") < 0)
+		fail(ctx, errno, "send ready");
+	close(ctx->sync_fd);
+	ctx->sync_fd = -1;
+}
+
+static void op_wait_start(struct ctx *ctx, const struct op *op)
+{
+	int fd;
+
+	(void)op;
+	do
+		fd = openat(ctx->state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		fail(ctx, errno, "open exec.fifo for writing");
+	if (write(fd, "0", 1) != 1)
+		fail(ctx, errno, "write to exec.fifo");
+	close(fd);
+	close(ctx->state_dir_fd);
+	ctx->state_dir_fd = -1;
+}
+
+static void op_exec(struct ctx *ctx, const struct op *op)
+{
+	int n = num_int(ctx, op->argv[0]);
+	char **args = calloc((size_t)n + 1, sizeof(char *));
+	char *const *env = op->argv + 1 + n;
+	const char *program;
+
+	ctx->exit_code = 127;
+	if (!args)
+		fail(ctx, errno, "allocate %d arguments", n);
+	memcpy(args, op->argv + 1, (size_t)n * sizeof(char *));
+	program = ctx->program ? ctx->program : args[0];
+	if (!program)
+		fail(ctx, 0, "exec: no program");
+	execve(program, args, env);
+	fail(ctx, errno, "exec %s", program);
+}
+
+/* ---- the table and the interpreter ---- */
+
+static const struct op_def defs[] = {
+	{ "cloexec-from", HOST, 1, 1, op_cloexec_from },
+	{ "join-cgroup", HOST, 1, 1, op_join_cgroup },
+	{ "setns", HOST, 2, 2, op_setns },
+	{ "unshare", HOST, 1, 1, op_unshare },
+	{ "write-file", BOTH, 2, 2, op_write_file },
+	{ "clone", HOST, 1, 1, op_clone },
+	{ "uid-map", HOST, 1, 1, op_uid_map },
+	{ "gid-map", HOST, 1, 1, op_gid_map },
+	{ "setgroups", HOST, 1, 1, op_setgroups },
+	{ "report-pid", HOST, 0, 0, op_report_pid },
+	{ "release", HOST, 0, 0, op_release },
+	{ "wait-release", CONTAINER, 0, 0, op_wait_release },
+	{ "setsid", CONTAINER, 0, 0, op_setsid },
+	{ "become-root", CONTAINER, 0, 0, op_become_root },
+	{ "sethostname", CONTAINER, 1, 1, op_sethostname },
+	{ "setdomainname", CONTAINER, 1, 1, op_setdomainname },
+	{ "mount", CONTAINER, 5, 5, op_mount },
+	{ "open-state-dir", CONTAINER, 1, 1, op_open_state_dir },
+	{ "mount-in-root", CONTAINER, 9, 9, op_mount_in_root },
+	{ "mknod-in-root", CONTAINER, 7, 7, op_mknod_in_root },
+	{ "symlink-in-root", CONTAINER, 3, 3, op_symlink_in_root },
+	{ "pivot-root", CONTAINER, 1, 1, op_pivot_root },
+	{ "move-root", CONTAINER, 1, 1, op_move_root },
+	{ "mask", CONTAINER, 1, 1, op_mask },
+	{ "readonly", CONTAINER, 1, 1, op_readonly },
+	{ "remount-ro", CONTAINER, 1, 1, op_remount_ro },
+	{ "rlimit", CONTAINER, 3, 3, op_rlimit },
+	{ "umask", CONTAINER, 1, 1, op_umask },
+	{ "keep-caps", CONTAINER, 0, 0, op_keep_caps },
+	{ "drop-bounding", CONTAINER, 0, VARIADIC, op_drop_bounding },
+	{ "setgroups-list", CONTAINER, 0, VARIADIC, op_setgroups_list },
+	{ "setresgid", CONTAINER, 1, 1, op_setresgid },
+	{ "setresuid", CONTAINER, 1, 1, op_setresuid },
+	{ "capset", CONTAINER, 3, 3, op_capset },
+	{ "ambient", CONTAINER, 0, VARIADIC, op_ambient },
+	{ "no-new-privs", CONTAINER, 0, 0, op_no_new_privs },
+	{ "seccomp", CONTAINER, 0, VARIADIC, op_seccomp },
+	{ "chdir", CONTAINER, 1, 1, op_chdir },
+	{ "find-exec", CONTAINER, 0, VARIADIC, op_find_exec },
+	{ "ready", CONTAINER, 0, 0, op_ready },
+	{ "wait-start", CONTAINER, 0, 0, op_wait_start },
+	{ "exec", CONTAINER, 1, VARIADIC, op_exec },
+};
+
+static const struct op_def *lookup(const char *name)
+{
+	for (size_t i = 0; i < sizeof(defs) / sizeof(defs[0]); i++)
+		if (strcmp(defs[i].name, name) == 0)
+			return &defs[i];
+	return NULL;
+}
+
+/* exec's first argument counts the program arguments that follow; the rest is the environment. */
+static int exec_args_ok(const struct op *op)
+{
+	unsigned long long n;
+
+	return parse_u64(op->argv[0], 10, &n) == 0 && n <= (unsigned long long)op->argc - 1;
+}
+
+int ops_validate(const struct plan *plan, struct failure *f)
+{
+	for (int i = 0; i < plan->n; i++) {
+		const struct op *op = &plan->ops[i];
+		const struct op_def *def = lookup(op->name);
+		int side = i < plan->host_count ? HOST : CONTAINER;
+
+		if (!def)
+			return set_failure(f, 0, "op %d: unknown op \"%.64s\"", i, op->name);
+		if (!(def->side & side))
+			return set_failure(f, 0, "op %d: %s is not a %s op", i, op->name,
+					   side == HOST ? "host" : "container");
+		if (op->argc < def->min_args || op->argc > def->max_args ||
+		    (def->run == op_exec && !exec_args_ok(op)))
+			return set_failure(f, 0, "op %d: wrong argument count %d for %s", i, op->argc, op->name);
+		if (def->run == op_seccomp) {
+			f->index = i;
+			return set_failure(f, 0, "seccomp is not implemented yet");
+		}
+	}
+	return 0;
+}
+
+static void run_range(struct ctx *ctx, int from, int to)
+{
+	for (int i = from; i < to; i++) {
+		const struct op *op = &ctx->plan->ops[i];
+
+		ctx->index = i;
+		lookup(op->name)->run(ctx, op);
+	}
+}
+
+static _Noreturn void run_container(struct ctx *ctx)
+{
+	run_range(ctx, ctx->plan->host_count, ctx->plan->n);
+	_exit(0);
+}
+
+_Noreturn void ops_run(const struct plan *plan, struct ctx *ctx)
+{
+	ctx->plan = plan;
+	run_range(ctx, 0, plan->host_count);
+	_exit(0);
+}

@@ -1,0 +1,177 @@
+// What the v1 and v2 managers share: the write plan, apply, membership, pids and teardown.
+
+import { existsSync, rmdirSync } from 'node:fs';
+import { posix } from 'node:path';
+import type { Resources } from '../../oci/types';
+import { formatProblem, type Problem, RuntimeError } from '../../runtime/problems';
+import { type Feature, probeFeatures } from './features';
+import { frozenV1, frozenV2 } from './freezer';
+import { cgroupPids, describeFsError, errno, removeCgroupTree, writeCgroupFile } from './fsops';
+import { type CgroupLayout, UNIFIED } from './layout';
+import type { CgroupManager } from './manager';
+import { type CgroupWrite, planResources, type WriteTarget } from './writes';
+
+export interface ManagerInit {
+  /** hierarchy key → the container's directory (what the state store persists). */
+  paths: Record<string, string>;
+  /** Directories an earlier create() made (persisted with `paths`), parents first. */
+  created?: readonly string[];
+  layout: CgroupLayout;
+  /** The cgroup2 root's cgroup.controllers. */
+  unifiedControllers: readonly string[];
+  /** Huge page sizes, OCI form. */
+  hugePageSizes: readonly string[];
+  /** Optional files known to exist; probed from the filesystem when absent. */
+  features?: Iterable<Feature>;
+}
+
+export function problemsError(problems: Problem[]): RuntimeError {
+  const lines = problems.map(formatProblem);
+  const message = lines.length === 1 ? lines[0] : `the cgroup settings cannot be applied:\n  ${lines.join('\n  ')}`;
+  return new RuntimeError(message, problems);
+}
+
+export abstract class BaseCgroupManager implements CgroupManager {
+  abstract readonly driver: 'v1' | 'v2';
+  readonly paths: Record<string, string>;
+  protected readonly createdDirs: string[];
+  protected readonly layout: CgroupLayout;
+  protected readonly target: WriteTarget;
+
+  constructor(init: ManagerInit) {
+    this.paths = { ...init.paths };
+    this.createdDirs = [...(init.created ?? [])];
+    this.layout = init.layout;
+    const v1: Record<string, string> = {};
+    for (const [k, d] of Object.entries(this.paths)) if (k !== UNIFIED) v1[k] = d;
+    const unified = this.paths[UNIFIED];
+    const features =
+      init.features ??
+      probeFeatures({
+        v1: Object.fromEntries(
+          Object.entries(v1).flatMap(([k, d]) => (this.mountOf(k) ? [[k, [d, this.mountOf(k)!]]] : [])),
+        ) as Record<string, [string, string]>,
+        unified: unified !== undefined && this.layout.unified !== undefined ? [unified, this.layout.unified] : undefined,
+        hugePageSizes: init.hugePageSizes,
+      });
+    this.target = {
+      v1,
+      unified,
+      unifiedMount: this.layout.unified,
+      unifiedControllers: new Set(unified !== undefined ? init.unifiedControllers : []),
+      hugePageSizes: init.hugePageSizes,
+      features: new Set(features),
+    };
+  }
+
+  /** Directories create() made, parents first; persist them with `paths` so destroy() can remove them. */
+  get created(): readonly string[] {
+    return this.createdDirs;
+  }
+
+  protected mountOf(key: string): string | undefined {
+    return key === UNIFIED ? this.layout.unified : this.layout.v1[key];
+  }
+
+  /** Each distinct container directory once (co-mounted v1 controllers share one). */
+  protected uniqueDirs(): string[] {
+    return [...new Set(Object.values(this.paths))];
+  }
+
+  abstract create(): void;
+  abstract freeze(): void;
+  abstract thaw(): void;
+  abstract frozen(): boolean;
+  /** The directory whose cgroup.procs lists the container's processes for pids(). */
+  protected abstract primaryDir(): string;
+
+  resourceWrites(r: Resources): CgroupWrite[] {
+    const plan = planResources(r, this.target);
+    if (plan.problems.length > 0) throw problemsError(plan.problems);
+    return plan.writes;
+  }
+
+  /**
+   * Settings in `r` that apply() will not enforce, as "config.path: reason" — v2 device rules above all
+   * (they need an eBPF program tsrunc does not have yet), and knobs this kernel lacks or ignores. The
+   * caller should warn with these; resourceWrites() leaves them out.
+   */
+  unsupported(r: Resources): string[] {
+    return planResources(r, this.target).unsupported;
+  }
+
+  /** Writes each of resourceWrites(r), in order, and nothing else. Call it before any process joins. */
+  apply(r: Resources): void {
+    for (const w of this.resourceWrites(r)) {
+      try {
+        writeCgroupFile(w.file, w.value);
+      } catch (e) {
+        throw new RuntimeError(`${w.origin}: cannot write ${JSON.stringify(w.value)} to ${w.file}: ${describeFsError(e)}`);
+      }
+    }
+  }
+
+  /** The cgroup.procs file of every hierarchy the container joins: write a pid to each to join. */
+  procsFiles(): string[] {
+    return this.uniqueDirs().map((d) => posix.join(d, 'cgroup.procs'));
+  }
+
+  /** Every pid in the container's cgroup and its sub-cgroups ([] once it is gone). */
+  pids(): number[] {
+    return cgroupPids(this.primaryDir());
+  }
+
+  /** create() refuses a cgroup that already has processes or is frozen (runc does too; the spec allows it). */
+  protected assertUsable(): void {
+    for (const dir of this.uniqueDirs()) {
+      if (!existsSync(dir)) continue;
+      const pids = cgroupPids(dir);
+      if (pids.length > 0) {
+        const shown = pids.slice(0, 5).join(', ') + (pids.length > 5 ? ', ...' : '');
+        throw new RuntimeError(`cgroup ${dir} is not empty: it has ${pids.length} process(es) (${shown}); a new container needs an empty cgroup`);
+      }
+    }
+    const freezer = this.paths.freezer;
+    const unified = this.paths[UNIFIED];
+    if ((freezer !== undefined && frozenV1(freezer)) || (unified !== undefined && frozenV2(unified))) {
+      throw new RuntimeError(`cgroup ${freezer ?? unified} is frozen; a new container cannot use a frozen cgroup`);
+    }
+  }
+
+  /** Undo a failed create(): remove what it made, deepest first, ignoring errors. */
+  protected rollback(created: string[]): void {
+    for (const dir of [...created].reverse()) {
+      try {
+        rmdirSync(dir);
+      } catch {
+        /* best effort */
+      }
+    }
+  }
+
+  /**
+   * Removes the container's directory in every hierarchy (with any sub-cgroups the container made),
+   * retrying EBUSY while exiting processes leave; then the now-empty parents that create() itself made.
+   * A parent that existed before, or that another container still uses, is left alone. Idempotent.
+   */
+  destroy(): void {
+    const failures: string[] = [];
+    const leaves = new Set(this.uniqueDirs());
+    for (const dir of leaves) {
+      try {
+        removeCgroupTree(dir);
+      } catch (e) {
+        failures.push(`${dir}: ${errno(e) === 'EBUSY' ? 'still has processes' : describeFsError(e)}`);
+      }
+    }
+    for (const dir of [...this.createdDirs].reverse()) {
+      if (leaves.has(dir)) continue;
+      try {
+        rmdirSync(dir);
+      } catch {
+        // ENOENT: gone already; EBUSY/ENOTEMPTY: another cgroup lives below it. Either way, leave it.
+      }
+    }
+    if (failures.length > 0) throw new RuntimeError(`cannot remove the container's cgroup: ${failures.join('; ')}`);
+  }
+}

@@ -1,0 +1,57 @@
+// Conversions from the OCI (cgroup v1 shaped) values to what the cgroup files take.
+
+import type { DeviceCgroupRule } from '../../oci/types';
+
+/**
+ * cpu.shares [2..262144] → cpu.weight [1..10000], linearly: 1 + ((shares - 2) * 9999) / 262142, rounded
+ * down. This is the mapping of runc before 1.3/crun/the KEP-2254 docs (1024 → 39). runc main now uses a
+ * quadratic fit (opencontainers/cgroups utils.go ConvertCPUSharesToCgroupV2Value: 1024 → 100, the v2
+ * default); the linear one is kept here because the tsrunc design asks for it. Out-of-range shares are
+ * clamped as the kernel clamps cpu.shares.
+ */
+export function cpuSharesToWeight(shares: number): number {
+  const s = Math.min(262144, Math.max(2, shares));
+  return 1 + Math.floor(((s - 2) * 9999) / 262142);
+}
+
+/** blkio weight [10..1000] → io.weight [1..10000], linearly (runc ConvertBlkIOToIOWeightValue). */
+export function blkioWeightToIoWeight(weight: number): number {
+  return 1 + Math.floor(((weight - 10) * 9999) / 990);
+}
+
+/**
+ * OCI memory.swap is memory+swap (the v1 memsw meaning); cgroup v2 memory.swap.max is swap alone.
+ * Returns the memory.swap.max value, or an error text. Same cases as runc's ConvertMemorySwapToCgroupV2Value.
+ */
+export function swapToV2(swap: number | undefined, limit: number | undefined): { value?: string; error?: string } {
+  const s = swap ?? 0;
+  const l = limit ?? 0;
+  if (l === -1 && s === 0) return { value: 'max' }; // unlimited memory and no swap setting: unlimited swap too
+  if (s === 0) return {};
+  if (s === -1) return { value: 'max' };
+  if (l === -1) return { value: String(s) };
+  if (l === 0) return { error: 'a swap limit needs a memory limit (memory+swap minus memory is the swap)' };
+  if (l < 0) return { error: `invalid memory limit ${l}` };
+  if (s < l) return { error: `swap (memory+swap, ${s}) must be at least the memory limit (${l})` };
+  return { value: String(s - l) };
+}
+
+/** A devices.allow/devices.deny line for cgroup v1: "c 1:3 rwm", "*" for an unset major or minor. */
+export function deviceRuleLine(rule: DeviceCgroupRule): string {
+  const type = rule.type ?? 'a';
+  const major = rule.major === undefined || rule.major === null || rule.major < 0 ? '*' : String(rule.major);
+  const minor = rule.minor === undefined || rule.minor === null || rule.minor < 0 ? '*' : String(rule.minor);
+  return `${type} ${major}:${minor} ${rule.access ?? 'rwm'}`;
+}
+
+/** Problems with a device rule, or undefined when it is well formed. */
+export function deviceRuleProblem(rule: DeviceCgroupRule): string | undefined {
+  if (rule.type !== undefined && !['a', 'c', 'b'].includes(rule.type)) return `type ${JSON.stringify(rule.type)} is not one of a, c, b`;
+  if (rule.access !== undefined && !/^[rwm]{1,3}$/.test(rule.access)) return `access ${JSON.stringify(rule.access)} is not a combination of r, w, m`;
+  return undefined;
+}
+
+/** Integers written to cgroup files: plain decimal, no exponent form. */
+export function int(n: number): string {
+  return Number.isSafeInteger(n) ? String(n) : BigInt(Math.trunc(n)).toString();
+}

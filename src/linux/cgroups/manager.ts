@@ -1,0 +1,105 @@
+// The one cgroup interface over v1 (including hybrid hosts) and v2, and the ways to get one.
+//
+// Lifecycle, as `tsrunc create` uses it:
+//   const cg = cgroupManagerFor({ id, cgroupsPath: spec.linux?.cgroupsPath });
+//   for (const w of cg.unsupported(resources)) warn(w);    // e.g. device rules on cgroup v2
+//   cg.create();                                            // mkdirs; refuses a busy or frozen cgroup
+//   persist({ driver: cg.driver, paths: cg.paths, created: cg.created });
+//   cg.apply(resources);                                    // before the container process joins
+//   for (const f of cg.procsFiles()) write(f, String(pid)); // join every hierarchy (the helper's join-cgroup)
+// and later, from the state alone: cgroupManagerFromPaths(driver, paths, created).pids() / .destroy().
+// `tsrunc explain` prints cg.resourceWrites(resources): exactly what apply() writes, in that order.
+
+import { readFileSync } from 'node:fs';
+import type { Resources } from '../../oci/types';
+import { RuntimeError } from '../../runtime/problems';
+import type { Feature } from './features';
+import { type CgroupLayout, detectCgroupLayout, hugePageSizes, unifiedControllers } from './layout';
+import { resolveCgroupPaths } from './paths';
+import { V1CgroupManager } from './v1';
+import { V2CgroupManager } from './v2';
+import type { CgroupWrite } from './writes';
+
+export type { CgroupWrite } from './writes';
+
+export interface CgroupManager {
+  readonly driver: 'v1' | 'v2';
+  /** hierarchy key (v1 controller, "name=systemd", or "unified") → absolute directory. Persist it. */
+  readonly paths: Record<string, string>;
+  /** Directories create() made, parents first (the leaves included). Persist it with `paths`. */
+  readonly created: readonly string[];
+  create(): void;
+  /** What apply(r) writes, in order; pure. Throws a RuntimeError naming each field that cannot be met. */
+  resourceWrites(r: Resources): CgroupWrite[];
+  /** Settings of `r` that apply(r) leaves out, as "config.path: reason", for the caller to warn about. */
+  unsupported(r: Resources): string[];
+  /** Writes each of resourceWrites(r) in order, nothing else. */
+  apply(r: Resources): void;
+  /** cgroup.procs of every hierarchy the container joins. */
+  procsFiles(): string[];
+  /** All pids in the container's cgroup, sub-cgroups included (for kill --all). */
+  pids(): number[];
+  freeze(): void;
+  thaw(): void;
+  frozen(): boolean;
+  /** Removes the container's cgroups and the empty parents create() made. Tolerates what is already gone. */
+  destroy(): void;
+}
+
+export interface CgroupManagerOptions {
+  id: string;
+  cgroupsPath?: string;
+  /** The host's layout; detected from /proc/self/mountinfo when absent. */
+  layout?: CgroupLayout;
+  // The rest exist so tests can describe a host that is not this one; by default they are read.
+  /** Controllers the cgroup2 root offers (its cgroup.controllers). */
+  unifiedControllers?: string[];
+  /** Huge page sizes in OCI form ("2MB"). */
+  hugePageSizes?: string[];
+  /** Text of /proc/self/cgroup, for relative cgroupsPath values. */
+  ownCgroups?: string;
+  /** Optional cgroup files to treat as present (see features.ts); probed when absent. */
+  features?: Iterable<Feature>;
+}
+
+/** A manager for a container about to be created, from the config's id and linux.cgroupsPath. */
+export function cgroupManagerFor(o: CgroupManagerOptions): CgroupManager {
+  const layout = o.layout ?? detectCgroupLayout();
+  const paths = resolveCgroupPaths({
+    id: o.id,
+    cgroupsPath: o.cgroupsPath,
+    layout,
+    ownCgroups: o.ownCgroups ?? (() => readFileSync('/proc/self/cgroup', 'utf8')),
+  });
+  const init = {
+    paths,
+    layout,
+    unifiedControllers: o.unifiedControllers ?? unifiedControllers(layout),
+    hugePageSizes: o.hugePageSizes ?? hugePageSizes(),
+    features: o.features,
+  };
+  return layout.mode === 'v2' ? new V2CgroupManager(init) : new V1CgroupManager(init);
+}
+
+/**
+ * A manager for an existing container, from what the state store kept (driver, paths, created), for
+ * kill, delete, pause and the like; the layout is detected again unless given.
+ */
+export function cgroupManagerFromPaths(
+  driver: 'v1' | 'v2',
+  paths: Record<string, string>,
+  created: readonly string[] = [],
+  o: Omit<CgroupManagerOptions, 'id' | 'cgroupsPath' | 'ownCgroups'> = {},
+): CgroupManager {
+  if (Object.keys(paths).length === 0) throw new RuntimeError('the container has no recorded cgroup paths');
+  const layout = o.layout ?? detectCgroupLayout();
+  const init = {
+    paths,
+    created,
+    layout,
+    unifiedControllers: o.unifiedControllers ?? unifiedControllers(layout),
+    hugePageSizes: o.hugePageSizes ?? hugePageSizes(),
+    features: o.features,
+  };
+  return driver === 'v2' ? new V2CgroupManager(init) : new V1CgroupManager(init);
+}

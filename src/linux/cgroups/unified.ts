@@ -1,0 +1,63 @@
+// Making a cgroup in a cgroup2 hierarchy: create each level and enable controllers down the way.
+
+import { posix } from 'node:path';
+import { RuntimeError } from '../../runtime/problems';
+import { describeFsError, errno, levelsBelow, mkdirLevel, readIfExists, writeCgroupFile } from './fsops';
+import { cgroupControllers } from './layout';
+
+/** The controllers tsrunc enables for its containers, when the parent offers them. */
+export const STANDARD_CONTROLLERS = ['cpu', 'cpuset', 'io', 'memory', 'hugetlb', 'pids'] as const;
+
+/**
+ * Enables in `dir`'s cgroup.subtree_control those standard controllers that `dir` has (its
+ * cgroup.controllers) and that are not enabled yet; writes nothing when there is nothing to add, so
+ * cgroups that already delegate what is needed are not written to at all.
+ */
+export function enableSubtreeControllers(dir: string): void {
+  const offered = new Set(cgroupControllers(dir));
+  const enabled = new Set((readIfExists(posix.join(dir, 'cgroup.subtree_control')) ?? '').split(/\s+/));
+  const missing = STANDARD_CONTROLLERS.filter((c) => offered.has(c) && !enabled.has(c));
+  if (missing.length === 0) return;
+  const file = posix.join(dir, 'cgroup.subtree_control');
+  try {
+    writeCgroupFile(file, missing.map((c) => `+${c}`).join(' '));
+    return;
+  } catch (e) {
+    if (errno(e) === 'EBUSY') {
+      throw new RuntimeError(
+        `cannot enable ${missing.join(', ')} in ${file}: ${dir} has processes of its own, and cgroup v2 ` +
+          'lets only a cgroup without member processes (or the root) hand controllers to children; ' +
+          'choose a cgroupsPath whose parent holds no processes',
+      );
+    }
+  }
+  // Like runc: one at a time, and a controller that cannot be enabled (a threaded subtree refusing a
+  // domain controller, say) is left out; a write that needs it then fails in apply() with the file named.
+  for (const c of missing) {
+    try {
+      writeCgroupFile(file, `+${c}`);
+    } catch {
+      /* left out, see above */
+    }
+  }
+}
+
+/**
+ * mkdir every missing level from `mount` down to `leaf`, enabling the standard controllers in each level
+ * above the leaf (the mount root included, which is normal for cgroup2). New directories are appended
+ * to `created`, parents first.
+ */
+export function createUnifiedCgroup(mount: string, leaf: string, created: string[]): void {
+  const levels = levelsBelow(mount, leaf);
+  for (let i = 0; i < levels.length; i++) {
+    const level = levels[i];
+    if (i > 0) {
+      try {
+        mkdirLevel(level, created);
+      } catch (e) {
+        throw new RuntimeError(`cannot create cgroup ${level}: ${describeFsError(e)}`);
+      }
+    }
+    if (i < levels.length - 1) enableSubtreeControllers(level);
+  }
+}

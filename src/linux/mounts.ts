@@ -1,0 +1,123 @@
+// config mounts to mount-in-root ops. Sources are host paths (relative ones are read from the bundle);
+// destinations are resolved inside the rootfs by the helper without following symlinks out of it.
+import * as path from 'node:path';
+import type { Mount } from '../oci/types';
+import type { Problem } from '../runtime/problems';
+import type { PlanOp, ContainerOpName } from './plan';
+import { MS } from './constants';
+import { REMOUNT_FLAGS, parseMountOptions } from './mount-options';
+
+/** What a bind mount's source is on the host: decides whether the target is a dir or a file. */
+export type SourceKind = 'dir' | 'file' | 'missing';
+
+export interface CgroupMountInfo {
+  driver: 'v1' | 'v2';
+  newCgroupNamespace: boolean;
+  /** Per hierarchy: the directory name under the cgroup mount (cpu, memory, systemd, ...) and the
+   *  container's cgroup directory on the host. For v2, one entry. */
+  hierarchies: { name: string; hostPath: string }[];
+}
+
+export interface MountPlanInput {
+  rootfs: string;
+  bundle: string;
+  mounts: Mount[];
+  cgroup: CgroupMountInfo;
+  sourceKind: (hostPath: string) => SourceKind;
+}
+
+type Op = PlanOp<ContainerOpName>;
+
+function mountInRoot(
+  rootfs: string, source: string, dest: string, fstype: string, flags: number, data: string,
+  create: 'dir' | 'file' | 'none', remount: number, propagation: number, origin: string,
+): Op {
+  return {
+    op: 'mount-in-root',
+    args: [rootfs, source, dest, fstype, String(flags), data, create, String(remount), String(propagation)],
+    origin,
+  };
+}
+
+function cgroupMountOps(input: MountPlanInput, m: Mount, dest: string, origin: string): Op[] {
+  const opts = parseMountOptions(m.options);
+  const flags = opts.flags & ~MS.REMOUNT;
+  const { cgroup, rootfs } = input;
+  if (cgroup.driver === 'v2') {
+    if (cgroup.newCgroupNamespace) {
+      return [mountInRoot(rootfs, 'cgroup', dest, 'cgroup2', flags, '', 'dir', 0, opts.propagation, origin)];
+    }
+    const hostPath = cgroup.hierarchies[0].hostPath;
+    return [mountInRoot(rootfs, hostPath, dest, '', MS.BIND | MS.REC, '', 'dir', flags & REMOUNT_FLAGS, opts.propagation, origin)];
+  }
+  // v1: a tmpfs holding one bind mount of the container's own cgroup per hierarchy.
+  const ops: Op[] = [
+    mountInRoot(rootfs, 'tmpfs', dest, 'tmpfs', MS.NOSUID | MS.NODEV | MS.NOEXEC, 'mode=755', 'dir', 0, opts.propagation, origin),
+  ];
+  for (const h of cgroup.hierarchies) {
+    ops.push(mountInRoot(
+      rootfs, h.hostPath, path.posix.join(dest, h.name), '', MS.BIND | MS.REC, '', 'dir',
+      (flags & REMOUNT_FLAGS) | MS.NOSUID | MS.NODEV | MS.NOEXEC, 0, origin,
+    ));
+  }
+  return ops;
+}
+
+export function mountOps(input: MountPlanInput): { ops: Op[]; problems: Problem[] } {
+  const ops: Op[] = [];
+  const problems: Problem[] = [];
+  input.mounts.forEach((m, i) => {
+    const origin = `mounts[${i}]`;
+    const opts = parseMountOptions(m.options);
+    if (opts.unsupported.length > 0) {
+      problems.push({
+        severity: 'error', path: `${origin}.options`,
+        message: `not supported by tsrunc yet: ${opts.unsupported.join(', ')}`,
+      });
+      return;
+    }
+    let dest = m.destination;
+    if (!dest.startsWith('/')) {
+      problems.push({
+        severity: 'warning', path: `${origin}.destination`,
+        message: `relative destination ${JSON.stringify(dest)} is read relative to "/"`, hint: `use "/${dest}"`,
+      });
+      dest = `/${dest}`;
+    }
+    const type = m.type ?? (opts.bind ? 'bind' : undefined);
+    if (type === 'cgroup' || type === 'cgroup2') {
+      ops.push(...cgroupMountOps(input, m, dest, origin));
+      return;
+    }
+    if (opts.bind || type === 'bind') {
+      if (m.source === undefined) {
+        problems.push({ severity: 'error', path: `${origin}.source`, message: 'a bind mount needs a source' });
+        return;
+      }
+      const source = path.resolve(input.bundle, m.source);
+      const kind = input.sourceKind(source);
+      if (kind === 'missing') {
+        problems.push({ severity: 'error', path: `${origin}.source`, message: `${source} does not exist` });
+        return;
+      }
+      const flags = MS.BIND | (opts.recursive ? MS.REC : 0);
+      const remount = opts.flags & REMOUNT_FLAGS;
+      ops.push(mountInRoot(input.rootfs, source, dest, '', flags, '', kind, remount, opts.propagation, origin));
+      return;
+    }
+    if (type === undefined) {
+      problems.push({ severity: 'error', path: `${origin}.type`, message: 'is required unless the mount is a bind mount' });
+      return;
+    }
+    ops.push(mountInRoot(
+      input.rootfs, m.source ?? type, dest, type, opts.flags & ~MS.REMOUNT, opts.data.join(','), 'dir', 0,
+      opts.propagation, origin,
+    ));
+  });
+  return { ops, problems };
+}
+
+/** True when the config bind-mounts the host's /dev, so the runtime creates no device nodes. */
+export function bindsDev(mounts: Mount[]): boolean {
+  return mounts.some((m) => m.destination === '/dev' && (m.type === 'bind' || parseMountOptions(m.options).bind));
+}

@@ -1,0 +1,61 @@
+// Lazy access to the native addon (native/addon/addon.cc) and the path of the helper executable.
+
+import * as fs from 'node:fs';
+import { createRequire } from 'node:module';
+import * as path from 'node:path';
+
+export interface WaitStatus {
+  /** Set when the process exited normally. */
+  exitCode: number | null;
+  /** Set when a signal killed the process. */
+  signal: number | null;
+}
+
+/** Failures throw (or reject with) an Error whose `.code` is the errno name and `.errno` its number. */
+export interface NativeAddon {
+  /** pidfd_open(pid, 0); the fd is close-on-exec. */
+  pidfdOpen(pid: number): number;
+  /** pidfd_send_signal; ESRCH once the process is gone. */
+  pidfdSendSignal(pidfd: number, signal: number): void;
+  /** True when the process has exited, false when `timeoutMs` passed first (negative: no timeout). */
+  pidfdWait(pidfd: number, timeoutMs: number): boolean;
+  /** Reaps any child (also one created with CLONE_PARENT) on the thread pool. */
+  waitpid(pid: number): Promise<WaitStatus>;
+  /** Blocking flock(LOCK_EX or LOCK_SH). */
+  flock(fd: number, exclusive: boolean): void;
+  /** mkfifo with exactly `mode`: the umask does not apply. */
+  mkfifo(path: string, mode: number): void;
+  /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are reparented to this process. */
+  setChildSubreaper(): void;
+}
+
+let root: string | undefined;
+let addon: NativeAddon | undefined;
+
+/** The directory of tsrunc's package.json, from src/linux (tests) as well as from a bundle in dist/. */
+export function packageRoot(): string {
+  if (root !== undefined) return root;
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(fs.readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: string };
+      if (pkg.name === 'tsrunc') return (root = dir);
+    } catch {
+      // no (readable) package.json here: keep walking up
+    }
+    if (path.dirname(dir) === dir) throw new Error(`tsrunc package root not found above ${__dirname}`);
+  }
+}
+
+export function helperPath(): string {
+  return path.join(packageRoot(), 'build', 'Release', 'tsrunc-init');
+}
+
+export function native(): NativeAddon {
+  if (addon === undefined) {
+    const file = path.join(packageRoot(), 'build', 'Release', 'tsrunc_native.node');
+    // A require made at run time from a computed path: esbuild leaves it alone instead of bundling.
+    const load = createRequire(file);
+    addon = load(file) as NativeAddon;
+  }
+  return addon;
+}

@@ -1,0 +1,184 @@
+// Turns a validated config plus a few host facts into the plan the helper executes. Pure: every fact
+// about the host comes in through PlanInput, so this is unit-testable and `explain` shows what runs.
+import * as path from 'node:path';
+import type { Spec } from '../oci/types';
+import type { Problem } from '../runtime/problems';
+import type { ContainerOpName, HostOpName, Plan, PlanOp } from './plan';
+import { CLONE_NEWTIME, CLONE_PARENT, MS, RLIMITS, SIGCHLD } from './constants';
+import { cloneNamespaceFlags, hasNew, idMapContent, namespaceSet, NAMESPACE_FLAGS, timeOffsetsContent } from './namespaces';
+import { bindsDev, CgroupMountInfo, mountOps, SourceKind } from './mounts';
+import { containerDevices, DEFAULT_LINKS, deviceMode } from './devices';
+import { capabilityMask, resolveCapabilities } from './capabilities';
+import { parseMountOptions } from './mount-options';
+
+export interface HostFacts {
+  /** /proc/sys/kernel/cap_last_cap */
+  capLastCap: number;
+  /** The runtime's own bounding set (CapBnd): what it can grant at most. */
+  boundingSet: bigint;
+  /** /proc/kcore exists: runc links /dev/core to it. */
+  hasKcore: boolean;
+  sourceKind: (hostPath: string) => SourceKind;
+}
+
+export interface PlanInput {
+  spec: Spec;
+  /** Absolute host paths. */
+  rootfs: string;
+  bundle: string;
+  stateDir: string;
+  preserveFds: number;
+  noPivot: boolean;
+  cgroup: CgroupMountInfo & { procsFiles: string[] };
+  /** Environment after defaults (HOME) are filled in. */
+  env: string[];
+  host: HostFacts;
+}
+
+export interface PlanResult {
+  plan: Plan;
+  problems: Problem[];
+}
+
+const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+const RLIM_INFINITY = '18446744073709551615';
+
+type HostOp = PlanOp<HostOpName>;
+type ContainerOp = PlanOp<ContainerOpName>;
+
+function op<N extends string>(name: N, args: (string | number)[] = [], origin?: string): PlanOp<N> {
+  return origin === undefined ? { op: name, args: args.map(String) } : { op: name, args: args.map(String), origin };
+}
+
+/** Where the helper looks for process.args[0]: as given when it has a slash, else along PATH. */
+export function execCandidates(program: string, env: string[]): string[] {
+  if (program.includes('/')) return [program];
+  const pathVar = env.find((e) => e.startsWith('PATH='))?.slice(5) ?? DEFAULT_PATH;
+  return pathVar.split(':').map((dir) => path.posix.join(dir === '' ? '.' : dir, program));
+}
+
+function hostOps(input: PlanInput): HostOp[] {
+  const { spec } = input;
+  const ns = namespaceSet(spec);
+  const ops: HostOp[] = [op('cloexec-from', [3 + input.preserveFds])];
+  for (const file of input.cgroup.procsFiles) ops.push(op('join-cgroup', [file], 'linux.cgroupsPath'));
+  for (const { ns: joined, index } of ns.joined) {
+    ops.push(op('setns', [joined.path!, NAMESPACE_FLAGS[joined.type]], `linux.namespaces[${index}]`));
+  }
+  if (hasNew(ns, 'time')) {
+    const origin = `linux.namespaces[${ns.created.get('time')}]`;
+    ops.push(op('unshare', [CLONE_NEWTIME], origin));
+    const offsets = spec.linux?.timeOffsets;
+    if (offsets && Object.keys(offsets).length > 0) {
+      ops.push(op('write-file', ['/proc/self/timens_offsets', timeOffsetsContent(offsets)], 'linux.timeOffsets'));
+    }
+  }
+  ops.push(op('clone', [cloneNamespaceFlags(ns) | CLONE_PARENT | SIGCHLD], 'linux.namespaces'));
+  if (hasNew(ns, 'user')) {
+    ops.push(op('uid-map', [idMapContent(spec.linux?.uidMappings ?? [])], 'linux.uidMappings'));
+    ops.push(op('gid-map', [idMapContent(spec.linux?.gidMappings ?? [])], 'linux.gidMappings'));
+  }
+  ops.push(op('report-pid'), op('release'));
+  return ops;
+}
+
+function rootfsOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
+  const { spec, rootfs } = input;
+  const ns = namespaceSet(spec);
+  const userns = hasNew(ns, 'user');
+  const mounts = spec.mounts ?? [];
+  const ops: ContainerOp[] = [
+    // Nothing done in the container's mount namespace may propagate back to the host.
+    op('mount', ['', '/', '', MS.REC | MS.SLAVE, '']),
+    op('open-state-dir', [input.stateDir]),
+    op('mount', [rootfs, rootfs, '', MS.BIND | MS.REC, ''], 'root.path'),
+  ];
+  const fromMounts = mountOps({ rootfs, bundle: input.bundle, mounts, cgroup: input.cgroup, sourceKind: input.host.sourceKind });
+  problems.push(...fromMounts.problems);
+  ops.push(...fromMounts.ops);
+
+  if (!bindsDev(mounts)) {
+    for (const { device, origin } of containerDevices(spec.linux?.devices)) {
+      if (userns) {
+        // mknod is refused in a user namespace: bind the host's node instead, as runc does.
+        ops.push(op('mount-in-root', [rootfs, device.path, device.path, '', MS.BIND, '', 'file', 0, 0], origin));
+      } else {
+        ops.push(op('mknod-in-root', [
+          rootfs, device.path, deviceMode(device), device.major ?? 0, device.minor ?? 0, device.uid ?? 0, device.gid ?? 0,
+        ], origin));
+      }
+    }
+    const links = input.host.hasKcore ? [...DEFAULT_LINKS, { target: '/proc/kcore', path: '/dev/core' }] : DEFAULT_LINKS;
+    for (const link of links) ops.push(op('symlink-in-root', [rootfs, link.target, link.path], 'default /dev link'));
+  }
+
+  ops.push(input.noPivot ? op('move-root', [rootfs], '--no-pivot') : op('pivot-root', [rootfs], 'root.path'));
+  const propagation = spec.linux?.rootfsPropagation;
+  if (propagation) {
+    ops.push(op('mount', ['', '/', '', parseMountOptions([propagation]).propagation, ''], 'linux.rootfsPropagation'));
+  }
+  for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
+    ops.push(op('write-file', [`/proc/sys/${key.replace(/\./g, '/')}`, value], `linux.sysctl.${key}`));
+  }
+  (spec.linux?.maskedPaths ?? []).forEach((p, i) => ops.push(op('mask', [p], `linux.maskedPaths[${i}]`)));
+  (spec.linux?.readonlyPaths ?? []).forEach((p, i) => ops.push(op('readonly', [p], `linux.readonlyPaths[${i}]`)));
+  if (spec.root?.readonly) ops.push(op('remount-ro', ['/'], 'root.readonly'));
+  return ops;
+}
+
+function processOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
+  const proc = input.spec.process!;
+  const ops: ContainerOp[] = [];
+  if (proc.oomScoreAdj !== undefined) {
+    ops.push(op('write-file', ['/proc/self/oom_score_adj', proc.oomScoreAdj], 'process.oomScoreAdj'));
+  }
+  (proc.rlimits ?? []).forEach((r, i) => {
+    const resource = RLIMITS.indexOf(r.type.replace(/^RLIMIT_/, ''));
+    if (resource < 0) {
+      problems.push({ severity: 'error', path: `process.rlimits[${i}].type`, message: `unknown rlimit ${JSON.stringify(r.type)}` });
+      return;
+    }
+    const limit = (n: number) => (n < 0 ? RLIM_INFINITY : BigInt(n).toString());
+    ops.push(op('rlimit', [resource, limit(r.soft), limit(r.hard)], `process.rlimits[${i}]`));
+  });
+  ops.push(op('umask', [proc.user.umask ?? 0o022], 'process.user.umask'));
+
+  const caps = proc.capabilities
+    ? resolveCapabilities(proc.capabilities, input.host.boundingSet, input.host.capLastCap)
+    : undefined;
+  if (caps) {
+    problems.push(...caps.warnings);
+    const drop: number[] = [];
+    for (let n = 0; n <= input.host.capLastCap; n++) if (!caps.sets.bounding.includes(n)) drop.push(n);
+    ops.push(op('keep-caps', [], 'process.capabilities'));
+    ops.push(op('drop-bounding', drop, 'process.capabilities.bounding'));
+  }
+  ops.push(op('setgroups-list', proc.user.additionalGids ?? [], 'process.user.additionalGids'));
+  ops.push(op('setresgid', [proc.user.gid], 'process.user.gid'));
+  ops.push(op('setresuid', [proc.user.uid], 'process.user.uid'));
+  if (caps) {
+    const { effective, permitted, inheritable, ambient } = caps.sets;
+    ops.push(op('capset', [capabilityMask(effective), capabilityMask(permitted), capabilityMask(inheritable)], 'process.capabilities'));
+    ops.push(op('ambient', ambient, 'process.capabilities.ambient'));
+  }
+  if (proc.noNewPrivileges) ops.push(op('no-new-privs', [], 'process.noNewPrivileges'));
+  ops.push(op('chdir', [proc.cwd], 'process.cwd'));
+  const args = proc.args ?? [];
+  ops.push(op('find-exec', execCandidates(args[0], input.env), 'process.args[0]'));
+  ops.push(op('ready'));
+  ops.push(op('wait-start'));
+  ops.push(op('exec', [args.length, ...args, ...input.env], 'process.args'));
+  return ops;
+}
+
+export function buildCreatePlan(input: PlanInput): PlanResult {
+  const problems: Problem[] = [];
+  const ns = namespaceSet(input.spec);
+  const container: ContainerOp[] = [op('wait-release'), op('setsid')];
+  if (hasNew(ns, 'user')) container.push(op('become-root', [], 'linux.uidMappings'));
+  if (input.spec.hostname !== undefined) container.push(op('sethostname', [input.spec.hostname], 'hostname'));
+  if (input.spec.domainname !== undefined) container.push(op('setdomainname', [input.spec.domainname], 'domainname'));
+  container.push(...rootfsOps(input, problems));
+  container.push(...processOps(input, problems));
+  return { plan: { host: hostOps(input), container }, problems };
+}

@@ -1,0 +1,23 @@
+// Signal names and numbers as kill(1) and runc take them: 9, KILL, SIGKILL, RTMIN+3.
+import { constants } from 'node:os';
+import { RuntimeError } from '../runtime/problems';
+
+const SIGRTMIN = 34;
+const SIGRTMAX = 64;
+
+export function parseSignal(text: string): number {
+  if (/^\d+$/.test(text)) {
+    const n = Number(text);
+    if (n >= 1 && n <= SIGRTMAX) return n;
+    throw new RuntimeError(`invalid signal ${JSON.stringify(text)}: numbers go from 1 to ${SIGRTMAX}`);
+  }
+  const name = text.toUpperCase().replace(/^SIG/, '');
+  const rt = /^RT(MIN|MAX)([+-]\d+)?$/.exec(name);
+  if (rt) {
+    const n = (rt[1] === 'MIN' ? SIGRTMIN : SIGRTMAX) + Number(rt[2] ?? 0);
+    if (n >= SIGRTMIN && n <= SIGRTMAX) return n;
+  }
+  const n = (constants.signals as Record<string, number>)[`SIG${name}`];
+  if (n === undefined) throw new RuntimeError(`unknown signal ${JSON.stringify(text)}`);
+  return n;
+}

@@ -1,0 +1,102 @@
+// The one definition of tsrunc's command line. The fast parser (parse.ts) and the yargs help
+// (help.ts) are both built from it, so they cannot drift.
+
+export type FlagType = 'boolean' | 'string' | 'number' | 'array';
+
+export interface FlagDef {
+  name: string;
+  type: FlagType;
+  describe: string;
+  alias?: string[];
+  default?: string | number | boolean;
+  /** Accepted for compatibility, left out of help. */
+  hidden?: boolean;
+}
+
+export interface PositionalDef {
+  name: string;
+  required: boolean;
+  /** Takes every remaining argument (exec's command). */
+  variadic?: boolean;
+}
+
+export interface CommandDef {
+  name: string;
+  describe: string;
+  flags: FlagDef[];
+  positionals: PositionalDef[];
+}
+
+export const VERSION = '0.1.0';
+export const SPEC_VERSION = '1.3.0';
+
+export const GLOBAL_FLAGS: FlagDef[] = [
+  { name: 'root', type: 'string', default: '/run/tsrunc', describe: 'root directory for storage of container state' },
+  { name: 'log', type: 'string', describe: 'file to append logs to (default: stderr)' },
+  { name: 'log-format', type: 'string', default: 'text', describe: "log format: 'text' or 'json'" },
+  { name: 'debug', type: 'boolean', describe: 'enable debug logging' },
+  { name: 'systemd-cgroup', type: 'boolean', describe: 'use systemd to manage cgroups (not supported yet)' },
+  { name: 'rootless', type: 'string', hidden: true, describe: "ignored; 'true', 'false' or 'auto'" },
+  { name: 'criu', type: 'string', hidden: true, describe: 'ignored: path to criu' },
+  { name: 'version', type: 'boolean', alias: ['v'], describe: 'print the version' },
+  { name: 'help', type: 'boolean', alias: ['h'], describe: 'show help' },
+];
+
+const bundle: FlagDef = {
+  name: 'bundle', type: 'string', alias: ['b'], describe: 'path to the bundle directory (default: current directory)',
+};
+const pidFile: FlagDef = { name: 'pid-file', type: 'string', describe: 'file to write the container init pid to' };
+const createFlags: FlagDef[] = [
+  bundle,
+  pidFile,
+  { name: 'console-socket', type: 'string', describe: 'AF_UNIX socket to receive the pty master (not supported yet)' },
+  { name: 'no-pivot', type: 'boolean', describe: 'do not use pivot_root (move mount + chroot instead)' },
+  { name: 'no-new-keyring', type: 'boolean', describe: 'do not create a new session keyring' },
+  { name: 'preserve-fds', type: 'number', default: 0, describe: 'pass N additional fds (from 3) to the container' },
+  { name: 'pidfd-socket', type: 'string', hidden: true, describe: 'not supported yet' },
+];
+
+const id: PositionalDef = { name: 'container-id', required: true };
+
+export const COMMANDS: CommandDef[] = [
+  { name: 'create', describe: 'create a container from a bundle', flags: createFlags, positionals: [id] },
+  { name: 'start', describe: 'start a created container', flags: [], positionals: [id] },
+  {
+    name: 'run', describe: 'create and start a container, and wait for it',
+    flags: [
+      ...createFlags,
+      { name: 'detach', type: 'boolean', alias: ['d'], describe: 'do not wait for the container' },
+      { name: 'keep', type: 'boolean', describe: 'do not delete the container after it exits' },
+      { name: 'no-subreaper', type: 'boolean', hidden: true, describe: 'ignored' },
+    ],
+    positionals: [id],
+  },
+  { name: 'state', describe: "print a container's OCI state", flags: [], positionals: [id] },
+  {
+    name: 'kill', describe: "send a signal to a container's init (default SIGTERM)",
+    flags: [{ name: 'all', type: 'boolean', alias: ['a'], describe: 'signal every process in the container' }],
+    positionals: [id, { name: 'signal', required: false }],
+  },
+  {
+    name: 'delete', describe: 'delete a container and everything the runtime made for it',
+    flags: [{ name: 'force', type: 'boolean', alias: ['f'], describe: 'kill the container first if it is running' }],
+    positionals: [id],
+  },
+  {
+    name: 'list', describe: 'list containers under --root',
+    flags: [
+      { name: 'format', type: 'string', alias: ['f'], default: 'table', describe: "'table' or 'json'" },
+      { name: 'quiet', type: 'boolean', alias: ['q'], describe: 'print only container ids' },
+    ],
+    positionals: [],
+  },
+  {
+    name: 'spec', describe: 'write a default config.json',
+    flags: [bundle, { name: 'rootless', type: 'boolean', hidden: true, describe: 'not supported yet' }],
+    positionals: [],
+  },
+];
+
+export function findCommand(name: string): CommandDef | undefined {
+  return COMMANDS.find((c) => c.name === name);
+}

@@ -1,0 +1,137 @@
+// Parses runc-style command lines: global flags, a command, its flags, positionals. Engines pass Go
+// flag syntax (--f v, --f=v, -f v, single-dash long flags such as -no-subreaper, --flag=true).
+import yargsParser from 'yargs-parser';
+import { COMMANDS, CommandDef, FlagDef, GLOBAL_FLAGS, findCommand } from './definition';
+import { RuntimeError } from '../problems';
+
+export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
+
+export interface ParsedCommandLine {
+  globals: FlagValues;
+  /** undefined when only global flags were given (--version, --help). */
+  command?: CommandDef;
+  flags: FlagValues;
+  positionals: string[];
+}
+
+function flagByName(flags: FlagDef[], name: string): FlagDef | undefined {
+  return flags.find((f) => f.name === name || f.alias?.includes(name));
+}
+
+/** Rewrites single-dash long flags (-no-subreaper, -root=x) to their double-dash form. */
+function normalizeLongFlags(argv: string[], flags: FlagDef[]): string[] {
+  return argv.map((arg) => {
+    if (!/^-[^-]/.test(arg)) return arg;
+    const name = arg.slice(1).split('=')[0];
+    const def = flagByName(flags, name);
+    return def && name.length > 1 ? `-${arg}` : arg;
+  });
+}
+
+function isFlagToken(arg: string): boolean {
+  return arg.startsWith('-') && arg !== '-' && !/^-\d+$/.test(arg);
+}
+
+/**
+ * Separates flag tokens (with their values) from positionals. With stopAtPositional, everything from
+ * the first positional on is positional (Go's flag package; exec's command keeps its own flags).
+ */
+function separate(argv: string[], flags: FlagDef[], stopAtPositional: boolean): [string[], string[]] {
+  const flagTokens: string[] = [];
+  const positionals: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') {
+      positionals.push(...argv.slice(i + 1));
+      break;
+    }
+    if (!isFlagToken(arg) || (stopAtPositional && positionals.length > 0)) {
+      positionals.push(arg);
+      if (stopAtPositional) {
+        positionals.push(...argv.slice(i + 1));
+        break;
+      }
+      continue;
+    }
+    const name = arg.replace(/^--?/, '').split('=')[0];
+    const def = flagByName(flags, name);
+    if (!def) throw new RuntimeError(`flag provided but not defined: ${arg.split('=')[0]}`);
+    flagTokens.push(arg);
+    if (def.type !== 'boolean' && !arg.includes('=') && i + 1 < argv.length) flagTokens.push(argv[++i]);
+  }
+  return [flagTokens, positionals];
+}
+
+function parseFlags(argv: string[], flags: FlagDef[]): FlagValues {
+  const opts: yargsParser.Options = {
+    boolean: flags.filter((f) => f.type === 'boolean').map((f) => f.name),
+    string: flags.filter((f) => f.type === 'string' || f.type === 'number').map((f) => f.name),
+    array: flags.filter((f) => f.type === 'array').map((f) => f.name),
+    alias: Object.fromEntries(flags.filter((f) => f.alias).map((f) => [f.name, f.alias!])),
+    configuration: {
+      'camel-case-expansion': false,
+      'parse-numbers': false,
+      'parse-positional-numbers': false,
+      'strip-aliased': true,
+      'boolean-negation': false,
+      'dot-notation': false,
+      'duplicate-arguments-array': false,
+    },
+  };
+  const parsed = yargsParser(argv, opts);
+  const values: FlagValues = {};
+  for (const def of flags) {
+    const raw = parsed[def.name];
+    if (raw === undefined) {
+      values[def.name] = def.default ?? (def.type === 'boolean' ? false : undefined);
+    } else if (def.type === 'number') {
+      const n = Number(raw);
+      if (!Number.isInteger(n)) {
+        throw new RuntimeError(`invalid value ${JSON.stringify(raw)} for flag --${def.name}: not an integer`);
+      }
+      values[def.name] = n;
+    } else if (def.type === 'string' && typeof raw !== 'string') {
+      throw new RuntimeError(`flag needs an argument: --${def.name}`);
+    } else {
+      values[def.name] = raw;
+    }
+  }
+  return values;
+}
+
+export function parseCommandLine(argv: string[]): ParsedCommandLine {
+  const globalArgv = normalizeLongFlags(argv, GLOBAL_FLAGS);
+  const [globalPart, rest] = separate(globalArgv, GLOBAL_FLAGS, true);
+  const globals = parseFlags(globalPart, GLOBAL_FLAGS);
+  if (rest.length === 0) return { globals, flags: {}, positionals: [] };
+
+  const [name, ...commandArgv] = rest;
+  const command = findCommand(name);
+  if (!command) {
+    const known = COMMANDS.map((c) => c.name).join(', ');
+    throw new RuntimeError(`unknown command ${JSON.stringify(name)}; commands are: ${known}`);
+  }
+  const commandFlags = [...command.flags, { name: 'help', type: 'boolean', alias: ['h'], describe: '' } as FlagDef];
+  const normalized = normalizeLongFlags(commandArgv, commandFlags);
+  // Flags come before positionals in Go's flag package; for commands without a variadic positional,
+  // flags after the positionals are accepted too, as people type them.
+  const variadic = command.positionals.some((p) => p.variadic);
+  const [flagPart, positionals] = separate(normalized, commandFlags, variadic);
+  const flags = parseFlags(flagPart, commandFlags);
+  if (!flags.help) checkPositionals(command, positionals);
+  return { globals, command, flags, positionals };
+}
+
+function checkPositionals(command: CommandDef, positionals: string[]): void {
+  const required = command.positionals.filter((p) => p.required).length;
+  const variadic = command.positionals.some((p) => p.variadic);
+  if (positionals.length < required) {
+    const names = command.positionals.map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`)).join(' ');
+    throw new RuntimeError(`${command.name}: missing argument; usage: tsrunc ${command.name} [options] ${names}`.trim());
+  }
+  if (!variadic && positionals.length > command.positionals.length) {
+    throw new RuntimeError(
+      `${command.name}: unexpected argument ${JSON.stringify(positionals[command.positionals.length])}`,
+    );
+  }
+}

@@ -1,0 +1,183 @@
+// The container lifecycle: created → running → stopped, and the operations that move between them.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Status } from '../oci/types';
+import { ContainerRecord, StateStore } from './state-store';
+import { RuntimeError } from './problems';
+import { isSameLiveProcess, sleepMs } from '../linux/proc';
+import { native } from '../linux/native';
+import { cgroupManagerFromPaths } from '../linux/cgroups';
+import type { Logger } from './log';
+
+export const ERR_NOT_RUNNING = 'container not running';
+const SIGKILL = 9;
+
+export function cgroupOf(record: ContainerRecord) {
+  return cgroupManagerFromPaths(record.cgroup.driver, record.cgroup.paths);
+}
+
+export function statusOf(store: StateStore, record: ContainerRecord): Status {
+  return store.status(record, () => {
+    try {
+      return cgroupOf(record).frozen();
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Opens a pidfd for the init and checks it is still the same process, so signals cannot hit a reused pid. */
+function openInitPidfd(record: ContainerRecord): number | undefined {
+  let fd: number;
+  try {
+    fd = native().pidfdOpen(record.pid);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
+    throw err;
+  }
+  if (!isSameLiveProcess(record.pid, record.pidStartTime)) {
+    fs.closeSync(fd);
+    return undefined;
+  }
+  return fd;
+}
+
+/** Signals the init. False when it is gone. */
+export function signalInit(record: ContainerRecord, signal: number): boolean {
+  const fd = openInitPidfd(record);
+  if (fd === undefined) return false;
+  try {
+    native().pidfdSendSignal(fd, signal);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+    throw err;
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** Signals every process in the container's cgroup (and the init through its pidfd). */
+export function signalAll(record: ContainerRecord, signal: number): void {
+  const cgroup = cgroupOf(record);
+  signalInit(record, signal);
+  for (const pid of cgroup.pids()) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // Gone already.
+    }
+  }
+}
+
+export function kill(store: StateStore, id: string, signal: number, all: boolean): void {
+  const record = store.mustRead(id);
+  const status = statusOf(store, record);
+  if (status === 'stopped') {
+    if (all) return;
+    throw new RuntimeError(ERR_NOT_RUNNING);
+  }
+  // Without its own pid namespace, killing the init would not take the other processes with it.
+  if (all || (signal === SIGKILL && !record.ownPidNamespace)) {
+    if (status === 'paused') cgroupOf(record).thaw();
+    signalAll(record, signal);
+  } else if (!signalInit(record, signal)) {
+    throw new RuntimeError(ERR_NOT_RUNNING);
+  }
+}
+
+/** Releases a created container's init: reads the byte it writes to exec.fifo, then removes the fifo. */
+export function start(store: StateStore, id: string): void {
+  const record = store.mustRead(id);
+  store.withLock(id, () => {
+    const status = statusOf(store, record);
+    if (status === 'stopped') throw new RuntimeError('cannot start a container that has stopped');
+    if (status !== 'created') throw new RuntimeError('cannot start an already running container');
+    const fifo = store.fifoPath(id);
+    const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      const buf = Buffer.alloc(1);
+      for (;;) {
+        let n = 0;
+        try {
+          n = fs.readSync(fd, buf, 0, 1, null);
+        } catch (err) {
+          if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+        }
+        if (n === 1) break;
+        if (!isSameLiveProcess(record.pid, record.pidStartTime)) {
+          throw new RuntimeError('cannot start a container that has stopped');
+        }
+        sleepMs(1);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.rmSync(fifo, { force: true });
+  });
+}
+
+/** Kills everything in the container and waits (up to 10 s) for the init to go. */
+function killAndWait(record: ContainerRecord): void {
+  const cgroup = cgroupOf(record);
+  try {
+    if (cgroup.frozen()) cgroup.thaw();
+  } catch {
+    // No freezer: nothing to thaw.
+  }
+  const fd = openInitPidfd(record);
+  try {
+    signalAll(record, SIGKILL);
+    if (fd !== undefined && !native().pidfdWait(fd, 10_000)) {
+      throw new RuntimeError(`container init ${record.pid} did not exit after SIGKILL`);
+    }
+  } finally {
+    if (fd !== undefined) fs.closeSync(fd);
+  }
+  for (let i = 0; i < 100 && cgroup.pids().length > 0; i++) {
+    signalAll(record, SIGKILL);
+    sleepMs(10);
+  }
+}
+
+/** Removes what the runtime made for a stopped container: its cgroup and its state directory. */
+function destroy(store: StateStore, record: ContainerRecord, log: Logger): void {
+  const cgroup = cgroupOf(record);
+  if (cgroup.pids().length > 0) killAndWait(record);
+  try {
+    cgroup.destroy();
+  } catch (err) {
+    log.warn(`cannot remove cgroup of ${record.id}: ${(err as Error).message}`);
+  }
+  store.remove(record.id);
+}
+
+export function remove(store: StateStore, id: string, force: boolean, log: Logger): void {
+  if (!store.exists(id)) {
+    if (force) return;
+    throw new RuntimeError('container does not exist');
+  }
+  const record = store.read(id);
+  if (!record) {
+    // A directory without state: a create that died half-way. Only --force clears it.
+    if (force) store.remove(id);
+    else throw new RuntimeError('container does not exist');
+    return;
+  }
+  store.withLock(id, () => {
+    const status = statusOf(store, record);
+    if ((status === 'running' || status === 'paused') && !force) {
+      throw new RuntimeError(`cannot delete container ${id} that is not stopped: container still running`);
+    }
+    if (status !== 'stopped') killAndWait(record);
+    destroy(store, record, log);
+  });
+}
+
+/** Writes the pid file atomically, without a trailing newline (engines parse the whole file). */
+export function writePidFile(file: string, pid: number): void {
+  const abs = path.resolve(file);
+  const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.tmp`);
+  fs.writeFileSync(tmp, String(pid));
+  fs.renameSync(tmp, abs);
+}

@@ -1,0 +1,61 @@
+// tsrunc's entry point: parse, dispatch to one command, turn every failure into a log record and exit 1.
+import { parseCommandLine, ParsedCommandLine } from './cli/parse';
+import { SPEC_VERSION, VERSION } from './cli/definition';
+import { createLogger, Logger } from './log';
+import { RuntimeError } from './problems';
+import { StateStore } from './state-store';
+import type { CommandHandler } from './commands/types';
+
+const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
+  create: async () => (await import('./commands/create')).create,
+  start: async () => (await import('./commands/start')).start,
+  run: async () => (await import('./commands/run')).run,
+  state: async () => (await import('./commands/state')).state,
+  kill: async () => (await import('./commands/kill')).kill,
+  delete: async () => (await import('./commands/delete')).del,
+  list: async () => (await import('./commands/list')).list,
+  spec: async () => (await import('./commands/spec')).spec,
+};
+
+function loggerFor(cl: ParsedCommandLine): Logger {
+  const format = cl.globals['log-format'];
+  if (format !== 'text' && format !== 'json') {
+    throw new RuntimeError(`invalid --log-format ${JSON.stringify(format)}: use text or json`);
+  }
+  return createLogger({ file: cl.globals.log as string | undefined, format, debug: Boolean(cl.globals.debug) });
+}
+
+export async function main(argv: string[]): Promise<number> {
+  let log = createLogger({ format: 'text', debug: false });
+  try {
+    const cl = parseCommandLine(argv);
+    log = loggerFor(cl);
+    if (cl.globals.version) {
+      process.stdout.write(`tsrunc version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
+      return 0;
+    }
+    if (cl.globals.help || cl.flags.help || !cl.command) {
+      (await import('./cli/help')).showHelp(cl.command?.name);
+      return 0;
+    }
+    if (cl.globals['systemd-cgroup']) {
+      throw new RuntimeError('--systemd-cgroup: the systemd cgroup driver is not supported by tsrunc yet; use cgroupfs (omit the flag)');
+    }
+    const handler = await HANDLERS[cl.command.name]();
+    log.debug(`${cl.command.name} ${cl.positionals.join(' ')}`);
+    return await handler({
+      store: new StateStore(cl.globals.root as string),
+      log,
+      globals: cl.globals,
+      flags: cl.flags,
+      positionals: cl.positionals,
+    });
+  } catch (err) {
+    log.error(err instanceof RuntimeError ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`);
+    return 1;
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then((code) => process.exit(code));
+}

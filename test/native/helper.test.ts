@@ -1,0 +1,681 @@
+// Drives the real tsrunc-init with real plans (needs root), and exercises the native addon.
+import { type ChildProcess, execFileSync, execSync, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import type { Socket } from 'node:net';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import type { Readable } from 'node:stream';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+
+import { helperPath, native, packageRoot } from '../../src/linux/native';
+import { encodePlan, type ContainerOpName, type HostOpName, type Plan, type PlanOp } from '../../src/linux/plan';
+
+const CLONE_NEWNS = 0x00020000;
+const CLONE_NEWUTS = 0x04000000;
+const CLONE_NEWIPC = 0x08000000;
+const CLONE_NEWUSER = 0x10000000;
+const CLONE_NEWPID = 0x20000000;
+const CLONE_NEWNET = 0x40000000;
+const CLONE_PARENT = 0x00008000;
+const SIGCHLD = 17;
+
+const MS_RDONLY = 0x1;
+const MS_NOSUID = 0x2;
+const MS_NODEV = 0x4;
+const MS_NOEXEC = 0x8;
+const MS_BIND = 0x1000;
+const MS_REC = 0x4000;
+const MS_PRIVATE = 0x40000;
+const MS_STRICTATIME = 0x1000000;
+
+const S_IFCHR = 0o020000;
+const ENOENT = 2;
+const ENODEV = 19;
+
+const TIMEOUT = 20_000;
+
+const flags = (...f: number[]) => String(f.reduce((a, b) => a | b, 0) >>> 0);
+const host = (op: HostOpName, ...args: string[]): PlanOp<HostOpName> => ({ op, args });
+const ctr = (op: ContainerOpName, ...args: string[]): PlanOp<ContainerOpName> => ({ op, args });
+const exec = (argv: string[], env: string[] = ['PATH=/bin:/usr/bin']) =>
+  ctr('exec', String(argv.length), ...argv, ...env);
+
+// ---- bookkeeping, so every test cleans up even when it fails ----
+
+const tempDirs: string[] = [];
+const allTempDirs: string[] = [];
+const helpers: ChildProcess[] = [];
+const containers = new Set<number>(); // pids not yet reaped
+const fifos: string[] = [];
+
+function tempDir(): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-test-native-'));
+  // mkdtemp makes it 0700; a container root in a user namespace must be able to traverse it.
+  fs.chmodSync(dir, 0o755);
+  tempDirs.push(dir);
+  allTempDirs.push(dir);
+  return dir;
+}
+
+async function reap(pid: number) {
+  const status = await withTimeout(native().waitpid(pid), 10_000, `waitpid(${pid})`);
+  containers.delete(pid);
+  return status;
+}
+
+afterEach(async () => {
+  for (const fifo of fifos.splice(0)) {
+    // Unblock a reader left waiting on the FIFO (ENXIO when there is none).
+    try {
+      fs.closeSync(fs.openSync(fifo, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK));
+    } catch {
+      /* no reader */
+    }
+  }
+  for (const child of helpers.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+  for (const pid of [...containers]) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      /* already gone (but maybe not reaped) */
+    }
+    await reap(pid).catch(() => containers.delete(pid));
+  }
+  for (const dir of tempDirs.splice(0)) fs.rmSync(dir, { recursive: true, force: true });
+});
+
+afterAll(() => {
+  // Every mount was made in a mount namespace that died with its container.
+  const mountinfo = fs.readFileSync('/proc/self/mountinfo', 'utf8');
+  for (const dir of allTempDirs) expect(mountinfo).not.toContain(dir);
+});
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}`)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+// ---- running the helper ----
+
+class Lines {
+  readonly seen: string[] = [];
+  private buf = '';
+  private queue: string[] = [];
+  private waiters: ((line: string | null) => void)[] = [];
+  private ended = false;
+
+  constructor(stream: Readable) {
+    stream.setEncoding('utf8');
+    stream.on('data', (chunk: string) => {
+      this.buf += chunk;
+      let nl;
+      while ((nl = this.buf.indexOf('\n')) >= 0) {
+        const line = this.buf.slice(0, nl);
+        this.buf = this.buf.slice(nl + 1);
+        this.seen.push(line);
+        const waiter = this.waiters.shift();
+        if (waiter) waiter(line);
+        else this.queue.push(line);
+      }
+    });
+    const end = () => {
+      this.ended = true;
+      for (const waiter of this.waiters.splice(0)) waiter(null);
+    };
+    stream.on('end', end);
+    stream.on('close', end);
+    stream.on('error', end);
+  }
+
+  /** The next line, or null at EOF. */
+  next(): Promise<string | null> {
+    if (this.queue.length > 0) return Promise.resolve(this.queue.shift()!);
+    if (this.ended) return Promise.resolve(null);
+    return withTimeout(new Promise((resolve) => this.waiters.push(resolve)), 10_000, 'a sync line');
+  }
+
+  /** Reads the next line and checks it, with whatever came instead in the failure message. */
+  async expect(pattern: RegExp): Promise<RegExpMatchArray> {
+    const line = await this.next();
+    const match = line?.match(pattern);
+    if (!match) throw new Error(`expected ${pattern} on the sync fd, got ${JSON.stringify(line)}`);
+    return match;
+  }
+}
+
+function collect(stream: Readable): Promise<string> {
+  let text = '';
+  stream.setEncoding('utf8');
+  stream.on('data', (chunk: string) => (text += chunk));
+  return new Promise((resolve) => stream.on('close', () => resolve(text)));
+}
+
+interface Run {
+  child: ChildProcess;
+  sync: Lines;
+  /** Everything P and C (and what C executes) wrote; resolves once all of them closed it. */
+  stdout: Promise<string>;
+  stderr: Promise<string>;
+  /** P's exit code. */
+  exit: Promise<number | null>;
+}
+
+function run(plan: Plan | Buffer, extraStdio: number[] = []): Run {
+  const child = spawn(helperPath(), ['3'], { stdio: ['inherit', 'pipe', 'pipe', 'pipe', ...extraStdio] });
+  helpers.push(child);
+  const syncfd = child.stdio[3] as Socket;
+  syncfd.on('error', () => {});
+  syncfd.write(Buffer.isBuffer(plan) ? plan : encodePlan(plan));
+  return {
+    child,
+    sync: new Lines(syncfd),
+    stdout: collect(child.stdout!),
+    stderr: collect(child.stderr!),
+    exit: new Promise((resolve) => child.on('exit', (code) => resolve(code))),
+  };
+}
+
+async function containerPid(r: Run): Promise<number> {
+  const pid = Number((await r.sync.expect(/^pid (\d+)$/))[1]);
+  containers.add(pid);
+  return pid;
+}
+
+// ---- fixtures ----
+
+const APPLETS = ['sh', 'cat', 'ls', 'id', 'hostname', 'true', 'echo', 'readlink', 'grep', 'tr', 'sleep', 'stat'];
+
+function makeRootfs(dir: string): string {
+  const rootfs = path.join(dir, 'rootfs');
+  fs.mkdirSync(path.join(rootfs, 'bin'), { recursive: true });
+  fs.copyFileSync('/bin/busybox', path.join(rootfs, 'bin', 'busybox'));
+  fs.chmodSync(path.join(rootfs, 'bin', 'busybox'), 0o755);
+  for (const applet of APPLETS) fs.symlinkSync('busybox', path.join(rootfs, 'bin', applet));
+  fs.writeFileSync(path.join(rootfs, 'secret.txt'), 'SECRET\n');
+  fs.mkdirSync(path.join(rootfs, 'secretdir'));
+  fs.writeFileSync(path.join(rootfs, 'secretdir', 'inside'), 'x');
+  return rootfs;
+}
+
+function makeStateDir(dir: string): { state: string; fifo: string } {
+  const state = path.join(dir, 'state');
+  fs.mkdirSync(state, { mode: 0o755 });
+  const fifo = path.join(state, 'exec.fifo');
+  // 0622 like runc: the container process may already run as a non-root user when it opens it.
+  execSync(`mkfifo -m 0622 ${fifo}`);
+  fifos.push(fifo);
+  return { state, fifo };
+}
+
+/** Plays `tsrunc start`: opening exec.fifo for reading lets C past `wait-start`. */
+async function startContainer(fifo: string) {
+  expect(await withTimeout(fs.promises.readFile(fifo, 'utf8'), 10_000, 'exec.fifo')).toBe('0');
+}
+
+interface MountInfo {
+  mountPoint: string;
+  options: string[];
+  fstype: string;
+}
+
+function parseMountinfo(text: string): MountInfo[] {
+  return text
+    .split('\n')
+    .filter((line) => / - /.test(line))
+    .map((line) => {
+      const [left, right] = line.split(' - ');
+      const fields = left.split(' ');
+      return { mountPoint: fields[4], options: fields[5].split(','), fstype: right.split(' ')[0] };
+    });
+}
+
+/** The root-change part of a container plan, shared by the tests that pivot into the busybox rootfs. */
+function enterRootfs(rootfs: string, devices: PlanOp<ContainerOpName>[]): PlanOp<ContainerOpName>[] {
+  return [
+    ctr('mount', '', '/', '', flags(MS_REC, MS_PRIVATE), ''),
+    ctr('mount', rootfs, rootfs, '', flags(MS_BIND, MS_REC), ''),
+    ctr('mount-in-root', rootfs, 'proc', '/proc', 'proc', flags(MS_NOSUID, MS_NODEV, MS_NOEXEC), '', 'dir', '0', '0'),
+    ctr('mount-in-root', rootfs, 'tmpfs', '/dev', 'tmpfs', flags(MS_NOSUID, MS_STRICTATIME), 'mode=755', 'dir', '0', '0'),
+    ...devices,
+    ctr('symlink-in-root', rootfs, '/proc/self/fd', '/dev/fd'),
+    ctr('pivot-root', rootfs),
+  ];
+}
+
+// ---- the helper ----
+
+describe('tsrunc-init', () => {
+  it('runs a full container plan', { timeout: TIMEOUT }, async () => {
+    const dir = tempDir();
+    const rootfs = makeRootfs(dir);
+    const { state, fifo } = makeStateDir(dir);
+    // An fd the engine forgot to mark close-on-exec: `cloexec-from 4` must keep it out of the container.
+    const leak = fs.openSync(path.join(dir, 'leak'), 'w');
+    const procMasks = ['/proc/kcore', '/proc/keys', '/proc/acpi'];
+    const script = [
+      'echo hostname=$(hostname)',
+      'echo pid=$$',
+      'echo uid=$(id -u)',
+      'echo "secret=[$(cat /secret.txt)]"',
+      'echo "secretdir=[$(ls /secretdir)]"',
+      'echo devfd=$(readlink /dev/fd)',
+      'echo null=$(stat -c %F:%a:%t,%T /dev/null)',
+      'echo fds=$(ls /proc/self/fd | tr "\\n" " ")',
+      'cat /proc/self/mountinfo',
+    ].join('; ');
+    const plan: Plan = {
+      host: [
+        host('cloexec-from', '4'),
+        host(
+          'clone',
+          flags(CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC, CLONE_NEWPID, CLONE_NEWNET, CLONE_PARENT, SIGCHLD),
+        ),
+        host('report-pid'),
+        host('release'),
+      ],
+      container: [
+        ctr('wait-release'),
+        ctr('setsid'),
+        ctr('open-state-dir', state),
+        ctr('sethostname', 'tsrunc-test'),
+        ...enterRootfs(rootfs, [
+          ctr('mknod-in-root', rootfs, '/dev/null', String(S_IFCHR | 0o666), '1', '3', '0', '0'),
+          ctr('mount-in-root', rootfs, 'tmpfs', '/mnt/ro', 'tmpfs', '0', '', 'dir', String(MS_RDONLY), String(MS_PRIVATE)),
+        ]),
+        ctr('mask', '/secret.txt'),
+        ctr('mask', '/secretdir'),
+        ...procMasks.map((p) => ctr('mask', p)),
+        ctr('readonly', '/proc/sys'),
+        ctr('chdir', '/'),
+        ctr('find-exec', '/usr/bin/sh', '/bin/sh'),
+        ctr('ready'),
+        ctr('wait-start'),
+        exec(['sh', '-c', script]),
+      ],
+    };
+    let r: Run;
+    try {
+      r = run(plan, [leak]);
+    } finally {
+      fs.closeSync(leak);
+    }
+    const pid = await containerPid(r);
+    await r.sync.expect(/^ready$/);
+    expect(await r.exit).toBe(0);
+    expect(await r.sync.next()).toBeNull(); // P exited, C closed the sync fd at `ready`
+
+    await startContainer(fifo);
+    const out = await withTimeout(r.stdout, 10_000, 'container output');
+    expect(await reap(pid)).toEqual({ exitCode: 0, signal: null });
+
+    expect(out).toContain('hostname=tsrunc-test\n');
+    expect(out).toContain('pid=1\n');
+    expect(out).toContain('uid=0\n');
+    expect(out).toContain('secret=[]\n');
+    expect(out).toContain('secretdir=[]\n');
+    expect(out).toContain('devfd=/proc/self/fd\n');
+    expect(out).toContain('null=character special file:666:1,3\n'); // mode exact despite the umask
+    const fds = out.match(/^fds=(.*)$/m)![1].trim().split(' ');
+    expect(fds.every((fd) => Number(fd) <= 3)).toBe(true); // 0-2 and ls's own directory fd
+
+    const mounts = parseMountinfo(out);
+    const at = (mountPoint: string) => mounts.filter((m) => m.mountPoint === mountPoint);
+    expect(at('/proc').map((m) => m.fstype)).toEqual(['proc']);
+    expect(at('/proc')[0].options).toEqual(expect.arrayContaining(['nosuid', 'nodev', 'noexec']));
+    expect(at('/proc/sys').at(-1)!.options).toContain('ro');
+    expect(at('/dev')[0].fstype).toBe('tmpfs');
+    expect(at('/mnt/ro')[0].options).toContain('ro');
+    expect(at('/secret.txt')).toHaveLength(1);
+    expect(at('/secretdir')[0]).toMatchObject({ fstype: 'tmpfs', options: expect.arrayContaining(['ro']) });
+    for (const p of procMasks) expect(at(p)).toHaveLength(fs.existsSync(p) ? 1 : 0);
+    expect(mounts.some((m) => m.mountPoint.includes(dir))).toBe(false); // the old root is gone
+    expect(await r.stderr).toBe('');
+  });
+
+  it('maps a user namespace and becomes root in it', { timeout: TIMEOUT }, async () => {
+    const dir = tempDir();
+    const rootfs = makeRootfs(dir);
+    // Owned by the host's root, the rootfs is read-only to the container's root: mount points must exist.
+    for (const d of ['proc', 'dev']) fs.mkdirSync(path.join(rootfs, d));
+    const { state, fifo } = makeStateDir(dir);
+    const plan: Plan = {
+      host: [
+        host('cloexec-from', '4'),
+        host('clone', flags(CLONE_NEWUSER, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUTS, CLONE_PARENT, SIGCHLD)),
+        host('report-pid'),
+        host('uid-map', '0 100000 65536'),
+        host('gid-map', '0 100000 65536'),
+        host('release'),
+      ],
+      container: [
+        ctr('wait-release'),
+        ctr('become-root'),
+        ctr('setsid'),
+        ctr('open-state-dir', state),
+        ctr('sethostname', 'userns'),
+        // No mknod in a user namespace: bind the host's device instead (and test create=file).
+        ...enterRootfs(rootfs, [
+          ctr('mount-in-root', rootfs, '/dev/null', '/dev/null', '', flags(MS_BIND), '', 'file', '0', '0'),
+        ]),
+        ctr('readonly', '/proc/sys'),
+        ctr('find-exec', '/bin/sh'),
+        ctr('ready'),
+        ctr('wait-start'),
+        exec(['sh', '-c', 'echo uid=$(id -u) gid=$(id -g); cat /proc/self/uid_map; echo null=$(cat /dev/null)']),
+      ],
+    };
+    const r = run(plan);
+    const pid = await containerPid(r);
+    await r.sync.expect(/^ready$/);
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    expect(status).toMatch(/^Uid:\s+100000\s+100000\s+100000\s+100000$/m);
+    expect(status).toMatch(/^Gid:\s+100000\s+100000\s+100000\s+100000$/m);
+
+    await startContainer(fifo);
+    const out = await withTimeout(r.stdout, 10_000, 'container output');
+    expect(await reap(pid)).toEqual({ exitCode: 0, signal: null });
+    expect(out).toContain('uid=0 gid=0\n');
+    expect(out).toMatch(/^\s*0\s+100000\s+65536$/m);
+    expect(out).toContain('null=\n');
+  });
+
+  it('sets credentials, capabilities, rlimits and the umask', { timeout: TIMEOUT }, async () => {
+    const lastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+    const keep = [0, 5, 10]; // CAP_CHOWN, CAP_KILL, CAP_NET_BIND_SERVICE
+    const drop = Array.from({ length: lastCap + 1 }, (_, i) => i).filter((c) => !keep.includes(c));
+    const plan: Plan = {
+      host: [host('cloexec-from', '4'), host('clone', flags(CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
+      container: [
+        ctr('wait-release'),
+        ctr('rlimit', '7', '1000', '1001'), // RLIMIT_NOFILE
+        ctr('umask', String(0o027)),
+        ctr('keep-caps'),
+        ctr('drop-bounding', ...drop.map(String)),
+        ctr('setgroups-list', '1001', '1002'),
+        ctr('setresgid', '1000'),
+        ctr('setresuid', '1000'),
+        ctr('capset', '0x421', '0x421', '0x421'),
+        ctr('ambient', '5', '10'),
+        ctr('no-new-privs'),
+        ctr('find-exec', '/bin/sh'),
+        exec(['sh', '-c', 'grep -E "^(Uid|Gid|Groups|Cap...|NoNewPrivs):" /proc/self/status; ulimit -n; ulimit -Hn; umask']),
+      ],
+    };
+    const r = run(plan);
+    const pid = await containerPid(r);
+    const out = await withTimeout(r.stdout, 10_000, 'container output');
+    expect(await reap(pid)).toEqual({ exitCode: 0, signal: null });
+    expect(out).toMatch(/^Uid:\s+1000\s+1000\s+1000\s+1000$/m);
+    expect(out).toMatch(/^Gid:\s+1000\s+1000\s+1000\s+1000$/m);
+    expect(out).toMatch(/^Groups:\s+1001 1002\s*$/m);
+    expect(out).toMatch(/^CapInh:\s+0000000000000421$/m);
+    expect(out).toMatch(/^CapPrm:\s+0000000000000420$/m);
+    expect(out).toMatch(/^CapEff:\s+0000000000000420$/m);
+    expect(out).toMatch(/^CapBnd:\s+0000000000000421$/m);
+    expect(out).toMatch(/^CapAmb:\s+0000000000000420$/m);
+    expect(out).toMatch(/^NoNewPrivs:\s+1$/m);
+    expect(out).toMatch(/^1000\n1001\n0027$/m);
+  });
+
+  it('runs from a sealed memfd that cannot be written', { timeout: TIMEOUT }, async () => {
+    const dir = tempDir();
+    const { state, fifo } = makeStateDir(dir);
+    const plan: Plan = {
+      host: [host('cloexec-from', '4'), host('clone', flags(CLONE_NEWPID, CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
+      container: [ctr('wait-release'), ctr('open-state-dir', state), ctr('ready'), ctr('wait-start'), ctr('find-exec', '/bin/true'), exec(['true'])],
+    };
+    const r = run(plan);
+    const pid = await containerPid(r);
+    await r.sync.expect(/^ready$/);
+    expect(fs.readlinkSync(`/proc/${pid}/exe`)).toContain('memfd:');
+    expect(() => fs.openSync(`/proc/${pid}/exe`, 'r+')).toThrow();
+    expect(() => fs.openSync(`/proc/${pid}/exe`, fs.constants.O_WRONLY)).toThrow();
+    await startContainer(fifo);
+    expect(await reap(pid)).toEqual({ exitCode: 0, signal: null });
+  });
+
+  it('reports a failing container op by its index and exits 1', { timeout: TIMEOUT }, async () => {
+    const dir = tempDir();
+    const rootfs = makeRootfs(dir);
+    const plan: Plan = {
+      host: [host('cloexec-from', '4'), host('clone', flags(CLONE_NEWNS, CLONE_NEWPID, CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
+      container: [
+        ctr('wait-release'),
+        ctr('mount', '', '/', '', flags(MS_REC, MS_PRIVATE), ''),
+        ctr('mount-in-root', rootfs, 'none', '/mnt', 'bogusfs', '0', '', 'dir', '0', '0'),
+        ctr('find-exec', '/bin/true'),
+        exec(['true']),
+      ],
+    };
+    const r = run(plan);
+    const pid = await containerPid(r);
+    const [, index, errno, text] = await r.sync.expect(/^error (-?\d+) (\d+) (.*)$/);
+    expect(Number(index)).toBe(plan.host.length + 2);
+    expect(Number(errno)).toBe(ENODEV);
+    expect(text).toContain('bogusfs');
+    expect(await reap(pid)).toEqual({ exitCode: 1, signal: null });
+    expect(await r.exit).toBe(0);
+    expect(() => process.kill(pid, 0)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+  });
+
+  it('keeps paths in root even through symlinks that point out of it', { timeout: TIMEOUT }, async () => {
+    const dir = tempDir();
+    const rootfs = makeRootfs(dir);
+    const name = path.basename(dir) + '-escape';
+    fs.symlinkSync('../../../../../../..', path.join(rootfs, 'up'));
+    fs.symlinkSync('/', path.join(rootfs, 'abs'));
+    fs.symlinkSync('/proc/self/root', path.join(rootfs, 'magic'));
+    const plan: Plan = {
+      host: [host('clone', flags(CLONE_NEWNS, CLONE_NEWPID, CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
+      container: [
+        ctr('wait-release'),
+        ctr('mount', '', '/', '', flags(MS_REC, MS_PRIVATE), ''),
+        ctr('mount-in-root', rootfs, 'proc', '/proc', 'proc', '0', '', 'dir', '0', '0'),
+        ctr('mount-in-root', rootfs, 'tmpfs', `/up/${name}/a`, 'tmpfs', '0', '', 'dir', '0', '0'),
+        ctr('mknod-in-root', rootfs, `/abs/${name}/b/fifo`, String(0o010644), '0', '0', '0', '0'),
+        ctr('symlink-in-root', rootfs, 'target', `/up/abs/${name}/link`),
+        ctr('mount-in-root', rootfs, 'tmpfs', '/magic/x', 'tmpfs', '0', '', 'dir', '0', '0'),
+      ],
+    };
+    const r = run(plan);
+    const pid = await containerPid(r);
+    const [, index, errno, text] = await r.sync.expect(/^error (-?\d+) (\d+) (.*)$/);
+    // The magic link /proc/self/root (through the rootfs' own proc) is refused with ELOOP.
+    expect([Number(index), Number(errno)]).toEqual([plan.host.length + 6, 40]);
+    expect(text).toContain('magic');
+    expect(await reap(pid)).toEqual({ exitCode: 1, signal: null });
+    expect(fs.existsSync(path.join(rootfs, name, 'a'))).toBe(true);
+    expect(fs.statSync(path.join(rootfs, name, 'b', 'fifo')).isFIFO()).toBe(true);
+    expect(fs.readlinkSync(path.join(rootfs, name, 'link'))).toBe('target');
+    for (const outside of [path.join('/', name), path.join(dir, name), path.join(os.tmpdir(), name)]) {
+      expect(fs.existsSync(outside)).toBe(false);
+    }
+  });
+
+  it('exits 1 in wait-release when P exits without releasing', { timeout: TIMEOUT }, async () => {
+    const plan: Plan = {
+      host: [host('clone', flags(CLONE_PARENT, SIGCHLD)), host('report-pid')],
+      container: [ctr('wait-release'), ctr('find-exec', '/bin/true'), exec(['true'])],
+    };
+    const r = run(plan);
+    const pid = await containerPid(r);
+    await r.sync.expect(/^error 2 0 /);
+    expect(await r.exit).toBe(0);
+    expect(await reap(pid)).toEqual({ exitCode: 1, signal: null });
+  });
+
+  it('reports a missing program with ENOENT', { timeout: TIMEOUT }, async () => {
+    const plan: Plan = {
+      host: [host('clone', flags(CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
+      container: [ctr('wait-release'), ctr('find-exec', '/nonexistent/a', '/nonexistent/b'), exec(['a'])],
+    };
+    const r = run(plan);
+    const pid = await containerPid(r);
+    const [, index, errno] = await r.sync.expect(/^error (-?\d+) (\d+) (.*)$/);
+    expect([Number(index), Number(errno)]).toEqual([plan.host.length + 1, ENOENT]);
+    expect(await reap(pid)).toEqual({ exitCode: 1, signal: null });
+  });
+
+  it('kills the container when P fails after clone', { timeout: TIMEOUT }, async () => {
+    const plan: Plan = {
+      host: [
+        host('clone', flags(CLONE_NEWUSER, CLONE_PARENT, SIGCHLD)),
+        host('report-pid'),
+        host('uid-map', 'not a map'),
+        host('release'),
+      ],
+      container: [ctr('wait-release'), ctr('find-exec', '/bin/true'), exec(['true'])],
+    };
+    const r = run(plan);
+    const pid = await containerPid(r);
+    const [, index, errno, text] = await r.sync.expect(/^error (-?\d+) (\d+) (.*)$/);
+    expect(Number(index)).toBe(2);
+    expect(Number(errno)).toBeGreaterThan(0);
+    expect(text).toContain('uid_map');
+    expect(await r.exit).toBe(1);
+    expect(await reap(pid)).toEqual({ exitCode: null, signal: 9 });
+  });
+
+  it('rejects a malformed plan with index -1', { timeout: TIMEOUT }, async () => {
+    const cases: Buffer[] = [
+      encodePlan({ host: [{ op: 'frobnicate' as HostOpName, args: [] }], container: [] }),
+      encodePlan({ host: [host('clone', '1', '2')], container: [] }),
+      encodePlan({ host: [], container: [ctr('exec', '5', 'a')] }),
+      encodePlan({ host: [], container: [{ op: 'clone' as ContainerOpName, args: ['17'] }] }),
+      Buffer.from([3, 0, 0, 0, 0x61, 0x62, 0x63]), // no NUL terminator
+      Buffer.from([2, 0, 0, 0, 0x61, 0]), // a record without an argc
+    ];
+    for (const plan of cases) {
+      const r = run(plan);
+      const [, index, errno, text] = await r.sync.expect(/^error (-?\d+) (\d+) (.*)$/);
+      expect([index, errno]).toEqual(['-1', '0']);
+      expect(text.length).toBeGreaterThan(0);
+      expect(await r.exit).toBe(1);
+    }
+  });
+
+  it('fails on a truncated payload', { timeout: TIMEOUT }, async () => {
+    const child = spawn(helperPath(), ['3'], { stdio: ['inherit', 'pipe', 'pipe', 'pipe'] });
+    helpers.push(child);
+    const syncfd = child.stdio[3] as Socket;
+    const sync = new Lines(syncfd);
+    const exit = new Promise((resolve) => child.on('exit', resolve));
+    syncfd.end(Buffer.from([100, 0, 0, 0, 0x61])); // shutdown(SHUT_WR): the helper sees EOF
+    expect(await sync.expect(/^error -1 0 /)).toBeTruthy();
+    expect(await exit).toBe(1);
+  });
+
+  it('rejects the reserved seccomp op before running anything', { timeout: TIMEOUT }, async () => {
+    const plan: Plan = {
+      host: [host('clone', flags(CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
+      container: [ctr('wait-release'), ctr('seccomp')],
+    };
+    const r = run(plan);
+    await r.sync.expect(/^error 4 0 seccomp/);
+    expect(await r.exit).toBe(1);
+  });
+
+  it('reports an exec failure after ready on stderr with exit 127', { timeout: TIMEOUT }, async () => {
+    const dir = tempDir();
+    fs.writeFileSync(path.join(dir, 'noexec'), 'not a program');
+    fs.chmodSync(path.join(dir, 'noexec'), 0o755);
+    const plan: Plan = {
+      host: [host('clone', flags(CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
+      container: [ctr('wait-release'), ctr('find-exec', path.join(dir, 'noexec')), ctr('ready'), exec(['noexec'])],
+    };
+    const r = run(plan);
+    const pid = await containerPid(r);
+    await r.sync.expect(/^ready$/);
+    expect(await reap(pid)).toEqual({ exitCode: 127, signal: null });
+    expect(await r.stderr).toBe(`tsrunc: exec ${path.join(dir, 'noexec')}: Exec format error\n`);
+  });
+});
+
+// ---- the addon ----
+
+describe('native addon', () => {
+  it('finds the package root and the helper', () => {
+    expect(fs.existsSync(path.join(packageRoot(), 'package.json'))).toBe(true);
+    expect(fs.statSync(helperPath()).mode & 0o111).not.toBe(0);
+  });
+
+  it('opens, signals and waits on a pidfd', { timeout: TIMEOUT }, async () => {
+    const child = spawn('sleep', ['30'], { stdio: 'ignore' });
+    helpers.push(child);
+    const exited = new Promise((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
+    const pidfd = native().pidfdOpen(child.pid!);
+    try {
+      expect(native().pidfdWait(pidfd, 50)).toBe(false);
+      native().pidfdSendSignal(pidfd, 15);
+      expect(native().pidfdWait(pidfd, 5000)).toBe(true);
+      expect(await exited).toBe('SIGTERM');
+      // Reaped by node now: the process is gone.
+      expect(() => native().pidfdSendSignal(pidfd, 15)).toThrow(expect.objectContaining({ code: 'ESRCH', errno: 3 }));
+    } finally {
+      fs.closeSync(pidfd);
+    }
+    expect(() => native().pidfdOpen(child.pid!)).toThrow(expect.objectContaining({ code: 'ESRCH' }));
+    expect(() => native().pidfdOpen(-1)).toThrow(expect.objectContaining({ code: 'EINVAL' }));
+  });
+
+  it('makes a FIFO with an exact mode', () => {
+    const fifo = path.join(tempDir(), 'exec.fifo');
+    const old = process.umask(0o077);
+    try {
+      native().mkfifo(fifo, 0o622);
+    } finally {
+      process.umask(old);
+    }
+    const st = fs.statSync(fifo);
+    expect(st.isFIFO()).toBe(true);
+    expect(st.mode & 0o7777).toBe(0o622);
+    expect(() => native().mkfifo(fifo, 0o622)).toThrow(expect.objectContaining({ code: 'EEXIST' }));
+  });
+
+  it('becomes a child subreaper', () => {
+    // In a separate node process: the flag is for life.
+    const script = `
+      const addon = require(${JSON.stringify(path.join(packageRoot(), 'build/Release/tsrunc_native.node'))});
+      addon.setChildSubreaper();
+      const pid = require('child_process').execFileSync('sh', ['-c', 'sleep 30 >/dev/null 2>&1 & echo $!']).toString().trim();
+      const ppid = require('fs').readFileSync('/proc/' + pid + '/stat', 'utf8').split(') ')[1].split(' ')[1];
+      process.kill(Number(pid), 'SIGKILL');
+      addon.waitpid(Number(pid)).then((status) => {
+        console.log(ppid === String(process.pid) && status.signal === 9 ? 'adopted' : 'not adopted: ' + ppid);
+      });
+    `;
+    expect(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' }).trim()).toBe('adopted');
+  });
+
+  it('rejects waitpid of a process that is not a child', async () => {
+    await expect(native().waitpid(1)).rejects.toMatchObject({ code: 'ECHILD', errno: 10 });
+  });
+
+  it('takes exclusive and shared flocks', () => {
+    const file = path.join(tempDir(), 'lock');
+    fs.writeFileSync(file, '');
+    const fd = fs.openSync(file, 'r');
+    const probe = (mode: string) => {
+      try {
+        execFileSync('flock', ['-n', mode, file, 'true']);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    try {
+      native().flock(fd, true);
+      expect(probe('-s')).toBe(false);
+      native().flock(fd, false);
+      expect(probe('-s')).toBe(true);
+      expect(probe('-x')).toBe(false);
+    } finally {
+      fs.closeSync(fd);
+    }
+    expect(probe('-x')).toBe(true);
+    expect(() => native().flock(-1, true)).toThrow(expect.objectContaining({ code: 'EBADF' }));
+  });
+});

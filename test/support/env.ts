@@ -1,0 +1,131 @@
+// A test's own world: a temporary folder with bundles, its own --root, and a cleanup that removes every
+// container the test made and checks that nothing (state, mount, cgroup, process) is left behind.
+import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Spec } from '../../src/oci/types';
+import { defaultSpec } from '../../src/runtime/default-spec';
+import { native, packageRoot } from '../../src/linux/native';
+import { readProcStat } from '../../src/linux/proc';
+
+export const TSRUNC = path.join(packageRoot(), 'bin', 'tsrunc');
+const BUSYBOX = '/bin/busybox';
+
+export interface Result {
+  status: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+let subreaper = false;
+
+/** Orphaned container inits come to this process (as they go to containerd's shim), so it can reap them. */
+function becomeSubreaper(): void {
+  if (!subreaper) native().setChildSubreaper();
+  subreaper = true;
+}
+
+/** A busybox rootfs: /bin/busybox plus a link per applet, and minimal /etc files. */
+export function makeRootfs(dir: string): void {
+  fs.mkdirSync(path.join(dir, 'bin'), { recursive: true });
+  for (const d of ['proc', 'sys', 'dev', 'etc', 'tmp', 'root', 'home/user']) fs.mkdirSync(path.join(dir, d), { recursive: true });
+  fs.chmodSync(path.join(dir, 'tmp'), 0o1777);
+  fs.copyFileSync(BUSYBOX, path.join(dir, 'bin/busybox'));
+  fs.chmodSync(path.join(dir, 'bin/busybox'), 0o755);
+  const applets = spawnSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+  for (const applet of applets) {
+    if (applet !== 'busybox') fs.symlinkSync('busybox', path.join(dir, 'bin', applet));
+  }
+  fs.writeFileSync(path.join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nuser:x:1000:1000:user:/home/user:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
+  fs.writeFileSync(path.join(dir, 'etc/group'), 'root:x:0:\nuser:x:1000:\nnobody:x:65534:\n');
+}
+
+/** The default spec with a writable root and no terminal, running args. */
+export function testSpec(args: string[]): Spec {
+  const spec = defaultSpec();
+  spec.process!.args = args;
+  spec.root = { path: 'rootfs', readonly: false };
+  return spec;
+}
+
+export class TestEnv {
+  readonly tmp: string;
+  readonly root: string;
+  private readonly pids = new Set<number>();
+
+  constructor(label: string) {
+    becomeSubreaper();
+    this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `tsrunc-test-${label}-`));
+    this.root = path.join(this.tmp, 'state');
+  }
+
+  id(label: string): string {
+    return `tsrunc-test-${label}-${randomBytes(4).toString('hex')}`;
+  }
+
+  /** A bundle folder with a busybox rootfs and the given config (object, or raw text). */
+  bundle(name: string, config: Spec | string): string {
+    const dir = path.join(this.tmp, name);
+    makeRootfs(path.join(dir, 'rootfs'));
+    fs.writeFileSync(path.join(dir, 'config.json'), typeof config === 'string' ? config : JSON.stringify(config, null, 2));
+    return dir;
+  }
+
+  tsrunc(args: string[], opts: { input?: string; timeout?: number } = {}): Result {
+    const r: SpawnSyncReturns<string> = spawnSync(TSRUNC, ['--root', this.root, ...args], {
+      encoding: 'utf8', input: opts.input ?? '', timeout: opts.timeout ?? 20_000,
+    });
+    if (r.error) throw r.error;
+    this.rememberPids();
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  }
+
+  /** tsrunc, failing the test unless it exits 0. */
+  ok(args: string[]): Result {
+    const r = this.tsrunc(args);
+    if (r.status !== 0) throw new Error(`tsrunc ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+    return r;
+  }
+
+  state(id: string): { status: string; pid: number; [key: string]: unknown } {
+    return JSON.parse(this.ok(['state', id]).stdout);
+  }
+
+  private rememberPids(): void {
+    for (const id of fs.existsSync(this.root) ? fs.readdirSync(this.root) : []) {
+      try {
+        const record = JSON.parse(fs.readFileSync(path.join(this.root, id, 'state.json'), 'utf8')) as { pid: number };
+        if (record.pid > 0) this.pids.add(record.pid);
+      } catch {
+        // not created (yet)
+      }
+    }
+  }
+
+  /** Deletes every container under this root, reaps their inits, checks nothing is left, removes the folder. */
+  async cleanup(): Promise<string[]> {
+    this.rememberPids();
+    const leftovers: string[] = [];
+    for (const id of fs.existsSync(this.root) ? fs.readdirSync(this.root) : []) {
+      const r = this.tsrunc(['delete', '--force', id]);
+      if (r.status !== 0) leftovers.push(`delete --force ${id} failed: ${r.stderr}`);
+      const cgroups = spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '4', '-name', id], { encoding: 'utf8' }).stdout.trim();
+      if (cgroups) leftovers.push(`cgroup left: ${cgroups}`);
+    }
+    for (const pid of this.pids) {
+      try {
+        if (readProcStat(pid)?.state === 'Z') await native().waitpid(pid);
+      } catch {
+        // not our child (already reaped, or run reaped it)
+      }
+      if (fs.existsSync(`/proc/${pid}`)) leftovers.push(`process ${pid} left`);
+    }
+    const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(this.tmp));
+    leftovers.push(...mounts.map((m) => `mount left: ${m}`));
+    if (fs.existsSync(this.root) && fs.readdirSync(this.root).length > 0) leftovers.push(`state left in ${this.root}`);
+    fs.rmSync(this.tmp, { recursive: true, force: true });
+    return leftovers;
+  }
+}

@@ -1,0 +1,106 @@
+import { describe, expect, it } from 'vitest';
+import { buildCreatePlan, execCandidates, PlanInput } from '../../src/linux/plan-builder';
+import { encodePlan, Plan } from '../../src/linux/plan';
+import { defaultSpec } from '../../src/runtime/default-spec';
+import { CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS, CLONE_PARENT, MS, SIGCHLD } from '../../src/linux/constants';
+import type { Spec } from '../../src/oci/types';
+
+function input(spec: Spec, over: Partial<PlanInput> = {}): PlanInput {
+  return {
+    spec, rootfs: '/b/rootfs', bundle: '/b', stateDir: '/run/tsrunc/c', preserveFds: 0, noPivot: false,
+    cgroup: { driver: 'v1', newCgroupNamespace: true, hierarchies: [{ name: 'memory', hostPath: '/sys/fs/cgroup/memory/c' }], procsFiles: ['/sys/fs/cgroup/memory/c/cgroup.procs'] },
+    env: spec.process?.env ?? [],
+    host: { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: true, sourceKind: () => 'dir' },
+    ...over,
+  };
+}
+
+const ops = (plan: Plan, name: string) => [...plan.host, ...plan.container].filter((o) => o.op === name);
+
+describe('plan builder', () => {
+  it('clones every new namespace but time, as a child of the runtime', () => {
+    const { plan, problems } = buildCreatePlan(input(defaultSpec()));
+    expect(problems).toEqual([]);
+    const flags = Number(ops(plan, 'clone')[0].args[0]);
+    expect(flags).toBe(CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_PARENT | SIGCHLD);
+    expect(plan.host[0]).toEqual({ op: 'cloexec-from', args: ['3'] });
+    expect(ops(plan, 'join-cgroup')[0].args).toEqual(['/sys/fs/cgroup/memory/c/cgroup.procs']);
+  });
+
+  it('joins namespaces by path, the user namespace first, and writes id maps for a new one', () => {
+    const spec = defaultSpec();
+    spec.linux!.namespaces = [{ type: 'network', path: '/proc/1/ns/net' }, { type: 'user' }, { type: 'mount' }];
+    spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    const { plan } = buildCreatePlan(input(spec));
+    expect(ops(plan, 'setns')).toEqual([{ op: 'setns', args: ['/proc/1/ns/net', String(CLONE_NEWNET)], origin: 'linux.namespaces[0]' }]);
+    expect(Number(ops(plan, 'clone')[0].args[0]) & CLONE_NEWUSER).toBeTruthy();
+    expect(ops(plan, 'uid-map')[0].args).toEqual(['0 100000 65536\n']);
+    expect(ops(plan, 'become-root')).toHaveLength(1);
+    // mknod is refused in a user namespace: devices are bind-mounted instead
+    expect(ops(plan, 'mknod-in-root')).toHaveLength(0);
+    expect(ops(plan, 'mount-in-root').some((o) => o.args[2] === '/dev/null' && Number(o.args[4]) === MS.BIND)).toBe(true);
+  });
+
+  it('turns mounts into mount-in-root ops with flags and data', () => {
+    const { plan } = buildCreatePlan(input(defaultSpec()));
+    const shm = ops(plan, 'mount-in-root').find((o) => o.args[2] === '/dev/shm')!;
+    expect(shm.args).toEqual(['/b/rootfs', 'shm', '/dev/shm', 'tmpfs', String(MS.NOSUID | MS.NOEXEC | MS.NODEV), 'mode=1777,size=65536k', 'dir', '0', '0']);
+    expect(shm.origin).toBe('mounts[3]');
+    const cg = ops(plan, 'mount-in-root').filter((o) => o.origin === 'mounts[6]');
+    expect(cg.map((o) => o.args[2])).toEqual(['/sys/fs/cgroup', '/sys/fs/cgroup/memory']);
+  });
+
+  it('binds read-only with a remount, relative sources from the bundle', () => {
+    const spec = defaultSpec();
+    spec.mounts = [{ destination: '/data', source: 'data', options: ['rbind', 'ro', 'nosuid'] }];
+    const { plan } = buildCreatePlan(input(spec, { host: { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: false, sourceKind: () => 'file' } }));
+    const m = ops(plan, 'mount-in-root')[0];
+    expect(m.args.slice(1, 9)).toEqual(['/b/data', '/data', '', String(MS.BIND | MS.REC), '', 'file', String(MS.RDONLY | MS.NOSUID), '0']);
+  });
+
+  it('reports a missing bind source and unsupported options as errors naming the field', () => {
+    const spec = defaultSpec();
+    spec.mounts = [{ destination: '/x', source: '/nope', type: 'bind', options: ['bind'] }, { destination: '/y', type: 'tmpfs', options: ['tmpcopyup'] }];
+    const { problems } = buildCreatePlan(input(spec, { host: { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: false, sourceKind: () => 'missing' } }));
+    expect(problems.map((p) => [p.path, p.severity])).toEqual([['mounts[0].source', 'error'], ['mounts[1].options', 'error']]);
+  });
+
+  it('drops every capability outside the bounding set and warns about what it cannot grant', () => {
+    const spec = defaultSpec();
+    spec.process!.capabilities!.bounding!.push('CAP_SYS_RESOURCE', 'CAP_BOGUS');
+    const { plan, problems } = buildCreatePlan(input(spec));
+    const dropped = ops(plan, 'drop-bounding')[0].args.map(Number);
+    expect(dropped).not.toContain(5); // KILL
+    expect(dropped).toContain(21); // SYS_ADMIN
+    expect(dropped).toHaveLength(41 - 3);
+    expect(problems.map((p) => p.severity)).toEqual(['warning', 'warning']);
+    expect(ops(plan, 'capset')[0].args).toEqual(['0x20000420', '0x20000420', '0x0']);
+  });
+
+  it('orders the end of the plan: user, caps, cwd, program, ready, start, exec', () => {
+    const { plan } = buildCreatePlan(input(defaultSpec()));
+    const tail = plan.container.slice(-9).map((o) => o.op);
+    expect(tail).toEqual(['setresgid', 'setresuid', 'capset', 'ambient', 'no-new-privs', 'chdir', 'find-exec', 'ready', 'wait-start', 'exec'].slice(-9));
+    expect(ops(plan, 'exec')[0].args.slice(0, 2)).toEqual(['1', 'sh']);
+  });
+
+  it('uses move-root with --no-pivot and remounts a read-only root', () => {
+    const { plan } = buildCreatePlan(input(defaultSpec(), { noPivot: true }));
+    expect(ops(plan, 'move-root')).toHaveLength(1);
+    expect(ops(plan, 'pivot-root')).toHaveLength(0);
+    expect(ops(plan, 'remount-ro')[0].args).toEqual(['/']);
+  });
+
+  it('encodes to NUL-separated records with a length prefix', () => {
+    const buf = encodePlan({ host: [{ op: 'report-pid', args: [] }], container: [{ op: 'chdir', args: ['/'] }] });
+    expect(buf.readUInt32LE(0)).toBe(buf.length - 4);
+    expect(buf.subarray(4).toString().split('\0')).toEqual(['report-pid', '0', 'container', '0', 'chdir', '1', '/', '']);
+  });
+
+  it('finds the program along PATH', () => {
+    expect(execCandidates('sh', ['PATH=/usr/bin:/bin'])).toEqual(['/usr/bin/sh', '/bin/sh']);
+    expect(execCandidates('./x', [])).toEqual(['./x']);
+    expect(execCandidates('ls', [])[0]).toBe('/usr/local/sbin/ls');
+  });
+});
