@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 bundle=${1:-/tmp/tsrunc-example}
 rm -rf "$bundle" && mkdir -p "$bundle/rootfs/bin"
 cp /bin/busybox "$bundle/rootfs/bin/busybox"
-for applet in $(/bin/busybox --list); do ln -sf busybox "$bundle/rootfs/bin/$applet"; done
+for applet in $(/bin/busybox --list); do [ "$applet" = busybox ] || ln -sf busybox "$bundle/rootfs/bin/$applet"; done
 mkdir -p "$bundle"/rootfs/{proc,sys,dev,etc,tmp,root}
 echo 'root:x:0:0:root:/root:/bin/sh' > "$bundle/rootfs/etc/passwd"
 bin/tsrunc spec --bundle "$bundle"

@@ -39,7 +39,7 @@ function mountInRoot(
   };
 }
 
-function cgroupMountOps(input: MountPlanInput, m: Mount, dest: string, origin: string): Op[] {
+function cgroupMountOps(input: MountPlanInput, m: Mount, dest: string, origin: string, afterRoot: Op[]): Op[] {
   const opts = parseMountOptions(m.options);
   const flags = opts.flags & ~MS.REMOUNT;
   const { cgroup, rootfs } = input;
@@ -60,11 +60,16 @@ function cgroupMountOps(input: MountPlanInput, m: Mount, dest: string, origin: s
       (flags & REMOUNT_FLAGS) | MS.NOSUID | MS.NODEV | MS.NOEXEC, 0, origin,
     ));
   }
+  // The tmpfs must stay writable until the hierarchies' mount points are made in it; "ro" then makes
+  // it read-only too (as runc does), or the container could create directories in /sys/fs/cgroup.
+  if (flags & MS.RDONLY) afterRoot.push({ op: 'remount-ro', args: [dest], origin });
   return ops;
 }
 
-export function mountOps(input: MountPlanInput): { ops: Op[]; problems: Problem[] } {
+/** ops: before the root change; afterRoot: after it (paths in the container's view). */
+export function mountOps(input: MountPlanInput): { ops: Op[]; problems: Problem[]; afterRoot: Op[] } {
   const ops: Op[] = [];
+  const afterRoot: Op[] = [];
   const problems: Problem[] = [];
   input.mounts.forEach((m, i) => {
     const origin = `mounts[${i}]`;
@@ -86,7 +91,7 @@ export function mountOps(input: MountPlanInput): { ops: Op[]; problems: Problem[
     }
     const type = m.type ?? (opts.bind ? 'bind' : undefined);
     if (type === 'cgroup' || type === 'cgroup2') {
-      ops.push(...cgroupMountOps(input, m, dest, origin));
+      ops.push(...cgroupMountOps(input, m, dest, origin, afterRoot));
       return;
     }
     if (opts.bind || type === 'bind') {
@@ -114,7 +119,7 @@ export function mountOps(input: MountPlanInput): { ops: Op[]; problems: Problem[
       opts.propagation, origin,
     ));
   });
-  return { ops, problems };
+  return { ops, problems, afterRoot };
 }
 
 /** True when the config bind-mounts the host's /dev, so the runtime creates no device nodes. */

@@ -123,6 +123,7 @@ function rootfsOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
   (spec.linux?.maskedPaths ?? []).forEach((p, i) => ops.push(op('mask', [p], `linux.maskedPaths[${i}]`)));
   (spec.linux?.readonlyPaths ?? []).forEach((p, i) => ops.push(op('readonly', [p], `linux.readonlyPaths[${i}]`)));
   if (spec.root?.readonly) ops.push(op('remount-ro', ['/'], 'root.readonly'));
+  ops.push(...fromMounts.afterRoot);
   return ops;
 }
 

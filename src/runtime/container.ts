@@ -13,7 +13,7 @@ export const ERR_NOT_RUNNING = 'container not running';
 const SIGKILL = 9;
 
 export function cgroupOf(record: ContainerRecord) {
-  return cgroupManagerFromPaths(record.cgroup.driver, record.cgroup.paths);
+  return cgroupManagerFromPaths(record.cgroup.driver, record.cgroup.paths, record.cgroup.created);
 }
 
 export function statusOf(store: StateStore, record: ContainerRecord): Status {

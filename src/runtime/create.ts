@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { Spec } from '../oci/types';
+import type { Resources, Spec } from '../oci/types';
 import { Bundle, bundleError, loadBundle } from './bundle/load';
 import { ContainerRecord, StateStore, checkId, ERR_EXISTS } from './state-store';
 import { Problem, RuntimeError, formatProblem } from './problems';
@@ -78,6 +78,11 @@ export function planInput(bundle: Bundle, cgroup: CgroupManager, stateDir: strin
   };
 }
 
+/** The config's resources with the device rules every container gets. */
+export function cgroupResources(spec: Spec): Resources {
+  return { ...spec.linux?.resources, devices: deviceCgroupRules(spec.linux?.resources?.devices, spec.linux?.devices) };
+}
+
 export function cgroupFor(spec: Spec, id: string): CgroupManager {
   return cgroupManagerFor({ id, cgroupsPath: spec.linux?.cgroupsPath });
 }
@@ -92,6 +97,15 @@ function checkUnsupported(spec: Spec, opts: CreateOptions): void {
   }
   if (opts.consoleSocket !== undefined) {
     throw new RuntimeError('--console-socket is not supported by tsrunc yet (process.terminal must be false)');
+  }
+  // Refused rather than ignored: a container that asked for a seccomp filter must not run without it,
+  // and one whose hooks (network setup, device injection, …) did not run would start half-made.
+  if (spec.linux?.seccomp !== undefined) {
+    throw new RuntimeError('linux.seccomp: seccomp filters are not supported by tsrunc yet; remove linux.seccomp to run without one');
+  }
+  const phase = Object.entries(spec.hooks ?? {}).find(([, hooks]) => Array.isArray(hooks) && hooks.length > 0)?.[0];
+  if (phase !== undefined) {
+    throw new RuntimeError(`hooks.${phase}: hooks are not supported by tsrunc yet; remove them to run without`);
   }
 }
 
@@ -112,11 +126,10 @@ export async function createContainer(store: StateStore, log: Logger, opts: Crea
     const { plan, problems } = buildCreatePlan(planInput(bundle, cgroup, stateDir, opts));
     if (problems.some((p) => p.severity === 'error')) throw bundleError(bundle.configPath, problems);
     logWarnings(log, problems);
+    const resources = cgroupResources(spec);
+    for (const text of cgroup.unsupported(resources)) log.warn(`cgroup: ${text}`);
     cgroup.create();
-    cgroup.apply({
-      ...spec.linux?.resources,
-      devices: deviceCgroupRules(spec.linux?.resources?.devices, spec.linux?.devices),
-    });
+    cgroup.apply(resources);
     const result = await runHelper(plan, opts.preserveFds).catch((err: RuntimeError & { pid?: number }) => {
       pid = err.pid ?? 0;
       throw err;
@@ -134,7 +147,7 @@ export async function createContainer(store: StateStore, log: Logger, opts: Crea
       created: new Date().toISOString(),
       owner: os.userInfo().username,
       annotations: spec.annotations,
-      cgroup: { driver: cgroup.driver, paths: cgroup.paths },
+      cgroup: { driver: cgroup.driver, paths: cgroup.paths, created: [...cgroup.created] },
       ownPidNamespace: hasNew(namespaceSet(spec), 'pid'),
     };
     store.write(record);

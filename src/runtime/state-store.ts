@@ -21,7 +21,8 @@ export interface ContainerRecord {
   created: string;
   owner: string;
   annotations?: Record<string, string>;
-  cgroup: { driver: 'v1' | 'v2'; paths: Record<string, string> };
+  /** The container's cgroup directories, and those create() made (removed again on delete). */
+  cgroup: { driver: 'v1' | 'v2'; paths: Record<string, string>; created: string[] };
   /** The container has its own pid namespace (kill --all is then implicit in killing init). */
   ownPidNamespace: boolean;
 }

@@ -37,15 +37,20 @@ function dirsBelow(dir: string): string[] {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Removes every cgroup named `<mount>/<id>` (and below) in every hierarchy; `id` must be a test id. */
+/**
+ * Removes every cgroup named `<mount>/<id>` (and below) in every hierarchy; `id` must be a test id.
+ * Two passes over all hierarchies: first thaw everything and SIGKILL what is inside (a frozen v1 task
+ * cannot die, and the freezer hierarchy may come after the one being emptied), then rmdir deepest first.
+ */
 export async function cleanupTestCgroups(id: string): Promise<void> {
   if (!id.includes('tsrunc-test-')) throw new Error(`refusing to clean up ${id}: not a test cgroup`);
   const layout = detectCgroupLayout();
   const mounts = new Set([...Object.values(layout.v1), ...(layout.unified ? [layout.unified] : [])]);
-  for (const mount of mounts) {
-    const top = join(mount, id);
-    if (!existsSync(top)) continue;
-    const dirs = dirsBelow(top).sort((a, b) => b.split('/').length - a.split('/').length);
+  const trees = [...mounts]
+    .map((mount) => join(mount, id))
+    .filter((top) => existsSync(top))
+    .map((top) => dirsBelow(top).sort((a, b) => b.split('/').length - a.split('/').length));
+  for (const dirs of trees) {
     for (const d of dirs) {
       for (const [file, value] of [['freezer.state', 'THAWED'], ['cgroup.freeze', '0']]) {
         try {
@@ -54,6 +59,10 @@ export async function cleanupTestCgroups(id: string): Promise<void> {
           /* best effort */
         }
       }
+    }
+  }
+  for (const dirs of trees) {
+    for (const d of dirs) {
       for (const line of readFileSync(join(d, 'cgroup.procs'), 'utf8').split('\n')) {
         if (line === '') continue;
         try {
@@ -63,6 +72,8 @@ export async function cleanupTestCgroups(id: string): Promise<void> {
         }
       }
     }
+  }
+  for (const dirs of trees) {
     for (const d of dirs) {
       for (let i = 0; ; i++) {
         try {
@@ -71,7 +82,7 @@ export async function cleanupTestCgroups(id: string): Promise<void> {
         } catch (e) {
           const code = (e as NodeJS.ErrnoException).code;
           if (code === 'ENOENT') break;
-          if (code !== 'EBUSY' || i >= 50) throw e;
+          if (code !== 'EBUSY' || i >= 100) throw e;
           await sleep(20);
         }
       }

@@ -57,14 +57,14 @@ describe('typical mistakes', () => {
     expect(p).toMatchObject({ path: 'mounts[1].destination', message: 'is required', expected: 'a string' });
   });
 
-  test('missing properties name their own path', () => {
+  test('missing properties name their own path; problems come in document order', () => {
     const problems = schemaProblems(config({ process: { user: {}, args: ['sh'] } }));
     expect(problems.map((p) => [p.path, p.message])).toEqual([
-      ['process.cwd', 'is required'],
       ['process.user.uid', 'is required'],
       ['process.user.gid', 'is required'],
+      ['process.cwd', 'is required'],
     ]);
-    expect(problems[1].expected).toBe('an unsigned 32-bit integer (0 to 4294967295)');
+    expect(problems[0].expected).toBe('an unsigned 32-bit integer (0 to 4294967295)');
   });
 
   test('a negative uid', () => {

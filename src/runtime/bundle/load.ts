@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../../oci/types';
 import { Problem, RuntimeError, formatProblem } from '../problems';
-import { schemaProblems } from './schema-problems';
+import { mergeProblems, schemaProblems } from './schema-problems';
 import { semanticProblems } from './semantic-checks';
 
 export interface Bundle {
@@ -74,7 +74,7 @@ export function loadBundle(bundleDir: string, opts: { requireProcess: boolean } 
   let problems = schemaProblems(config);
   if (problems.some((p) => p.severity === 'error')) throw bundleError(configPath, problems);
   const spec = config as Spec;
-  problems = [...problems, ...semanticProblems(spec)];
+  problems = mergeProblems(problems, semanticProblems(spec));
   if (opts.requireProcess && spec.process === undefined) {
     problems.push({ severity: 'error', path: 'process', message: 'is required to create a container' });
   }

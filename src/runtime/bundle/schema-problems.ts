@@ -256,7 +256,9 @@ function describe(node: SchemaNode | undefined): string | undefined {
     if (item?.type === 'string') return 'an array of strings';
     return 'an array';
   }
-  if (n.description !== undefined && n.type === 'string' && n.pattern !== undefined) return n.description.replace(/\.$/, '');
+  if (n.description !== undefined && n.type === 'string' && n.pattern !== undefined) {
+    return n.description.charAt(0).toLowerCase() + n.description.slice(1).replace(/\.$/, '');
+  }
   return n.type !== undefined ? TYPE_WORDS[n.type] : undefined;
 }
 
@@ -347,19 +349,19 @@ function convert(err: AjvErrorObject, data: unknown): Problem {
 
 function convertRaw(err: AjvErrorObject, data: unknown): Problem {
   const at = locate(data, err.instancePath);
-  const path = formatPath(at.segments);
+  const path = recordPath(at.segments);
   const params = err.params ?? {};
   const parent = err.parentSchema;
   switch (err.keyword) {
     case 'required': {
       const segs = [...at.segments, String(params.missingProperty)];
-      return { severity: 'error', path: formatPath(segs), message: 'is required', expected: describe(schemaAt(segs)) };
+      return { severity: 'error', path: recordPath(segs), message: 'is required', expected: describe(schemaAt(segs)) };
     }
     case 'dependencies': {
       const segs = [...at.segments, String(params.missingProperty)];
       return {
         severity: 'error',
-        path: formatPath(segs),
+        path: recordPath(segs),
         message: `is required when ${params.property} is set`,
         expected: describe(schemaAt(segs)),
         hint: `set both ${params.property} and ${params.missingProperty}, or neither`,
@@ -437,7 +439,7 @@ function convertRaw(err: AjvErrorObject, data: unknown): Problem {
       };
     case 'additionalProperties': {
       const segs = [...at.segments, String(params.additionalProperty)];
-      return { severity: 'error', path: formatPath(segs), message: 'is not allowed here' };
+      return { severity: 'error', path: recordPath(segs), message: 'is not allowed here' };
     }
     default:
       return { severity: 'error', path, message: err.message ?? `fails the schema rule '${err.keyword}'`, found: formatFound(at.value) };
@@ -453,9 +455,48 @@ function branchOf(err: AjvErrorObject, alt: AjvErrorObject): number | undefined 
   return Number.isInteger(n) ? n : undefined;
 }
 
-/** Converts ajv errors (of validateConfig, run with allErrors and verbose) into Problems. */
+/** Path strings made during one conversion, with their segments (to sort problems). */
+let recorded = new Map<string, (string | number)[]>();
+
+function recordPath(segments: (string | number)[]): string {
+  const path = formatPath(segments);
+  recorded.set(path, segments);
+  return path;
+}
+
+/**
+ * Where a path is in the document, as a sort key: the position of each key among its object's
+ * keys (or the array index); a property that is missing sorts after the ones present.
+ */
+function documentPosition(data: unknown, segments: readonly (string | number)[]): number[] {
+  const key: number[] = [];
+  let value: unknown = data;
+  for (const seg of segments) {
+    if (Array.isArray(value) && typeof seg === 'number') {
+      key.push(seg);
+      value = value[seg];
+    } else if (value !== null && typeof value === 'object') {
+      const keys = Object.keys(value);
+      const i = keys.indexOf(String(seg));
+      key.push(i < 0 ? keys.length : i);
+      value = i < 0 ? undefined : (value as Record<string, unknown>)[String(seg)];
+    } else {
+      key.push(Number.MAX_SAFE_INTEGER);
+      value = undefined;
+    }
+  }
+  return key;
+}
+
+function comparePositions(a: number[], b: number[]): number {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+}
+
+/** Converts ajv errors (of validateConfig, run with allErrors and verbose) into Problems, in document order. */
 export function schemaErrorsToProblems(errors: readonly AjvErrorObject[] | null | undefined, data: unknown): Problem[] {
   if (!errors || errors.length === 0) return [];
+  recorded = new Map();
   const problems: Problem[] = [];
   const consumed = new Set<AjvErrorObject>();
 
@@ -473,7 +514,7 @@ export function schemaErrorsToProblems(errors: readonly AjvErrorObject[] | null 
       branches.set(b, [...(branches.get(b) ?? []), e]);
     }
     const at = locate(data, alt.instancePath);
-    const path = formatPath(at.segments);
+    const path = recordPath(at.segments);
     const all = [...branches.values()].flat();
     if (alt.keyword === 'oneOf' && branches.size === 0) {
       replacements.set(alt, [{ severity: 'error', path, message: 'matches more than one of the allowed forms', found: formatFound(at.value) }]);
@@ -511,12 +552,14 @@ export function schemaErrorsToProblems(errors: readonly AjvErrorObject[] | null 
   }
 
   const seen = new Set<string>();
-  return problems.filter((p) => {
+  const unique = problems.filter((p) => {
     const key = `${p.path}\0${p.message}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
+  const position = new Map(unique.map((p) => [p, documentPosition(data, recorded.get(p.path) ?? [])]));
+  return unique.sort((a, b) => comparePositions(position.get(a)!, position.get(b)!)); // stable: ties keep ajv's order
 }
 
 /** Validates a parsed config.json against our schema; [] when it conforms. */

@@ -85,7 +85,7 @@ function checkNamespaces(spec: Spec, ns: Map<NamespaceType, NamespaceEntry>, out
   // The root filesystem is set up by mounting inside a private mount namespace.
   const mount = ns.get('mount');
   if (mount === undefined) {
-    out.push(error(spec.linux?.namespaces !== undefined ? ['linux', 'namespaces'] : ['linux'], 'has no mount namespace; the root filesystem cannot be set up without one', {
+    out.push(error(isObject(spec.linux) ? ['linux', 'namespaces'] : ['linux'], 'has no mount namespace; the root filesystem cannot be set up without one', {
       expected: 'an entry of type mount',
       hint: addNamespaceHint('mount'),
     }));

@@ -1,0 +1,293 @@
+// Bad input: every case exits 1, says on stderr what is wrong (naming the config field when there is
+// one), and leaves nothing behind: no state, no cgroup, no process, no mount. And the JSON log.
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Spec } from '../../src/oci/types';
+import { TestEnv } from '../support/env';
+import { cgroupDirs, childPids, hostMounts, okFiles, reap, setConfig, specWith, tsruncFiles } from './helpers';
+
+let env: TestEnv;
+let bundle: string;
+
+beforeAll(() => {
+  env = new TestEnv('bad');
+  bundle = env.bundle('b', specWith(['true']));
+});
+
+afterAll(async () => {
+  expect(await env.cleanup()).toEqual([]);
+});
+
+/** What a failed command may not leave: state for id, its cgroup, a new child process, a mount. */
+function leftAfter(id: string | undefined, childrenBefore: number[]): string[] {
+  const left: string[] = [];
+  const states = fs.existsSync(env.root) ? fs.readdirSync(env.root) : [];
+  if (states.length > 0) left.push(`state dirs ${states.join(' ')}`);
+  const newChildren = childPids().filter((p) => !childrenBefore.includes(p));
+  if (newChildren.length > 0) left.push(`processes ${newChildren.join(' ')}`);
+  for (const m of hostMounts(env.tmp)) left.push(`mount ${m}`);
+  if (id !== undefined) {
+    const cg = cgroupDirs(id);
+    if (cg) left.push(`cgroup ${cg}`);
+    for (const m of hostMounts(id)) left.push(`mount ${m}`);
+  }
+  return left;
+}
+
+/** The message of tsrunc's (logrus-style text) error line on stderr. */
+function message(stderr: string): string {
+  const m = /level=error msg=("(?:[^"\\]|\\.)*")/.exec(stderr);
+  if (!m) throw new Error(`no error record on stderr: ${stderr}`);
+  return JSON.parse(m[1]) as string;
+}
+
+const NOT_JSON = '{\n  "ociVersion": "1.0.2",\n  "process": {\n    "args": ["true"],,\n    "cwd": "/"\n  }\n}\n';
+const TRUNCATED = '{\n  "ociVersion": "1.0.2",\n  "process": {\n    "args": ["true"]\n';
+
+interface BundleCase {
+  name: string;
+  /** The config to write into the shared bundle; or a bundle path to use as is. */
+  config?: Spec | string;
+  bundlePath?: () => string;
+  stderr: RegExp[];
+}
+
+const edit = (f: (s: Spec) => void, args: string[] = ['true']) => specWith(args, f);
+
+const bundleCases: BundleCase[] = [
+  { name: 'a bundle directory that does not exist', bundlePath: () => path.join(env.tmp, 'no-such-bundle'), stderr: [/bundle directory \S*no-such-bundle does not exist/] },
+  {
+    name: 'a bundle without config.json',
+    bundlePath: () => {
+      const dir = path.join(env.tmp, 'no-config');
+      fs.mkdirSync(path.join(dir, 'rootfs'), { recursive: true });
+      return dir;
+    },
+    stderr: [/config\.json not found in bundle \S*no-config/],
+  },
+  { name: 'config.json that is not JSON', config: NOT_JSON, stderr: [/config\.json: not valid JSON at line 4, column 22\b/] },
+  { name: 'config.json cut short', config: TRUNCATED, stderr: [/config\.json: not valid JSON at line 5, column 1\b/] },
+  {
+    name: 'process.user.uid a string',
+    config: edit((s) => { (s.process!.user as unknown as { uid: string }).uid = 'root'; }),
+    stderr: [/process\.user\.uid\b/, /integer/, /"root"/],
+  },
+  {
+    name: 'an unknown namespace type',
+    config: edit((s) => { (s.linux!.namespaces![0] as { type: string }).type = 'bogus'; }),
+    stderr: [/linux\.namespaces\[0\]\.type\b/, /pid, network, mount, ipc, uts, user, cgroup/, /bogus/],
+  },
+  {
+    name: 'a mount without destination',
+    config: edit((s) => { delete (s.mounts![2] as { destination?: string }).destination; }),
+    stderr: [/mounts\[2\]\.destination\b/, /required/],
+  },
+  {
+    name: 'a bind mount whose source does not exist',
+    config: edit((s) => { s.mounts!.push({ destination: '/x', type: 'bind', source: '/no/such/source', options: ['bind'] }); }),
+    stderr: [/mounts\[7\]\.source\b/, /\/no\/such\/source does not exist/],
+  },
+  { name: 'a missing rootfs', config: edit((s) => { s.root!.path = 'no-rootfs'; }), stderr: [/root\.path\b/, /no-rootfs does not exist/] },
+  { name: 'no process', config: edit((s) => { delete s.process; }), stderr: [/\bprocess\b/, /required/] },
+  { name: 'empty args', config: edit(() => undefined, []), stderr: [/process\.args\b/] },
+  {
+    name: 'a program that is not in the rootfs',
+    config: edit(() => undefined, ['no-such-program']),
+    stderr: [/process\.args\[0\]/, /"no-such-program": executable file not found in \$PATH/],
+  },
+  {
+    name: 'an absolute program path that does not exist',
+    config: edit(() => undefined, ['/no/such/program']),
+    stderr: [/process\.args\[0\]/, /\/no\/such\/program.*no such file or directory/i],
+  },
+  {
+    name: 'a program that is not executable',
+    config: edit(() => undefined, ['/etc/passwd']),
+    stderr: [/process\.args\[0\]/, /\/etc\/passwd.*permission denied/i],
+  },
+  {
+    name: 'a cwd that does not exist',
+    config: edit((s) => { s.process!.cwd = '/no/such/dir'; }),
+    stderr: [/process\.cwd\b/, /\/no\/such\/dir/, /no such file or directory/i],
+  },
+  {
+    name: 'a relative cwd',
+    config: edit((s) => { s.process!.cwd = 'tmp'; }),
+    stderr: [/process\.cwd\b/],
+  },
+  {
+    name: 'a terminal (not supported)',
+    config: edit((s) => { s.process!.terminal = true; }),
+    stderr: [/process\.terminal\b/],
+  },
+  {
+    name: 'a hostname without a uts namespace',
+    config: edit((s) => { s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'uts'); }),
+    stderr: [/\bhostname\b/, /UTS namespace/],
+  },
+  {
+    name: 'no mount namespace',
+    config: edit((s) => { s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'mount'); }),
+    stderr: [/linux\.namespaces\b/, /mount namespace/],
+  },
+  {
+    name: 'a sysctl that is not namespaced',
+    config: edit((s) => { s.linux!.sysctl = { 'vm.swappiness': '10' }; }),
+    stderr: [/linux\.sysctl(\.vm\.swappiness|\["vm\.swappiness"\])/, /not namespaced/],
+  },
+  {
+    // Refused, not ignored: the container must not run without the filter it asked for.
+    name: 'linux.seccomp (not supported yet)',
+    config: edit((s) => { s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [] }; }),
+    stderr: [/linux\.seccomp\b/, /not supported/],
+  },
+  {
+    name: 'hooks (not supported yet)',
+    config: edit((s) => { s.hooks = { prestart: [{ path: '/bin/true' }] }; }),
+    stderr: [/hooks\.prestart\b/, /not supported/],
+  },
+  {
+    name: 'a user namespace without mappings',
+    config: edit((s) => { s.linux!.namespaces!.push({ type: 'user' }); }),
+    stderr: [/linux\.(uidMappings|gidMappings|namespaces)/],
+  },
+];
+
+describe('bad bundles: exit 1, a clear message, nothing left', () => {
+  for (const command of ['create', 'run']) {
+    it.each(bundleCases)(`${command}: $name`, (c) => {
+      let dir = bundle;
+      if (c.bundlePath) dir = c.bundlePath();
+      else setConfig(bundle, c.config!);
+      const id = env.id('bad');
+      const before = childPids();
+      const r = tsruncFiles(env, [command, '--bundle', dir, id]);
+      expect(r.status, r.stderr).toBe(1);
+      for (const re of c.stderr) expect(message(r.stderr)).toMatch(re);
+      expect(r.stdout).toBe('');
+      expect(leftAfter(id, before)).toEqual([]);
+    });
+  }
+});
+
+describe('bad arguments', () => {
+  it('an invalid container id', () => {
+    setConfig(bundle, specWith(['true']));
+    for (const id of ['../x', 'a/b', '', '.', '..']) {
+      const before = childPids();
+      const r = tsruncFiles(env, ['create', '--bundle', bundle, id]);
+      expect(r.status, id).toBe(1);
+      expect(r.stderr).toMatch(/invalid container id/);
+      expect(fs.existsSync(path.join(env.tmp, 'x'))).toBe(false);
+      expect(leftAfter(undefined, before)).toEqual([]);
+    }
+  });
+
+  it.each(['start', 'kill', 'delete', 'state'])('%s of an unknown id: "container does not exist"', (command) => {
+    const r = env.tsrunc([command, env.id('unknown')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/container does not exist/);
+  });
+
+  it('a duplicate id is refused; the first container is untouched', async () => {
+    setConfig(bundle, specWith(['sleep', '60']));
+    const id = env.id('dup');
+    okFiles(env, ['create', '--bundle', bundle, id]);
+    const first = env.state(id);
+    for (const command of ['create', 'run']) {
+      const r = tsruncFiles(env, [command, '--bundle', bundle, id]);
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/container with given ID already exists/);
+    }
+    expect(env.state(id)).toEqual(first);
+    expect(fs.existsSync(path.join(env.root, id, 'exec.fifo'))).toBe(true);
+    env.ok(['delete', '--force', id]);
+    await reap(first.pid);
+  });
+
+  it('a bad signal name or number: "unknown signal", and the container keeps running', async () => {
+    setConfig(bundle, specWith(['sleep', '60']));
+    const id = env.id('sig');
+    okFiles(env, ['run', '--detach', '--bundle', bundle, id]);
+    const { pid } = env.state(id);
+    for (const sig of ['SIGFOO', 'FOO', 'RTMIN+99']) {
+      const r = env.tsrunc(['kill', id, sig]);
+      expect(r.status, sig).toBe(1);
+      expect(r.stderr).toMatch(/unknown signal/);
+      expect(r.stderr).toContain(sig);
+    }
+    for (const sig of ['0x9', '65', '-1']) {
+      const r = env.tsrunc(['kill', id, sig]);
+      expect(r.status, sig).toBe(1);
+      expect(r.stderr).toMatch(/signal/);
+    }
+    expect(env.state(id)).toMatchObject({ status: 'running', pid });
+    env.ok(['delete', '--force', id]);
+    await reap(pid);
+  });
+
+  it('a bad --log-format', () => {
+    const r = env.tsrunc(['--log-format', 'xml', 'list']);
+    expect(r.status).toBe(1);
+    expect(message(r.stderr)).toMatch(/--log-format "xml"/);
+    expect(r.stdout).toBe('');
+  });
+
+  it('an unknown command or flag', () => {
+    const a = env.tsrunc(['frobnicate']);
+    expect(a.status).not.toBe(0);
+    expect(a.stderr).toMatch(/frobnicate/);
+    const b = env.tsrunc(['create', '--no-such-flag', env.id('flag')]);
+    expect(b.status).not.toBe(0);
+    expect(b.stderr).toMatch(/no-such-flag/);
+  });
+});
+
+describe('--log and --log-format', () => {
+  const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/;
+
+  it('json: one object per line with level, msg and an RFC 3339 time; the error also on stderr', () => {
+    const log = path.join(env.tmp, 'json.log');
+    setConfig(bundle, edit((s) => { (s.process!.user as unknown as { uid: string }).uid = 'root'; }));
+    const r = tsruncFiles(env, ['--log', log, '--log-format', 'json', 'create', '--bundle', bundle, env.id('log')]);
+    expect(r.status).toBe(1);
+    const lines = fs.readFileSync(log, 'utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    expect(lines).toHaveLength(1);
+    const record = JSON.parse(lines[0]) as { level: string; msg: string; time: string };
+    expect(record.level).toBe('error');
+    expect(record.msg).toMatch(/process\.user\.uid/);
+    expect(record.time).toMatch(RFC3339);
+    expect(Math.abs(Date.parse(record.time) - Date.now())).toBeLessThan(60_000);
+    expect(r.stderr).toContain(record.msg);
+  });
+
+  it('two failing commands append two records to the same file; nothing is truncated', () => {
+    const log = path.join(env.tmp, 'append.log');
+    fs.writeFileSync(log, '{"level":"info","msg":"already here","time":"2020-01-01T00:00:00Z"}\n');
+    const a = env.tsrunc(['--log', log, '--log-format', 'json', 'state', env.id('first')]);
+    setConfig(bundle, specWith(['no-such-program']));
+    const b = tsruncFiles(env, ['--log', log, '--log-format', 'json', 'run', '--bundle', bundle, env.id('second')]);
+    expect([a.status, b.status]).toEqual([1, 1]);
+    const records = fs.readFileSync(log, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string; time: string });
+    expect(records.map((x) => x.level)).toEqual(['info', 'error', 'error']);
+    expect(records[0].msg).toBe('already here');
+    expect(records[1].msg).toMatch(/container does not exist/);
+    expect(records[2].msg).toMatch(/executable file not found in \$PATH/);
+    for (const x of records) expect(x.time).toMatch(RFC3339);
+  });
+
+  it('text: logrus-style lines appended to the file', () => {
+    const log = path.join(env.tmp, 'text.log');
+    env.tsrunc(['--log', log, 'state', env.id('t1')]);
+    env.tsrunc(['--log', log, '--log-format', 'text', 'kill', env.id('t2')]);
+    const lines = fs.readFileSync(log, 'utf8').trimEnd().split('\n');
+    expect(lines).toHaveLength(2);
+    for (const l of lines) {
+      const m = /^time="([^"]+)" level=error msg="container does not exist"$/.exec(l);
+      expect(m, l).not.toBeNull();
+      expect(m![1]).toMatch(RFC3339);
+    }
+  });
+});

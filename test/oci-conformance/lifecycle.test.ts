@@ -1,0 +1,348 @@
+// The runtime-spec lifecycle through bin/tsrunc with real busybox containers: create, state, start,
+// kill, delete, and the errors each operation must give in the wrong state; list; run's exit status.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Spec } from '../../src/oci/types';
+import { native } from '../../src/linux/native';
+import { readProcStat } from '../../src/linux/proc';
+import { TestEnv, TSRUNC } from '../support/env';
+import {
+  leftoversOf, okFiles, reap, runSpec, setConfig, specWith, tsruncFiles, waitFor,
+} from './helpers';
+
+let env: TestEnv;
+let bundle: string;
+
+beforeAll(() => {
+  env = new TestEnv('life');
+  bundle = env.bundle('b', specWith(['true']));
+});
+
+afterAll(async () => {
+  expect(await env.cleanup()).toEqual([]);
+});
+
+/** A fresh host folder, bind-mounted read-write as /out in the spec. */
+function withOut(spec: Spec): { spec: Spec; out: string } {
+  const out = fs.mkdtempSync(path.join(env.tmp, 'out-'));
+  spec.mounts!.push({ destination: '/out', type: 'bind', source: out, options: ['rbind', 'rw'] });
+  return { spec, out };
+}
+
+const TRAP_TERM = 'touch /out/started; trap "exit 0" TERM; while :; do sleep 0.1; done';
+const FOREVER = 'while :; do sleep 0.1; done';
+
+/** create (from a config that runs script under sh -c) and return the id and the init pid. */
+function createWith(spec: Spec, extra: string[] = []): { id: string; pid: number } {
+  setConfig(bundle, spec);
+  const id = env.id('c');
+  okFiles(env, ['create', ...extra, '--bundle', bundle, id]);
+  const st = env.state(id);
+  return { id, pid: st.pid };
+}
+
+function runDetached(script: string): { id: string; pid: number } {
+  setConfig(bundle, specWith(['sh', '-c', script]));
+  const id = env.id('d');
+  okFiles(env, ['run', '--detach', '--bundle', bundle, id]);
+  const st = env.state(id);
+  expect(st.status).toBe('running');
+  return { id, pid: st.pid };
+}
+
+async function stopped(id: string): Promise<void> {
+  await waitFor(`${id} to stop`, () => env.state(id).status === 'stopped');
+}
+
+async function deleteAndCheck(id: string, pid: number, args: string[] = []): Promise<void> {
+  env.ok(['delete', ...args, id]);
+  await reap(pid);
+  expect(leftoversOf(env, id, { bundle, pid })).toEqual([]);
+}
+
+describe('create, start, kill, delete', () => {
+  it('create leaves a blocked init; start runs the program; SIGTERM stops it; delete removes everything', async () => {
+    const { spec, out } = withOut(specWith(['sh', '-c', TRAP_TERM]));
+    setConfig(bundle, spec);
+    const id = env.id('flow');
+    const pidFile = path.join(env.tmp, `${id}.pid`);
+    okFiles(env, ['create', '--bundle', bundle, '--pid-file', pidFile, id]);
+
+    const created = env.state(id);
+    expect(created).toMatchObject({ id, status: 'created', bundle });
+    expect(created.pid).toBeGreaterThan(0);
+    expect(fs.readFileSync(pidFile, 'utf8')).toBe(String(created.pid));
+    // Blocked before execve: still the helper, and the program has not written /out/started.
+    expect(readProcStat(created.pid)?.state).not.toBe('Z');
+    expect(fs.readlinkSync(`/proc/${created.pid}/exe`)).toMatch(/tsrunc-init/);
+    expect(fs.existsSync(path.join(out, 'started'))).toBe(false);
+    // The init is in the container's cgroup already.
+    expect(fs.readFileSync(`/proc/${created.pid}/cgroup`, 'utf8')).toContain(id);
+
+    env.ok(['start', id]);
+    await waitFor('/out/started', () => fs.existsSync(path.join(out, 'started')));
+    expect(env.state(id)).toMatchObject({ status: 'running', pid: created.pid });
+    expect(fs.readlinkSync(`/proc/${created.pid}/exe`)).toMatch(/busybox$/);
+
+    env.ok(['kill', id]); // SIGTERM by default: the trap makes it exit 0.
+    await stopped(id);
+    expect(env.state(id).pid).toBe(0);
+    expect(await native().waitpid(created.pid)).toEqual({ exitCode: 0, signal: null });
+
+    await deleteAndCheck(id, created.pid);
+    const r = env.tsrunc(['state', id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/container does not exist/);
+  });
+
+  it.each(['9', 'KILL', 'SIGKILL'])('kill %s stops a container that ignores SIGTERM', async (signal) => {
+    const { id, pid } = runDetached(`trap "" TERM; ${FOREVER}`);
+    env.ok(['kill', id, signal]);
+    await stopped(id);
+    expect(env.state(id).pid).toBe(0);
+    expect(await native().waitpid(pid)).toEqual({ exitCode: null, signal: 9 });
+    await deleteAndCheck(id, pid);
+  });
+
+  it('kill by name or number delivers that signal', async () => {
+    const { id, pid } = runDetached(`trap "exit 42" USR1; ${FOREVER}`);
+    env.ok(['kill', id, 'USR1']);
+    await stopped(id);
+    expect(await native().waitpid(pid)).toEqual({ exitCode: 42, signal: null });
+    await deleteAndCheck(id, pid);
+  });
+
+  it('start of a running container fails and leaves it running', async () => {
+    const { id, pid } = runDetached(FOREVER);
+    const r = env.tsrunc(['start', id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/cannot start an already running container/);
+    expect(env.state(id)).toMatchObject({ status: 'running', pid });
+    await deleteAndCheck(id, pid, ['--force']);
+  });
+
+  it('kill of a stopped container exits 1 "container not running"; kill --all exits 0', async () => {
+    const { id, pid } = createWith(specWith(['sh', '-c', 'exit 0']));
+    env.ok(['start', id]);
+    await stopped(id);
+    const r = env.tsrunc(['kill', id, 'KILL']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/container not running/);
+    expect(env.tsrunc(['kill', '--all', id, 'KILL']).status).toBe(0);
+    const s = env.tsrunc(['start', id]);
+    expect(s.status).toBe(1);
+    expect(s.stderr).toMatch(/stopped/);
+    await deleteAndCheck(id, pid);
+  });
+
+  it('delete of a running container needs --force', async () => {
+    const { id, pid } = runDetached(FOREVER);
+    const r = env.tsrunc(['delete', id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/running/);
+    expect(env.state(id)).toMatchObject({ status: 'running', pid });
+    await deleteAndCheck(id, pid, ['--force']);
+  });
+
+  it('delete of a created container succeeds and kills the blocked init', async () => {
+    const { spec, out } = withOut(specWith(['sh', '-c', TRAP_TERM]));
+    const { id, pid } = createWith(spec);
+    expect(env.state(id).status).toBe('created');
+    await deleteAndCheck(id, pid);
+    expect(fs.existsSync(path.join(out, 'started'))).toBe(false);
+  });
+
+  it('delete --force of an unknown id exits 0; delete without --force exits 1', () => {
+    const id = env.id('unknown');
+    expect(env.tsrunc(['delete', '--force', id])).toMatchObject({ status: 0 });
+    const r = env.tsrunc(['delete', id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/container does not exist/);
+  });
+
+  it('a duplicate id is refused and the first container is left intact', async () => {
+    const { spec, out } = withOut(specWith(['sh', '-c', TRAP_TERM]));
+    const { id, pid } = createWith(spec);
+    const r = tsruncFiles(env, ['create', '--bundle', bundle, id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/container with given ID already exists/);
+    const r2 = tsruncFiles(env, ['run', '--bundle', bundle, id]);
+    expect(r2.status).toBe(1);
+    expect(r2.stderr).toMatch(/container with given ID already exists/);
+    expect(env.state(id)).toMatchObject({ status: 'created', pid });
+    // Still startable: its exec fifo and state are untouched.
+    env.ok(['start', id]);
+    await waitFor('/out/started', () => fs.existsSync(path.join(out, 'started')));
+    await deleteAndCheck(id, pid, ['--force']);
+  });
+
+  it('of two concurrent creates of one id exactly one succeeds', async () => {
+    setConfig(bundle, specWith(['sh', '-c', FOREVER]));
+    const id = env.id('race');
+    const one = (n: number) => new Promise<{ code: number | null; stderr: string }>((resolve) => {
+      const errFile = path.join(env.tmp, `${id}.${n}.stderr`);
+      const errFd = fs.openSync(errFile, 'w');
+      const child = spawn(TSRUNC, ['--root', env.root, 'create', '--bundle', bundle, id], { stdio: ['ignore', errFd, errFd] });
+      fs.closeSync(errFd);
+      child.on('exit', (code) => resolve({ code, stderr: fs.readFileSync(errFile, 'utf8') }));
+    });
+    const results = await Promise.all([one(1), one(2)]);
+    const codes = results.map((r) => r.code).sort();
+    expect(codes).toEqual([0, 1]);
+    expect(results.find((r) => r.code === 1)!.stderr).toMatch(/container with given ID already exists/);
+    const st = env.state(id);
+    expect(st.status).toBe('created');
+    expect(readProcStat(st.pid)?.state).not.toBe('Z');
+    await deleteAndCheck(id, st.pid);
+  });
+});
+
+describe('more of the lifecycle', () => {
+  it('state carries ociVersion, bundle, created, owner and the config\'s annotations', async () => {
+    const { id, pid } = createWith(specWith(['true'], (s) => {
+      s.annotations = { 'org.example.key': 'value', 'org.example.other': '' };
+    }));
+    const st = env.state(id);
+    expect(st).toEqual({
+      ociVersion: expect.any(String), id, pid, status: 'created', bundle, rootfs: path.join(bundle, 'rootfs'),
+      created: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/), owner: 'root',
+      annotations: { 'org.example.key': 'value', 'org.example.other': '' },
+    });
+    await deleteAndCheck(id, pid);
+  });
+
+  it('a created container can be killed; start then fails', async () => {
+    const { spec, out } = withOut(specWith(['sh', '-c', TRAP_TERM]));
+    const { id, pid } = createWith(spec);
+    env.ok(['kill', id, 'KILL']);
+    await stopped(id);
+    const r = env.tsrunc(['start', id]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/cannot start a container that has stopped/);
+    expect(fs.existsSync(path.join(out, 'started'))).toBe(false);
+    await deleteAndCheck(id, pid);
+  });
+
+  it('kill --all signals every process of a container without its own pid namespace', async () => {
+    setConfig(bundle, specWith(['sh', '-c', 'sleep 1000 & sleep 1000 & wait'], (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
+    }));
+    const id = env.id('all');
+    okFiles(env, ['run', '--detach', '--bundle', bundle, id]);
+    const { pid } = env.state(id);
+    const procs = cgroupProcs(id);
+    const pids = await waitFor('three processes', () => {
+      const p = procs();
+      return p.length === 3 ? p : undefined;
+    });
+    expect(pids).toContain(pid);
+    env.ok(['kill', '--all', id, 'KILL']);
+    await stopped(id);
+    for (const p of pids) await reap(p);
+    for (const p of pids) expect(fs.existsSync(`/proc/${p}`), `process ${p}`).toBe(false);
+    await deleteAndCheck(id, pid);
+  });
+
+  it('run forwards SIGTERM to the container and exits with its status', async () => {
+    const { spec, out } = withOut(specWith(['sh', '-c', 'trap "exit 7" TERM; touch /out/started; while :; do sleep 0.1; done']));
+    setConfig(bundle, spec);
+    const id = env.id('fwd');
+    const child = spawn(TSRUNC, ['--root', env.root, 'run', '--bundle', bundle, id], { stdio: 'ignore' });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    await waitFor('/out/started', () => fs.existsSync(path.join(out, 'started')));
+    child.kill('SIGTERM');
+    expect(await exited).toBe(7);
+    expect(leftoversOf(env, id, { bundle })).toEqual([]);
+  });
+});
+
+describe('list', () => {
+  it('prints a table, JSON (null when empty) and ids with --quiet', async () => {
+    const local = new TestEnv('list');
+    try {
+      const empty = local.ok(['list', '--format', 'json']);
+      expect(empty.stdout).toBe('null\n');
+      expect(local.ok(['list', '--quiet']).stdout).toBe('');
+      expect(local.ok(['list']).stdout).toMatch(/^ID\s+PID\s+STATUS\s+BUNDLE\s+CREATED\s+OWNER\n?$/);
+
+      const b = local.bundle('b', specWith(['sh', '-c', FOREVER]));
+      const ids = [local.id('a'), local.id('b')].sort();
+      okFiles(local, ['create', '--bundle', b, ids[0]]);
+      okFiles(local, ['run', '--detach', '--bundle', b, ids[1]]);
+      const pids = ids.map((id) => local.state(id).pid);
+
+      const json = JSON.parse(local.ok(['list', '--format', 'json']).stdout) as Record<string, unknown>[];
+      expect(json.map((s) => [s.id, s.pid, s.status, s.bundle, s.owner])).toEqual([
+        [ids[0], pids[0], 'created', b, 'root'],
+        [ids[1], pids[1], 'running', b, 'root'],
+      ]);
+      for (const s of json) expect(new Date(s.created as string).getTime()).toBeGreaterThan(Date.now() - 60_000);
+
+      expect(local.ok(['list', '-q']).stdout).toBe(`${ids.join('\n')}\n`);
+
+      const lines = local.ok(['list']).stdout.trimEnd().split('\n');
+      expect(lines[0]).toMatch(/^ID\s+PID\s+STATUS\s+BUNDLE\s+CREATED\s+OWNER$/);
+      expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 4))).toEqual([
+        [ids[0], String(pids[0]), 'created', b],
+        [ids[1], String(pids[1]), 'running', b],
+      ]);
+      // Columns line up: every row's STATUS starts where the header's does.
+      const col = lines[0].indexOf('STATUS');
+      for (const l of lines.slice(1)) expect(l.slice(col)).toMatch(/^(created|running) /);
+
+      for (const id of ids) local.ok(['delete', '--force', id]);
+      for (const pid of pids) await reap(pid);
+      expect(local.ok(['list', '--format', 'json']).stdout).toBe('null\n');
+    } finally {
+      expect(await local.cleanup()).toEqual([]);
+    }
+  });
+});
+
+describe('run', () => {
+  it('exits with the container\'s exit status', () => {
+    const r = runSpec(env, bundle, specWith(['sh', '-c', 'echo hello; exit 3']));
+    expect(r).toMatchObject({ status: 3, stdout: 'hello\n' });
+  });
+
+  it('exits 128+N when the init is killed by signal N', () => {
+    // A pid namespace's init ignores SIGKILL sent from inside it, so the process kills itself in the
+    // host's pid namespace.
+    const r = runSpec(env, bundle, specWith(['sh', '-c', 'kill -9 $$'], (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
+    }));
+    expect(r.status).toBe(137);
+  });
+
+  it('--detach returns while the container runs', async () => {
+    const { id, pid } = runDetached(FOREVER);
+    expect(readProcStat(pid)?.state).not.toBe('Z');
+    await deleteAndCheck(id, pid, ['--force']);
+  });
+
+  it('without --keep deletes the container when it exits; with --keep leaves it stopped', async () => {
+    setConfig(bundle, specWith(['true']));
+    const gone = env.id('gone');
+    env.ok(['run', '--bundle', bundle, gone]);
+    expect(leftoversOf(env, gone, { bundle })).toEqual([]);
+
+    const kept = env.id('kept');
+    env.ok(['run', '--keep', '--bundle', bundle, kept]);
+    expect(env.state(kept)).toMatchObject({ status: 'stopped', pid: 0 });
+    expect(cgroupExists(kept)).toBe(true);
+    await deleteAndCheck(kept, 0);
+  });
+});
+
+function cgroupExists(id: string): boolean {
+  return leftoversOf(env, id).some((l) => l.startsWith('cgroup'));
+}
+
+/** Reads the pids in the container's cgroup (any hierarchy of the ones its state records). */
+function cgroupProcs(id: string): () => number[] {
+  const record = JSON.parse(fs.readFileSync(path.join(env.root, id, 'state.json'), 'utf8')) as { cgroup: { paths: Record<string, string> } };
+  const file = path.join(Object.values(record.cgroup.paths)[0], 'cgroup.procs');
+  return () => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
+}

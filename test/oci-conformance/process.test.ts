@@ -1,0 +1,261 @@
+// The container process as it sees itself: namespaces, hostname, args/env/cwd, user, umask, rlimits,
+// capabilities, no_new_privs, a user namespace, oom_score_adj.
+import { ChildProcess, spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TestEnv } from '../support/env';
+import { output, runSpec, setConfig, specWith, waitFor } from './helpers';
+
+let env: TestEnv;
+let bundle: string;
+
+beforeAll(() => {
+  env = new TestEnv('proc');
+  // A container root in a user namespace must be able to reach the rootfs through this folder.
+  fs.chmodSync(env.tmp, 0o755);
+  bundle = env.bundle('b', specWith(['true']));
+});
+
+afterAll(async () => {
+  expect(await env.cleanup()).toEqual([]);
+});
+
+const NS = ['pid', 'net', 'ipc', 'uts', 'mnt', 'cgroup'];
+
+/** "key: value" lines of a file read inside, by key. */
+function fields(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    const m = /^([^:]+):\s*(.*)$/.exec(line);
+    if (m) out[m[1]] = m[2];
+  }
+  return out;
+}
+
+describe('namespaces', () => {
+  it('new namespaces differ from the host\'s', () => {
+    const inside = output(env, bundle, specWith(['sh', '-c', NS.map((n) => `readlink /proc/self/ns/${n}`).join('; ')]))
+      .trim().split('\n');
+    expect(inside).toHaveLength(NS.length);
+    NS.forEach((n, i) => {
+      expect(inside[i]).toMatch(new RegExp(`^${n}:\\[\\d+\\]$`));
+      expect(inside[i], n).not.toBe(fs.readlinkSync(`/proc/self/ns/${n}`));
+    });
+  });
+
+  it('the init is pid 1 of its pid namespace and sees only its own processes', () => {
+    const out = output(env, bundle, specWith(['sh', '-c', 'echo $$; ls /proc | grep -E "^[0-9]+$" | wc -l']));
+    const [pid, count] = out.trim().split('\n');
+    expect(pid).toBe('1');
+    // sh, ls, grep and wc (or fewer once some exited).
+    expect(Number(count)).toBeLessThanOrEqual(4);
+  });
+
+  it('a namespace without a path is shared with the runtime', () => {
+    const inside = output(env, bundle, specWith(['readlink', '/proc/self/ns/ipc'], (s) => {
+      s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'ipc');
+    })).trim();
+    expect(inside).toBe(fs.readlinkSync('/proc/self/ns/ipc'));
+  });
+
+  it('a namespace given by path is joined', async () => {
+    // A network namespace of its own, held by a sleep.
+    let holder: ChildProcess | undefined;
+    try {
+      holder = spawn('unshare', ['--net', 'sleep', '30'], { stdio: 'ignore' });
+      const pid = holder.pid!;
+      const hostNet = fs.readlinkSync('/proc/self/ns/net');
+      const nsPath = `/proc/${pid}/ns/net`;
+      const target = await waitFor('the sleep\'s own netns', () => {
+        try {
+          const link = fs.readlinkSync(nsPath);
+          return link !== hostNet && fs.readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sleep' ? link : undefined;
+        } catch {
+          return undefined;
+        }
+      });
+      const inside = output(env, bundle, specWith(['readlink', '/proc/self/ns/net'], (s) => {
+        s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: nsPath } : n));
+      })).trim();
+      expect(inside).toBe(target);
+
+      // The host's own network namespace, by path (this process's: /proc/1/ns is not open to us here).
+      const host = output(env, bundle, specWith(['readlink', '/proc/self/ns/net'], (s) => {
+        s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: `/proc/${process.pid}/ns/net` } : n));
+      })).trim();
+      expect(host).toBe(hostNet);
+    } finally {
+      holder?.kill('SIGKILL');
+      if (holder && holder.exitCode === null && holder.signalCode === null) await new Promise((r) => holder!.once('exit', r));
+    }
+  });
+
+  it('hostname and domainname are set in the new uts namespace', () => {
+    const out = output(env, bundle, specWith(['cat', '/proc/sys/kernel/hostname', '/proc/sys/kernel/domainname'], (s) => {
+      s.hostname = 'conformance-host';
+      s.domainname = 'example.test';
+    }));
+    expect(out).toBe('conformance-host\nexample.test\n');
+    expect(fs.readFileSync('/proc/sys/kernel/hostname', 'utf8')).not.toBe('conformance-host\n');
+  });
+});
+
+describe('process', () => {
+  it('args are passed as given, without a shell', () => {
+    const out = output(env, bundle, specWith(['sh', '-c', 'printf "[%s]" "$0" "$@"', 'zero', 'a b', '', '$HOME', '*']));
+    expect(out).toBe('[zero][a b][][$HOME][*]');
+  });
+
+  it('env is exactly process.env, plus HOME from /etc/passwd when unset', () => {
+    const out = output(env, bundle, specWith(['env'], (s) => {
+      s.process!.env = ['PATH=/bin', 'FOO=bar baz', 'EMPTY=', 'MULTI=a=b'];
+    }));
+    expect(out.trim().split('\n').sort()).toEqual(['EMPTY=', 'FOO=bar baz', 'HOME=/root', 'MULTI=a=b', 'PATH=/bin']);
+
+    const user = output(env, bundle, specWith(['env'], (s) => {
+      s.process!.env = ['PATH=/bin'];
+      s.process!.user = { uid: 1000, gid: 1000 };
+    }));
+    expect(user.trim().split('\n').sort()).toEqual(['HOME=/home/user', 'PATH=/bin']);
+
+    const own = output(env, bundle, specWith(['env'], (s) => {
+      s.process!.env = ['PATH=/bin', 'HOME=/elsewhere'];
+    }));
+    expect(own.trim().split('\n').sort()).toEqual(['HOME=/elsewhere', 'PATH=/bin']);
+  });
+
+  it('PATH from process.env is used to find args[0]', () => {
+    fs.mkdirSync(`${bundle}/rootfs/opt/tools`, { recursive: true });
+    fs.writeFileSync(`${bundle}/rootfs/opt/tools/hello`, '#!/bin/sh\necho hello from tools\n', { mode: 0o755 });
+    const out = output(env, bundle, specWith(['hello'], (s) => {
+      s.process!.env = ['PATH=/nonexistent:/opt/tools:/bin'];
+    }));
+    expect(out).toBe('hello from tools\n');
+  });
+
+  it('cwd is the working directory', () => {
+    expect(output(env, bundle, specWith(['pwd'], (s) => {
+      s.process!.cwd = '/tmp';
+    }))).toBe('/tmp\n');
+    expect(output(env, bundle, specWith(['pwd']))).toBe('/\n');
+  });
+
+  it('uid, gid and additionalGids', () => {
+    const out = fields(output(env, bundle, specWith(['cat', '/proc/self/status'], (s) => {
+      s.process!.user = { uid: 1000, gid: 1000, additionalGids: [10, 65534] };
+    })));
+    expect(out.Uid.split(/\s+/)).toEqual(['1000', '1000', '1000', '1000']);
+    expect(out.Gid.split(/\s+/)).toEqual(['1000', '1000', '1000', '1000']);
+    expect(out.Groups.trim().split(/\s+/)).toEqual(['10', '65534']);
+
+    const id = output(env, bundle, specWith(['id'], (s) => {
+      s.process!.user = { uid: 1000, gid: 1000 };
+    }));
+    expect(id.trim()).toBe('uid=1000(user) gid=1000(user)');
+    const root = fields(output(env, bundle, specWith(['cat', '/proc/self/status'])));
+    expect(root.Groups.trim()).toBe('');
+  });
+
+  it('umask: 0022 by default, process.user.umask when set', () => {
+    expect(output(env, bundle, specWith(['sh', '-c', 'umask']))).toBe('0022\n');
+    expect(output(env, bundle, specWith(['sh', '-c', 'umask; touch /tmp/f; stat -c %a /tmp/f'], (s) => {
+      s.process!.user.umask = 0o077;
+    }))).toBe('0077\n600\n');
+  });
+
+  it('rlimits', () => {
+    const out = output(env, bundle, specWith(['sh', '-c', 'ulimit -Sn; ulimit -Hn; grep -E "^Max (open files|core file size)" /proc/self/limits'], (s) => {
+      s.process!.rlimits = [
+        { type: 'RLIMIT_NOFILE', soft: 512, hard: 2048 },
+        { type: 'RLIMIT_CORE', soft: 0, hard: 4096 },
+      ];
+    }));
+    const lines = out.trim().split('\n');
+    expect(lines.slice(0, 2)).toEqual(['512', '2048']);
+    expect(lines.slice(2).map((l) => l.split(/\s{2,}/).slice(0, 3))).toEqual([
+      ['Max core file size', '0', '4096'],
+      ['Max open files', '512', '2048'],
+    ]);
+  });
+
+  it('capabilities: the default sets, exactly', () => {
+    // CAP_KILL (5), CAP_NET_BIND_SERVICE (10), CAP_AUDIT_WRITE (29).
+    const mask = ((1n << 5n) | (1n << 10n) | (1n << 29n)).toString(16).padStart(16, '0');
+    const st = fields(output(env, bundle, specWith(['cat', '/proc/self/status'])));
+    expect({ CapInh: st.CapInh, CapPrm: st.CapPrm, CapEff: st.CapEff, CapBnd: st.CapBnd, CapAmb: st.CapAmb }).toEqual({
+      CapInh: '0000000000000000', CapPrm: mask, CapEff: mask, CapBnd: mask, CapAmb: '0000000000000000',
+    });
+  });
+
+  it('capabilities: a non-root user keeps what the config gives it, ambient included', () => {
+    const st = fields(output(env, bundle, specWith(['cat', '/proc/self/status'], (s) => {
+      s.process!.user = { uid: 1000, gid: 1000 };
+      const caps = ['CAP_NET_BIND_SERVICE', 'CAP_CHOWN'];
+      s.process!.capabilities = { bounding: caps, effective: caps, permitted: caps, inheritable: caps, ambient: caps };
+    })));
+    // CAP_CHOWN (0), CAP_NET_BIND_SERVICE (10).
+    const mask = ((1n << 0n) | (1n << 10n)).toString(16).padStart(16, '0');
+    expect([st.CapInh, st.CapPrm, st.CapEff, st.CapBnd, st.CapAmb]).toEqual([mask, mask, mask, mask, mask]);
+  });
+
+  it('noNewPrivileges sets no_new_privs; false leaves it clear', () => {
+    expect(fields(output(env, bundle, specWith(['cat', '/proc/self/status']))).NoNewPrivs).toBe('1');
+    expect(fields(output(env, bundle, specWith(['cat', '/proc/self/status'], (s) => {
+      s.process!.noNewPrivileges = false;
+    }))).NoNewPrivs).toBe('0');
+  });
+
+  it('oomScoreAdj', () => {
+    expect(output(env, bundle, specWith(['cat', '/proc/self/oom_score_adj'], (s) => {
+      s.process!.oomScoreAdj = 500;
+    }))).toBe('500\n');
+  });
+
+  it('stdin, stdout and stderr are the runtime\'s', () => {
+    setConfig(bundle, specWith(['sh', '-c', 'read line; echo "out:$line"; echo err >&2']));
+    const r = env.tsrunc(['run', '--bundle', bundle, env.id('stdio')], { input: 'from stdin\n' });
+    expect(r).toMatchObject({ status: 0, stdout: 'out:from stdin\n', stderr: 'err\n' });
+  });
+});
+
+describe('user namespace', () => {
+  it('maps uids and gids and makes the process root inside', () => {
+    const out = output(env, bundle, specWith(
+      ['sh', '-c', 'cat /proc/self/uid_map /proc/self/gid_map; id -u; id -g; grep CapEff /proc/self/status; readlink /proc/self/ns/user'],
+      (s) => {
+        s.linux!.namespaces!.push({ type: 'user' });
+        s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+        s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      },
+    ));
+    const lines = out.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+    expect(lines.slice(0, 4)).toEqual(['0 100000 65536', '0 100000 65536', '0', '0']);
+    expect(lines[4]).toBe('CapEff: 0000000020000420');
+    expect(lines[5]).not.toBe(fs.readlinkSync('/proc/self/ns/user'));
+  });
+
+  it('files the container creates belong to the mapped host ids', () => {
+    const r = runSpec(env, bundle, specWith(['sh', '-c', 'touch /tmp/owned; chown 1:2 /tmp/owned'], (s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.process!.capabilities!.effective!.push('CAP_CHOWN');
+      s.process!.capabilities!.bounding!.push('CAP_CHOWN');
+      s.process!.capabilities!.permitted!.push('CAP_CHOWN');
+    }));
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const st = fs.statSync(`${bundle}/rootfs/tmp/owned`);
+    expect([st.uid, st.gid]).toEqual([100001, 100002]);
+    fs.rmSync(`${bundle}/rootfs/tmp/owned`);
+  });
+});
+
+describe('not supported yet', () => {
+  it.todo('linux.seccomp: the filter is in force inside (Seccomp: 2 in /proc/self/status); create refuses linux.seccomp for now');
+  it.todo('hooks: createRuntime, createContainer, startContainer, prestart, poststart, poststop run in order with the state on stdin; create refuses hooks for now');
+  it.todo('linux.personality (LINUX32: uname -m says i686 inside); silently ignored for now');
+  it.todo('process.scheduler (the policy shows in /proc/self/sched); silently ignored for now');
+  it.todo('process.ioPriority (ionice inside shows the class); silently ignored for now');
+  it.todo('process.terminal with --console-socket (a pty as stdio); create refuses a terminal for now');
+});
