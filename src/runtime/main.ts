@@ -15,6 +15,8 @@ const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
   delete: async () => (await import('./commands/delete')).del,
   list: async () => (await import('./commands/list')).list,
   spec: async () => (await import('./commands/spec')).spec,
+  check: async () => (await import('./commands/check')).check,
+  explain: async () => (await import('./commands/explain')).explain,
 };
 
 function loggerFor(cl: ParsedCommandLine): Logger {

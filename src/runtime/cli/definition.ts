@@ -91,6 +91,21 @@ export const COMMANDS: CommandDef[] = [
     positionals: [],
   },
   {
+    name: 'check', describe: 'report every problem in a bundle, and what this host cannot do for it',
+    flags: [bundle, { name: 'json', type: 'boolean', describe: 'print the report as JSON' }],
+    positionals: [],
+  },
+  {
+    name: 'explain', describe: 'print, creating nothing, the plan create would carry out',
+    flags: [
+      bundle,
+      { name: 'json', type: 'boolean', describe: 'print the plan as JSON' },
+      { name: 'no-pivot', type: 'boolean', describe: 'plan for --no-pivot' },
+      { name: 'preserve-fds', type: 'number', default: 0, describe: 'plan for --preserve-fds N' },
+    ],
+    positionals: [{ name: 'container-id', required: false }],
+  },
+  {
     name: 'spec', describe: 'write a default config.json',
     flags: [bundle, { name: 'rootless', type: 'boolean', hidden: true, describe: 'not supported yet' }],
     positionals: [],
