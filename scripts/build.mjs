@@ -1,4 +1,8 @@
-// Build: generate the standalone validators, then bundle the CLI into dist/tsrunc.js.
+// Build: generate the standalone validators, then bundle tsrunc for a fast start. dist/tsrunc.js holds
+// what every command needs; what only some commands need is in bundles of its own, loaded on first use:
+//   dist/bundle-commands.js  create, run, check, explain (validators, plan builder, helper client)
+//   dist/help.js             yargs, for --help
+//   dist/pino.js             pino, for the first log record written
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -7,14 +11,28 @@ import path from 'node:path';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 execFileSync(process.execPath, [path.join(root, 'scripts/gen-validators.mjs')], { stdio: 'inherit' });
 
-await build({
-  entryPoints: [path.join(root, 'src/runtime/main.ts')],
-  outfile: path.join(root, 'dist/tsrunc.js'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node20',
-  sourcemap: false,
-  legalComments: 'none',
-  logLevel: 'warning',
+/** Imports of these modules become a require of their own bundle next to the importer's. */
+const LAZY = [
+  { filter: /^\.\/commands\/bundle-commands$/, out: 'bundle-commands.js', entry: 'src/runtime/commands/bundle-commands.ts' },
+  { filter: /^\.\/cli\/help$/, out: 'help.js', entry: 'src/runtime/cli/help.ts' },
+  { filter: /^pino$/, out: 'pino.js', entry: 'scripts/pino-entry.cjs' },
+];
+
+/** Every lazy module but the one being built becomes external. */
+const lazyChunks = (self) => ({
+  name: 'lazy-chunks',
+  setup(b) {
+    for (const { filter, out } of LAZY.filter((l) => l !== self)) {
+      b.onResolve({ filter }, () => ({ path: `./${out}`, external: true }));
+    }
+  },
 });
+
+const bundle = (entry, out, self) => build({
+  entryPoints: [path.join(root, entry)], outfile: path.join(root, 'dist', out), plugins: [lazyChunks(self)],
+  bundle: true, platform: 'node', format: 'cjs', target: 'node20', legalComments: 'none', logLevel: 'warning',
+  minifySyntax: true, minifyWhitespace: true,
+});
+
+await bundle('src/runtime/main.ts', 'tsrunc.js');
+for (const lazy of LAZY) await bundle(lazy.entry, lazy.out, lazy);

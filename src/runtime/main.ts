@@ -1,22 +1,27 @@
 // tsrunc's entry point: parse, dispatch to one command, turn every failure into a log record and exit 1.
+import { print } from './output';
 import { parseCommandLine, ParsedCommandLine } from './cli/parse';
 import { SPEC_VERSION, VERSION } from './cli/definition';
 import { createLogger, Logger } from './log';
-import { RuntimeError } from './problems';
+import { isRuntimeError, RuntimeError } from './problems';
 import { StateStore } from './state-store';
 import type { CommandHandler } from './commands/types';
 
+// Commands that read a bundle live in their own lazily loaded bundle (scripts/build.mjs).
+const bundleCommand = (name: 'create' | 'run' | 'check' | 'explain') => async () =>
+  (await import('./commands/bundle-commands'))[name];
+
 const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
-  create: async () => (await import('./commands/create')).create,
+  create: bundleCommand('create'),
+  run: bundleCommand('run'),
+  check: bundleCommand('check'),
+  explain: bundleCommand('explain'),
   start: async () => (await import('./commands/start')).start,
-  run: async () => (await import('./commands/run')).run,
   state: async () => (await import('./commands/state')).state,
   kill: async () => (await import('./commands/kill')).kill,
   delete: async () => (await import('./commands/delete')).del,
   list: async () => (await import('./commands/list')).list,
   spec: async () => (await import('./commands/spec')).spec,
-  check: async () => (await import('./commands/check')).check,
-  explain: async () => (await import('./commands/explain')).explain,
 };
 
 function loggerFor(cl: ParsedCommandLine): Logger {
@@ -33,7 +38,7 @@ export async function main(argv: string[]): Promise<number> {
     const cl = parseCommandLine(argv);
     log = loggerFor(cl);
     if (cl.globals.version) {
-      process.stdout.write(`tsrunc version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
+      print(`tsrunc version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
       return 0;
     }
     if (cl.globals.help || cl.flags.help || !cl.command) {
@@ -53,11 +58,8 @@ export async function main(argv: string[]): Promise<number> {
       positionals: cl.positionals,
     });
   } catch (err) {
-    log.error(err instanceof RuntimeError ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`);
+    log.error(isRuntimeError(err) ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`);
     return 1;
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then((code) => process.exit(code));
-}

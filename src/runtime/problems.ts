@@ -26,6 +26,11 @@ export class RuntimeError extends Error {
   }
 }
 
+/** True for a RuntimeError from any of tsrunc's bundles (each has its own copy of the class). */
+export function isRuntimeError(err: unknown): err is RuntimeError {
+  return err instanceof Error && err.name === 'RuntimeError';
+}
+
 export function formatProblem(p: Problem): string {
   const where = p.path === '' ? 'config.json' : p.path;
   const pos = p.line !== undefined ? ` (line ${p.line}, column ${p.column})` : '';

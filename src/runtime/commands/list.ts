@@ -1,3 +1,4 @@
+import { print } from '../output';
 import type { CommandHandler } from './types';
 import type { State } from '../../oci/types';
 import { statusOf } from '../container';
@@ -18,13 +19,13 @@ export const list: CommandHandler = async (ctx) => {
     if (record) states.push(ctx.store.ociState(record, statusOf(ctx.store, record)));
   }
   if (ctx.flags.quiet) {
-    for (const s of states) process.stdout.write(`${s.id}\n`);
+    for (const s of states) print(`${s.id}\n`);
   } else if (format === 'json') {
-    process.stdout.write(`${states.length === 0 ? 'null' : JSON.stringify(states)}\n`);
+    print(`${states.length === 0 ? 'null' : JSON.stringify(states)}\n`);
   } else {
     const rows = [['ID', 'PID', 'STATUS', 'BUNDLE', 'CREATED', 'OWNER'],
       ...states.map((s) => [s.id, String(s.pid), s.status, s.bundle, s.created, s.owner])];
-    process.stdout.write(`${table(rows)}\n`);
+    print(`${table(rows)}\n`);
   }
   return 0;
 };
