@@ -11,7 +11,7 @@
     {
       "target_name": "tsrunc-init",
       "type": "executable",
-      "sources": ["native/helper/main.c", "native/helper/plan.c", "native/helper/ops.c", "native/helper/seal.c"],
+      "sources": ["native/helper/main.c", "native/helper/plan.c", "native/helper/ops.c", "native/helper/seal.c", "native/helper/seccomp.c"],
       "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11"],
       "libraries": ["-lseccomp"]
     }

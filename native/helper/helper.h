@@ -9,6 +9,8 @@
 /* Upper bound on the payload length, so a corrupt length prefix cannot make us allocate gigabytes. */
 #define PLAN_MAX_BYTES (16u << 20)
 
+struct sock_fprog;
+
 struct op {
 	const char *name;
 	int argc;
@@ -33,6 +35,11 @@ struct ctx {
 	int state_dir_fd;     /* from `open-state-dir` */
 	const char *program;  /* from `find-exec` */
 	int exit_code;        /* exit status on failure: 1, or 127 for `exec` */
+	struct sock_fprog *seccomp_prog; /* from `seccomp`, for `seccomp-load` */
+	unsigned int seccomp_flags;
+	int seccomp_loaded;       /* after `seccomp-load`: failures say the filter may be the cause */
+	const struct op *exec_op; /* the first `exec` op, whose argv ... */
+	char **exec_args;         /* ... is built before any op runs (no allocation after a filter) */
 };
 
 /* A failure found before any op runs, reported by main. */
@@ -51,7 +58,14 @@ int ops_validate(const struct plan *plan, struct failure *f);
 /* Runs the host ops, then exits; C continues into the container ops and never returns. */
 _Noreturn void ops_run(const struct plan *plan, struct ctx *ctx);
 
+/* seccomp.c */
+void op_seccomp(struct ctx *ctx, const struct op *op);
+void op_seccomp_load(struct ctx *ctx, const struct op *op);
+
 /* main.c */
+/* When TSRUNC_INIT_PLAN_DUMP names a file, writes the payload (after the length prefix) to it, for
+ * comparing with `tsrunc explain`; any failure to do so is ignored. */
+void dump_plan(const char *buf, size_t len);
 /* Fills f (index unchanged) and returns -1. */
 int set_failure(struct failure *f, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Sends one line on the sync fd in a single write; returns -1 with errno set on failure. */

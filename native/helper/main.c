@@ -91,12 +91,27 @@ _Noreturn void fail(struct ctx *ctx, int err, const char *fmt, ...)
 		send_line(ctx, "error %d %d %s\n", ctx->index, err, text);
 	} else {
 		char line[TEXT_MAX + 256];
-		int n = snprintf(line, sizeof(line), "tsrunc: %s%s%s\n", text, err ? ": " : "",
-				 err ? strerror(err) : "");
+		int n = snprintf(line, sizeof(line), "tsrunc: %s%s%s%s\n", text, err ? ": " : "",
+				 err ? strerror(err) : "",
+				 ctx->seccomp_loaded ? " (with the seccomp filter in force)" : "");
 		if (n > 0)
 			write_all(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}
 	_exit(ctx->exit_code);
+}
+
+void dump_plan(const char *buf, size_t len)
+{
+	const char *file = getenv("TSRUNC_INIT_PLAN_DUMP");
+	int fd;
+
+	if (!file || !*file)
+		return;
+	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	if (fd < 0)
+		return;
+	write_all(fd, buf, len);
+	close(fd);
 }
 
 static _Noreturn void fail_early(struct ctx *ctx, const struct failure *f)

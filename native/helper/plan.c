@@ -130,5 +130,6 @@ int plan_read(int fd, struct plan *plan, struct failure *f)
 	if (read_full(fd, buf, len) < 0)
 		return set_failure(f, errno, "read the plan payload of %u bytes", len);
 	buf[len] = '\0';
+	dump_plan(buf, len);
 	return plan_parse(buf, len, plan, f);
 }

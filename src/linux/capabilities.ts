@@ -2,6 +2,7 @@
 import type { Capabilities } from '../oci/types';
 import { CAPABILITIES } from './constants';
 import type { Problem } from '../runtime/problems';
+import { closestMatch } from '../runtime/bundle/schema-problems';
 
 export type CapabilitySet = keyof Capabilities;
 export const CAPABILITY_SETS: CapabilitySet[] = ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'];
@@ -29,7 +30,13 @@ export function resolveCapabilities(caps: Capabilities, hostBounding: bigint, la
       const path = `process.capabilities.${set}[${i}]`;
       const n = capabilityNumber(name);
       if (n === undefined || n > lastCap) {
-        warnings.push({ severity: 'warning', path, message: `unknown capability ${JSON.stringify(name)}; ignored` });
+        const known = CAPABILITIES.slice(0, lastCap + 1).map((c) => `CAP_${c}`);
+        const close = n === undefined ? closestMatch(name, known) : undefined;
+        warnings.push({
+          severity: 'warning', path,
+          message: n === undefined ? `unknown capability ${JSON.stringify(name)}; ignored` : `${name} is not known to this kernel (its last capability is ${known[known.length - 1]}); ignored`,
+          ...(close !== undefined ? { hint: `did you mean '${close}'?` } : {}),
+        });
       } else if ((hostBounding & (1n << BigInt(n))) === 0n) {
         warnings.push({
           severity: 'warning', path,

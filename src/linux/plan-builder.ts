@@ -10,6 +10,8 @@ import { bindsDev, CgroupMountInfo, mountOps, SourceKind } from './mounts';
 import { containerDevices, DEFAULT_LINKS, deviceMode } from './devices';
 import { capabilityMask, resolveCapabilities } from './capabilities';
 import { parseMountOptions } from './mount-options';
+import { closestMatch } from '../runtime/bundle/schema-problems';
+import { blockedNeeds, encodeSeccomp, SeccompFilter, syscallsAfterFilter, translateSeccomp } from './seccomp';
 
 export interface HostFacts {
   /** /proc/sys/kernel/cap_last_cap */
@@ -118,13 +120,41 @@ function rootfsOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
     ops.push(op('mount', ['', '/', '', parseMountOptions([propagation]).propagation, ''], 'linux.rootfsPropagation'));
   }
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
-    ops.push(op('write-file', [`/proc/sys/${key.replace(/\./g, '/')}`, value], `linux.sysctl.${key}`));
+    ops.push(op('write-file', [`/proc/sys/${key.replace(/\./g, '/')}`, value], `linux.sysctl[${JSON.stringify(key)}]`));
   }
   (spec.linux?.maskedPaths ?? []).forEach((p, i) => ops.push(op('mask', [p], `linux.maskedPaths[${i}]`)));
   (spec.linux?.readonlyPaths ?? []).forEach((p, i) => ops.push(op('readonly', [p], `linux.readonlyPaths[${i}]`)));
   if (spec.root?.readonly) ops.push(op('remount-ro', ['/'], 'root.readonly'));
   ops.push(...fromMounts.afterRoot);
   return ops;
+}
+
+/**
+ * linux.seccomp as two ops: `seccomp` compiles the filter while errors can still be reported on the
+ * sync fd, `seccomp-load` installs it. With noNewPrivileges it is installed as late as possible, right
+ * before the execve; without, installing needs CAP_SYS_ADMIN, so it goes before the user switch that
+ * drops it (runc does both the same way). Refused when it surely blocks what the helper does after.
+ */
+function seccompFilter(input: PlanInput, hasCapabilities: boolean, problems: Problem[]): SeccompFilter | undefined {
+  const seccomp = input.spec.linux?.seccomp;
+  if (seccomp === undefined) return undefined;
+  const { filter, problems: found } = translateSeccomp(seccomp);
+  problems.push(...found);
+  if (!filter) return undefined;
+  const nnp = input.spec.process?.noNewPrivileges === true;
+  const blocked = blockedNeeds(filter, syscallsAfterFilter(nnp ? 'before-exec' : 'before-setresuid', hasCapabilities));
+  if (blocked.length > 0) {
+    const where = nnp
+      ? 'right before it starts the process (process.noNewPrivileges is true)'
+      : 'before it switches to process.user (without process.noNewPrivileges that needs CAP_SYS_ADMIN, which the switch drops)';
+    problems.push({
+      severity: 'error', path: 'linux.seccomp',
+      message: `the filter blocks ${blocked.join(', ')}, which tsrunc must still call: it installs the filter ${where}`,
+      hint: nnp ? `allow ${blocked.join(', ')}` : `allow ${blocked.join(', ')}, or set process.noNewPrivileges so that only execve must be allowed`,
+    });
+    return undefined;
+  }
+  return filter;
 }
 
 function processOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
@@ -136,7 +166,11 @@ function processOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
   (proc.rlimits ?? []).forEach((r, i) => {
     const resource = RLIMITS.indexOf(r.type.replace(/^RLIMIT_/, ''));
     if (resource < 0) {
-      problems.push({ severity: 'error', path: `process.rlimits[${i}].type`, message: `unknown rlimit ${JSON.stringify(r.type)}` });
+      const close = closestMatch(r.type, RLIMITS.map((n) => `RLIMIT_${n}`));
+      problems.push({
+        severity: 'error', path: `process.rlimits[${i}].type`, message: `unknown rlimit ${JSON.stringify(r.type)}`,
+        ...(close !== undefined ? { hint: `did you mean '${close}'?` } : {}),
+      });
       return;
     }
     const limit = (n: number) => (n < 0 ? RLIM_INFINITY : BigInt(n).toString());
@@ -156,6 +190,10 @@ function processOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
   }
   ops.push(op('setgroups-list', proc.user.additionalGids ?? [], 'process.user.additionalGids'));
   ops.push(op('setresgid', [proc.user.gid], 'process.user.gid'));
+  const seccomp = seccompFilter(input, caps !== undefined, problems);
+  const seccompOps = seccomp ? [op('seccomp', encodeSeccomp(seccomp), 'linux.seccomp'), op('seccomp-load', [], 'linux.seccomp')] : [];
+  const lateSeccomp = proc.noNewPrivileges === true;
+  if (!lateSeccomp) ops.push(...seccompOps);
   ops.push(op('setresuid', [proc.user.uid], 'process.user.uid'));
   if (caps) {
     const { effective, permitted, inheritable, ambient } = caps.sets;
@@ -166,8 +204,10 @@ function processOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
   ops.push(op('chdir', [proc.cwd], 'process.cwd'));
   const args = proc.args ?? [];
   ops.push(op('find-exec', execCandidates(args[0], input.env), 'process.args[0]'));
+  if (lateSeccomp && seccompOps.length > 0) ops.push(seccompOps[0]);
   ops.push(op('ready'));
   ops.push(op('wait-start'));
+  if (lateSeccomp && seccompOps.length > 0) ops.push(seccompOps[1]);
   ops.push(op('exec', [args.length, ...args, ...input.env], 'process.args'));
   return ops;
 }

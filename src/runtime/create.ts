@@ -1,12 +1,14 @@
-// create: validate the bundle, claim the id, make the cgroup, compute the plan, let the helper run it.
-// On any failure everything made so far is removed again.
+// create: diagnose the bundle and compute the plan without touching anything (prepareCreate, which
+// explain prints and check reports the problems of), then claim the id, make the cgroup and let the
+// helper run the plan. On any failure everything made so far is removed again.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Resources, Spec } from '../oci/types';
-import { Bundle, bundleError, loadBundle } from './bundle/load';
+import { addProblems, Bundle, BundleInspection, bundleError, inspectBundle } from './bundle/load';
+import { gatherHostCheckFacts, hostProblems } from './bundle/host-checks';
 import { ContainerRecord, StateStore, checkId, ERR_EXISTS } from './state-store';
-import { Problem, RuntimeError, formatProblem } from './problems';
+import { Problem, RuntimeError, formatProblem, isRuntimeError } from './problems';
 import type { Logger } from './log';
 import { writePidFile } from './container';
 import { runHelper } from './helper-client';
@@ -16,7 +18,8 @@ import { hasNew, namespaceSet } from '../linux/namespaces';
 import { deviceCgroupRules } from '../linux/devices';
 import { readProcStat } from '../linux/proc';
 import { native } from '../linux/native';
-import { cgroupManagerFor, CgroupManager, detectCgroupLayout } from '../linux/cgroups';
+import { cgroupManagerFor, CgroupManager, CgroupWrite, detectCgroupLayout } from '../linux/cgroups';
+import type { Plan } from '../linux/plan';
 import { homeDir } from '../linux/passwd';
 
 export interface CreateOptions {
@@ -64,7 +67,9 @@ export function cgroupMountInfo(spec: Spec, cgroup: CgroupManager): CgroupMountI
   return { driver: 'v1', newCgroupNamespace, hierarchies };
 }
 
-export function planInput(bundle: Bundle, cgroup: CgroupManager, stateDir: string, opts: CreateOptions): PlanInput {
+export function planInput(
+  bundle: Bundle, cgroup: CgroupManager, stateDir: string, opts: Pick<CreateOptions, 'preserveFds' | 'noPivot'>, host: HostFacts = hostFacts(),
+): PlanInput {
   return {
     spec: bundle.spec,
     rootfs: bundle.rootfs,
@@ -74,7 +79,7 @@ export function planInput(bundle: Bundle, cgroup: CgroupManager, stateDir: strin
     noPivot: opts.noPivot,
     cgroup: { ...cgroupMountInfo(bundle.spec, cgroup), procsFiles: cgroup.procsFiles() },
     env: containerEnv(bundle.spec, bundle.rootfs),
-    host: hostFacts(),
+    host,
   };
 }
 
@@ -91,43 +96,191 @@ function logWarnings(log: Logger, problems: Problem[]): void {
   for (const p of problems) if (p.severity === 'warning') log.warn(formatProblem(p));
 }
 
-function checkUnsupported(spec: Spec, opts: CreateOptions): void {
-  if (spec.process?.terminal) {
-    throw new RuntimeError('process.terminal: terminals are not supported by tsrunc yet; set "terminal": false');
+/** What tsrunc cannot do yet, as problems of the config (so check reports them as create refuses them). */
+export function unsupportedProblems(config: unknown): Problem[] {
+  const problems: Problem[] = [];
+  const spec = config as Partial<Spec> | null;
+  if (spec === null || typeof spec !== 'object') return problems;
+  if (spec.process?.terminal === true) {
+    problems.push({ severity: 'error', path: 'process.terminal', message: 'terminals are not supported by tsrunc yet', hint: 'set "terminal": false' });
   }
-  if (opts.consoleSocket !== undefined) {
-    throw new RuntimeError('--console-socket is not supported by tsrunc yet (process.terminal must be false)');
+  // Refused rather than ignored: a container whose hooks (network setup, device injection, …) did not
+  // run would start half-made.
+  const hooks: unknown = spec.hooks;
+  if (hooks !== null && typeof hooks === 'object') {
+    for (const [phase, list] of Object.entries(hooks)) {
+      if (Array.isArray(list) && list.length > 0) {
+        problems.push({ severity: 'error', path: `hooks.${phase}`, message: 'hooks are not supported by tsrunc yet', hint: 'remove them to run without' });
+      }
+    }
   }
-  // Refused rather than ignored: a container that asked for a seccomp filter must not run without it,
-  // and one whose hooks (network setup, device injection, …) did not run would start half-made.
-  if (spec.linux?.seccomp !== undefined) {
-    throw new RuntimeError('linux.seccomp: seccomp filters are not supported by tsrunc yet; remove linux.seccomp to run without one');
+  return problems;
+}
+
+export interface PrepareOptions {
+  id: string;
+  /** Where the state directory will be (store.dir(id)); nothing is made there. */
+  stateDir: string;
+  noPivot: boolean;
+  preserveFds: number;
+}
+
+/** Everything create needs, computed without changing anything on the host. */
+export interface Prepared {
+  bundle: Bundle;
+  cgroup: CgroupManager;
+  /** The resources apply() gets, and what it writes: cgroup.resourceWrites(resources). */
+  resources: Resources;
+  writes: CgroupWrite[];
+  /** "config.path: reason" of the settings the cgroup driver leaves out. */
+  unsupported: string[];
+  plan: Plan;
+  host: HostFacts;
+  /** Every problem (warnings only, once prepareCreate returns), positioned, in document order. */
+  problems: Problem[];
+}
+
+export interface Diagnosis {
+  bundle: BundleInspection;
+  /** Set when the plan could be built (which may still leave errors in `problems`). */
+  prepared?: Prepared;
+  problems: Problem[];
+}
+
+/** "linux.resources.devices: 2 rule(s) not enforced …" as a warning about that field. */
+function unsupportedWarning(text: string): Problem {
+  const cut = text.indexOf(': ');
+  return cut < 0
+    ? { severity: 'warning', path: 'linux.resources', message: text }
+    : { severity: 'warning', path: text.slice(0, cut), message: `not applied: ${text.slice(cut + 2)}` };
+}
+
+/**
+ * Everything wrong with a bundle that can be known before anything is made: the document (schema and
+ * semantics), what tsrunc does not support, the plan create would run (its builder's problems), the
+ * cgroup settings on this host's cgroups, and the host checks (program, cwd, ids, names, hooks, ...).
+ * It goes as far as it can instead of stopping at the first stage that fails. check prints it;
+ * prepareCreate (create, explain) refuses a bundle it finds errors in. Throws only when there is no
+ * config to look at.
+ */
+export function diagnoseBundle(bundleDir: string, opts: PrepareOptions): Diagnosis {
+  const inspection = inspectBundle(bundleDir);
+  const { dir, source, config } = inspection;
+  const later: Problem[][] = [unsupportedProblems(config)];
+  // A document the schema refused is still looked at, field by field: a stage that trips over a
+  // malformed field is skipped (its error says why), and what the later stages say about a field the
+  // schema already faulted is left out.
+  const valid = inspection.spec !== undefined;
+  const hasErrors = () => inspection.problems.some((p) => p.severity === 'error') || later.flat().some((p) => p.severity === 'error');
+  const guard = <T>(stage: () => T): T | undefined => {
+    try {
+      return stage();
+    } catch (err) {
+      if (valid && !hasErrors()) throw err;
+      return undefined;
+    }
+  };
+  let prepared: Prepared | undefined;
+  if (config !== null && typeof config === 'object' && !Array.isArray(config)) {
+    const spec = config as Spec;
+    const rootfs = inspection.rootfs ?? path.resolve(dir, typeof spec.root?.path === 'string' ? spec.root.path : 'rootfs');
+    const bundle: Bundle = { dir, configPath: inspection.configPath, source, spec, rootfs, problems: inspection.problems };
+    const host = hostFacts();
+    const cgroupError = (err: unknown, field: string): Problem[] => {
+      if (!isRuntimeError(err)) throw err;
+      return err.problems.length > 0 ? err.problems : [{ severity: 'error', path: field, message: err.message }];
+    };
+    let cgroup: CgroupManager | undefined;
+    guard(() => {
+      try {
+        cgroup = cgroupFor(spec, opts.id);
+      } catch (err) {
+        later.push(cgroupError(err, 'linux.cgroupsPath'));
+      }
+    });
+    let plan: Plan | undefined;
+    if (cgroup !== undefined) {
+      const cg: CgroupManager = cgroup;
+      guard(() => {
+        const built = buildCreatePlan(planInput(bundle, cg, opts.stateDir, opts, host));
+        plan = built.plan;
+        later.push(built.problems);
+      });
+    }
+    const resources = guard(() => cgroupResources(spec)) ?? {};
+    let writes: CgroupWrite[] = [];
+    let unsupported: string[] = [];
+    if (cgroup !== undefined) {
+      const cg: CgroupManager = cgroup;
+      guard(() => {
+        try {
+          writes = cg.resourceWrites(resources);
+        } catch (err) {
+          later.push(cgroupError(err, 'linux.resources'));
+        }
+        unsupported = cg.unsupported(resources);
+        later.push(unsupported.map(unsupportedWarning));
+      });
+    }
+    guard(() => {
+      const env = containerEnv(spec, rootfs);
+      later.push(hostProblems(
+        { spec, bundle: dir, env, tolerant: !valid, ...(inspection.rootfs !== undefined ? { rootfs: inspection.rootfs } : {}), ...(plan ? { plan } : {}) },
+        gatherHostCheckFacts(spec, host),
+      ));
+    });
+    if (valid && plan !== undefined && cgroup !== undefined) {
+      prepared = { bundle, cgroup, resources, writes, unsupported, plan, host, problems: [] };
+    }
   }
-  const phase = Object.entries(spec.hooks ?? {}).find(([, hooks]) => Array.isArray(hooks) && hooks.length > 0)?.[0];
-  if (phase !== undefined) {
-    throw new RuntimeError(`hooks.${phase}: hooks are not supported by tsrunc yet; remove them to run without`);
+  const faulted = inspection.problems.filter((p) => p.severity === 'error').map((p) => p.path);
+  const problems = addProblems(source, inspection.problems, ...(valid ? later : later.map((list) => list.filter((p) => !overlaps(p.path, faulted)))));
+  if (prepared) prepared.problems = problems;
+  return { bundle: inspection, ...(prepared ? { prepared } : {}), problems };
+}
+
+/** True when `path` is, contains or is inside one of `paths` (on segment boundaries). */
+function overlaps(path: string, paths: string[]): boolean {
+  const within = (a: string, b: string) => a === b || (a.startsWith(b) && (a[b.length] === '.' || a[b.length] === '['));
+  return paths.some((p) => p !== '' && (within(path, p) || within(p, path)));
+}
+
+/**
+ * The one preparation of create (and explain, which prints its result): diagnoseBundle, refusing a
+ * bundle with errors (every error listed, with its line and column), creating nothing.
+ */
+export function prepareCreate(bundleDir: string, opts: PrepareOptions): Prepared {
+  const d = diagnoseBundle(bundleDir, opts);
+  if (d.prepared === undefined || d.problems.some((p) => p.severity === 'error')) {
+    throw bundleError(d.bundle.configPath, d.problems);
   }
+  return d.prepared;
 }
 
 export async function createContainer(store: StateStore, log: Logger, opts: CreateOptions): Promise<ContainerRecord> {
   checkId(opts.id);
   if (store.exists(opts.id)) throw new RuntimeError(ERR_EXISTS);
-  const bundle = loadBundle(opts.bundle);
-  logWarnings(log, bundle.problems);
-  checkUnsupported(bundle.spec, opts);
+  if (opts.consoleSocket !== undefined) {
+    throw new RuntimeError('--console-socket is not supported by tsrunc yet (process.terminal must be false)');
+  }
+  let prepared: Prepared;
+  try {
+    prepared = prepareCreate(opts.bundle, { id: opts.id, stateDir: store.dir(opts.id), noPivot: opts.noPivot, preserveFds: opts.preserveFds });
+  } catch (err) {
+    // The warnings too, so the log shows as much as `tsrunc check` would.
+    if (isRuntimeError(err)) logWarnings(log, err.problems);
+    throw err;
+  }
+  logWarnings(log, prepared.problems);
+  const { bundle, plan, cgroup, resources } = prepared;
   const { spec } = bundle;
 
-  const stateDir = store.claim(opts.id);
-  let cgroup: CgroupManager | undefined;
+  store.claim(opts.id);
   let pid = 0;
+  let cgroupMade = false;
   try {
     native().mkfifo(store.fifoPath(opts.id), 0o622);
-    cgroup = cgroupFor(spec, opts.id);
-    const { plan, problems } = buildCreatePlan(planInput(bundle, cgroup, stateDir, opts));
-    if (problems.some((p) => p.severity === 'error')) throw bundleError(bundle.configPath, problems);
-    logWarnings(log, problems);
-    const resources = cgroupResources(spec);
-    for (const text of cgroup.unsupported(resources)) log.warn(`cgroup: ${text}`);
+    cgroupMade = true;
     cgroup.create();
     cgroup.apply(resources);
     const result = await runHelper(plan, opts.preserveFds).catch((err: RuntimeError & { pid?: number }) => {
@@ -163,7 +316,7 @@ export async function createContainer(store: StateStore, log: Logger, opts: Crea
       }
     }
     try {
-      cgroup?.destroy();
+      if (cgroupMade) cgroup.destroy();
     } catch (cleanupErr) {
       log.warn(`cannot remove cgroup: ${(cleanupErr as Error).message}`);
     }

@@ -20,9 +20,20 @@ function errnoText(errno: number): string {
 export function describeHelperError(plan: Plan, index: number, errno: number, text: string): string {
   const op: PlanOp | undefined = index >= 0 ? opAt(plan, index) : undefined;
   if (!op) return `tsrunc-init: ${text}`;
+  const message = describeOpError(op, errno, text);
+  // A failure once the filter is in force may well be the filter's doing.
+  const loadedAt = plan.container.findIndex((o) => o.op === 'seccomp-load');
+  const filtered = loadedAt >= 0 && index > plan.host.length + loadedAt;
+  return filtered ? `${message} (with the linux.seccomp filter in force)` : message;
+}
+
+function describeOpError(op: PlanOp, errno: number, text: string): string {
   const where = op.origin ? `${op.origin}: ` : '';
   const why = errno > 0 ? errnoText(errno) : text;
   switch (op.op) {
+    case 'seccomp':
+    case 'seccomp-load':
+      return `${where}${text}${errno > 0 ? `: ${errnoText(errno)}` : ''}`;
     case 'find-exec': {
       const program = op.args.length === 1 ? op.args[0] : op.args[0].split('/').pop()!;
       return errno === 2 && op.args.length > 1

@@ -7,9 +7,10 @@ import { isRuntimeError, RuntimeError } from './problems';
 import { StateStore } from './state-store';
 import type { CommandHandler } from './commands/types';
 
-// Commands that read a bundle live in their own lazily loaded bundle (scripts/build.mjs).
+// Commands that read a bundle live in their own lazily loaded bundle (scripts/build.mjs). It is loaded
+// with require: a dynamic import() of it would go through the ESM loader, which lexes the whole file.
 const bundleCommand = (name: 'create' | 'run' | 'check' | 'explain') => async () =>
-  (await import('./commands/bundle-commands'))[name];
+  (require('./commands/bundle-commands') as typeof import('./commands/bundle-commands'))[name];
 
 const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
   create: bundleCommand('create'),
@@ -42,7 +43,7 @@ export async function main(argv: string[]): Promise<number> {
       return 0;
     }
     if (cl.globals.help || cl.flags.help || !cl.command) {
-      (await import('./cli/help')).showHelp(cl.command?.name);
+      (require('./cli/help') as typeof import('./cli/help')).showHelp(cl.command?.name);
       return 0;
     }
     if (cl.globals['systemd-cgroup']) {

@@ -568,14 +568,79 @@ describe('tsrunc-init', () => {
     expect(await exit).toBe(1);
   });
 
-  it('rejects the reserved seccomp op before running anything', { timeout: TIMEOUT }, async () => {
+  it('compiles a seccomp filter before ready and installs it at seccomp-load', { timeout: TIMEOUT }, async () => {
+    const dir = tempDir();
+    const script = 'grep "^Seccomp:" /proc/self/status; mkdir $0/a || echo refused; cat /proc/self/status >/dev/null && echo read';
     const plan: Plan = {
       host: [host('clone', flags(CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
-      container: [ctr('wait-release'), ctr('seccomp')],
+      container: [
+        ctr('wait-release'),
+        ctr('no-new-privs'),
+        ctr('seccomp', 'default allow 0', 'arch x86', 'flag SECCOMP_FILTER_FLAG_LOG', 'rule mkdir errno 13', 'rule mkdirat errno 13',
+          'rule tsrunc_unknown kill-process 0', 'rule chmod errno 1 1 eq 511 0'),
+        ctr('find-exec', '/bin/busybox'),
+        ctr('ready'),
+        ctr('seccomp-load'),
+        exec(['sh', '-c', script, dir]),
+      ],
     };
     const r = run(plan);
-    await r.sync.expect(/^error 4 0 seccomp/);
-    expect(await r.exit).toBe(1);
+    const pid = await containerPid(r);
+    await r.sync.expect(/^ready$/);
+    expect(await reap(pid)).toEqual({ exitCode: 0, signal: null });
+    expect(await r.stdout).toMatch(/^Seccomp:\s+2\nrefused\nread\n$/);
+    expect(await r.stderr).toContain('Permission denied');
+    expect(fs.existsSync(path.join(dir, 'a'))).toBe(false);
+  });
+
+  it('reports a seccomp item libseccomp or the kernel refuses by its index, before ready', { timeout: TIMEOUT }, async () => {
+    const cases: [string[], RegExp][] = [
+      [['default allow 0', 'rule mkdir frobnicate 0'], /^error 4 0 seccomp: unknown action "frobnicate"/],
+      [['rule mkdir errno 1'], /^error 4 0 seccomp: the first item must be "default"/],
+      [['default allow 0', 'rule mkdir errno 1 9 eq 1 0'], /^error 4 0 seccomp: bad number "9"/],
+      [['default allow 0', 'arch vax'], /^error 4 0 seccomp: architecture vax is unknown to libseccomp/],
+      // Meaningless without a notification listener: the kernel says EINVAL (22).
+      [['default allow 0', 'flag SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'], /^error 4 22 seccomp: the kernel refuses the filter flags 0x20$/],
+    ];
+    for (const [items, expected] of cases) {
+      const plan: Plan = {
+        host: [host('clone', flags(CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
+        container: [ctr('wait-release'), ctr('seccomp', ...items), ctr('ready'), ctr('seccomp-load'), exec(['true'])],
+      };
+      const r = run(plan);
+      const pid = await containerPid(r);
+      await r.sync.expect(expected);
+      expect(await reap(pid)).toEqual({ exitCode: 1, signal: null });
+    }
+  });
+
+  it('refuses seccomp-load without a compiled filter', { timeout: TIMEOUT }, async () => {
+    const plan: Plan = {
+      host: [host('clone', flags(CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
+      container: [ctr('wait-release'), ctr('seccomp-load'), exec(['true'])],
+    };
+    const r = run(plan);
+    const pid = await containerPid(r);
+    await r.sync.expect(/^error 4 0 seccomp-load before seccomp$/);
+    expect(await reap(pid)).toEqual({ exitCode: 1, signal: null });
+  });
+
+  it('needs nothing but execve once the filter is in force; a blocked execve fails on stderr', { timeout: TIMEOUT }, async () => {
+    // Everything but execve (and exit_group, write for the message) fails: exec's argv was built earlier.
+    const plan: Plan = {
+      host: [host('clone', flags(CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
+      container: [
+        ctr('wait-release'), ctr('no-new-privs'),
+        ctr('seccomp', 'default errno 1', 'rule write allow 0', 'rule exit_group allow 0', 'rule execve errno 13'),
+        ctr('find-exec', '/bin/true'), ctr('ready'), ctr('seccomp-load'),
+        exec(['true', ...Array.from({ length: 5000 }, (_, i) => `arg${i}`)]),
+      ],
+    };
+    const r = run(plan);
+    const pid = await containerPid(r);
+    await r.sync.expect(/^ready$/);
+    expect(await reap(pid)).toEqual({ exitCode: 127, signal: null });
+    expect(await r.stderr).toBe('tsrunc: exec /bin/true: Permission denied (with the seccomp filter in force)\n');
   });
 
   it('reports an exec failure after ready on stderr with exit 127', { timeout: TIMEOUT }, async () => {

@@ -138,9 +138,14 @@ const bundleCases: BundleCase[] = [
   },
   {
     // Refused, not ignored: the container must not run without the filter it asked for.
-    name: 'linux.seccomp (not supported yet)',
+    name: 'linux.seccomp with SCMP_ACT_NOTIFY (not supported yet)',
+    config: edit((s) => { s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] }; }),
+    stderr: [/linux\.seccomp\.syscalls\[0\]\.action\b/, /not supported/],
+  },
+  {
+    name: 'linux.seccomp that blocks what the runtime needs after installing it',
     config: edit((s) => { s.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [] }; }),
-    stderr: [/linux\.seccomp\b/, /not supported/],
+    stderr: [/linux\.seccomp\b/, /blocks execve/],
   },
   {
     name: 'hooks (not supported yet)',

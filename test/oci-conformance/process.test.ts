@@ -252,7 +252,6 @@ describe('user namespace', () => {
 });
 
 describe('not supported yet', () => {
-  it.todo('linux.seccomp: the filter is in force inside (Seccomp: 2 in /proc/self/status); create refuses linux.seccomp for now');
   it.todo('hooks: createRuntime, createContainer, startContainer, prestart, poststart, poststop run in order with the state on stdin; create refuses hooks for now');
   it.todo('linux.personality (LINUX32: uname -m says i686 inside); silently ignored for now');
   it.todo('process.scheduler (the policy shows in /proc/self/sched); silently ignored for now');

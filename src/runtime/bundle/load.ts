@@ -5,6 +5,8 @@ import * as path from 'node:path';
 import type { Spec } from '../../oci/types';
 import { Problem, RuntimeError, formatProblem } from '../problems';
 import { mergeProblems, schemaProblems } from './schema-problems';
+import { offsetPosition, sortByPosition, withPositions } from './locate';
+import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import { semanticProblems } from './semantic-checks';
 
 export interface Bundle {
@@ -20,19 +22,58 @@ export interface Bundle {
 
 /** 1-based line and column of a character offset. */
 export function lineColumn(text: string, offset: number): { line: number; column: number } {
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  return { line, column: offset - before.lastIndexOf('\n') };
+  return offsetPosition(text, offset);
+}
+
+/** What a JSON syntax error is, in words, by jsonc-parser's error code. */
+const SYNTAX: Record<string, string> = {
+  InvalidSymbol: 'unexpected character',
+  InvalidNumberFormat: 'invalid number',
+  PropertyNameExpected: 'expected a property name in double quotes',
+  ValueExpected: 'expected a value',
+  ColonExpected: "expected ':'",
+  CommaExpected: "expected ','",
+  CloseBraceExpected: "expected ',' or '}'",
+  CloseBracketExpected: "expected ',' or ']'",
+  EndOfFileExpected: 'unexpected text after the end of the document',
+  InvalidCommentToken: 'comments are not allowed in JSON',
+  UnexpectedEndOfComment: 'comments are not allowed in JSON',
+  UnexpectedEndOfString: 'unterminated string',
+  UnexpectedEndOfNumber: 'unexpected end of number',
+  InvalidUnicode: 'invalid unicode escape',
+  InvalidEscapeCharacter: 'invalid escape character',
+  InvalidCharacter: 'invalid character in a string (a control character must be escaped)',
+};
+
+/**
+ * Where and what the first syntax error is. JSON.parse decides that there is one; jsonc-parser (strict:
+ * no comments, no trailing commas) says where, since V8's messages do not always give a position.
+ */
+function syntaxError(source: string, nodeMessage: string): { offset: number; what: string } {
+  const errors: ParseError[] = [];
+  parse(source, errors, { allowTrailingComma: false, disallowComments: true, allowEmptyContent: false });
+  const first = errors[0];
+  if (first !== undefined) {
+    const code = printParseErrorCode(first.error);
+    // A comma before a closing bracket: point at the comma.
+    if ((code === 'ValueExpected' || code === 'PropertyNameExpected') && /[\]}]/.test(source[first.offset] ?? '')) {
+      let i = first.offset - 1;
+      while (i >= 0 && /\s/.test(source[i])) i--;
+      if (source[i] === ',') return { offset: i, what: 'a trailing comma is not allowed in JSON' };
+    }
+    return { offset: first.offset, what: SYNTAX[code] ?? code };
+  }
+  const position = /position (\d+)/.exec(nodeMessage);
+  const what = nodeMessage.replace(/ in JSON at position \d+.*$/s, '').replace(/^Unexpected end of JSON input$/, 'unexpected end of input');
+  return { offset: position ? Number(position[1]) : source.length, what };
 }
 
 function parseConfig(configPath: string, source: string): unknown {
   try {
     return JSON.parse(source);
   } catch (err) {
-    const message = (err as Error).message;
-    const position = /position (\d+)/.exec(message);
-    const where = position ? lineColumn(source, Number(position[1])) : lineColumn(source, source.length);
-    const what = message.replace(/ in JSON at position \d+.*$/, '').replace(/^Unexpected end of JSON input$/, 'unexpected end of input');
+    const { offset, what } = syntaxError(source, (err as Error).message);
+    const where = lineColumn(source, offset);
     throw new RuntimeError(
       `${configPath}: not valid JSON at line ${where.line}, column ${where.column}: ${what}`,
       [{ severity: 'error', path: '', message: `not valid JSON: ${what}`, ...where }],
@@ -68,32 +109,73 @@ export function bundleError(configPath: string, problems: Problem[]): RuntimeErr
   return new RuntimeError(head, problems);
 }
 
-/** Validates the document and checks the rootfs; throws a RuntimeError listing every error. */
-export function loadBundle(bundleDir: string, opts: { requireProcess: boolean } = { requireProcess: true }): Bundle {
+/** What validating a bundle found, going as far as it can (check shows all of it; create throws on errors). */
+export interface BundleInspection {
+  dir: string;
+  configPath: string;
+  source: string;
+  config: unknown;
+  /** The document, when it passed the schema (its fields have the types the plan builder relies on). */
+  spec?: Spec;
+  /** The rootfs, resolved, when it exists and is a directory. */
+  rootfs?: string;
+  /** Every problem found, with its line and column, in document order. */
+  problems: Problem[];
+}
+
+/**
+ * Validates the document (schema, then what a schema cannot say; the second also on a document the
+ * first refused, since it only looks at fields of the right shape) and checks the rootfs. Throws only
+ * when there is no document to look at (no bundle, no config.json, not JSON).
+ */
+export function inspectBundle(bundleDir: string, opts: { requireProcess: boolean } = { requireProcess: true }): BundleInspection {
   const { dir, configPath, source, config } = readBundleConfig(bundleDir);
-  let problems = schemaProblems(config);
-  if (problems.some((p) => p.severity === 'error')) throw bundleError(configPath, problems);
+  const schema = schemaProblems(config);
+  const schemaValid = !schema.some((p) => p.severity === 'error');
   const spec = config as Spec;
-  problems = mergeProblems(problems, semanticProblems(spec));
-  if (opts.requireProcess && spec.process === undefined) {
+  const problems = mergeProblems(schema, semanticProblems(spec));
+  const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
+  if (opts.requireProcess && isObject(config) && config.process === undefined) {
     problems.push({ severity: 'error', path: 'process', message: 'is required to create a container' });
   }
-  let rootfs = '';
-  if (spec.root === undefined) {
-    problems.push({ severity: 'error', path: 'root', message: 'is required on Linux' });
-  } else {
-    rootfs = path.resolve(dir, spec.root.path);
-    let isDir = false;
+  let rootfs: string | undefined;
+  const root: unknown = isObject(config) ? config.root : undefined;
+  if (root === undefined) {
+    if (!problems.some((p) => p.path === 'root' && p.severity === 'error')) {
+      problems.push({ severity: 'error', path: 'root', message: 'is required on Linux' });
+    }
+  } else if (isObject(root) && typeof root.path === 'string' && root.path !== '') {
+    const resolved = path.resolve(dir, root.path);
+    let stat: fs.Stats | undefined;
     try {
-      isDir = fs.statSync(rootfs).isDirectory();
+      stat = fs.statSync(resolved);
     } catch {
-      problems.push({ severity: 'error', path: 'root.path', message: `rootfs ${rootfs} does not exist` });
+      problems.push({ severity: 'error', path: 'root.path', message: `rootfs ${resolved} does not exist`, hint: `make the directory ${resolved}, or point root.path at the root filesystem` });
     }
-    if (fs.existsSync(rootfs) && !isDir) {
-      problems.push({ severity: 'error', path: 'root.path', message: `rootfs ${rootfs} is not a directory` });
+    if (stat !== undefined && !stat.isDirectory()) {
+      problems.push({ severity: 'error', path: 'root.path', message: `rootfs ${resolved} is not a directory` });
     }
-    if (isDir) rootfs = fs.realpathSync(rootfs);
+    if (stat?.isDirectory()) rootfs = fs.realpathSync(resolved);
   }
-  if (problems.some((p) => p.severity === 'error')) throw bundleError(configPath, problems);
-  return { dir, configPath, source, spec, rootfs, problems };
+  return {
+    dir, configPath, source, config,
+    ...(schemaValid ? { spec } : {}),
+    ...(rootfs !== undefined ? { rootfs } : {}),
+    problems: sortByPosition(withPositions(source, problems)),
+  };
+}
+
+/** Problems from a later stage (plan, host) merged into a bundle's: positioned, deduplicated, in document order. */
+export function addProblems(source: string, earlier: Problem[], ...later: Problem[][]): Problem[] {
+  return sortByPosition(withPositions(source, mergeProblems(earlier, ...later)));
+}
+
+/** Validates the document and checks the rootfs; throws a RuntimeError listing every error. */
+export function loadBundle(bundleDir: string, opts: { requireProcess: boolean } = { requireProcess: true }): Bundle {
+  const found = inspectBundle(bundleDir, opts);
+  const { dir, configPath, source, problems } = found;
+  if (problems.some((p) => p.severity === 'error') || found.spec === undefined || found.rootfs === undefined) {
+    throw bundleError(configPath, problems);
+  }
+  return { dir, configPath, source, spec: found.spec, rootfs: found.rootfs, problems };
 }

@@ -9,18 +9,24 @@ import configSchemaJson from '../../../schema/config.schema.json';
 // ---------------------------------------------------------------------------------------------
 // Small shared helpers (semantic-checks.ts uses them too)
 
-/** Edit distance (insertions, deletions, substitutions) between two strings. */
+/**
+ * Edit distance (insertions, deletions, substitutions, and swaps of two adjacent letters, the
+ * commonest typo: "pdi" is one edit from "pid") between two strings.
+ */
 export function levenshtein(a: string, b: string): number {
   if (a === b) return 0;
   if (a.length === 0) return b.length;
   if (b.length === 0) return a.length;
+  let before: number[] = [];
   let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
   for (let i = 1; i <= a.length; i++) {
     const cur = [i];
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) cur[j] = Math.min(cur[j], before[j - 2] + 1);
     }
+    before = prev;
     prev = cur;
   }
   return prev[b.length];

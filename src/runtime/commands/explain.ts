@@ -1,7 +1,40 @@
+// explain: the plan create would run, and the cgroup files it would write, built by the same code as
+// create (prepareCreate) and printed, creating nothing: no state, no cgroup, no process.
+import * as path from 'node:path';
 import type { CommandHandler } from './types';
-import { RuntimeError } from '../problems';
+import { prepareCreate } from '../create';
+import { checkId } from '../state-store';
+import { print } from '../output';
+import { ANSI, explainJson, explainText, PLAIN, type ExplainData } from '../explain';
+import { colourWanted } from '../bundle/report';
+import type { Problem } from '../problems';
 
-// Placeholder until issue 3 lands.
-export const explain: CommandHandler = async () => {
-  throw new RuntimeError('explain is not implemented yet');
+/** The id explained when none is given (it only shows in the state dir and the default cgroup path). */
+export const DEFAULT_EXPLAIN_ID = 'container';
+
+export const explain: CommandHandler = async (ctx) => {
+  const id = ctx.positionals[0] ?? DEFAULT_EXPLAIN_ID;
+  checkId(id);
+  const bundleDir = path.resolve((ctx.flags.bundle as string | undefined) ?? process.cwd());
+  const prepared = prepareCreate(bundleDir, {
+    id,
+    stateDir: ctx.store.dir(id),
+    noPivot: Boolean(ctx.flags['no-pivot']),
+    preserveFds: (ctx.flags['preserve-fds'] as number | undefined) ?? 0,
+  });
+  const warnings: Problem[] = prepared.problems.filter((p) => p.severity === 'warning');
+  if (ctx.store.exists(id)) {
+    warnings.push({ severity: 'warning', path: '', message: `a container ${JSON.stringify(id)} exists under ${ctx.store.root}: create would refuse this id` });
+  }
+  const data: ExplainData = {
+    id,
+    bundle: prepared.bundle.dir,
+    plan: prepared.plan,
+    cgroup: { driver: prepared.cgroup.driver, paths: prepared.cgroup.paths, writes: prepared.writes, unsupported: prepared.unsupported },
+    capLastCap: prepared.host.capLastCap,
+    warnings,
+  };
+  if (ctx.flags.json) print(`${JSON.stringify(explainJson(data), null, 2)}\n`);
+  else print(explainText(data, colourWanted() ? ANSI : PLAIN));
+  return 0;
 };

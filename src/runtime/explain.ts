@@ -1,0 +1,355 @@
+// What `tsrunc explain` prints: the plan create would hand to the helper and the cgroup writes it
+// would make, grouped for reading. Every section is read off the plan's ops (and the cgroup write
+// list), never off the config, so it cannot say something other than what runs; the raw op list
+// follows, and `--json` is the plan object itself (encodePlan of it is the helper's input).
+import type { Plan, PlanOp } from '../linux/plan';
+import type { CgroupWrite } from '../linux/cgroups';
+import { CAPABILITIES, CLONE_NEWTIME, CLONE_PARENT, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from '../linux/constants';
+import { NAMESPACE_FLAGS } from '../linux/namespaces';
+import { describeMountFlags } from '../linux/mount-options';
+import type { Problem } from './problems';
+import { formatProblem } from './problems';
+
+export interface ExplainData {
+  id: string;
+  bundle: string;
+  plan: Plan;
+  cgroup: { driver: 'v1' | 'v2'; paths: Record<string, string>; writes: CgroupWrite[]; unsupported: string[] };
+  /** The host's highest capability number: drop-bounding lists what is dropped, this says what is kept. */
+  capLastCap: number;
+  warnings: Problem[];
+}
+
+/** The stable JSON form: { id, bundle, plan: { host, container }, cgroup, warnings }. */
+export function explainJson(d: ExplainData): object {
+  const op = (o: PlanOp) => ({ op: o.op, args: o.args, ...(o.origin !== undefined ? { origin: o.origin } : {}) });
+  return {
+    id: d.id,
+    bundle: d.bundle,
+    plan: { host: d.plan.host.map(op), container: d.plan.container.map(op) },
+    cgroup: {
+      driver: d.cgroup.driver,
+      paths: d.cgroup.paths,
+      writes: d.cgroup.writes.map((w) => ({ file: w.file, value: w.value, origin: w.origin })),
+      unsupported: d.cgroup.unsupported,
+    },
+    warnings: d.warnings.map(problemJson),
+  };
+}
+
+/** A Problem with every field present (null when unknown), in a fixed order: stable for tools. */
+export function problemJson(p: Problem): object {
+  return {
+    severity: p.severity,
+    path: p.path,
+    line: p.line ?? null,
+    column: p.column ?? null,
+    message: p.message,
+    found: p.found ?? null,
+    expected: p.expected ?? null,
+    hint: p.hint ?? null,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decoding op arguments
+
+export interface Style {
+  heading(s: string): string;
+  dim(s: string): string;
+  warn(s: string): string;
+}
+
+export const PLAIN: Style = { heading: (s) => s, dim: (s) => s, warn: (s) => s };
+export const ANSI: Style = {
+  heading: (s) => `\x1b[1m${s}\x1b[0m`,
+  dim: (s) => `\x1b[2m${s}\x1b[0m`,
+  warn: (s) => `\x1b[33m${s}\x1b[0m`,
+};
+
+const NAMESPACE_NAMES = Object.entries(NAMESPACE_FLAGS) as [string, number][];
+
+function namespaceNames(flags: number): string[] {
+  return NAMESPACE_NAMES.filter(([, bit]) => (flags & bit) !== 0).map(([name]) => name);
+}
+
+function cloneFlagNames(flags: number): string {
+  const names = NAMESPACE_NAMES.filter(([, bit]) => (flags & bit) !== 0).map(([name]) => `CLONE_NEW${name === 'network' ? 'NET' : name === 'mount' ? 'NS' : name.toUpperCase()}`);
+  if (flags & CLONE_PARENT) names.push('CLONE_PARENT');
+  const signal = flags & 0xff;
+  if (signal !== 0) names.push(signal === 17 ? 'SIGCHLD' : `signal ${signal}`);
+  return names.join('|');
+}
+
+function capNames(numbers: number[]): string {
+  return numbers.length === 0 ? '(none)' : numbers.map((n) => `CAP_${CAPABILITIES[n] ?? n}`).join(' ');
+}
+
+function maskBits(hex: string): number[] {
+  let mask = BigInt(hex);
+  const out: number[] = [];
+  for (let n = 0; mask !== 0n; n++, mask >>= 1n) if (mask & 1n) out.push(n);
+  return out;
+}
+
+function limit(v: string): string {
+  return v === '18446744073709551615' ? 'unlimited' : v;
+}
+
+function quote(s: string): string {
+  return /^[A-Za-z0-9_@%+=:,./-]+$/.test(s) ? s : JSON.stringify(s);
+}
+
+function idMap(content: string): string[] {
+  return content.split('\n').filter(Boolean).map((line) => {
+    const [inside, outside, size] = line.split(/\s+/);
+    return `${inside}-${Number(inside) + Number(size) - 1} → host ${outside}-${Number(outside) + Number(size) - 1} (${size} ids)`;
+  });
+}
+
+function deviceType(mode: number): string {
+  const fmt = mode & 0o170000;
+  return fmt === S_IFCHR ? 'c' : fmt === S_IFBLK ? 'b' : fmt === S_IFIFO ? 'p' : '?';
+}
+
+/** Items of a `seccomp` op ("default errno 1", "arch x86", "flag …", "rule <name> <action> <errno> …"). */
+function seccompSummary(op: PlanOp, loadAt: string): string[] {
+  const lines: string[] = [];
+  const groups = new Map<string, { rules: number; names: string[] }>();
+  const arches: string[] = [];
+  const flags: string[] = [];
+  for (const item of op.args) {
+    const [kind, ...rest] = item.split(' ');
+    if (kind === 'default') lines.push(`default action: ${rest[0]}${rest[0] === 'errno' || rest[0] === 'trace' ? ` (${rest[1]})` : ''}`);
+    else if (kind === 'arch') arches.push(rest[0]);
+    else if (kind === 'flag') flags.push(rest[0]);
+    else if (kind === 'rule') {
+      const [name, action, errno, ...conds] = rest;
+      const key = action === 'errno' || action === 'trace' ? `${action} (${errno})` : action;
+      const g = groups.get(key) ?? { rules: 0, names: [] };
+      g.rules++;
+      const label = conds.length > 0 ? `${name}(if …)` : name;
+      if (!g.names.includes(label)) g.names.push(label);
+      groups.set(key, g);
+    }
+  }
+  lines.push(`architectures: ${arches.length > 0 ? `${arches.join(', ')} (and this machine's own)` : "this machine's own"}`);
+  if (flags.length > 0) lines.push(`flags: ${flags.join(', ')}`);
+  for (const [action, g] of groups) {
+    const shown = g.names.slice(0, 12).join(' ') + (g.names.length > 12 ? ` and ${g.names.length - 12} more` : '');
+    lines.push(`${action}: ${g.rules} rule${g.rules === 1 ? '' : 's'}: ${shown}`);
+  }
+  if (groups.size === 0) lines.push('no rules: every system call gets the default action');
+  lines.push(`installed: ${loadAt}`);
+  return lines;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The text
+
+function section(out: string[], st: Style, title: string, lines: string[]): void {
+  out.push('', st.heading(title));
+  for (const l of lines.length > 0 ? lines : ['(none)']) out.push(`  ${l}`);
+}
+
+function withOrigin(st: Style, text: string, op: PlanOp | CgroupWrite | undefined): string {
+  return op?.origin ? `${text}  ${st.dim(`[${op.origin}]`)}` : text;
+}
+
+export function explainText(d: ExplainData, st: Style = PLAIN): string {
+  const { plan } = d;
+  const host = plan.host;
+  const all: PlanOp[] = [...plan.host, ...plan.container];
+  const ops = (name: string, side: PlanOp[] = plan.container) => side.filter((o) => o.op === name);
+  const out: string[] = [];
+  out.push(st.heading(`tsrunc explain: what create would do for container ${JSON.stringify(d.id)}, bundle ${d.bundle}`));
+  out.push(st.dim('Nothing has been created. Every section below is read off the plan the helper would execute (raw ops at the end).'));
+
+  // Namespaces
+  const nsLines: string[] = [];
+  for (const o of ops('setns', host)) {
+    const type = namespaceNames(Number(o.args[1]))[0] ?? o.args[1];
+    nsLines.push(withOrigin(st, `join ${type.padEnd(8)} ${o.args[0]}`, o));
+  }
+  for (const o of ops('unshare', host)) {
+    const flags = Number(o.args[0]);
+    nsLines.push(withOrigin(st, `new  ${(flags & CLONE_NEWTIME ? 'time' : namespaceNames(flags).join(', ')).padEnd(8)} (unshare, before clone)`, o));
+  }
+  for (const o of ops('write-file', host)) nsLines.push(withOrigin(st, `write ${o.args[0]}: ${JSON.stringify(o.args[1])}`, o));
+  for (const o of ops('clone', host)) {
+    const flags = Number(o.args[0]);
+    nsLines.push(withOrigin(st, `new  ${namespaceNames(flags).join(', ') || '(none)'}`, o));
+    nsLines.push(st.dim(`     clone flags 0x${flags.toString(16)} = ${cloneFlagNames(flags)}`));
+  }
+  section(out, st, 'Namespaces', nsLines);
+
+  // ID maps
+  const mapLines: string[] = [];
+  for (const o of [...ops('uid-map', host), ...ops('gid-map', host)]) {
+    const kind = o.op === 'uid-map' ? 'uid' : 'gid';
+    for (const m of idMap(o.args[0])) mapLines.push(withOrigin(st, `${kind} ${m}`, o));
+  }
+  for (const o of ops('setgroups', host)) mapLines.push(withOrigin(st, `setgroups: ${o.args[0]}`, o));
+  if (mapLines.length === 0) mapLines.push('(none: no new user namespace)');
+  section(out, st, 'User and group ID maps', mapLines);
+
+  // Cgroup
+  const cgLines: string[] = [`driver: cgroup ${d.cgroup.driver}`];
+  for (const [key, dir] of Object.entries(d.cgroup.paths)) cgLines.push(`path ${key.padEnd(12)} ${dir}`);
+  const joins = ops('join-cgroup', host);
+  const eachPath = new Set(Object.values(d.cgroup.paths).map((dir) => `${dir}/cgroup.procs`));
+  if (joins.length > 1 && joins.length === eachPath.size && joins.every((o) => eachPath.has(o.args[0]))) {
+    cgLines.push(withOrigin(st, `join: the pid is written to cgroup.procs in each of these ${joins.length} directories`, joins[0]));
+  } else {
+    for (const o of joins) cgLines.push(withOrigin(st, `join: write the pid to ${o.args[0]}`, o));
+  }
+  if (d.cgroup.writes.length === 0) cgLines.push('writes: (none)');
+  else {
+    cgLines.push('writes, in order:');
+    for (const w of d.cgroup.writes) cgLines.push(withOrigin(st, `  ${w.file} = ${JSON.stringify(w.value)}`, w));
+  }
+  for (const u of d.cgroup.unsupported) cgLines.push(st.warn(`not applied: ${u}`));
+  section(out, st, 'Cgroup', cgLines);
+
+  // Host and domain name, user namespace root
+  const utsLines: string[] = [];
+  for (const o of ops('sethostname')) utsLines.push(withOrigin(st, `hostname ${JSON.stringify(o.args[0])}`, o));
+  for (const o of ops('setdomainname')) utsLines.push(withOrigin(st, `domainname ${JSON.stringify(o.args[0])}`, o));
+  if (utsLines.length > 0) section(out, st, 'Host name', utsLines);
+
+  // Mounts, in plan order (devices bound from the host are under Devices)
+  const isDevice = (o: PlanOp) => o.origin === 'default device' || (o.origin ?? '').startsWith('linux.devices');
+  const mountLines: string[] = [];
+  let n = 0;
+  for (const o of plan.container) {
+    if (o.op === 'mount') {
+      const [source, target, fstype, flags, data] = o.args;
+      const what = source === '' && fstype === '' ? `propagation of ${target}: ${describeMountFlags(Number(flags))}`
+        : `${source || '(none)'} → ${target}${fstype ? `  type ${fstype}` : ''}  flags ${describeMountFlags(Number(flags))}${data ? `  data ${JSON.stringify(data)}` : ''}`;
+      mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. ${what}`, o));
+    } else if (o.op === 'mount-in-root' && !isDevice(o)) {
+      const [, source, dest, fstype, flags, data, create, remount, propagation] = o.args;
+      const extra: string[] = [];
+      if (data) extra.push(`data ${JSON.stringify(data)}`);
+      if (Number(remount) !== 0) extra.push(`then remount ${describeMountFlags(Number(remount))}`);
+      if (Number(propagation) !== 0) extra.push(`then ${describeMountFlags(Number(propagation))}`);
+      if (create !== 'none') extra.push(`mount point made as ${create}`);
+      mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. ${source} → ${dest} (in root)  type ${fstype || 'bind'}  flags ${describeMountFlags(Number(flags))}${extra.length > 0 ? `  ${extra.join(', ')}` : ''}`, o));
+    } else if (o.op === 'remount-ro') {
+      mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. remount ${o.args[0]} read-only (after the root change)`, o));
+    }
+  }
+  section(out, st, 'Mounts', mountLines);
+
+  // Devices
+  const devLines: string[] = [];
+  for (const o of plan.container) {
+    if (o.op === 'mknod-in-root') {
+      const [, dest, mode, major, minor, uid, gid] = o.args;
+      const m = Number(mode);
+      devLines.push(withOrigin(st, `mknod ${dest}  ${deviceType(m)} ${major}:${minor}  mode 0${(m & 0o7777).toString(8)}  owner ${uid}:${gid}`, o));
+    } else if (o.op === 'mount-in-root' && isDevice(o)) {
+      devLines.push(withOrigin(st, `bind ${o.args[1]} from the host onto ${o.args[2]} (no mknod in a user namespace)`, o));
+    } else if (o.op === 'symlink-in-root') {
+      devLines.push(withOrigin(st, `link ${o.args[2]} → ${o.args[1]}`, o));
+    }
+  }
+  if (devLines.length === 0) devLines.push('(none: /dev is bind-mounted, no device nodes are made)');
+  section(out, st, 'Devices', devLines);
+
+  // Root change
+  const rootLines: string[] = [];
+  for (const o of plan.container) {
+    if (o.op === 'pivot-root') rootLines.push(withOrigin(st, `pivot_root into ${o.args[0]}; the old root is detached`, o));
+    if (o.op === 'move-root') rootLines.push(withOrigin(st, `move ${o.args[0]} onto / and chroot (--no-pivot)`, o));
+  }
+  section(out, st, 'Root', rootLines);
+
+  // Sysctls and other files
+  const sysctlLines = ops('write-file').filter((o) => o.args[0].startsWith('/proc/sys/'))
+    .map((o) => withOrigin(st, `${o.args[0].slice('/proc/sys/'.length).replace(/\//g, '.')} = ${JSON.stringify(o.args[1])}`, o));
+  section(out, st, 'Sysctls', sysctlLines);
+  const fileLines = ops('write-file').filter((o) => !o.args[0].startsWith('/proc/sys/'))
+    .map((o) => withOrigin(st, `${o.args[0]} = ${JSON.stringify(o.args[1])}`, o));
+  if (fileLines.length > 0) section(out, st, 'Other writes', fileLines);
+
+  // Masked and read-only paths
+  section(out, st, 'Masked paths', ops('mask').map((o) => withOrigin(st, o.args[0], o)));
+  section(out, st, 'Read-only paths', ops('readonly').map((o) => withOrigin(st, o.args[0], o)));
+
+  // Rlimits
+  section(out, st, 'Rlimits', ops('rlimit').map((o) => {
+    const name = RLIMITS[Number(o.args[0])];
+    return withOrigin(st, `RLIMIT_${name ?? o.args[0]}  soft ${limit(o.args[1])}  hard ${limit(o.args[2])}`, o);
+  }));
+
+  // Capabilities
+  const capLines: string[] = [];
+  for (const o of ops('drop-bounding')) {
+    const dropped = new Set(o.args.map(Number));
+    const kept: number[] = [];
+    for (let c = 0; c <= d.capLastCap; c++) if (!dropped.has(c)) kept.push(c);
+    capLines.push(withOrigin(st, `bounding:    ${capNames(kept)}`, o));
+  }
+  for (const o of ops('capset')) {
+    const [effective, permitted, inheritable] = o.args;
+    capLines.push(withOrigin(st, `effective:   ${capNames(maskBits(effective))}`, o));
+    capLines.push(withOrigin(st, `permitted:   ${capNames(maskBits(permitted))}`, o));
+    capLines.push(withOrigin(st, `inheritable: ${capNames(maskBits(inheritable))}`, o));
+  }
+  for (const o of ops('ambient')) capLines.push(withOrigin(st, `ambient:     ${capNames(o.args.map(Number))}`, o));
+  if (capLines.length === 0) capLines.push('(unchanged: the process keeps the capabilities of its user)');
+  for (const o of ops('no-new-privs')) capLines.push(withOrigin(st, 'no_new_privs: set', o));
+  section(out, st, 'Capabilities', capLines);
+
+  // Seccomp
+  const seccomp = ops('seccomp')[0];
+  if (seccomp !== undefined) {
+    const loadIndex = plan.container.findIndex((o) => o.op === 'seccomp-load');
+    const next = plan.container[loadIndex + 1]?.op;
+    const loadAt = loadIndex < 0 ? 'never (no seccomp-load op)' : `op ${plan.host.length + loadIndex}, right before ${next ?? 'the end'}`;
+    section(out, st, 'Seccomp', seccompSummary(seccomp, loadAt).map((l) => withOrigin(st, l, l.startsWith('default') ? seccomp : undefined)));
+  } else {
+    section(out, st, 'Seccomp', ['(no filter)']);
+  }
+
+  // Hooks: the plan has none; create refuses a config that asks for them.
+  section(out, st, 'Hooks', ['(none)']);
+
+  // User
+  const userLines: string[] = [];
+  for (const o of ops('setresuid')) userLines.push(withOrigin(st, `uid ${o.args[0]}`, o));
+  for (const o of ops('setresgid')) userLines.push(withOrigin(st, `gid ${o.args[0]}`, o));
+  for (const o of ops('setgroups-list')) userLines.push(withOrigin(st, `additional groups: ${o.args.length > 0 ? o.args.join(' ') : '(none)'}`, o));
+  for (const o of ops('umask')) userLines.push(withOrigin(st, `umask 0${Number(o.args[0]).toString(8).padStart(3, '0')}`, o));
+  section(out, st, 'User', userLines);
+
+  // Process
+  const procLines: string[] = [];
+  for (const o of ops('chdir')) procLines.push(withOrigin(st, `cwd: ${o.args[0]}`, o));
+  for (const o of ops('find-exec')) {
+    procLines.push(withOrigin(st, o.args.length === 1 ? `program: ${o.args[0]}` : 'program: the first executable of', o));
+    if (o.args.length > 1) for (const c of o.args) procLines.push(`  ${c}`);
+  }
+  for (const o of ops('exec')) {
+    const count = Number(o.args[0]);
+    const args = o.args.slice(1, 1 + count);
+    const env = o.args.slice(1 + count);
+    procLines.push('env:');
+    for (const e of env) procLines.push(`  ${e}`);
+    procLines.push(withOrigin(st, `args: ${args.map(quote).join(' ')}`, o));
+  }
+  section(out, st, 'Process', procLines);
+
+  if (d.warnings.length > 0) section(out, st, 'Warnings', d.warnings.map((p) => st.warn(formatProblem(p))));
+
+  // The plan itself
+  out.push('', st.heading(`Plan: ${plan.host.length} host ops (0-${plan.host.length - 1}), then ${plan.container.length} container ops (${plan.host.length}-${all.length - 1})`));
+  const width = String(all.length - 1).length;
+  all.forEach((o, i) => {
+    const side = i < plan.host.length ? 'host' : 'ctr ';
+    const args = o.args.map((a) => JSON.stringify(a)).join(' ');
+    out.push(`  ${String(i).padStart(width)} ${st.dim(side)} ${o.op}${args ? ` ${args}` : ''}${o.origin ? `  ${st.dim(`[${o.origin}]`)}` : ''}`);
+  });
+  return `${out.join('\n')}\n`;
+}

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { buildCreatePlan, PlanInput } from '../../src/linux/plan-builder';
+import { defaultSpec } from '../../src/runtime/default-spec';
+import { ExplainData, explainJson, explainText } from '../../src/runtime/explain';
+import type { Spec } from '../../src/oci/types';
+
+function data(spec: Spec): ExplainData {
+  const input: PlanInput = {
+    spec, rootfs: '/b/rootfs', bundle: '/b', stateDir: '/run/tsrunc/c', preserveFds: 0, noPivot: false,
+    cgroup: { driver: 'v2', newCgroupNamespace: true, hierarchies: [{ name: '', hostPath: '/sys/fs/cgroup/c' }], procsFiles: ['/sys/fs/cgroup/c/cgroup.procs'] },
+    env: [...(spec.process?.env ?? []), 'HOME=/root'],
+    host: { capLastCap: 40, boundingSet: (1n << 41n) - 1n, hasKcore: true, sourceKind: () => 'dir' },
+  };
+  const { plan } = buildCreatePlan(input);
+  return {
+    id: 'c', bundle: '/b', plan, capLastCap: 40, warnings: [],
+    cgroup: { driver: 'v2', paths: { unified: '/sys/fs/cgroup/c' }, writes: [{ file: '/sys/fs/cgroup/c/pids.max', value: '100', origin: 'linux.resources.pids.limit' }], unsupported: ['linux.resources.devices: 1 device rule(s) not enforced'] },
+  };
+}
+
+describe('explain text', () => {
+  it('shows namespaces, maps, cgroup writes, mounts, devices, sysctls, rlimits, capabilities, user and process', () => {
+    const spec = defaultSpec();
+    spec.linux!.namespaces!.push({ type: 'user' }, { type: 'time', path: '/proc/7/ns/time' });
+    spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 1000 }];
+    spec.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
+    spec.process!.capabilities!.ambient = ['CAP_KILL'];
+    const text = explainText(data(spec));
+    for (const line of [
+      'join time     /proc/7/ns/time  [linux.namespaces[7]]',
+      'new  pid, network, mount, ipc, uts, user, cgroup  [linux.namespaces]',
+      'uid 0-65535 → host 100000-165535 (65536 ids)  [linux.uidMappings]',
+      'gid 0-999 → host 200000-200999 (1000 ids)  [linux.gidMappings]',
+      '  /sys/fs/cgroup/c/pids.max = "100"  [linux.resources.pids.limit]',
+      'not applied: linux.resources.devices: 1 device rule(s) not enforced',
+      'cgroup → /sys/fs/cgroup (in root)  type cgroup2  flags ro|nosuid|nodev|noexec|relatime  mount point made as dir  [mounts[6]]',
+      'bind /dev/null from the host onto /dev/null (no mknod in a user namespace)  [default device]',
+      'net.ipv4.ip_forward = "1"  [linux.sysctl["net.ipv4.ip_forward"]]',
+      'RLIMIT_NOFILE  soft 1024  hard 1024  [process.rlimits[0]]',
+      'ambient:     CAP_KILL  [process.capabilities.ambient]',
+      'umask 0022  [process.user.umask]',
+      'args: sh  [process.args]',
+    ]) expect(text).toContain(line);
+  });
+
+  it('is read off the plan: changing an op changes the text, with no config involved', () => {
+    const d = data(defaultSpec());
+    const hostname = d.plan.container.find((o) => o.op === 'sethostname')!;
+    hostname.args[0] = 'from-the-plan';
+    expect(explainText(d)).toContain('hostname "from-the-plan"  [hostname]');
+    d.plan.container = d.plan.container.filter((o) => o.op !== 'mask');
+    expect(explainText(d)).toMatch(/\nMasked paths\n {2}\(none\)\n/);
+  });
+
+  it('--json: the plan ops with their origins, the cgroup writes, stable field names', () => {
+    const json = explainJson(data(defaultSpec())) as { plan: { host: unknown[]; container: unknown[] }; cgroup: object; warnings: unknown[] };
+    expect(Object.keys(json)).toEqual(['id', 'bundle', 'plan', 'cgroup', 'warnings']);
+    expect(Object.keys(json.cgroup)).toEqual(['driver', 'paths', 'writes', 'unsupported']);
+    expect(json.plan.host[0]).toEqual({ op: 'cloexec-from', args: ['3'] });
+    expect(json.plan.container).toContainEqual({ op: 'sethostname', args: ['tsrunc'], origin: 'hostname' });
+  });
+});

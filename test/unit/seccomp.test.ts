@@ -1,0 +1,242 @@
+// linux.seccomp → the `seccomp` op's items, and where the plan builder puts the filter.
+import { describe, expect, it } from 'vitest';
+import { blockedNeeds, encodeSeccomp, surelyBlocks, syscallsAfterFilter, translateSeccomp } from '../../src/linux/seccomp';
+import { buildCreatePlan, PlanInput } from '../../src/linux/plan-builder';
+import { defaultSpec } from '../../src/runtime/default-spec';
+import { describeHelperError } from '../../src/runtime/helper-client';
+import type { Seccomp, Spec } from '../../src/oci/types';
+
+const items = (s: Seccomp) => {
+  const { filter, problems } = translateSeccomp(s);
+  expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
+  return encodeSeccomp(filter!);
+};
+
+const errors = (s: Seccomp) => translateSeccomp(s).problems.filter((p) => p.severity === 'error').map((p) => [p.path, p.message]);
+
+describe('seccomp translation', () => {
+  it('translates every action, with EPERM as the default errno of ERRNO and TRACE', () => {
+    expect(items({
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [
+        { names: ['a'], action: 'SCMP_ACT_KILL' },
+        { names: ['b'], action: 'SCMP_ACT_KILL_THREAD' },
+        { names: ['c'], action: 'SCMP_ACT_KILL_PROCESS' },
+        { names: ['d'], action: 'SCMP_ACT_TRAP' },
+        { names: ['e'], action: 'SCMP_ACT_ERRNO' },
+        { names: ['f'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+        { names: ['g'], action: 'SCMP_ACT_TRACE' },
+        { names: ['h'], action: 'SCMP_ACT_TRACE', errnoRet: 7 },
+        { names: ['i'], action: 'SCMP_ACT_LOG' },
+        { names: ['j'], action: 'SCMP_ACT_ERRNO', errnoRet: 0 },
+      ],
+    })).toEqual([
+      'default allow 0',
+      'rule a kill-thread 0', 'rule b kill-thread 0', 'rule c kill-process 0', 'rule d trap 0',
+      'rule e errno 1', 'rule f errno 38', 'rule g trace 1', 'rule h trace 7', 'rule i log 0', 'rule j errno 0',
+    ]);
+  });
+
+  it('encodes the default errno, architectures (libseccomp names, once each) and flags', () => {
+    expect(items({
+      defaultAction: 'SCMP_ACT_ERRNO',
+      defaultErrnoRet: 38,
+      architectures: ['SCMP_ARCH_X86_64', 'SCMP_ARCH_X86', 'SCMP_ARCH_X32', 'SCMP_ARCH_X86', 'SCMP_ARCH_AARCH64'],
+      flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'],
+      syscalls: [{ names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' }],
+    })).toEqual([
+      'default errno 38',
+      'arch x86_64', 'arch x86', 'arch x32', 'arch aarch64',
+      'flag SECCOMP_FILTER_FLAG_TSYNC', 'flag SECCOMP_FILTER_FLAG_LOG', 'flag SECCOMP_FILTER_FLAG_SPEC_ALLOW',
+      'rule read allow 0', 'rule write allow 0',
+    ]);
+    expect(items({ defaultAction: 'SCMP_ACT_ERRNO' })).toEqual(['default errno 1']);
+    expect(items({ defaultAction: 'SCMP_ACT_KILL_PROCESS' })).toEqual(['default kill-process 0']);
+  });
+
+  it('translates argument comparisons, valueTwo defaulting to 0', () => {
+    const ops = ['SCMP_CMP_NE', 'SCMP_CMP_LT', 'SCMP_CMP_LE', 'SCMP_CMP_EQ', 'SCMP_CMP_GE', 'SCMP_CMP_GT', 'SCMP_CMP_MASKED_EQ'];
+    expect(items({
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: ops.map((op, i) => ({ names: ['x'], action: 'SCMP_ACT_ERRNO', args: [{ index: i % 6, value: 10 + i, op }] })),
+    }).slice(1)).toEqual([
+      'rule x errno 1 0 ne 10 0', 'rule x errno 1 1 lt 11 0', 'rule x errno 1 2 le 12 0', 'rule x errno 1 3 eq 13 0',
+      'rule x errno 1 4 ge 14 0', 'rule x errno 1 5 gt 15 0', 'rule x errno 1 0 masked-eq 16 0',
+    ]);
+    expect(items({
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [{
+        names: ['clone'], action: 'SCMP_ACT_ERRNO',
+        args: [{ index: 0, value: 2114060288, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }, { index: 2, value: 4294967295, op: 'SCMP_CMP_EQ' }],
+      }],
+    })).toEqual(['default allow 0', 'rule clone errno 1 0 masked-eq 2114060288 0 2 eq 4294967295 0']);
+  });
+
+  it('splits conditions on the same argument into one rule each, as runc does', () => {
+    expect(items({
+      defaultAction: 'SCMP_ACT_ALLOW',
+      syscalls: [{
+        names: ['personality'], action: 'SCMP_ACT_ERRNO',
+        args: [{ index: 0, value: 8, op: 'SCMP_CMP_EQ' }, { index: 0, value: 131072, op: 'SCMP_CMP_EQ' }],
+      }],
+    }).slice(1)).toEqual(['rule personality errno 1 0 eq 8 0', 'rule personality errno 1 0 eq 131072 0']);
+  });
+
+  it('leaves out rules with the default action and errno', () => {
+    expect(items({
+      defaultAction: 'SCMP_ACT_ERRNO',
+      syscalls: [
+        { names: ['a'], action: 'SCMP_ACT_ERRNO' },
+        { names: ['b'], action: 'SCMP_ACT_ERRNO', errnoRet: 1 },
+        { names: ['c'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+        { names: ['d'], action: 'SCMP_ACT_ALLOW' },
+      ],
+    })).toEqual(['default errno 1', 'rule c errno 38', 'rule d allow 0']);
+  });
+
+  it('asks libseccomp for a binary tree above 32 rules', () => {
+    const names = Array.from({ length: 33 }, (_, i) => `s${i}`);
+    expect(items({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names, action: 'SCMP_ACT_ALLOW' }] })[1]).toBe('attr optimize 2');
+    expect(items({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: names.slice(1), action: 'SCMP_ACT_ALLOW' }] })[1]).toBe('rule s1 allow 0');
+  });
+
+  it('refuses SCMP_ACT_NOTIFY naming the field', () => {
+    expect(errors({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['a'], action: 'SCMP_ACT_ALLOW' }, { names: ['b'], action: 'SCMP_ACT_NOTIFY' }] }))
+      .toEqual([['linux.seccomp.syscalls[1].action', expect.stringMatching(/SCMP_ACT_NOTIFY.*not supported yet/)]]);
+    expect(errors({ defaultAction: 'SCMP_ACT_NOTIFY' }))
+      .toEqual([['linux.seccomp.defaultAction', expect.stringMatching(/not supported yet/)]]);
+    expect(translateSeccomp({ defaultAction: 'SCMP_ACT_NOTIFY' }).filter).toBeUndefined();
+  });
+
+  it('refuses unknown actions, operators, architectures and flags', () => {
+    expect(errors({
+      defaultAction: 'SCMP_ACT_BOGUS',
+      architectures: ['SCMP_ARCH_VAX'],
+      flags: ['SECCOMP_FILTER_FLAG_BOGUS'],
+      syscalls: [
+        { names: ['a'], action: 'SCMP_ACT_NOPE' },
+        { names: ['b'], action: 'SCMP_ACT_ERRNO', args: [{ index: 0, value: 1, op: 'SCMP_CMP_ABOUT' }] },
+      ],
+    }).map(([p]) => p)).toEqual([
+      'linux.seccomp.defaultAction', 'linux.seccomp.architectures[0]', 'linux.seccomp.flags[0]',
+      'linux.seccomp.syscalls[0].action', 'linux.seccomp.syscalls[1].args[0].op',
+    ]);
+  });
+
+  it('refuses bad numbers: an argument index above 5, an errno above 16 bits, values JSON cannot hold exactly', () => {
+    expect(errors({
+      defaultAction: 'SCMP_ACT_ERRNO',
+      defaultErrnoRet: 70000,
+      syscalls: [
+        { names: ['a'], action: 'SCMP_ACT_ALLOW', args: [{ index: 6, value: 1, op: 'SCMP_CMP_EQ' }] },
+        { names: ['b'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 2 ** 60 + 1, op: 'SCMP_CMP_EQ' }] },
+        { names: ['c'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: -1, op: 'SCMP_CMP_EQ' }] },
+        { names: ['d'], action: 'SCMP_ACT_ALLOW', errnoRet: 1 },
+      ],
+    }).map(([p]) => p)).toEqual([
+      'linux.seccomp.defaultErrnoRet', 'linux.seccomp.syscalls[0].args[0].index', 'linux.seccomp.syscalls[1].args[0].value',
+      'linux.seccomp.syscalls[2].args[0].value', 'linux.seccomp.syscalls[3].errnoRet',
+    ]);
+  });
+
+  it('warns about what it leaves out: WAIT_KILLABLE_RECV, a listener path, names that are no syscall names', () => {
+    const { filter, problems } = translateSeccomp({
+      defaultAction: 'SCMP_ACT_ALLOW',
+      flags: ['SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'],
+      listenerPath: '/run/agent.sock',
+      syscalls: [{ names: ['mkdir', 'not a name'], action: 'SCMP_ACT_ERRNO' }],
+    });
+    expect(problems.map((p) => [p.severity, p.path])).toEqual([
+      ['warning', 'linux.seccomp.flags[0]'], ['warning', 'linux.seccomp.listenerPath'], ['warning', 'linux.seccomp.syscalls[0].names[1]'],
+    ]);
+    expect(encodeSeccomp(filter!)).toEqual(['default allow 0', 'rule mkdir errno 1']);
+  });
+
+  it('knows when a filter surely blocks a system call', () => {
+    const f = (s: Seccomp) => translateSeccomp(s).filter!;
+    const denyDefault = f({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read'], action: 'SCMP_ACT_ALLOW' }, { names: ['write'], action: 'SCMP_ACT_ALLOW', args: [{ index: 0, value: 1, op: 'SCMP_CMP_EQ' }] }] });
+    expect(surelyBlocks(denyDefault, 'read')).toBe(false);
+    expect(surelyBlocks(denyDefault, 'write')).toBe(false); // depends on the arguments
+    expect(surelyBlocks(denyDefault, 'execve')).toBe(true);
+    const allowDefault = f({ defaultAction: 'SCMP_ACT_LOG', syscalls: [{ names: ['execve'], action: 'SCMP_ACT_KILL' }, { names: ['open'], action: 'SCMP_ACT_ERRNO', args: [{ index: 1, value: 1, op: 'SCMP_CMP_EQ' }] }] });
+    expect(surelyBlocks(allowDefault, 'execve')).toBe(true);
+    expect(surelyBlocks(allowDefault, 'open')).toBe(false);
+    expect(surelyBlocks(allowDefault, 'read')).toBe(false);
+    // One of the alternatives is enough.
+    const statOnly = f({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['statx'], action: 'SCMP_ACT_ALLOW' }] });
+    expect(blockedNeeds(statOnly, [['newfstatat', 'statx'], ['execve']])).toEqual(['execve']);
+    expect(syscallsAfterFilter('before-exec', true)).toEqual([['execve']]);
+  });
+});
+
+// ---- the plan ----
+
+function input(spec: Spec): PlanInput {
+  return {
+    spec, rootfs: '/b/rootfs', bundle: '/b', stateDir: '/run/tsrunc/c', preserveFds: 0, noPivot: false,
+    cgroup: { driver: 'v2', newCgroupNamespace: true, hierarchies: [{ name: '', hostPath: '/sys/fs/cgroup/c' }], procsFiles: ['/sys/fs/cgroup/c/cgroup.procs'] },
+    env: spec.process?.env ?? [],
+    host: { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: true, sourceKind: () => 'dir' },
+  };
+}
+
+const tail = (spec: Spec) => {
+  const { plan, problems } = buildCreatePlan(input(spec));
+  return { names: plan.container.map((o) => o.op).slice(-14), plan, problems };
+};
+
+describe('seccomp in the plan', () => {
+  const profile: Seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
+
+  it('with noNewPrivileges: compiled before ready, installed right before exec', () => {
+    const spec = defaultSpec();
+    spec.linux!.seccomp = profile;
+    const { names, plan, problems } = tail(spec);
+    expect(problems).toEqual([]);
+    expect(names.slice(-8)).toEqual(['no-new-privs', 'chdir', 'find-exec', 'seccomp', 'ready', 'wait-start', 'seccomp-load', 'exec']);
+    const op = plan.container.find((o) => o.op === 'seccomp')!;
+    expect(op).toEqual({ op: 'seccomp', args: ['default allow 0', 'rule mkdir errno 1'], origin: 'linux.seccomp' });
+  });
+
+  it('without noNewPrivileges: compiled and installed before the user switch', () => {
+    const spec = defaultSpec();
+    spec.process!.noNewPrivileges = false;
+    spec.linux!.seccomp = profile;
+    const { names } = tail(spec);
+    expect(names.slice(-11)).toEqual(['setresgid', 'seccomp', 'seccomp-load', 'setresuid', 'capset', 'ambient', 'chdir', 'find-exec', 'ready', 'wait-start', 'exec']);
+  });
+
+  it('no seccomp ops without linux.seccomp', () => {
+    expect(tail(defaultSpec()).names).not.toContain('seccomp');
+  });
+
+  it('refuses a filter that surely blocks what the helper does after it, and NOTIFY, naming the field', () => {
+    const spec = defaultSpec();
+    spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' }] };
+    let { problems } = tail(spec);
+    expect(problems.map((p) => [p.path, p.message])).toEqual([['linux.seccomp', expect.stringMatching(/blocks execve\b.*right before/)]]);
+
+    spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['execve'], action: 'SCMP_ACT_ALLOW' }] };
+    expect(tail(spec).problems).toEqual([]);
+    spec.process!.noNewPrivileges = false;
+    ({ problems } = tail(spec));
+    expect(problems[0].path).toBe('linux.seccomp');
+    expect(problems[0].message).toMatch(/blocks setresuid, capset, prctl, chdir, newfstatat, access, sendto, openat, write, which/);
+    expect(problems[0].hint).toMatch(/noNewPrivileges/);
+
+    spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getcwd'], action: 'SCMP_ACT_NOTIFY' }] };
+    expect(tail(spec).problems.map((p) => p.path)).toEqual(['linux.seccomp.syscalls[0].action']);
+  });
+
+  it('says when a failure came with the filter in force', () => {
+    const spec = defaultSpec();
+    spec.process!.noNewPrivileges = false;
+    spec.linux!.seccomp = profile;
+    const { plan } = buildCreatePlan(input(spec));
+    const at = (name: string) => plan.host.length + plan.container.findIndex((o) => o.op === name);
+    expect(describeHelperError(plan, at('setresuid'), 1, 'setresuid(0)')).toBe('process.user.uid: setresuid "0": operation not permitted (EPERM) (with the linux.seccomp filter in force)');
+    expect(describeHelperError(plan, at('setresgid'), 1, 'setresgid(0)')).not.toMatch(/seccomp/);
+    expect(describeHelperError(plan, at('seccomp'), 0, 'seccomp: architecture m68k is unknown to libseccomp 2.5.4'))
+      .toBe('linux.seccomp: seccomp: architecture m68k is unknown to libseccomp 2.5.4');
+  });
+});
