@@ -1,5 +1,5 @@
 // tsrunc_native: the few system calls Node does not expose (pidfds, waitpid of any child, flock,
-// mkfifo, the child-subreaper flag).
+// mkfifo, the child-subreaper flag, and a plain posix_spawn of the helper with a socketpair).
 #include <napi.h>
 
 #include <algorithm>
@@ -8,8 +8,14 @@
 #include <cstring>
 #include <ctime>
 #include <string>
+#include <vector>
+
+#include <fcntl.h>
 
 #include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/socket.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -86,6 +92,14 @@ Napi::Value PidfdWait(const Napi::CallbackInfo& info) {
 }
 
 // waitpid() runs on the thread pool so the event loop keeps running while the child lives.
+// Status of a finished child as { exitCode, signal }.
+Napi::Object WaitResult(Napi::Env env, int status) {
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("exitCode", WIFEXITED(status) ? Napi::Number::New(env, WEXITSTATUS(status)) : env.Null());
+  result.Set("signal", WIFSIGNALED(status) ? Napi::Number::New(env, WTERMSIG(status)) : env.Null());
+  return result;
+}
+
 class WaitWorker : public Napi::AsyncWorker {
  public:
   WaitWorker(Napi::Env env, pid_t pid)
@@ -107,10 +121,7 @@ class WaitWorker : public Napi::AsyncWorker {
       deferred_.Reject(ErrnoError(env, "waitpid", err_).Value());
       return;
     }
-    Napi::Object result = Napi::Object::New(env);
-    result.Set("exitCode", WIFEXITED(status_) ? Napi::Number::New(env, WEXITSTATUS(status_)) : env.Null());
-    result.Set("signal", WIFSIGNALED(status_) ? Napi::Number::New(env, WTERMSIG(status_)) : env.Null());
-    deferred_.Resolve(result);
+    deferred_.Resolve(WaitResult(env, status_));
   }
 
  private:
@@ -171,11 +182,95 @@ Napi::Value SetChildSubreaper(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// waitpidSync(pid): blocks this thread until the child exits. For short waits (the helper's first
+// process exits as soon as the container init is released).
+Napi::Value WaitpidSync(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t pid;
+  if (!IntArg(info, 0, "pid", &pid)) return env.Undefined();
+  int status = 0;
+  pid_t r;
+  do r = waitpid(static_cast<pid_t>(pid), &status, __WALL);
+  while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    ErrnoError(env, "waitpid", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return WaitResult(env, status);
+}
+
+// spawnHelper(path, argv, syncFd): posix_spawn of path with fds 0..syncFd-1 inherited as they are
+// and one end of a new socketpair at syncFd; every signal back to its default action and none
+// blocked (Node ignores SIGPIPE, and a container must not inherit that). Returns { pid, fd } with
+// fd our end of the socketpair (close-on-exec). Node's child_process would do the same at the cost
+// of loading its stream machinery, a few ms of every create.
+Napi::Value SpawnHelper(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 3 || !info[0].IsString() || !info[1].IsArray()) {
+    Napi::TypeError::New(env, "spawnHelper(path, argv, syncFd)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int64_t syncFd;
+  if (!IntArg(info, 2, "syncFd", &syncFd)) return env.Undefined();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  Napi::Array argArray = info[1].As<Napi::Array>();
+  std::vector<std::string> args;
+  for (uint32_t i = 0; i < argArray.Length(); i++) args.push_back(argArray.Get(i).ToString().Utf8Value());
+  std::vector<char*> argv;
+  for (auto& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0) {
+    ErrnoError(env, "socketpair", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  posix_spawn_file_actions_t actions;
+  posix_spawnattr_t attr;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawnattr_init(&attr);
+  // dup2 onto another number clears close-on-exec; when the numbers are equal, go through a spare.
+  int child = sv[1];
+  if (child == syncFd) {
+    child = fcntl(sv[1], F_DUPFD_CLOEXEC, static_cast<int>(syncFd) + 1);
+  }
+  posix_spawn_file_actions_adddup2(&actions, child, static_cast<int>(syncFd));
+  // Node marks every inherited fd close-on-exec at start (uv_disable_stdio_inheritance); a dup2 of
+  // an fd onto itself clears that flag in the child (glibc >= 2.29), so stdio and --preserve-fds
+  // reach the helper.
+  for (int fd = 0; fd < syncFd; fd++) {
+    if (fcntl(fd, F_GETFD) >= 0) posix_spawn_file_actions_adddup2(&actions, fd, fd);
+  }
+  sigset_t all, none;
+  sigfillset(&all);
+  sigemptyset(&none);
+  posix_spawnattr_setsigdefault(&attr, &all);
+  posix_spawnattr_setsigmask(&attr, &none);
+  posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  pid_t pid;
+  int err = posix_spawn(&pid, path.c_str(), &actions, &attr, argv.data(), environ);
+  posix_spawn_file_actions_destroy(&actions);
+  posix_spawnattr_destroy(&attr);
+  if (child != sv[1]) close(child);
+  close(sv[1]);
+  if (err != 0) {
+    close(sv[0]);
+    ErrnoError(env, "posix_spawn", err).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("pid", Napi::Number::New(env, pid));
+  result.Set("fd", Napi::Number::New(env, sv[0]));
+  return result;
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
   exports.Set("pidfdWait", Napi::Function::New(env, PidfdWait, "pidfdWait"));
   exports.Set("waitpid", Napi::Function::New(env, Waitpid, "waitpid"));
+  exports.Set("waitpidSync", Napi::Function::New(env, WaitpidSync, "waitpidSync"));
+  exports.Set("spawnHelper", Napi::Function::New(env, SpawnHelper, "spawnHelper"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));

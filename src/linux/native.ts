@@ -21,6 +21,13 @@ export interface NativeAddon {
   pidfdWait(pidfd: number, timeoutMs: number): boolean;
   /** Reaps any child (also one created with CLONE_PARENT) on the thread pool. */
   waitpid(pid: number): Promise<WaitStatus>;
+  /** Blocking waitpid, for a child that is about to exit. */
+  waitpidSync(pid: number): WaitStatus;
+  /**
+   * posix_spawn of path with argv, fds below syncFd inherited, one end of a new socketpair at syncFd,
+   * every signal at its default and none blocked. `fd` is our end (close-on-exec).
+   */
+  spawnHelper(path: string, argv: string[], syncFd: number): { pid: number; fd: number };
   /** Blocking flock(LOCK_EX or LOCK_SH). */
   flock(fd: number, exclusive: boolean): void;
   /** mkfifo with exactly `mode`: the umask does not apply. */

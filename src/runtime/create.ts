@@ -11,7 +11,7 @@ import { ContainerRecord, StateStore, checkId, ERR_EXISTS } from './state-store'
 import { Problem, RuntimeError, formatProblem, isRuntimeError } from './problems';
 import type { Logger } from './log';
 import { writePidFile } from './container';
-import { runHelper } from './helper-client';
+import { HelperError, runHelper } from './helper-client';
 import { buildCreatePlan, HostFacts, PlanInput } from '../linux/plan-builder';
 import { CgroupMountInfo, SourceKind } from '../linux/mounts';
 import { hasNew, namespaceSet } from '../linux/namespaces';
@@ -283,11 +283,12 @@ export async function createContainer(store: StateStore, log: Logger, opts: Crea
     cgroupMade = true;
     cgroup.create();
     cgroup.apply(resources);
-    const result = await runHelper(plan, opts.preserveFds).catch((err: RuntimeError & { pid?: number }) => {
-      pid = err.pid ?? 0;
+    try {
+      pid = runHelper(plan, opts.preserveFds).pid;
+    } catch (err) {
+      if (err instanceof HelperError) pid = err.pid ?? 0;
       throw err;
-    });
-    pid = result.pid;
+    }
     const stat = readProcStat(pid);
     if (!stat) throw new RuntimeError('container init exited during create');
     const record: ContainerRecord = {
@@ -310,7 +311,7 @@ export async function createContainer(store: StateStore, log: Logger, opts: Crea
     if (pid > 0) {
       try {
         process.kill(pid, 'SIGKILL');
-        await native().waitpid(pid);
+        native().waitpidSync(pid);
       } catch {
         // Already gone or not our child.
       }

@@ -1,9 +1,8 @@
 // Runs tsrunc-init with a plan and reads what it reports (docs/plan-format.md).
-import { spawn, StdioOptions } from 'node:child_process';
-import type { Socket } from 'node:net';
+import * as fs from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
 import { encodePlan, opAt, Plan, PlanOp } from '../linux/plan';
-import { helperPath } from '../linux/native';
+import { helperPath, native } from '../linux/native';
 import { RuntimeError } from './problems';
 
 export interface HelperResult {
@@ -49,57 +48,60 @@ function describeOpError(op: PlanOp, errno: number, text: string): string {
   }
 }
 
-/** Spawns the helper, sends the plan, and resolves once the container init reports `ready`. */
-export function runHelper(plan: Plan, preserveFds: number): Promise<HelperResult> {
+/** A helper failure after it reported the container's pid: the caller must reap that process. */
+export class HelperError extends RuntimeError {
+  constructor(message: string, readonly pid: number | undefined) {
+    super(message);
+  }
+}
+
+/** Reads the socket to EOF: every process holding the other end (P, then C after `ready`) is done. */
+function readAll(fd: number): string {
+  const chunks: Buffer[] = [];
+  const buf = Buffer.alloc(4096);
+  for (;;) {
+    let n: number;
+    try {
+      n = fs.readSync(fd, buf, 0, buf.length, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'EINTR') continue;
+      throw err;
+    }
+    if (n === 0) return Buffer.concat(chunks).toString('utf8');
+    chunks.push(Buffer.from(buf.subarray(0, n)));
+  }
+}
+
+/**
+ * Spawns the helper, sends the plan and waits, synchronously, until the container init reports
+ * `ready` (or something fails). The helper's messages are small lines on a socketpair.
+ */
+export function runHelper(plan: Plan, preserveFds: number): HelperResult {
   const syncFd = 3 + preserveFds;
-  const stdio: StdioOptions = ['inherit', 'inherit', 'inherit'];
-  for (let fd = 3; fd < syncFd; fd++) stdio.push(fd);
-  stdio.push('pipe');
-  const child = spawn(helperPath(), [String(syncFd)], { stdio });
-  const sock = child.stdio[syncFd] as Socket;
-
-  return new Promise<HelperResult>((resolve, reject) => {
-    let pid = 0;
-    let ready = false;
-    let failure: string | undefined;
-    let buffered = '';
-    let exited: { code: number | null; signal: NodeJS.Signals | null } | undefined;
-    let closed = false;
-
-    const finish = () => {
-      if (!closed || !exited) return;
-      if (ready && !failure && exited.code === 0) resolve({ pid });
-      else {
-        const status = exited.signal ? `signal ${exited.signal}` : `exit status ${exited.code}`;
-        const err = new RuntimeError(failure ?? `tsrunc-init failed before the container was ready (${status})`);
-        (err as RuntimeError & { pid?: number }).pid = pid || undefined;
-        reject(err);
-      }
-    };
-    sock.on('data', (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buffered.indexOf('\n')) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        const [kind, ...rest] = line.split(' ');
-        if (kind === 'pid') pid = Number(rest[0]);
-        else if (kind === 'ready') ready = true;
-        else if (kind === 'error' && failure === undefined) {
-          failure = describeHelperError(plan, Number(rest[0]), Number(rest[1]), rest.slice(2).join(' '));
-        }
-      }
-    });
-    sock.on('error', () => undefined);
-    sock.on('close', () => {
-      closed = true;
-      finish();
-    });
-    child.on('error', (err) => reject(new RuntimeError(`cannot run ${helperPath()}: ${err.message}`)));
-    child.on('exit', (code, signal) => {
-      exited = { code, signal };
-      finish();
-    });
-    sock.end(encodePlan(plan));
-  });
+  const { pid: helperPid, fd } = native().spawnHelper(helperPath(), ['tsrunc-init', String(syncFd)], syncFd);
+  let text: string;
+  try {
+    const payload = encodePlan(plan);
+    for (let off = 0; off < payload.length; ) off += fs.writeSync(fd, payload, off);
+    text = readAll(fd);
+  } catch (err) {
+    text = `error -1 0 ${(err as Error).message}\n`;
+  } finally {
+    fs.closeSync(fd);
+  }
+  const exit = native().waitpidSync(helperPid);
+  let pid = 0;
+  let ready = false;
+  let failure: string | undefined;
+  for (const line of text.split('\n')) {
+    const [kind, ...rest] = line.split(' ');
+    if (kind === 'pid') pid = Number(rest[0]);
+    else if (kind === 'ready') ready = true;
+    else if (kind === 'error' && failure === undefined) {
+      failure = describeHelperError(plan, Number(rest[0]), Number(rest[1]), rest.slice(2).join(' '));
+    }
+  }
+  if (ready && !failure && exit.exitCode === 0) return { pid };
+  const status = exit.signal !== null ? `signal ${exit.signal}` : `exit status ${exit.exitCode}`;
+  throw new HelperError(failure ?? `tsrunc-init failed before the container was ready (${status})`, pid || undefined);
 }

@@ -1,5 +1,9 @@
 // tsrunc's entry point: parse, dispatch to one command, turn every failure into a log record and exit 1.
 import { print } from './output';
+import * as path from 'node:path';
+import { loadWithCodeCache } from './code-cache';
+
+export { loadWithCodeCache } from './code-cache';
 import { parseCommandLine, ParsedCommandLine } from './cli/parse';
 import { SPEC_VERSION, VERSION } from './cli/definition';
 import { createLogger, Logger } from './log';
@@ -7,10 +11,16 @@ import { isRuntimeError, RuntimeError } from './problems';
 import { StateStore } from './state-store';
 import type { CommandHandler } from './commands/types';
 
-// Commands that read a bundle live in their own lazily loaded bundle (scripts/build.mjs). It is loaded
-// with require: a dynamic import() of it would go through the ESM loader, which lexes the whole file.
-const bundleCommand = (name: 'create' | 'run' | 'check' | 'explain') => async () =>
-  (require('./commands/bundle-commands') as typeof import('./commands/bundle-commands'))[name];
+type BundleCommands = typeof import('./commands/bundle-commands');
+
+// Commands that read a bundle live in their own lazily loaded bundle (scripts/build.mjs), loaded with
+// its code cache. (A dynamic import() would go through the ESM loader, which lexes the whole file.)
+function bundleCommands(): BundleCommands {
+  const file = path.join(__dirname, 'bundle-commands.js');
+  return loadWithCodeCache(file, require).exports as BundleCommands;
+}
+
+const bundleCommand = (name: 'create' | 'run' | 'check' | 'explain') => async () => bundleCommands()[name];
 
 const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
   create: bundleCommand('create'),

@@ -6,7 +6,6 @@
 // gatherHostCheckFacts reads once. Problems the plan builder already reports (a missing bind source,
 // an unknown rlimit, a capability this host cannot grant) and the namespace rules of semantic-checks
 // (sysctl vs namespaces) are not repeated here.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Hook, IdMapping, Spec } from '../../oci/types';
@@ -212,6 +211,8 @@ export function loadSyscallTable(fsv: FsView = realFs, arch: string = process.ar
     source: resolver,
     has: (n) => {
       if (!cache.has(n)) {
+        // Loaded here, not at the top: child_process costs every create a few ms to load.
+        const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
         const r = spawnSync(resolver, [n], { encoding: 'utf8', timeout: 5000 });
         cache.set(n, r.status === 0 && /^\d+\s*$/.test(r.stdout));
       }

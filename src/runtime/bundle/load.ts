@@ -170,12 +170,3 @@ export function addProblems(source: string, earlier: Problem[], ...later: Proble
   return sortByPosition(withPositions(source, mergeProblems(earlier, ...later)));
 }
 
-/** Validates the document and checks the rootfs; throws a RuntimeError listing every error. */
-export function loadBundle(bundleDir: string, opts: { requireProcess: boolean } = { requireProcess: true }): Bundle {
-  const found = inspectBundle(bundleDir, opts);
-  const { dir, configPath, source, problems } = found;
-  if (problems.some((p) => p.severity === 'error') || found.spec === undefined || found.rootfs === undefined) {
-    throw bundleError(configPath, problems);
-  }
-  return { dir, configPath, source, spec: found.spec, rootfs: found.rootfs, problems };
-}
