@@ -3,7 +3,7 @@
 //   dist/bundle-commands.js  create, run, check, explain (validators, plan builder, helper client)
 //   dist/help.js             yargs, for --help
 //   dist/pino.js             pino, for the first log record written
-// and dist/bundle-commands.js.cache, V8's compiled code for what create runs (make-code-cache.mjs).
+// and a V8 code cache for tsrunc.js and bundle-commands.js (make-code-cache.mjs).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -37,4 +37,5 @@ const bundle = (entry, out, self) => build({
 
 await bundle('src/runtime/main.ts', 'tsrunc.js');
 for (const lazy of LAZY) await bundle(lazy.entry, lazy.out, lazy);
-execFileSync(process.execPath, [path.join(root, 'scripts/make-code-cache.mjs')], { stdio: ['ignore', 'ignore', 'inherit'] });
+// The warm-up runs commands that fail on purpose (unknown ids): their messages are noise here.
+execFileSync(process.execPath, [path.join(root, 'scripts/make-code-cache.mjs')], { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -1,9 +1,6 @@
 // tsrunc's entry point: parse, dispatch to one command, turn every failure into a log record and exit 1.
 import { print } from './output';
 import * as path from 'node:path';
-import { loadWithCodeCache } from './code-cache';
-
-export { loadWithCodeCache } from './code-cache';
 import { parseCommandLine, ParsedCommandLine } from './cli/parse';
 import { SPEC_VERSION, VERSION } from './cli/definition';
 import { createLogger, Logger } from './log';
@@ -13,11 +10,15 @@ import type { CommandHandler } from './commands/types';
 
 type BundleCommands = typeof import('./commands/bundle-commands');
 
-// Commands that read a bundle live in their own lazily loaded bundle (scripts/build.mjs), loaded with
-// its code cache. (A dynamic import() would go through the ESM loader, which lexes the whole file.)
+/** Loads one of tsrunc's bundles (bin/tsrunc passes one that uses the bundle's V8 code cache). */
+export type BundleLoader = (file: string) => { exports: unknown };
+
+let load: BundleLoader = (file) => ({ exports: require(file) as unknown });
+
+// Commands that read a bundle live in a bundle of their own (scripts/build.mjs), loaded on first use.
+// (Not with import(): that would go through the ESM loader, which lexes the whole file.)
 function bundleCommands(): BundleCommands {
-  const file = path.join(__dirname, 'bundle-commands.js');
-  return loadWithCodeCache(file, require).exports as BundleCommands;
+  return load(path.join(__dirname, 'bundle-commands.js')).exports as BundleCommands;
 }
 
 const bundleCommand = (name: 'create' | 'run' | 'check' | 'explain') => async () => bundleCommands()[name];
@@ -43,7 +44,8 @@ function loggerFor(cl: ParsedCommandLine): Logger {
   return createLogger({ file: cl.globals.log as string | undefined, format, debug: Boolean(cl.globals.debug) });
 }
 
-export async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[], loader?: BundleLoader): Promise<number> {
+  if (loader) load = loader;
   let log = createLogger({ format: 'text', debug: false });
   try {
     const cl = parseCommandLine(argv);
