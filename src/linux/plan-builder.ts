@@ -75,6 +75,11 @@ function hostOps(input: PlanInput): HostOp[] {
       ops.push(op('write-file', ['/proc/self/timens_offsets', timeOffsetsContent(offsets)], 'linux.timeOffsets'));
     }
   }
+  // Set on the host side, where lowering it is allowed, and inherited by the container through clone.
+  const oomScoreAdj = spec.process?.oomScoreAdj;
+  if (oomScoreAdj !== undefined) {
+    ops.push(op('write-file', ['/proc/self/oom_score_adj', oomScoreAdj], 'process.oomScoreAdj'));
+  }
   ops.push(op('clone', [cloneNamespaceFlags(ns) | CLONE_PARENT | SIGCHLD], 'linux.namespaces'));
   if (hasNew(ns, 'user')) {
     ops.push(op('uid-map', [idMapContent(spec.linux?.uidMappings ?? [])], 'linux.uidMappings'));
@@ -160,9 +165,6 @@ function seccompFilter(input: PlanInput, hasCapabilities: boolean, problems: Pro
 function processOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
   const proc = input.spec.process!;
   const ops: ContainerOp[] = [];
-  if (proc.oomScoreAdj !== undefined) {
-    ops.push(op('write-file', ['/proc/self/oom_score_adj', proc.oomScoreAdj], 'process.oomScoreAdj'));
-  }
   (proc.rlimits ?? []).forEach((r, i) => {
     const resource = RLIMITS.indexOf(r.type.replace(/^RLIMIT_/, ''));
     if (resource < 0) {

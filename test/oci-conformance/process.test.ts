@@ -211,6 +211,16 @@ describe('process', () => {
     }))).toBe('500\n');
   });
 
+  it('oomScoreAdj in a new user namespace (set on the host side, inherited through clone)', () => {
+    // Lowering it below the runtime's needs CAP_SYS_RESOURCE, which this sandbox's root lacks.
+    expect(output(env, bundle, specWith(['cat', '/proc/self/oom_score_adj'], (s) => {
+      s.process!.oomScoreAdj = 300;
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    }))).toBe('300\n');
+  });
+
   it('stdin, stdout and stderr are the runtime\'s', () => {
     setConfig(bundle, specWith(['sh', '-c', 'read line; echo "out:$line"; echo err >&2']));
     const r = env.tsrunc(['run', '--bundle', bundle, env.id('stdio')], { input: 'from stdin\n' });
