@@ -1,0 +1,35 @@
+// Guards the start-up design (README, "Speed"): the core bundle every command loads stays free of what
+// only some commands need, and the V8 code caches made at build time are accepted by this node.
+// (Speed itself is measured by bench/lifecycle.mjs, not by tests.)
+import { describe, expect, it } from 'vitest';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { wrap } from 'node:module';
+import { Script } from 'node:vm';
+import { packageRoot } from '../../src/linux/native';
+
+const dist = path.join(packageRoot(), 'dist');
+const read = (name: string) => fs.readFileSync(path.join(dist, name), 'utf8');
+
+describe('start-up bundles', () => {
+  it('the core bundle requires only node built-ins and the lazy bundles', () => {
+    const requires = [...read('tsrunc.js').matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
+    const allowed = new Set(['./help.js', './pino.js', 'node:fs', 'node:path', 'node:os', 'node:module']);
+    expect(requires.filter((r) => !allowed.has(r))).toEqual([]);
+  });
+
+  it('yargs, pino, the validators and child_process stay out of the core bundle', () => {
+    const core = read('tsrunc.js').replace('require("./help.js")', '').replace('require("./pino.js")', '');
+    // y18n comes with yargs, sonic-boom with pino; validateConfig is the generated validator.
+    const found = ['y18n', 'sonic-boom', 'validateConfig', 'child_process', 'jsonc'].filter((name) => core.includes(name));
+    expect(found).toEqual([]);
+  });
+
+  it('the code caches match this node and these bundles', () => {
+    for (const name of ['tsrunc.js', 'bundle-commands.js']) {
+      const file = path.join(dist, name);
+      const script = new Script(wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData: fs.readFileSync(`${file}.cache`) });
+      expect({ name, rejected: script.cachedDataRejected }).toEqual({ name, rejected: false });
+    }
+  });
+});
