@@ -3,6 +3,7 @@
 //   dist/bundle-commands.js  create, run, check, explain (validators, plan builder, helper client)
 //   dist/help.js             yargs, for --help
 //   dist/pino.js             pino, for the first log record written
+//   dist/hook-runner.js      running hooks (child_process), for containers that have hooks
 // and a V8 code cache for tsrunc.js and bundle-commands.js (make-code-cache.mjs).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -17,6 +18,7 @@ const LAZY = [
   { filter: /^\.\/commands\/bundle-commands$/, out: 'bundle-commands.js', entry: 'src/runtime/commands/bundle-commands.ts' },
   { filter: /^\.\/cli\/help$/, out: 'help.js', entry: 'src/runtime/cli/help.ts' },
   { filter: /^pino$/, out: 'pino.js', entry: 'scripts/pino-entry.cjs' },
+  { filter: /^\.\/hook-runner$/, out: 'hook-runner.js', entry: 'src/runtime/hook-runner.ts' },
 ];
 
 /** Every lazy module but the one being built becomes external. */

@@ -33,6 +33,8 @@ struct ctx {
 	int release_rd;       /* release pipe, created by `clone` */
 	int release_wr;
 	int state_dir_fd;     /* from `open-state-dir` */
+	int fifo_fd;          /* exec.fifo, opened by `wait-start`; closed by the execve (close-on-exec) */
+	int start_reported;   /* "0" written to exec.fifo: `start` goes on; failures no longer go there */
 	const char *program;  /* from `find-exec` */
 	int exit_code;        /* exit status on failure: 1, or 127 for `exec` */
 	struct sock_fprog *seccomp_prog; /* from `seccomp`, for `seccomp-load` */

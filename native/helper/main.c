@@ -91,11 +91,14 @@ _Noreturn void fail(struct ctx *ctx, int err, const char *fmt, ...)
 		send_line(ctx, "error %d %d %s\n", ctx->index, err, text);
 	} else {
 		char line[TEXT_MAX + 256];
-		int n = snprintf(line, sizeof(line), "tsrunc: %s%s%s%s\n", text, err ? ": " : "",
-				 err ? strerror(err) : "",
+		/* While `start` waits on exec.fifo (`wait-start hold`), it gets the failure, after an "e". */
+		int to_fifo = ctx->fifo_fd >= 0 && !ctx->start_reported;
+		int n = snprintf(line, sizeof(line), "%s%s%s%s%s\n", to_fifo ? "e" : "tsrunc: ", text,
+				 err ? ": " : "", err ? strerror(err) : "",
 				 ctx->seccomp_loaded ? " (with the seccomp filter in force)" : "");
 		if (n > 0)
-			write_all(STDERR_FILENO, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
+			write_all(to_fifo ? ctx->fifo_fd : STDERR_FILENO, line,
+				  (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
 	}
 	_exit(ctx->exit_code);
 }
@@ -136,7 +139,7 @@ int main(int argc, char **argv, char **envp)
 {
 	struct ctx ctx = {
 		.sync_fd = -1, .index = -1, .release_rd = -1, .release_wr = -1, .state_dir_fd = -1,
-		.exit_code = 1,
+		.fifo_fd = -1, .exit_code = 1,
 	};
 	struct failure f = { .index = -1 };
 	struct plan plan;

@@ -12,6 +12,8 @@ import { capabilityMask, resolveCapabilities } from './capabilities';
 import { parseMountOptions } from './mount-options';
 import { closestMatch } from '../runtime/bundle/schema-problems';
 import { blockedNeeds, encodeSeccomp, SeccompFilter, syscallsAfterFilter, translateSeccomp } from './seccomp';
+import { hookArgv, HookStateBase, hookStateParts } from '../runtime/hooks';
+import type { Hook } from '../oci/types';
 
 export interface HostFacts {
   /** /proc/sys/kernel/cap_last_cap */
@@ -25,6 +27,8 @@ export interface HostFacts {
 
 export interface PlanInput {
   spec: Spec;
+  /** The container id (for the state hooks get); the state directory's name when not given. */
+  id?: string;
   /** Absolute host paths. */
   rootfs: string;
   bundle: string;
@@ -140,18 +144,20 @@ function rootfsOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
  * before the execve; without, installing needs CAP_SYS_ADMIN, so it goes before the user switch that
  * drops it (runc does both the same way). Refused when it surely blocks what the helper does after.
  */
-function seccompFilter(input: PlanInput, hasCapabilities: boolean, problems: Problem[]): SeccompFilter | undefined {
+function seccompFilter(input: Pick<PlanInput, 'spec'>, hasCapabilities: boolean, problems: Problem[]): SeccompFilter | undefined {
   const seccomp = input.spec.linux?.seccomp;
   if (seccomp === undefined) return undefined;
   const { filter, problems: found } = translateSeccomp(seccomp);
   problems.push(...found);
   if (!filter) return undefined;
   const nnp = input.spec.process?.noNewPrivileges === true;
-  const blocked = blockedNeeds(filter, syscallsAfterFilter(nnp ? 'before-exec' : 'before-setresuid', hasCapabilities));
+  // Without noNewPrivileges the startContainer hooks run under the filter (they come after `wait-start`).
+  const hooksUnderFilter = !nnp && (input.spec.hooks?.startContainer?.length ?? 0) > 0;
+  const blocked = blockedNeeds(filter, syscallsAfterFilter(nnp ? 'before-exec' : 'before-setresuid', hasCapabilities, hooksUnderFilter));
   if (blocked.length > 0) {
     const where = nnp
       ? 'right before it starts the process (process.noNewPrivileges is true)'
-      : 'before it switches to process.user (without process.noNewPrivileges that needs CAP_SYS_ADMIN, which the switch drops)';
+      : `before it switches to process.user (without process.noNewPrivileges that needs CAP_SYS_ADMIN, which the switch drops)${hooksUnderFilter ? ' and runs hooks.startContainer under it' : ''}`;
     problems.push({
       severity: 'error', path: 'linux.seccomp',
       message: `the filter blocks ${blocked.join(', ')}, which tsrunc must still call: it installs the filter ${where}`,
@@ -162,7 +168,13 @@ function seccompFilter(input: PlanInput, hasCapabilities: boolean, problems: Pro
   return filter;
 }
 
-function processOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
+/**
+ * The process part of the container ops, from rlimits to `exec`. `exec` (the command) reuses it for a
+ * process joining a running container, without `wait-start`.
+ */
+export function processOps(
+  input: Pick<PlanInput, 'spec' | 'env' | 'host'>, problems: Problem[], opts: { waitStart: boolean } = { waitStart: true },
+): ContainerOp[] {
   const proc = input.spec.process!;
   const ops: ContainerOp[] = [];
   (proc.rlimits ?? []).forEach((r, i) => {
@@ -208,10 +220,58 @@ function processOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
   ops.push(op('find-exec', execCandidates(args[0], input.env), 'process.args[0]'));
   if (lateSeccomp && seccompOps.length > 0) ops.push(seccompOps[0]);
   ops.push(op('ready'));
-  ops.push(op('wait-start'));
+  if (opts.waitStart) ops.push(op('wait-start'));
   if (lateSeccomp && seccompOps.length > 0) ops.push(seccompOps[1]);
   ops.push(op('exec', [args.length, ...args, ...input.env], 'process.args'));
   return ops;
+}
+
+/**
+ * A hook the helper runs in the container's namespaces. The state it writes to the hook's stdin is
+ * fixed here but for the pid, which the helper fills in as it sees it (the container's view). Without
+ * `env`, a createContainer hook gets the helper's environment (tsrunc's), as the runtime-side hooks
+ * do, and a startContainer hook the process's environment, as with runc.
+ */
+function runHookOp(phase: 'createContainer' | 'startContainer', index: number, hook: Hook, state: HookStateBase, defaultEnv?: string[]): ContainerOp {
+  const label = `hooks.${phase}[${index}]`;
+  const argv = hookArgv(hook);
+  const env = hook.env ?? defaultEnv;
+  const [before, after] = hookStateParts(state);
+  return op('run-hook', [
+    label, hook.timeout ?? 0, before, after, hook.path, argv.length, ...argv, ...(env ? [env.length, ...env] : ['inherit']),
+  ], label);
+}
+
+/**
+ * The hooks' ops, placed by the lifecycle (runtime.md): prestart, createRuntime (run by tsrunc, asked
+ * for with `hooks`) and createContainer once the mounts and devices are made, right before the root
+ * change; startContainer after `start` opened exec.fifo (`wait-start hold`) and before it is told to go
+ * on (`report-start`), so that start fails when one of them does.
+ */
+function placeHooks(input: PlanInput, container: ContainerOp[]): void {
+  const hooks = input.spec.hooks;
+  if (!hooks) return;
+  const state = (status: HookStateBase['status']): HookStateBase => ({
+    ociVersion: input.spec.ociVersion, id: input.id ?? path.basename(input.stateDir), status, bundle: input.bundle,
+    ...(input.spec.annotations ? { annotations: input.spec.annotations } : {}),
+  });
+  const beforeRoot: ContainerOp[] = [];
+  for (const phase of ['prestart', 'createRuntime'] as const) {
+    if ((hooks[phase]?.length ?? 0) > 0) beforeRoot.push(op('hooks', [phase], `hooks.${phase}`));
+  }
+  (hooks.createContainer ?? []).forEach((h, i) => beforeRoot.push(runHookOp('createContainer', i, h, state('creating'))));
+  const rootAt = container.findIndex((o) => o.op === 'pivot-root' || o.op === 'move-root');
+  if (rootAt < 0) throw new Error('plan builder: no root change to place the hooks before');
+  container.splice(rootAt, 0, ...beforeRoot);
+
+  const start = hooks.startContainer ?? [];
+  const waitAt = container.findIndex((o) => o.op === 'wait-start');
+  if (start.length > 0 && waitAt >= 0) {
+    container.splice(waitAt, 1,
+      op('wait-start', ['hold'], 'hooks.startContainer'),
+      ...start.map((h, i) => runHookOp('startContainer', i, h, state('created'), input.env)),
+      op('report-start', [], 'hooks.startContainer'));
+  }
 }
 
 export function buildCreatePlan(input: PlanInput): PlanResult {
@@ -223,5 +283,6 @@ export function buildCreatePlan(input: PlanInput): PlanResult {
   if (input.spec.domainname !== undefined) container.push(op('setdomainname', [input.spec.domainname], 'domainname'));
   container.push(...rootfsOps(input, problems));
   container.push(...processOps(input, problems));
+  placeHooks(input, container);
   return { plan: { host: hostOps(input), container }, problems };
 }

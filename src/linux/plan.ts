@@ -9,7 +9,8 @@ export type ContainerOpName =
   | 'open-state-dir' | 'mount-in-root' | 'mknod-in-root' | 'symlink-in-root' | 'pivot-root'
   | 'move-root' | 'mask' | 'readonly' | 'remount-ro' | 'write-file' | 'rlimit' | 'umask'
   | 'keep-caps' | 'drop-bounding' | 'setgroups-list' | 'setresgid' | 'setresuid' | 'capset'
-  | 'ambient' | 'no-new-privs' | 'seccomp' | 'seccomp-load' | 'chdir' | 'find-exec' | 'ready' | 'wait-start' | 'exec';
+  | 'ambient' | 'no-new-privs' | 'seccomp' | 'seccomp-load' | 'chdir' | 'find-exec' | 'ready' | 'wait-start' | 'exec'
+  | 'hooks' | 'run-hook' | 'report-start';
 
 export interface PlanOp<Name extends string = string> {
   op: Name;

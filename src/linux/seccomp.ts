@@ -296,7 +296,7 @@ export function surelyBlocks(filter: SeccompFilter, syscall: string): boolean {
  * The system calls the helper must still make once the filter is in force. Each entry lists names
  * of which the C library uses one (it differs between architectures and libc versions).
  */
-export function syscallsAfterFilter(placement: 'before-exec' | 'before-setresuid', hasCapabilities: boolean): string[][] {
+export function syscallsAfterFilter(placement: 'before-exec' | 'before-setresuid', hasCapabilities: boolean, runsHooks = false): string[][] {
   if (placement === 'before-exec') return [['execve']];
   const needed: string[][] = [['setresuid', 'setresuid32']];
   if (hasCapabilities) needed.push(['capset'], ['prctl']);
@@ -309,6 +309,8 @@ export function syscallsAfterFilter(placement: 'before-exec' | 'before-setresuid
     ['write'],
     ['execve'],
   );
+  // hooks.startContainer (`run-hook`): memfds for its stdin and output, a child, its pidfd, the wait.
+  if (runsHooks) needed.push(['memfd_create'], ['clone', 'clone3', 'fork'], ['pidfd_open'], ['poll', 'ppoll'], ['wait4', 'waitid'], ['dup2', 'dup3']);
   return needed;
 }
 

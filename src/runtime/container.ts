@@ -8,6 +8,7 @@ import { isSameLiveProcess, sleepMs } from '../linux/proc';
 import { native } from '../linux/native';
 import { cgroupManagerFromPaths } from '../linux/cgroups';
 import type { Logger } from './log';
+import { hookState, HookStateBase, withHookRunner } from './hooks';
 
 export const ERR_NOT_RUNNING = 'container not running';
 const SIGKILL = 9;
@@ -86,35 +87,89 @@ export function kill(store: StateStore, id: string, signal: number, all: boolean
   }
 }
 
-/** Releases a created container's init: reads the byte it writes to exec.fifo, then removes the fifo. */
+/** The state a hook gets about this container. */
+function hookStateOf(record: ContainerRecord, status: HookStateBase['status']): HookStateBase {
+  return {
+    ociVersion: record.ociVersion, id: record.id, status, bundle: record.bundle,
+    ...(record.annotations ? { annotations: record.annotations } : {}),
+  };
+}
+
+/**
+ * Reads exec.fifo (opened non-blocking) until the init says "0" (go on), or "e<text>" and exits (a
+ * startContainer hook failed: the text says which). With waitExec it then waits for the EOF that the
+ * init's execve makes (the fifo is close-on-exec there): the program has been executed, or the init
+ * died. Returns the failure text, or undefined.
+ */
+function readExecFifo(fd: number, record: ContainerRecord, waitExec: boolean): string | undefined {
+  const buf = Buffer.alloc(4096);
+  let got = Buffer.alloc(0);
+  const read = (): number => {
+    try {
+      return fs.readSync(fd, buf, 0, buf.length, null);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      return -1; // the init has it open and has written nothing yet
+    }
+  };
+  for (;;) {
+    let n = read();
+    if (n <= 0 && got.length === 0 && !isSameLiveProcess(record.pid, record.pidStartTime)) {
+      // It may have written before it went.
+      n = read();
+      if (n <= 0) throw new RuntimeError('cannot start a container that has stopped');
+    }
+    if (n > 0) {
+      got = Buffer.concat([got, buf.subarray(0, n)]);
+      if (got[0] === 0x30 && !waitExec) return undefined; // "0"
+      continue;
+    }
+    // EOF after the init wrote: it executed the program, or it failed and exited.
+    if (n === 0 && got.length > 0) {
+      return got[0] === 0x30 ? undefined : got.toString('utf8', got[0] === 0x65 /* e */ ? 1 : 0).trim();
+    }
+    sleepMs(1);
+  }
+}
+
+/**
+ * Releases a created container's init through exec.fifo (which is then removed); the init runs the
+ * startContainer hooks meanwhile, and a failure of one fails start. Then runs the poststart hooks:
+ * when one fails, the container is stopped and start fails (runtime.md 1.3 "Lifecycle" step 9); it is
+ * left stopped for `delete`, as after a startContainer hook failure.
+ */
 export function start(store: StateStore, id: string): void {
   const record = store.mustRead(id);
+  const poststart = record.hooks?.poststart ?? [];
   store.withLock(id, () => {
     const status = statusOf(store, record);
     if (status === 'stopped') throw new RuntimeError('cannot start a container that has stopped');
+    if (status === 'paused') throw new RuntimeError('cannot start a container in the paused state');
     if (status !== 'created') throw new RuntimeError('cannot start an already running container');
     const fifo = store.fifoPath(id);
     const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    let failure: string | undefined;
     try {
-      const buf = Buffer.alloc(1);
-      for (;;) {
-        let n = 0;
-        try {
-          n = fs.readSync(fd, buf, 0, 1, null);
-        } catch (err) {
-          if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-        }
-        if (n === 1) break;
-        if (!isSameLiveProcess(record.pid, record.pidStartTime)) {
-          throw new RuntimeError('cannot start a container that has stopped');
-        }
-        sleepMs(1);
-      }
+      // poststart hooks run "after the user-specified process is executed": wait for the execve.
+      failure = readExecFifo(fd, record, poststart.length > 0);
     } finally {
       fs.closeSync(fd);
     }
     fs.rmSync(fifo, { force: true });
+    if (failure !== undefined) {
+      // The init has exited; anything it left in its cgroup goes too.
+      if (cgroupOf(record).pids().length > 0) killAndWait(record);
+      throw new RuntimeError(failure);
+    }
   });
+  if (poststart.length > 0) {
+    const state = hookState(hookStateOf(record, 'running'), record.pid);
+    const failure = withHookRunner((r) => r.runHooksOrFail('poststart', poststart, state));
+    if (failure !== undefined) {
+      killAndWait(record);
+      throw new RuntimeError(failure);
+    }
+  }
 }
 
 /** Kills everything in the container and waits (up to 10 s) for the init to go. */
@@ -140,7 +195,10 @@ function killAndWait(record: ContainerRecord): void {
   }
 }
 
-/** Removes what the runtime made for a stopped container: its cgroup and its state directory. */
+/**
+ * Removes what the runtime made for a stopped container: its cgroup and its state directory; then
+ * runs the poststop hooks, each of them even when one before failed (a failure is a warning).
+ */
 function destroy(store: StateStore, record: ContainerRecord, log: Logger): void {
   const cgroup = cgroupOf(record);
   if (cgroup.pids().length > 0) killAndWait(record);
@@ -150,6 +208,10 @@ function destroy(store: StateStore, record: ContainerRecord, log: Logger): void 
     log.warn(`cannot remove cgroup of ${record.id}: ${(err as Error).message}`);
   }
   store.remove(record.id);
+  const poststop = record.hooks?.poststop ?? [];
+  if (poststop.length > 0) {
+    withHookRunner((r) => r.runHooksWarning('poststop', poststop, hookState(hookStateOf(record, 'stopped'), 0), log));
+  }
 }
 
 export function remove(store: StateStore, id: string, force: boolean, log: Logger): void {

@@ -12,6 +12,7 @@ import { Problem, RuntimeError, formatProblem, isRuntimeError } from './problems
 import type { Logger } from './log';
 import { writePidFile } from './container';
 import { HelperError, runHelper } from './helper-client';
+import { HookPhase, hookState, HookStateBase, laterHooks, withHookRunner } from './hooks';
 import { buildCreatePlan, HostFacts, PlanInput } from '../linux/plan-builder';
 import { CgroupMountInfo, SourceKind } from '../linux/mounts';
 import { hasNew, namespaceSet } from '../linux/namespaces';
@@ -68,10 +69,11 @@ export function cgroupMountInfo(spec: Spec, cgroup: CgroupManager): CgroupMountI
 }
 
 export function planInput(
-  bundle: Bundle, cgroup: CgroupManager, stateDir: string, opts: Pick<CreateOptions, 'preserveFds' | 'noPivot'>, host: HostFacts = hostFacts(),
+  bundle: Bundle, cgroup: CgroupManager, stateDir: string, opts: Pick<CreateOptions, 'preserveFds' | 'noPivot'> & { id?: string }, host: HostFacts = hostFacts(),
 ): PlanInput {
   return {
     spec: bundle.spec,
+    ...(opts.id !== undefined ? { id: opts.id } : {}),
     rootfs: bundle.rootfs,
     bundle: bundle.dir,
     stateDir,
@@ -103,16 +105,6 @@ export function unsupportedProblems(config: unknown): Problem[] {
   if (spec === null || typeof spec !== 'object') return problems;
   if (spec.process?.terminal === true) {
     problems.push({ severity: 'error', path: 'process.terminal', message: 'terminals are not supported by tsrunc yet', hint: 'set "terminal": false' });
-  }
-  // Refused rather than ignored: a container whose hooks (network setup, device injection, …) did not
-  // run would start half-made.
-  const hooks: unknown = spec.hooks;
-  if (hooks !== null && typeof hooks === 'object') {
-    for (const [phase, list] of Object.entries(hooks)) {
-      if (Array.isArray(list) && list.length > 0) {
-        problems.push({ severity: 'error', path: `hooks.${phase}`, message: 'hooks are not supported by tsrunc yet', hint: 'remove them to run without' });
-      }
-    }
   }
   return problems;
 }
@@ -275,6 +267,14 @@ export async function createContainer(store: StateStore, log: Logger, opts: Crea
   const { bundle, plan, cgroup, resources } = prepared;
   const { spec } = bundle;
 
+  // The state hooks get; create is under way until the helper reports `ready`.
+  const state = (status: HookStateBase['status']): HookStateBase => ({
+    ociVersion: spec.ociVersion, id: opts.id, status, bundle: bundle.dir, ...(spec.annotations ? { annotations: spec.annotations } : {}),
+  });
+  // prestart and createRuntime, when the init asks (its `hooks` op, before the root change).
+  const onHooks = (phase: string, initPid: number) => withHookRunner((r) =>
+    r.runHooksOrFail(phase as HookPhase, spec.hooks?.[phase as HookPhase], hookState(state('creating'), initPid)));
+
   store.claim(opts.id);
   let pid = 0;
   let cgroupMade = false;
@@ -284,7 +284,7 @@ export async function createContainer(store: StateStore, log: Logger, opts: Crea
     cgroup.create();
     cgroup.apply(resources);
     try {
-      pid = runHelper(plan, opts.preserveFds).pid;
+      pid = runHelper(plan, opts.preserveFds, { onHooks }).pid;
     } catch (err) {
       if (err instanceof HelperError) pid = err.pid ?? 0;
       throw err;
@@ -303,7 +303,11 @@ export async function createContainer(store: StateStore, log: Logger, opts: Crea
       annotations: spec.annotations,
       cgroup: { driver: cgroup.driver, paths: cgroup.paths, created: [...cgroup.created] },
       ownPidNamespace: hasNew(namespaceSet(spec), 'pid'),
+      process: spec.process,
+      ...(spec.linux?.seccomp !== undefined ? { seccomp: spec.linux.seccomp } : {}),
     };
+    const later = laterHooks(spec.hooks);
+    if (later) record.hooks = later;
     store.write(record);
     if (opts.pidFile !== undefined) writePidFile(opts.pidFile, pid);
     return record;
@@ -322,6 +326,11 @@ export async function createContainer(store: StateStore, log: Logger, opts: Crea
       log.warn(`cannot remove cgroup: ${(cleanupErr as Error).message}`);
     }
     store.remove(opts.id);
+    // Once the container existed, a failed create ends as a delete would (runtime.md "Lifecycle": a
+    // failing create-time hook continues at step 12), poststop hooks included, as runc does.
+    if (pid > 0 && (spec.hooks?.poststop?.length ?? 0) > 0) {
+      withHookRunner((r) => r.runHooksWarning('poststop', spec.hooks?.poststop, hookState(state('stopped'), 0), log));
+    }
     throw err;
   }
 }

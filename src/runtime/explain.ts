@@ -3,6 +3,7 @@
 // list), never off the config, so it cannot say something other than what runs; the raw op list
 // follows, and `--json` is the plan object itself (encodePlan of it is the helper's input).
 import type { Plan, PlanOp } from '../linux/plan';
+import type { Hook, Hooks } from '../oci/types';
 import type { CgroupWrite } from '../linux/cgroups';
 import { CAPABILITIES, CLONE_NEWTIME, CLONE_PARENT, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from '../linux/constants';
 import { NAMESPACE_FLAGS } from '../linux/namespaces';
@@ -18,6 +19,11 @@ export interface ExplainData {
   /** The host's highest capability number: drop-bounding lists what is dropped, this says what is kept. */
   capLastCap: number;
   warnings: Problem[];
+  /**
+   * The config's hooks: the plan has a `hooks <phase>` op where tsrunc runs prestart and createRuntime,
+   * but not the hooks themselves, and poststart and poststop are not in the plan at all.
+   */
+  hooks?: Hooks;
 }
 
 /** The stable JSON form: { id, bundle, plan: { host, container }, cgroup, warnings }. */
@@ -141,6 +147,64 @@ function seccompSummary(op: PlanOp, loadAt: string): string[] {
   }
   if (groups.size === 0) lines.push('no rules: every system call gets the default action');
   lines.push(`installed: ${loadAt}`);
+  return lines;
+}
+
+/** One hook: its path, argv (when not just the path), environment and timeout. */
+function hookText(path: string, argv: string[], env: string, timeout: string): string {
+  const args = argv.length === 1 && argv[0] === path ? '' : `  argv ${argv.map(quote).join(' ')}`;
+  return `${path}${args}  env: ${env}${timeout !== '0' ? `  timeout ${timeout} s` : ''}`;
+}
+
+const entries = (n: number) => `${n} ${n === 1 ? 'entry' : 'entries'}`;
+
+function configHookText(h: Hook): string {
+  const argv = h.args && h.args.length > 0 ? h.args : [h.path];
+  return hookText(h.path, argv, h.env ? entries(h.env.length) : "tsrunc's", String(h.timeout ?? 0));
+}
+
+/** `run-hook label timeout before after path argc argv… (inherit | envc env…)`. */
+function runHookText(o: PlanOp): string {
+  const [, timeout, , , path, argc] = o.args;
+  const n = Number(argc);
+  const argv = o.args.slice(6, 6 + n);
+  const env = o.args[6 + n];
+  return hookText(path, argv, env === 'inherit' ? "tsrunc's" : entries(Number(env)), timeout);
+}
+
+function hookLines(d: ExplainData, st: Style): string[] {
+  const { plan } = d;
+  const lines: string[] = [];
+  const at = (o: PlanOp) => plan.host.length + plan.container.indexOf(o as (typeof plan.container)[number]);
+  const before = (o: PlanOp) => {
+    const i = plan.container.indexOf(o as (typeof plan.container)[number]);
+    const next = plan.container.slice(i + 1).find((x) => x.op !== 'hooks' && x.op !== 'run-hook' && x.op !== 'report-start');
+    return next ? `before ${next.op}` : 'at the end';
+  };
+  for (const o of plan.container) {
+    if (o.op === 'hooks') {
+      const phase = o.args[0] as keyof Hooks;
+      lines.push(withOrigin(st, `${phase}: run by tsrunc in the runtime namespace when the init reaches op ${at(o)} (${before(o)}); state "creating"`, o));
+      for (const h of d.hooks?.[phase] ?? []) lines.push(`  ${configHookText(h)}`);
+    } else if (o.op === 'run-hook') {
+      const label = o.args[0];
+      const where = label.startsWith('hooks.startContainer')
+        ? `in the container after start, op ${at(o)} (${before(o)}); path in the container; state "created"`
+        : `in the container's namespaces, op ${at(o)} (${before(o)}); path in the runtime's view; state "creating"`;
+      lines.push(withOrigin(st, `${label.slice('hooks.'.length)}: run by the helper ${where}`, o));
+      lines.push(`  ${runHookText(o)}`);
+    }
+  }
+  const later: [keyof Hooks, string][] = [
+    ['poststart', 'run by tsrunc itself in start, once the program runs (not in the plan); a failure stops the container; state "running"'],
+    ['poststop', 'run by tsrunc itself in delete, after the container is gone (not in the plan); a failure is a warning; state "stopped"'],
+  ];
+  for (const [phase, text] of later) {
+    const list = d.hooks?.[phase] ?? [];
+    if (list.length === 0) continue;
+    lines.push(`${phase}: ${text}  ${st.dim(`[hooks.${phase}]`)}`);
+    for (const h of list) lines.push(`  ${configHookText(h)}`);
+  }
   return lines;
 }
 
@@ -313,8 +377,7 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
     section(out, st, 'Seccomp', ['(no filter)']);
   }
 
-  // Hooks: the plan has none; create refuses a config that asks for them.
-  section(out, st, 'Hooks', ['(none)']);
+  section(out, st, 'Hooks', hookLines(d, st));
 
   // User
   const userLines: string[] = [];

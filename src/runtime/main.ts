@@ -21,18 +21,24 @@ function bundleCommands(): BundleCommands {
   return load(path.join(__dirname, 'bundle-commands.js')).exports as BundleCommands;
 }
 
-const bundleCommand = (name: 'create' | 'run' | 'check' | 'explain') => async () => bundleCommands()[name];
+const bundleCommand = (name: 'create' | 'run' | 'check' | 'explain' | 'exec') => async () => bundleCommands()[name];
 
 const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
   create: bundleCommand('create'),
   run: bundleCommand('run'),
   check: bundleCommand('check'),
   explain: bundleCommand('explain'),
+  exec: bundleCommand('exec'),
   start: async () => (await import('./commands/start')).start,
   state: async () => (await import('./commands/state')).state,
   kill: async () => (await import('./commands/kill')).kill,
   delete: async () => (await import('./commands/delete')).del,
   list: async () => (await import('./commands/list')).list,
+  // ps --format json (containerd's shim) runs from the core bundle; the table runs the host's ps, and
+  // child_process is kept out of the core: that part is in the bundle commands.
+  ps: async () => (await import('./commands/ps')).psCommand(() => bundleCommands().psTable),
+  pause: async () => (await import('./commands/pause')).pause,
+  resume: async () => (await import('./commands/pause')).resume,
   spec: async () => (await import('./commands/spec')).spec,
 };
 

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntimeError } from './problems';
-import type { State, Status } from '../oci/types';
+import type { Hooks, Process, Seccomp, State, Status } from '../oci/types';
 import { isSameLiveProcess } from '../linux/proc';
 
 export const ERR_EXISTS = 'container with given ID already exists';
@@ -25,6 +25,12 @@ export interface ContainerRecord {
   cgroup: { driver: 'v1' | 'v2'; paths: Record<string, string>; created: string[] };
   /** The container has its own pid namespace (kill --all is then implicit in killing init). */
   ownPidNamespace: boolean;
+  /** The config's process: what `exec` without --process starts from (absent in older records: config.json). */
+  process?: Process;
+  /** The config's linux.seccomp, which every process `exec` starts in the container gets too. */
+  seccomp?: Seccomp;
+  /** The config's poststart and poststop hooks, which start and delete run (config.json may change after create). */
+  hooks?: Pick<Hooks, 'poststart' | 'poststop'>;
 }
 
 const ID_PATTERN = /^[\w+.-]+$/;
@@ -113,11 +119,11 @@ export class StateStore {
     }
   }
 
-  /** Status derived live: the init's identity, the exec fifo, the freezer. */
+  /** Status derived live: the init's identity, the freezer (a created container can be paused too, as in runc), the exec fifo. */
   status(record: ContainerRecord, frozen: () => boolean = () => false): Status {
     if (!isSameLiveProcess(record.pid, record.pidStartTime)) return 'stopped';
-    if (fs.existsSync(this.fifoPath(record.id))) return 'created';
-    return frozen() ? 'paused' : 'running';
+    if (frozen()) return 'paused';
+    return fs.existsSync(this.fifoPath(record.id)) ? 'created' : 'running';
   }
 
   ociState(record: ContainerRecord, status: Status): State {

@@ -545,6 +545,9 @@ describe('tsrunc-init', () => {
       encodePlan({ host: [host('clone', '1', '2')], container: [] }),
       encodePlan({ host: [], container: [ctr('exec', '5', 'a')] }),
       encodePlan({ host: [], container: [{ op: 'clone' as ContainerOpName, args: ['17'] }] }),
+      // run-hook: more arguments than there are, an env count that does not add up
+      encodePlan({ host: [], container: [ctr('run-hook', 'l', '0', '{', '}', '/bin/true', '3', 'a', 'inherit')] }),
+      encodePlan({ host: [], container: [ctr('run-hook', 'l', '0', '{', '}', '/bin/true', '1', 'true', '2', 'A=1')] }),
       Buffer.from([3, 0, 0, 0, 0x61, 0x62, 0x63]), // no NUL terminator
       Buffer.from([2, 0, 0, 0, 0x61, 0]), // a record without an argc
     ];

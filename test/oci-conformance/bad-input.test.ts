@@ -148,9 +148,9 @@ const bundleCases: BundleCase[] = [
     stderr: [/linux\.seccomp\b/, /blocks execve/],
   },
   {
-    name: 'hooks (not supported yet)',
-    config: edit((s) => { s.hooks = { prestart: [{ path: '/bin/true' }] }; }),
-    stderr: [/hooks\.prestart\b/, /not supported/],
+    name: 'a hook that does not exist',
+    config: edit((s) => { s.hooks = { createRuntime: [{ path: '/bin/true' }, { path: '/no/such/hook' }] }; }),
+    stderr: [/hooks\.createRuntime\[1\]\.path\b/, /does not exist/],
   },
   {
     name: 'a user namespace without mappings',

@@ -262,7 +262,6 @@ describe('user namespace', () => {
 });
 
 describe('not supported yet', () => {
-  it.todo('hooks: createRuntime, createContainer, startContainer, prestart, poststart, poststop run in order with the state on stdin; create refuses hooks for now');
   it.todo('linux.personality (LINUX32: uname -m says i686 inside); silently ignored for now');
   it.todo('process.scheduler (the policy shows in /proc/self/sched); silently ignored for now');
   it.todo('process.ioPriority (ionice inside shows the class); silently ignored for now');

@@ -53,6 +53,31 @@ describe('explain text', () => {
     expect(explainText(d)).toMatch(/\nMasked paths\n {2}\(none\)\n/);
   });
 
+  it('shows the hooks: where the plan runs them, and the ones tsrunc runs itself after create', () => {
+    const spec = defaultSpec();
+    spec.hooks = {
+      createRuntime: [{ path: '/h/cr', args: ['cr', '--net'], timeout: 5 }],
+      createContainer: [{ path: '/h/cc' }],
+      startContainer: [{ path: '/sbin/ldconfig', env: ['A=1'] }],
+      poststop: [{ path: '/h/clean', env: [] }],
+    };
+    const d = { ...data(spec), hooks: spec.hooks };
+    const text = explainText(d);
+    const at = (label: string) => d.plan.host.length + d.plan.container.findIndex((o) => o.origin === label);
+    for (const line of [
+      `  createRuntime: run by tsrunc in the runtime namespace when the init reaches op ${at('hooks.createRuntime')} (before pivot-root); state "creating"  [hooks.createRuntime]`,
+      "    /h/cr  argv cr --net  env: tsrunc's  timeout 5 s",
+      `  createContainer[0]: run by the helper in the container's namespaces, op ${at('hooks.createContainer[0]')} (before pivot-root); path in the runtime's view; state "creating"  [hooks.createContainer[0]]`,
+      "    /h/cc  env: tsrunc's",
+      `  startContainer[0]: run by the helper in the container after start, op ${at('hooks.startContainer[0]')} (before exec); path in the container; state "created"  [hooks.startContainer[0]]`,
+      '    /sbin/ldconfig  env: 1 entry',
+      '  poststop: run by tsrunc itself in delete, after the container is gone (not in the plan); a failure is a warning; state "stopped"  [hooks.poststop]',
+      '    /h/clean  env: 0 entries',
+    ]) expect(text).toContain(`${line}\n`);
+    expect(text).not.toContain('poststart');
+    expect(explainText(data(defaultSpec()))).toMatch(/\nHooks\n {2}\(none\)\n/);
+  });
+
   it('--json: the plan ops with their origins, the cgroup writes, stable field names', () => {
     const json = explainJson(data(defaultSpec())) as { plan: { host: unknown[]; container: unknown[] }; cgroup: object; warnings: unknown[] };
     expect(Object.keys(json)).toEqual(['id', 'bundle', 'plan', 'cgroup', 'warnings']);

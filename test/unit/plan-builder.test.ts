@@ -98,6 +98,65 @@ describe('plan builder', () => {
     expect(buf.subarray(4).toString().split('\0')).toEqual(['report-pid', '0', 'container', '0', 'chdir', '1', '/', '']);
   });
 
+  it('places the hooks: prestart, createRuntime and createContainer before the root change, startContainer between start and exec', () => {
+    const spec = defaultSpec();
+    spec.annotations = { k: 'v' };
+    spec.hooks = {
+      prestart: [{ path: '/h/pre' }],
+      createRuntime: [{ path: '/h/cr', args: ['cr', '-x'], timeout: 5 }],
+      createContainer: [{ path: '/h/cc', env: ['A=1'] }],
+      startContainer: [{ path: '/sc', args: ['sc'] }, { path: '/sc2', args: ['sc2'], env: [] }],
+      poststart: [{ path: '/h/ps' }],
+      poststop: [{ path: '/h/pst' }],
+    };
+    const { plan, problems } = buildCreatePlan(input(spec, { id: 'c1' }));
+    expect(problems).toEqual([]);
+    const names = plan.container.map((o) => o.op);
+    const root = names.indexOf('pivot-root');
+    expect(names.slice(root - 3, root + 1)).toEqual(['hooks', 'hooks', 'run-hook', 'pivot-root']);
+    expect(plan.container.slice(root - 3, root).map((o) => o.origin)).toEqual(['hooks.prestart', 'hooks.createRuntime', 'hooks.createContainer[0]']);
+    expect(ops(plan, 'hooks').map((o) => o.args)).toEqual([['prestart'], ['createRuntime']]);
+    // The state for the helper's hooks, split around the pid it fills in.
+    const state = (status: string) => [
+      `{"ociVersion":"${spec.ociVersion}","id":"c1","status":"${status}","pid":`, ',"bundle":"/b","annotations":{"k":"v"}}',
+    ];
+    const [cc, sc, sc2] = ops(plan, 'run-hook');
+    expect(cc.args).toEqual(['hooks.createContainer[0]', '0', ...state('creating'), '/h/cc', '1', '/h/cc', '1', 'A=1']);
+    // startContainer without env gets the process's environment.
+    expect(sc.args).toEqual(['hooks.startContainer[0]', '0', ...state('created'), '/sc', '1', 'sc', String(input(spec).env.length), ...input(spec).env]);
+    expect(sc2.args).toEqual(['hooks.startContainer[1]', '0', ...state('created'), '/sc2', '1', 'sc2', '0']);
+    expect(names.slice(-6)).toEqual(['ready', 'wait-start', 'run-hook', 'run-hook', 'report-start', 'exec']);
+    expect(ops(plan, 'wait-start')[0].args).toEqual(['hold']);
+    // poststart and poststop are tsrunc's, after create: not in the plan.
+    expect(plan.container.filter((o) => (o.origin ?? '').match(/post/))).toEqual([]);
+  });
+
+  it('gives createContainer hooks without env the helper\'s environment, and leaves hook-less plans as they were', () => {
+    const spec = defaultSpec();
+    spec.hooks = { createContainer: [{ path: '/h/cc' }], startContainer: [] };
+    const { plan } = buildCreatePlan(input(spec));
+    expect(ops(plan, 'run-hook')[0].args.slice(-1)).toEqual(['inherit']);
+    // The id defaults to the state directory's name.
+    expect(ops(plan, 'run-hook')[0].args[2]).toContain('"id":"c"');
+    expect(ops(plan, 'wait-start')[0].args).toEqual([]);
+    expect(ops(plan, 'report-start')).toEqual([]);
+  });
+
+  it('refuses a seccomp filter that blocks what startContainer hooks need when they run under it', () => {
+    const spec = defaultSpec();
+    spec.process!.noNewPrivileges = false;
+    spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['memfd_create'], action: 'SCMP_ACT_ERRNO' }] };
+    expect(buildCreatePlan(input(spec)).problems).toEqual([]);
+    spec.hooks = { startContainer: [{ path: '/sc' }] };
+    const { problems } = buildCreatePlan(input(spec));
+    expect(problems.map((p) => [p.path, p.message])).toEqual([
+      ['linux.seccomp', expect.stringMatching(/blocks memfd_create, .* runs hooks\.startContainer under it/)],
+    ]);
+    // With noNewPrivileges the filter comes after the hooks.
+    spec.process!.noNewPrivileges = true;
+    expect(buildCreatePlan(input(spec)).problems).toEqual([]);
+  });
+
   it('finds the program along PATH', () => {
     expect(execCandidates('sh', ['PATH=/usr/bin:/bin'])).toEqual(['/usr/bin/sh', '/bin/sh']);
     expect(execCandidates('./x', [])).toEqual(['./x']);

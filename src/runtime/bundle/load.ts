@@ -68,7 +68,7 @@ function syntaxError(source: string, nodeMessage: string): { offset: number; wha
   return { offset: position ? Number(position[1]) : source.length, what };
 }
 
-function parseConfig(configPath: string, source: string): unknown {
+export function parseConfig(configPath: string, source: string): unknown {
   try {
     return JSON.parse(source);
   } catch (err) {

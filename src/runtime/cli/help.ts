@@ -13,7 +13,7 @@ export function showHelp(command?: string): void {
     .version(VERSION).options(options(GLOBAL_FLAGS)).wrap(Math.min(110, process.stdout.columns || 100));
   for (const c of COMMANDS) {
     if (command !== undefined && c.name !== command) continue;
-    const positionals = c.positionals.map((p) => (p.required ? `<${p.name}>` : `[${p.name}]`)).join(' ');
+    const positionals = c.positionals.map((p) => (p.required ? `<${p.name}>` : `[${p.name}${p.variadic ? '..' : ''}]`)).join(' ');
     y = y.command(`${c.name} ${positionals}`.trim(), c.describe, (sub) => sub.options(options(c.flags)));
   }
   if (command !== undefined) {

@@ -1,6 +1,8 @@
-// The commands that read a bundle (validators, plan builder, helper): a bundle of their own, loaded
-// only by them, so that state, start, kill and delete do not compile it.
+// The commands that read a bundle or a process (validators, plan builder, helper): a bundle of their
+// own, loaded only by them, so that state, start, kill and delete do not compile it.
 export { create } from './create';
 export { run } from './run';
 export { check } from './check';
 export { explain } from './explain';
+export { exec } from './exec';
+export { psTable } from './ps-table';

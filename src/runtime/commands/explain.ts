@@ -33,6 +33,7 @@ export const explain: CommandHandler = async (ctx) => {
     cgroup: { driver: prepared.cgroup.driver, paths: prepared.cgroup.paths, writes: prepared.writes, unsupported: prepared.unsupported },
     capLastCap: prepared.host.capLastCap,
     warnings,
+    ...(prepared.bundle.spec.hooks ? { hooks: prepared.bundle.spec.hooks } : {}),
   };
   if (ctx.flags.json) print(`${JSON.stringify(explainJson(data), null, 2)}\n`);
   else print(explainText(data, colourWanted() ? ANSI : PLAIN));

@@ -1,0 +1,87 @@
+// The plan of `tsrunc exec`: a new process in an existing container. Pure, like the create plan: the
+// caller reads the container's namespaces and cgroup; this decides the ops. The process part (rlimits,
+// user, capabilities, no_new_privs, seccomp, cwd, program) is the create plan's own (processOps), so an
+// exec'd process is set up exactly as the container's init was, minus `wait-start`.
+//
+//   P: cloexec-from, join-cgroup…, [oom_score_adj], setns… (user first, mount last), clone(CLONE_PARENT),
+//      report-pid, release
+//   C: wait-release, rlimits, umask, capabilities and user, …, chdir, find-exec, ready, exec
+//
+// After setns into the container's pid namespace P's children are born in it; the mount namespace's
+// root is the container's root (its init pivoted), so cwd and the program resolve inside it.
+import type { NamespaceType, Process, Seccomp, Spec } from '../oci/types';
+import type { Problem } from '../runtime/problems';
+import type { ContainerOpName, HostOpName, Plan, PlanOp } from './plan';
+import { CLONE_PARENT, SIGCHLD } from './constants';
+import { NAMESPACE_FLAGS } from './namespaces';
+import { HostFacts, processOps } from './plan-builder';
+
+/** A namespace of the container's init that the runtime is not in: joined through its /proc link. */
+export interface JoinedNamespace {
+  type: NamespaceType;
+  /** /proc/<init pid>/ns/<name>. */
+  path: string;
+}
+
+export interface ExecPlanInput {
+  /** The process to start, complete (defaults and flags applied) and validated. */
+  process: Process;
+  /** Its environment after defaults (HOME). */
+  env: string[];
+  /** The container's linux.seccomp: every process in the container gets the filter. */
+  seccomp?: Seccomp;
+  preserveFds: number;
+  /** cgroup.procs of every hierarchy of the container's cgroup. */
+  procsFiles: string[];
+  /** The container init's namespaces that differ from the runtime's (see EXEC_JOIN_ORDER). */
+  namespaces: JoinedNamespace[];
+  host: HostFacts;
+}
+
+export interface ExecPlanResult {
+  plan: Plan;
+  problems: Problem[];
+}
+
+/**
+ * The order the namespaces are joined in. The user namespace first, so the others are joined with
+ * the rights it gives. The mount namespace last: the setns op opens /proc/<pid>/ns/<name> when it runs,
+ * and once P is in the container's mount namespace, /proc is the container's procfs, where the init
+ * does not have the host pid.
+ */
+export const EXEC_JOIN_ORDER: readonly NamespaceType[] = ['user', 'ipc', 'uts', 'network', 'pid', 'cgroup', 'time', 'mount'];
+
+/** Names of the namespace files under /proc/<pid>/ns, by type. */
+export const NS_FILES: Readonly<Record<NamespaceType, string>> = {
+  user: 'user', ipc: 'ipc', uts: 'uts', network: 'net', pid: 'pid', cgroup: 'cgroup', time: 'time', mount: 'mnt',
+};
+
+function op<N extends string>(name: N, args: (string | number)[] = [], origin?: string): PlanOp<N> {
+  return origin === undefined ? { op: name, args: args.map(String) } : { op: name, args: args.map(String), origin };
+}
+
+export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
+  const problems: Problem[] = [];
+  const host: PlanOp<HostOpName>[] = [op('cloexec-from', [3 + input.preserveFds])];
+  for (const file of input.procsFiles) host.push(op('join-cgroup', [file], "the container's cgroup"));
+  // Before the setns calls: lowering it needs CAP_SYS_RESOURCE in the host's user namespace, and
+  // /proc/self is not P once it is in the container's mount namespace.
+  if (input.process.oomScoreAdj !== undefined) {
+    host.push(op('write-file', ['/proc/self/oom_score_adj', input.process.oomScoreAdj], 'process.oomScoreAdj'));
+  }
+  const joined = [...input.namespaces].sort((a, b) => EXEC_JOIN_ORDER.indexOf(a.type) - EXEC_JOIN_ORDER.indexOf(b.type));
+  for (const ns of joined) host.push(op('setns', [ns.path, NAMESPACE_FLAGS[ns.type]], `the container's ${ns.type} namespace`));
+  host.push(op('clone', [CLONE_PARENT | SIGCHLD]), op('report-pid'), op('release'));
+
+  // processOps reads the process, and linux.seccomp, from a spec: this one has nothing else.
+  const spec: Spec = {
+    ociVersion: '',
+    process: input.process,
+    ...(input.seccomp !== undefined ? { linux: { seccomp: input.seccomp } } : {}),
+  };
+  const container: PlanOp<ContainerOpName>[] = [
+    op('wait-release'),
+    ...processOps({ spec, env: input.env, host: input.host }, problems, { waitStart: false }),
+  ];
+  return { plan: { host, container }, problems };
+}

@@ -1,0 +1,42 @@
+// exec: runc's exit statuses. The process's own status (128+N when signal N killed it) in the
+// foreground, 0 once it is started with --detach, and 255 when it could not be started at all.
+import type { CommandHandler } from './types';
+import { execProcess, ExecOptions } from '../exec';
+import { isRuntimeError, RuntimeError } from '../problems';
+
+const SETUP_FAILED = 255;
+
+function execOptions(ctx: Parameters<CommandHandler>[0]): ExecOptions {
+  const f = ctx.flags;
+  const list = (name: string) => (f[name] as string[] | undefined) ?? [];
+  if (f.tty) throw new RuntimeError('--tty: terminals are not supported by tsrunc yet');
+  if (f['console-socket'] !== undefined) throw new RuntimeError('--console-socket is not supported by tsrunc yet (terminals are not supported)');
+  if (f['pidfd-socket'] !== undefined) throw new RuntimeError('--pidfd-socket is not supported by tsrunc yet');
+  const preserveFds = (f['preserve-fds'] as number | undefined) ?? 0;
+  if (preserveFds < 0) throw new RuntimeError(`invalid --preserve-fds ${preserveFds}: must not be negative`);
+  if (list('cgroup').length > 0) throw new RuntimeError('--cgroup (a sub-cgroup for the process) is not supported by tsrunc yet');
+  return {
+    id: ctx.positionals[0],
+    args: ctx.positionals.slice(1),
+    ...(f.process !== undefined ? { processFile: f.process as string } : {}),
+    ...(f.cwd !== undefined ? { cwd: f.cwd as string } : {}),
+    ...(f.user !== undefined ? { user: f.user as string } : {}),
+    ...(f['pid-file'] !== undefined ? { pidFile: f['pid-file'] as string } : {}),
+    env: list('env'),
+    additionalGids: list('additional-gids'),
+    caps: list('cap'),
+    noNewPrivs: Boolean(f['no-new-privs']),
+    detach: Boolean(f.detach),
+    preserveFds,
+    ignorePaused: Boolean(f['ignore-paused']),
+  };
+}
+
+export const exec: CommandHandler = async (ctx) => {
+  try {
+    return await execProcess(ctx.store, ctx.log, execOptions(ctx));
+  } catch (err) {
+    ctx.log.error(`exec failed: ${isRuntimeError(err) ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`}`);
+    return SETUP_FAILED;
+  }
+};

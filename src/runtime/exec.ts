@@ -1,0 +1,263 @@
+// exec: a new process in an existing container, as runc's exec. The process comes from --process (an
+// OCI `process` object, validated like config.json's) or from the container's own process with the
+// command and flags applied. The helper joins the container's cgroup and namespaces and starts it
+// (src/linux/exec-plan.ts); then exec either leaves it (--detach) or waits for it.
+import * as fs from 'node:fs';
+import { constants } from 'node:os';
+import type { Capabilities, Process, Seccomp, Spec } from '../oci/types';
+import { Problem, RuntimeError, formatProblem } from './problems';
+import type { Logger } from './log';
+import type { ContainerRecord, StateStore } from './state-store';
+import { cgroupOf, statusOf, writePidFile } from './container';
+import { containerEnv, hostFacts } from './create';
+import { HelperError, runHelper } from './helper-client';
+import { parseConfig } from './bundle/load';
+import { mergeProblems, schemaProblems } from './bundle/schema-problems';
+import { semanticProblems } from './bundle/semantic-checks';
+import { locatePath, parsePath } from './bundle/locate';
+import { buildExecPlan, EXEC_JOIN_ORDER, JoinedNamespace, NS_FILES } from '../linux/exec-plan';
+import { isSameLiveProcess } from '../linux/proc';
+import { native } from '../linux/native';
+
+export interface ExecOptions {
+  id: string;
+  /** --process: a file holding the process; the flags below are then ignored, as in runc. */
+  processFile?: string;
+  /** The command and its arguments (without --process). */
+  args: string[];
+  cwd?: string;
+  env: string[];
+  /** --user UID[:GID]. */
+  user?: string;
+  additionalGids: string[];
+  caps: string[];
+  noNewPrivs: boolean;
+  detach: boolean;
+  pidFile?: string;
+  preserveFds: number;
+  ignorePaused: boolean;
+}
+
+/** Signals a foreground exec passes on to its process (run's list). */
+const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
+
+const inProcess = (p: Problem) => p.path === 'process' || p.path.startsWith('process.') || p.path.startsWith('process[');
+
+/**
+ * What is wrong with a process object: config.json's schema and checks for `process` (paths such as
+ * "process.args"), and what tsrunc cannot do (a terminal).
+ */
+export function processProblems(process: unknown): Problem[] {
+  const doc = { ociVersion: '1.0.0', process };
+  const problems = mergeProblems(schemaProblems(doc), semanticProblems(doc as Spec)).filter(inProcess);
+  const proc = process as Partial<Process> | null;
+  if (proc !== null && typeof proc === 'object' && proc.terminal === true) {
+    problems.push({ severity: 'error', path: 'process.terminal', message: 'terminals are not supported by tsrunc yet', hint: 'set "terminal": false' });
+  }
+  return problems;
+}
+
+/** Line and column in a process file of a problem about "process.<field>" (the file is the process). */
+function positioned(source: string, problems: Problem[]): Problem[] {
+  return problems.map((p) => {
+    const at = locatePath(source, parsePath(p.path).slice(1));
+    return at === undefined ? p : { ...p, line: at.line, column: at.column };
+  });
+}
+
+function processError(what: string, problems: Problem[]): RuntimeError {
+  const errors = problems.filter((p) => p.severity === 'error').map(formatProblem);
+  const head = errors.length === 1 ? `invalid process ${what}: ${errors[0]}`
+    : `invalid process ${what}: ${errors.length} problems:\n  ${errors.join('\n  ')}`;
+  return new RuntimeError(head, problems);
+}
+
+/** Fails on errors; returns the warnings. */
+function checkProcess(process: unknown, what: string, source?: string): Problem[] {
+  const found = processProblems(process);
+  const problems = source === undefined ? found : positioned(source, found);
+  if (problems.some((p) => p.severity === 'error')) throw processError(what, problems);
+  return problems;
+}
+
+/** --process: the file's process, validated. */
+export function readProcessFile(file: string): { process: Process; warnings: Problem[] } {
+  let source: string;
+  try {
+    source = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new RuntimeError(`cannot read process file ${file}: ${(err as Error).message}`);
+  }
+  const process = parseConfig(file, source) as Process;
+  const warnings = checkProcess(process, file, source);
+  return { process, warnings };
+}
+
+/** The process of the container's config.json (records made before create kept it). */
+function configProcess(record: ContainerRecord): { process?: Process; seccomp?: Seccomp } {
+  if (record.process !== undefined) return { process: record.process, ...(record.seccomp ? { seccomp: record.seccomp } : {}) };
+  const file = `${record.bundle}/config.json`;
+  let spec: Spec;
+  try {
+    spec = parseConfig(file, fs.readFileSync(file, 'utf8')) as Spec;
+  } catch (err) {
+    throw new RuntimeError(`cannot read the container's process from ${file}: ${(err as Error).message}`);
+  }
+  return { ...(spec.process ? { process: spec.process } : {}), ...(spec.linux?.seccomp ? { seccomp: spec.linux.seccomp } : {}) };
+}
+
+function uint(text: string, what: string): number {
+  if (!/^\d+$/.test(text) || Number(text) > 0xffffffff) throw new RuntimeError(`bad ${what}: ${JSON.stringify(text)} is not a number from 0 to 4294967295`);
+  return Number(text);
+}
+
+/** The container's process with the command and flags applied, as runc's exec does without --process. */
+export function processFromFlags(base: Process | undefined, opts: ExecOptions): Process {
+  if (opts.args.length === 0) throw new RuntimeError('exec args cannot be empty');
+  const p: Process = structuredClone(base ?? { cwd: '/', user: { uid: 0, gid: 0 } });
+  p.args = opts.args;
+  if (opts.cwd !== undefined && opts.cwd !== '') p.cwd = opts.cwd;
+  p.user = { ...(p.user ?? { uid: 0, gid: 0 }) };
+  if (opts.user !== undefined && opts.user !== '') {
+    const [uid, gid] = opts.user.split(/:(.*)/s);
+    if (gid !== undefined) p.user.gid = uint(gid, 'gid');
+    p.user.uid = uint(uid, 'uid');
+  }
+  for (const g of opts.additionalGids) {
+    if (/^-\d+$/.test(g)) throw new RuntimeError(`additional-gids must be a positive number ${g}`);
+    p.user.additionalGids = [...(p.user.additionalGids ?? []), uint(g, 'additional gid')];
+  }
+  if (opts.caps.length > 0) {
+    const caps: Capabilities = { ...p.capabilities };
+    for (const c of opts.caps) {
+      caps.bounding = [...(caps.bounding ?? []), c];
+      caps.effective = [...(caps.effective ?? []), c];
+      caps.permitted = [...(caps.permitted ?? []), c];
+      // Ambient needs inheritable, which --cap does not add: only when the config has inheritable.
+      if (caps.inheritable !== undefined) caps.ambient = [...(caps.ambient ?? []), c];
+    }
+    p.capabilities = caps;
+  }
+  p.env = [...(p.env ?? []), ...opts.env];
+  p.terminal = false;
+  if (opts.noNewPrivs) p.noNewPrivileges = true;
+  return p;
+}
+
+/** The environment with each name once (its last value wins, at its last place), as runc does. */
+export function dedupEnv(env: string[]): string[] {
+  const seen = new Set<string>();
+  const out: string[] = [];
+  for (let i = env.length - 1; i >= 0; i--) {
+    const eq = env[i].indexOf('=');
+    const name = eq < 0 ? env[i] : env[i].slice(0, eq);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    out.push(env[i]);
+  }
+  return out.reverse();
+}
+
+/** The init's namespaces that are not the runtime's own: those the new process must join. */
+export function containerNamespaces(pid: number): JoinedNamespace[] {
+  const joined: JoinedNamespace[] = [];
+  for (const type of EXEC_JOIN_ORDER) {
+    const file = NS_FILES[type];
+    let mine: string;
+    try {
+      mine = fs.readlinkSync(`/proc/self/ns/${file}`);
+    } catch {
+      continue; // this kernel has no such namespace type
+    }
+    const path = `/proc/${pid}/ns/${file}`;
+    let theirs: string;
+    try {
+      theirs = fs.readlinkSync(path);
+    } catch (err) {
+      throw new RuntimeError(`cannot read the container init's ${type} namespace (${path}): ${(err as Error).message}`);
+    }
+    if (theirs !== mine) joined.push({ type, path });
+  }
+  return joined;
+}
+
+const FROM_FLAGS = "(the container's process with the exec flags)";
+
+export async function execProcess(store: StateStore, log: Logger, opts: ExecOptions): Promise<number> {
+  const record = store.mustRead(opts.id);
+  const status = statusOf(store, record);
+  if (status === 'stopped') throw new RuntimeError('cannot exec in a stopped container');
+  if (status === 'paused' && !opts.ignorePaused) {
+    throw new RuntimeError('cannot exec in a paused container (use --ignore-paused to override)');
+  }
+  const fromConfig = configProcess(record);
+  let proc: Process;
+  let warnings: Problem[];
+  if (opts.processFile !== undefined) {
+    ({ process: proc, warnings } = readProcessFile(opts.processFile));
+  } else {
+    proc = processFromFlags(fromConfig.process, opts);
+    warnings = checkProcess(proc, FROM_FLAGS);
+  }
+  proc = { ...proc, user: proc.user ?? { uid: 0, gid: 0 } };
+  const env = containerEnv({ ociVersion: '', process: { ...proc, env: dedupEnv(proc.env ?? []) } }, record.rootfs);
+
+  const namespaces = containerNamespaces(record.pid);
+  const { plan, problems } = buildExecPlan({
+    process: proc, env, preserveFds: opts.preserveFds, procsFiles: cgroupOf(record).procsFiles(), namespaces, host: hostFacts(),
+    ...(fromConfig.seccomp !== undefined ? { seccomp: fromConfig.seccomp } : {}),
+  });
+  const all = [...warnings, ...problems];
+  if (all.some((p) => p.severity === 'error')) throw processError(opts.processFile ?? FROM_FLAGS, all);
+  for (const w of all) log.warn(formatProblem(w));
+  // The namespace links were read by pid: make sure that pid is still the container's init.
+  if (!isSameLiveProcess(record.pid, record.pidStartTime)) throw new RuntimeError('cannot exec in a stopped container');
+
+  // Handlers first (see run): a signal before the process exists is passed on once it does.
+  let pid = 0;
+  const pending: NodeJS.Signals[] = [];
+  const forward = (signal: NodeJS.Signals) => {
+    if (pid <= 0) {
+      pending.push(signal);
+      return;
+    }
+    try {
+      process.kill(pid, constants.signals[signal]);
+    } catch {
+      // Exited already; waitpid reports it.
+    }
+  };
+  if (!opts.detach) for (const s of FORWARDED) process.on(s, forward);
+  try {
+    try {
+      pid = runHelper(plan, opts.preserveFds).pid;
+    } catch (err) {
+      if (err instanceof HelperError && err.pid) killAndReap(err.pid);
+      throw err;
+    }
+    if (opts.pidFile !== undefined) {
+      try {
+        writePidFile(opts.pidFile, pid);
+      } catch (err) {
+        killAndReap(pid);
+        throw err;
+      }
+    }
+    if (opts.detach) return 0;
+    for (const signal of pending) forward(signal);
+    const exit = await native().waitpid(pid);
+    return exit.signal !== null ? 128 + exit.signal : exit.exitCode ?? 0;
+  } finally {
+    if (!opts.detach) for (const s of FORWARDED) process.off(s, forward);
+  }
+}
+
+/** The new process is our child (CLONE_PARENT): kill and reap it when exec fails after it exists. */
+function killAndReap(pid: number): void {
+  try {
+    process.kill(pid, 'SIGKILL');
+    native().waitpidSync(pid);
+  } catch {
+    // Gone, or reaped already.
+  }
+}

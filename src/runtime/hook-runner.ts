@@ -1,0 +1,102 @@
+// Runs hooks in tsrunc's own (the runtime's) namespaces: prestart and createRuntime for create,
+// poststart for start, poststop for delete. A bundle of its own (scripts/build.mjs), loaded through
+// withHookRunner only when a container has hooks; child_process only when one runs.
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import { getSystemErrorMap } from 'node:util';
+import type { Hook } from '../oci/types';
+import type { Logger } from './log';
+import { hookArgv, HookPhase } from './hooks';
+
+const OUTPUT_SHOWN = 1000;
+
+/** The end of what a hook wrote, trimmed, on one line. */
+function outputTail(fd: number): string {
+  const size = fs.fstatSync(fd).size;
+  const length = Math.min(size, OUTPUT_SHOWN);
+  const buf = Buffer.alloc(length);
+  const n = length > 0 ? fs.readSync(fd, buf, 0, length, size - length) : 0;
+  return buf.subarray(0, n).toString('utf8').trim().replace(/\s*\n\s*/g, ' ');
+}
+
+/**
+ * A file for the hook's stdout and stderr: not a pipe, so that a hook that leaves a daemon holding its
+ * output behind does not keep tsrunc waiting. Unlinked at once (O_TMPFILE where the filesystem has it).
+ */
+function outputFile(): number {
+  const O_TMPFILE = 0o20000000 | fs.constants.O_DIRECTORY;
+  try {
+    return fs.openSync(os.tmpdir(), O_TMPFILE | fs.constants.O_RDWR, 0o600);
+  } catch {
+    const file = `${os.tmpdir()}/tsrunc-hook-${process.pid}-${Date.now()}`;
+    const fd = fs.openSync(file, 'wx+', 0o600);
+    fs.rmSync(file, { force: true });
+    return fd;
+  }
+}
+
+function errnoText(err: NodeJS.ErrnoException): string {
+  const entry = err.errno !== undefined ? getSystemErrorMap().get(err.errno) : undefined;
+  return entry ? `${entry[1].toLowerCase()} (${entry[0]})` : err.message;
+}
+
+/** "K=V" entries as an environment object (a later entry for a name wins). */
+function envObject(env: string[]): NodeJS.ProcessEnv {
+  const out: NodeJS.ProcessEnv = {};
+  for (const e of env) {
+    const eq = e.indexOf('=');
+    if (eq > 0) out[e.slice(0, eq)] = e.slice(eq + 1);
+  }
+  return out;
+}
+
+/**
+ * Runs one hook in this (the runtime's) namespaces with the state on stdin: undefined when it exits 0,
+ * else what went wrong, naming it ("hooks.poststop[1]: /x exited with status 2: <its output>").
+ * Without `env` it gets tsrunc's environment and without `timeout` it may take as long as it takes,
+ * as with runc and crun; the spec leaves both open.
+ */
+export function runHook(phase: HookPhase, index: number, hook: Hook, state: string): string | undefined {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
+  const label = `hooks.${phase}[${index}]`;
+  const argv = hookArgv(hook);
+  const out = outputFile();
+  try {
+    const r = spawnSync(hook.path, argv.slice(1), {
+      argv0: argv[0],
+      env: hook.env ? envObject(hook.env) : process.env,
+      input: state,
+      stdio: ['pipe', out, out],
+      ...(hook.timeout !== undefined ? { timeout: hook.timeout * 1000, killSignal: 'SIGKILL' as const } : {}),
+    });
+    const output = outputTail(out);
+    const tail = output ? `: ${output}` : '';
+    const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
+    if (code === 'ETIMEDOUT') return `${label}: ${hook.path} timed out after ${hook.timeout} s and was killed${tail}`;
+    // EPIPE: the hook exited without reading its stdin, which is its business.
+    if (r.error && code !== 'EPIPE') return `${label}: exec ${hook.path}: ${errnoText(r.error as NodeJS.ErrnoException)}`;
+    if (r.signal) return `${label}: ${hook.path} was killed by ${r.signal}${tail}`;
+    if (r.status !== 0) return `${label}: ${hook.path} exited with status ${r.status}${tail}`;
+    return undefined;
+  } finally {
+    fs.closeSync(out);
+  }
+}
+
+/** Runs a phase's hooks in order and stops at the first failure, whose text it returns. */
+export function runHooksOrFail(phase: HookPhase, hooks: Hook[] | undefined, state: string): string | undefined {
+  for (const [i, hook] of (hooks ?? []).entries()) {
+    const failure = runHook(phase, i, hook, state);
+    if (failure !== undefined) return failure;
+  }
+  return undefined;
+}
+
+/** Runs every hook of a phase; a failure is a warning and the next hooks still run (poststop). */
+export function runHooksWarning(phase: HookPhase, hooks: Hook[] | undefined, state: string, log: Logger): void {
+  for (const [i, hook] of (hooks ?? []).entries()) {
+    const failure = runHook(phase, i, hook, state);
+    if (failure !== undefined) log.warn(failure);
+  }
+}
