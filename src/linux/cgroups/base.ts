@@ -36,12 +36,23 @@ export abstract class BaseCgroupManager implements CgroupManager {
   readonly paths: Record<string, string>;
   protected readonly createdDirs: string[];
   protected readonly layout: CgroupLayout;
-  protected readonly target: WriteTarget;
+  private readonly init: ManagerInit;
+  private writeTarget: WriteTarget | undefined;
 
   constructor(init: ManagerInit) {
     this.paths = { ...init.paths };
     this.createdDirs = [...(init.created ?? [])];
     this.layout = init.layout;
+    this.init = init;
+  }
+
+  /**
+   * What resource writes go to, probed on first use only: kill, delete and state never write
+   * resources, and probing reads a few dozen files.
+   */
+  protected get target(): WriteTarget {
+    if (this.writeTarget !== undefined) return this.writeTarget;
+    const { init } = this;
     const v1: Record<string, string> = {};
     for (const [k, d] of Object.entries(this.paths)) if (k !== UNIFIED) v1[k] = d;
     const unified = this.paths[UNIFIED];
@@ -54,7 +65,7 @@ export abstract class BaseCgroupManager implements CgroupManager {
         unified: unified !== undefined && this.layout.unified !== undefined ? [unified, this.layout.unified] : undefined,
         hugePageSizes: init.hugePageSizes,
       });
-    this.target = {
+    this.writeTarget = {
       v1,
       unified,
       unifiedMount: this.layout.unified,
@@ -62,6 +73,7 @@ export abstract class BaseCgroupManager implements CgroupManager {
       hugePageSizes: init.hugePageSizes,
       features: new Set(features),
     };
+    return this.writeTarget;
   }
 
   /** Directories create() made, parents first; persist them with `paths` so destroy() can remove them. */

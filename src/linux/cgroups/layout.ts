@@ -60,7 +60,15 @@ function parseMountinfo(text: string): CgroupMount[] {
 /** Super options of a v1 cgroup mount that are not controller names. */
 const NON_CONTROLLER_OPTIONS = new Set(['rw', 'ro', 'noprefix', 'clone_children', 'xattr', 'cpuset_v2_mode', 'favordynmods']);
 
-export function detectCgroupLayout(mountinfo: string = readFileSync('/proc/self/mountinfo', 'utf8')): CgroupLayout {
+let hostLayout: CgroupLayout | undefined;
+
+/** This host's layout, read once per process (a tsrunc process is one short command). */
+export function detectCgroupLayout(mountinfo?: string): CgroupLayout {
+  if (mountinfo !== undefined) return parseCgroupLayout(mountinfo);
+  return (hostLayout ??= parseCgroupLayout(readFileSync('/proc/self/mountinfo', 'utf8')));
+}
+
+function parseCgroupLayout(mountinfo: string): CgroupLayout {
   const v1: Record<string, string> = {};
   const mountRoots: Record<string, string> = {};
   const cgroup2: CgroupMount[] = [];

@@ -93,12 +93,17 @@ export function cgroupManagerFromPaths(
 ): CgroupManager {
   if (Object.keys(paths).length === 0) throw new RuntimeError('the container has no recorded cgroup paths');
   const layout = o.layout ?? detectCgroupLayout();
+  // Read only when resource writes are planned (update), not for kill, delete or state.
   const init = {
     paths,
     created,
     layout,
-    unifiedControllers: o.unifiedControllers ?? unifiedControllers(layout),
-    hugePageSizes: o.hugePageSizes ?? hugePageSizes(),
+    get unifiedControllers() {
+      return o.unifiedControllers ?? unifiedControllers(layout);
+    },
+    get hugePageSizes() {
+      return o.hugePageSizes ?? hugePageSizes();
+    },
     features: o.features,
   };
   return driver === 'v2' ? new V2CgroupManager(init) : new V1CgroupManager(init);
