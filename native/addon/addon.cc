@@ -15,7 +15,10 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <termios.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -72,9 +75,9 @@ int64_t NowMs() {
   return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
 }
 
-// True when the process has exited (its pidfd is readable), false when timeoutMs passed first.
-// A negative timeout waits forever.
-Napi::Value PidfdWait(const Napi::CallbackInfo& info) {
+// poll() for POLLIN on any fd: true once it is readable (for a pidfd: the process has exited), false
+// when timeoutMs passed first. A negative timeout waits forever.
+Napi::Value WaitReadable(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int64_t pidfd, timeout;
   if (!IntArg(info, 0, "pidfd", &pidfd) || !IntArg(info, 1, "timeoutMs", &timeout)) return env.Undefined();
@@ -264,16 +267,119 @@ Napi::Value SpawnHelper(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// socket(AF_UNIX, SOCK_STREAM), bind to path, listen: a console socket to receive a pty master on.
+Napi::Value ConsoleListen(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) {
+    Napi::TypeError::New(env, "path must be a string").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
+    ErrnoError(env, "bind", ENAMETOOLONG).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::memcpy(addr.sun_path, path.c_str(), path.size() + 1);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) {
+    ErrnoError(env, "socket", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0 || listen(fd, 4) < 0) {
+    int err = errno;
+    close(fd);
+    ErrnoError(env, "bind/listen", err).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, fd);
+}
+
+// Accepts one connection on a listening socket (waiting at most timeoutMs; negative: no limit) and
+// receives one message from it: a non-empty name and exactly one fd (SCM_RIGHTS), as runc's
+// console-socket receivers (go-runc) require. Returns { fd, name }; the fd is close-on-exec.
+Napi::Value ReceiveFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t listenFd, timeoutMs;
+  if (!IntArg(info, 0, "fd", &listenFd) || !IntArg(info, 1, "timeoutMs", &timeoutMs)) return env.Undefined();
+  pollfd p{static_cast<int>(listenFd), POLLIN, 0};
+  int r;
+  do r = poll(&p, 1, static_cast<int>(timeoutMs)); while (r < 0 && errno == EINTR);
+  if (r < 0) {
+    ErrnoError(env, "poll", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (r == 0) {
+    ErrnoError(env, "accept", ETIMEDOUT).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int conn;
+  do conn = accept4(static_cast<int>(listenFd), nullptr, nullptr, SOCK_CLOEXEC); while (conn < 0 && errno == EINTR);
+  if (conn < 0) {
+    ErrnoError(env, "accept", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  char name[4096];
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
+  iovec iov{name, sizeof(name)};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  ssize_t n;
+  do n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  int err = n < 0 ? errno : 0;
+  close(conn);
+  std::vector<int> fds;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); n >= 0 && c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < count; i++) {
+      int fd;
+      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      fds.push_back(fd);
+    }
+  }
+  if (err != 0 || n <= 0 || fds.size() != 1 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
+    for (int fd : fds) close(fd);
+    ErrnoError(env, "recvmsg", err != 0 ? err : EBADMSG).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("fd", Napi::Number::New(env, fds[0]));
+  result.Set("name", Napi::String::New(env, name, static_cast<size_t>(n)));
+  return result;
+}
+
+// ioctl(fd, TIOCSWINSZ): the size of a terminal.
+Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd, rows, cols;
+  if (!IntArg(info, 0, "fd", &fd) || !IntArg(info, 1, "rows", &rows) || !IntArg(info, 2, "cols", &cols)) return env.Undefined();
+  winsize ws{};
+  ws.ws_row = static_cast<unsigned short>(rows);
+  ws.ws_col = static_cast<unsigned short>(cols);
+  if (ioctl(static_cast<int>(fd), TIOCSWINSZ, &ws) < 0) {
+    ErrnoError(env, "ioctl(TIOCSWINSZ)", errno).ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
-  exports.Set("pidfdWait", Napi::Function::New(env, PidfdWait, "pidfdWait"));
+  exports.Set("waitReadable", Napi::Function::New(env, WaitReadable, "waitReadable"));
   exports.Set("waitpid", Napi::Function::New(env, Waitpid, "waitpid"));
   exports.Set("waitpidSync", Napi::Function::New(env, WaitpidSync, "waitpidSync"));
   exports.Set("spawnHelper", Napi::Function::New(env, SpawnHelper, "spawnHelper"));
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));
+  exports.Set("consoleListen", Napi::Function::New(env, ConsoleListen, "consoleListen"));
+  exports.Set("receiveFd", Napi::Function::New(env, ReceiveFd, "receiveFd"));
+  exports.Set("setWinsize", Napi::Function::New(env, SetWinsize, "setWinsize"));
   return exports;
 }
 

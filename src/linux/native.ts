@@ -17,8 +17,8 @@ export interface NativeAddon {
   pidfdOpen(pid: number): number;
   /** pidfd_send_signal; ESRCH once the process is gone. */
   pidfdSendSignal(pidfd: number, signal: number): void;
-  /** True when the process has exited, false when `timeoutMs` passed first (negative: no timeout). */
-  pidfdWait(pidfd: number, timeoutMs: number): boolean;
+  /** poll() for POLLIN: for a pidfd, true once the process has exited; false when `timeoutMs` passed first (negative: no timeout). */
+  waitReadable(fd: number, timeoutMs: number): boolean;
   /** Reaps any child (also one created with CLONE_PARENT) on the thread pool. */
   waitpid(pid: number): Promise<WaitStatus>;
   /** Blocking waitpid, for a child that is about to exit. */
@@ -34,6 +34,16 @@ export interface NativeAddon {
   mkfifo(path: string, mode: number): void;
   /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are reparented to this process. */
   setChildSubreaper(): void;
+  /** An AF_UNIX SOCK_STREAM socket bound to `path` and listening (close-on-exec): a console socket. */
+  consoleListen(path: string): number;
+  /**
+   * Accepts one connection on a listening socket (at most `timeoutMs`; negative: no limit; ETIMEDOUT
+   * after) and receives one message: a non-empty name and exactly one fd by SCM_RIGHTS (EBADMSG
+   * otherwise). The fd is close-on-exec.
+   */
+  receiveFd(listenFd: number, timeoutMs: number): { fd: number; name: string };
+  /** ioctl(TIOCSWINSZ). */
+  setWinsize(fd: number, rows: number, cols: number): void;
 }
 
 let root: string | undefined;

@@ -128,7 +128,10 @@ function readExecFifo(fd: number, record: ContainerRecord, waitExec: boolean): s
     if (n === 0 && got.length > 0) {
       return got[0] === 0x30 ? undefined : got.toString('utf8', got[0] === 0x65 /* e */ ? 1 : 0).trim();
     }
-    sleepMs(1);
+    // The init has the fifo open but has not written: wait for it. Before it opens the fifo (EOF
+    // with nothing read) there is nothing to poll for: nap briefly.
+    if (n < 0) native().waitReadable(fd, 10);
+    else sleepMs(0.1);
   }
 }
 
@@ -183,7 +186,7 @@ function killAndWait(record: ContainerRecord): void {
   const fd = openInitPidfd(record);
   try {
     signalAll(record, SIGKILL);
-    if (fd !== undefined && !native().pidfdWait(fd, 10_000)) {
+    if (fd !== undefined && !native().waitReadable(fd, 10_000)) {
       throw new RuntimeError(`container init ${record.pid} did not exit after SIGKILL`);
     }
   } finally {

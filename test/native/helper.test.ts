@@ -676,9 +676,9 @@ describe('native addon', () => {
     const exited = new Promise((resolve) => child.on('exit', (_code, signal) => resolve(signal)));
     const pidfd = native().pidfdOpen(child.pid!);
     try {
-      expect(native().pidfdWait(pidfd, 50)).toBe(false);
+      expect(native().waitReadable(pidfd, 50)).toBe(false);
       native().pidfdSendSignal(pidfd, 15);
-      expect(native().pidfdWait(pidfd, 5000)).toBe(true);
+      expect(native().waitReadable(pidfd, 5000)).toBe(true);
       expect(await exited).toBe('SIGTERM');
       // Reaped by node now: the process is gone.
       expect(() => native().pidfdSendSignal(pidfd, 15)).toThrow(expect.objectContaining({ code: 'ESRCH', errno: 3 }));
