@@ -31,10 +31,24 @@ const lazyChunks = (self) => ({
   },
 });
 
+/** Build-time facts (src/runtime/build-info.ts): `tsrunc --version` and `features` print them. */
+const probe = (cmd, args) => {
+  try {
+    return execFileSync(cmd, args, { cwd: root, stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim();
+  } catch {
+    return '';
+  }
+};
+const define = {
+  __TSRUNC_COMMIT__: JSON.stringify(probe('git', ['describe', '--always', '--dirty'])),
+  __TSRUNC_LIBSECCOMP__: JSON.stringify(probe('pkg-config', ['--modversion', 'libseccomp'])),
+};
+
 const bundle = (entry, out, self) => build({
   entryPoints: [path.join(root, entry)], outfile: path.join(root, 'dist', out), plugins: [lazyChunks(self)],
   bundle: true, platform: 'node', format: 'cjs', target: 'node20', legalComments: 'none', logLevel: 'warning',
   minifySyntax: true, minifyWhitespace: true,
+  define,
 });
 
 await bundle('src/runtime/main.ts', 'tsrunc.js');

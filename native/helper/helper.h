@@ -42,6 +42,7 @@ struct ctx {
 	int seccomp_loaded;       /* after `seccomp-load`: failures say the filter may be the cause */
 	const struct op *exec_op; /* the first `exec` op, whose argv ... */
 	char **exec_args;         /* ... is built before any op runs (no allocation after a filter) */
+	int console_fd;           /* from `console-connect`: the console socket, until `console` sends the master */
 };
 
 /* A failure found before any op runs, reported by main. */

@@ -10,15 +10,20 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <sys/sysmacros.h>
+#include <sys/un.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <poll.h>
 #include <time.h>
 #include <unistd.h>
@@ -637,6 +642,60 @@ static void op_umask(struct ctx *ctx, const struct op *op)
 	umask((mode_t)num_max(ctx, op->argv[0], 0777));
 }
 
+/* sched_setattr(2) has no glibc wrapper; the layout of <linux/sched/types.h> (size 56: with util clamps). */
+struct tsrunc_sched_attr {
+	unsigned int size;
+	unsigned int sched_policy;
+	unsigned long long sched_flags;
+	int sched_nice;
+	unsigned int sched_priority;
+	unsigned long long sched_runtime;
+	unsigned long long sched_deadline;
+	unsigned long long sched_period;
+	unsigned int sched_util_min;
+	unsigned int sched_util_max;
+};
+
+static void op_personality(struct ctx *ctx, const struct op *op)
+{
+	unsigned long persona = num_max(ctx, op->argv[0], 0xffffffffUL);
+
+	if (personality(persona) < 0)
+		fail(ctx, errno, "personality(0x%lx)", persona);
+}
+
+static void op_sched_setattr(struct ctx *ctx, const struct op *op)
+{
+	const char *const *a = (const char *const *)op->argv;
+	const char *nice = a[2];
+	int negative = nice[0] == '-';
+	struct tsrunc_sched_attr attr;
+
+	memset(&attr, 0, sizeof(attr));
+	attr.size = sizeof(attr);
+	attr.sched_policy = (unsigned int)num_max(ctx, a[0], UINT_MAX);
+	attr.sched_flags = num_max(ctx, a[1], ULLONG_MAX);
+	attr.sched_nice = (int)num_max(ctx, nice + negative, 20);
+	if (negative)
+		attr.sched_nice = -attr.sched_nice;
+	attr.sched_priority = (unsigned int)num_max(ctx, a[3], UINT_MAX);
+	attr.sched_runtime = num_max(ctx, a[4], ULLONG_MAX);
+	attr.sched_deadline = num_max(ctx, a[5], ULLONG_MAX);
+	attr.sched_period = num_max(ctx, a[6], ULLONG_MAX);
+	if (syscall(SYS_sched_setattr, 0, &attr, 0) < 0)
+		fail(ctx, errno, "sched_setattr(policy %s, flags %s, nice %s, priority %s, runtime %s, deadline %s, period %s)",
+		     a[0], a[1], a[2], a[3], a[4], a[5], a[6]);
+}
+
+static void op_ioprio(struct ctx *ctx, const struct op *op)
+{
+	int value = (int)num_max(ctx, op->argv[0], 0xffff);
+
+	/* IOPRIO_WHO_PROCESS (1), who 0: the calling thread. */
+	if (syscall(SYS_ioprio_set, 1, 0, value) < 0)
+		fail(ctx, errno, "ioprio_set(IOPRIO_WHO_PROCESS, 0, 0x%x)", value);
+}
+
 static void op_keep_caps(struct ctx *ctx, const struct op *op)
 {
 	(void)op;
@@ -1010,6 +1069,129 @@ static void op_exec(struct ctx *ctx, const struct op *op)
 
 /* ---- the table and the interpreter ---- */
 
+/* ---- terminal ---- */
+
+#ifndef TIOCGPTPEER
+#define TIOCGPTPEER _IO('T', 0x41)
+#endif
+
+/* Host op: connects to the console socket from the runtime's view (before any setns or root change). */
+static void op_console_connect(struct ctx *ctx, const struct op *op)
+{
+	struct sockaddr_un addr = { .sun_family = AF_UNIX };
+	const char *path = op->argv[0];
+	int fd, r;
+
+	if (ctx->console_fd >= 0)
+		fail(ctx, 0, "console-connect: already connected");
+	if (!*path || strlen(path) >= sizeof(addr.sun_path))
+		fail(ctx, ENAMETOOLONG, "console socket path \"%s\"", path);
+	memcpy(addr.sun_path, path, strlen(path) + 1);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		fail(ctx, errno, "socket(AF_UNIX, SOCK_STREAM)");
+	do
+		r = connect(fd, (struct sockaddr *)&addr, sizeof(addr));
+	while (r < 0 && errno == EINTR);
+	if (r < 0)
+		fail(ctx, errno, "connect to the console socket %s", path);
+	ctx->console_fd = fd;
+}
+
+/* Sends `name` with exactly one fd (SCM_RIGHTS) in one sendmsg. */
+static int send_fd(int sock, const char *name, int fd)
+{
+	char buf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = (void *)name, .iov_len = strlen(name) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = buf, .msg_controllen = sizeof(buf) };
+	struct cmsghdr *cmsg;
+	ssize_t n;
+
+	memset(buf, 0, sizeof(buf));
+	cmsg = CMSG_FIRSTHDR(&msg);
+	cmsg->cmsg_level = SOL_SOCKET;
+	cmsg->cmsg_type = SCM_RIGHTS;
+	cmsg->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
+	do
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	if ((size_t)n != iov.iov_len) {
+		errno = EIO;
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * console <ptmx> <rows> <cols> <uid or empty> <console path or empty>: a new pty from ptmx (in the
+ * container's devpts), its size, the slave owned by uid, bound onto the console path, the master sent
+ * on the console socket, the slave made the controlling terminal and fds 0, 1 and 2.
+ */
+static void op_console(struct ctx *ctx, const struct op *op)
+{
+	const char *ptmx = op->argv[0];
+	unsigned short rows = (unsigned short)num_max(ctx, op->argv[1], 65535);
+	unsigned short cols = (unsigned short)num_max(ctx, op->argv[2], 65535);
+	const char *uid_arg = op->argv[3], *console = op->argv[4];
+	char slave_path[64];
+	unsigned int ptn;
+	int unlock = 0, master, slave;
+
+	if (ctx->console_fd < 0)
+		fail(ctx, 0, "console without console-connect");
+	master = open(ptmx, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (master < 0)
+		fail(ctx, errno, "open %s", ptmx);
+	if (ioctl(master, TIOCSPTLCK, &unlock) < 0)
+		fail(ctx, errno, "ioctl(%s, TIOCSPTLCK)", ptmx);
+	if (ioctl(master, TIOCGPTN, &ptn) < 0)
+		fail(ctx, errno, "ioctl(%s, TIOCGPTN)", ptmx);
+	snprintf(slave_path, sizeof(slave_path), "/dev/pts/%u", ptn);
+	if (rows || cols) {
+		struct winsize ws = { .ws_row = rows, .ws_col = cols };
+
+		if (ioctl(master, TIOCSWINSZ, &ws) < 0)
+			fail(ctx, errno, "ioctl(%s, TIOCSWINSZ, %u x %u)", ptmx, rows, cols);
+	}
+	/* The peer of this very master, not whatever the path names (TIOCGPTPEER needs Linux 4.13). */
+	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0 && (errno == EINVAL || errno == ENOTTY))
+		slave = open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	if (slave < 0)
+		fail(ctx, errno, "open the pty slave %s", slave_path);
+	if (*uid_arg) {
+		uid_t uid = (uid_t)num_max(ctx, uid_arg, 0xffffffffULL);
+
+		if (fchown(slave, uid, (gid_t)-1) < 0)
+			fail(ctx, errno, "fchown(%s, %u)", slave_path, (unsigned)uid);
+	}
+	if (*console) {
+		int fd = open(console, O_WRONLY | O_CREAT | O_NOFOLLOW | O_NOCTTY | O_CLOEXEC, 0666);
+
+		if (fd < 0)
+			fail(ctx, errno, "create %s", console);
+		close(fd);
+		if (mount(slave_path, console, NULL, MS_BIND, NULL) < 0)
+			fail(ctx, errno, "bind %s onto %s", slave_path, console);
+	}
+	if (send_fd(ctx->console_fd, ptmx, master) < 0)
+		fail(ctx, errno, "send the pty master on the console socket");
+	close(master);
+	close(ctx->console_fd);
+	ctx->console_fd = -1;
+	if (ioctl(slave, TIOCSCTTY, 0) < 0)
+		fail(ctx, errno, "ioctl(%s, TIOCSCTTY)", slave_path);
+	for (int i = 0; i <= 2; i++) {
+		if (slave == i ? fcntl(i, F_SETFD, 0) < 0 : dup3(slave, i, 0) < 0)
+			fail(ctx, errno, "make %s fd %d", slave_path, i);
+	}
+	if (slave > 2)
+		close(slave);
+}
+
 static const struct op_def defs[] = {
 	{ "cloexec-from", HOST, 1, 1, op_cloexec_from },
 	{ "join-cgroup", HOST, 1, 1, op_join_cgroup },
@@ -1022,6 +1204,7 @@ static const struct op_def defs[] = {
 	{ "setgroups", HOST, 1, 1, op_setgroups },
 	{ "report-pid", HOST, 0, 0, op_report_pid },
 	{ "release", HOST, 0, 0, op_release },
+	{ "console-connect", HOST, 1, 1, op_console_connect },
 	{ "wait-release", CONTAINER, 0, 0, op_wait_release },
 	{ "setsid", CONTAINER, 0, 0, op_setsid },
 	{ "become-root", CONTAINER, 0, 0, op_become_root },
@@ -1039,6 +1222,9 @@ static const struct op_def defs[] = {
 	{ "remount-ro", CONTAINER, 1, 1, op_remount_ro },
 	{ "rlimit", CONTAINER, 3, 3, op_rlimit },
 	{ "umask", CONTAINER, 1, 1, op_umask },
+	{ "personality", CONTAINER, 1, 1, op_personality },
+	{ "sched-setattr", CONTAINER, 7, 7, op_sched_setattr },
+	{ "ioprio", CONTAINER, 1, 1, op_ioprio },
 	{ "keep-caps", CONTAINER, 0, 0, op_keep_caps },
 	{ "drop-bounding", CONTAINER, 0, VARIADIC, op_drop_bounding },
 	{ "setgroups-list", CONTAINER, 0, VARIADIC, op_setgroups_list },
@@ -1056,6 +1242,7 @@ static const struct op_def defs[] = {
 	{ "report-start", CONTAINER, 0, 0, op_report_start },
 	{ "hooks", CONTAINER, 1, 1, op_hooks },
 	{ "run-hook", CONTAINER, 7, VARIADIC, op_run_hook },
+	{ "console", CONTAINER, 5, 5, op_console },
 	{ "exec", CONTAINER, 1, VARIADIC, op_exec },
 };
 

@@ -14,7 +14,7 @@ import type { Problem } from '../runtime/problems';
 import type { ContainerOpName, HostOpName, Plan, PlanOp } from './plan';
 import { CLONE_PARENT, SIGCHLD } from './constants';
 import { NAMESPACE_FLAGS } from './namespaces';
-import { HostFacts, processOps } from './plan-builder';
+import { consoleOps, HostFacts, processOps } from './plan-builder';
 
 /** A namespace of the container's init that the runtime is not in: joined through its /proc link. */
 export interface JoinedNamespace {
@@ -36,6 +36,8 @@ export interface ExecPlanInput {
   /** The container init's namespaces that differ from the runtime's (see EXEC_JOIN_ORDER). */
   namespaces: JoinedNamespace[];
   host: HostFacts;
+  /** --console-socket (with process.terminal): where the helper sends the pty master. */
+  consoleSocket?: string;
 }
 
 export interface ExecPlanResult {
@@ -83,5 +85,11 @@ export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
     op('wait-release'),
     ...processOps({ spec, env: input.env, host: input.host }, problems, { waitStart: false }),
   ];
+  if (input.consoleSocket !== undefined && input.process.terminal === true) {
+    // A session of its own (runc's init always makes one), so the pty can be its controlling terminal.
+    const c = consoleOps(input.process, input.consoleSocket, '');
+    host.splice(1, 0, c.host);
+    container.splice(1, 0, op('setsid', [], 'process.terminal'), c.container);
+  }
   return { plan: { host, container }, problems };
 }

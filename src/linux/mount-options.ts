@@ -80,3 +80,8 @@ export function describeMountFlags(flags: number): string {
   const names = FLAG_NAMES.filter(([bit]) => (flags & bit) !== 0).map(([, name]) => name);
   return names.length > 0 ? names.join('|') : '0';
 }
+
+/** Every option parseMountOptions honours, from its tables (for `tsrunc features`). */
+export function knownMountOptions(): string[] {
+  return [...Object.keys(SET), ...Object.keys(CLEAR), ...Object.keys(PROPAGATION), 'bind', 'rbind'];
+}

@@ -14,6 +14,7 @@ import { closestMatch } from '../runtime/bundle/schema-problems';
 import { blockedNeeds, encodeSeccomp, SeccompFilter, syscallsAfterFilter, translateSeccomp } from './seccomp';
 import { hookArgv, HookStateBase, hookStateParts } from '../runtime/hooks';
 import type { Hook } from '../oci/types';
+import { ioprioValue, personalityValue, schedAttr } from './process-attrs';
 
 export interface HostFacts {
   /** /proc/sys/kernel/cap_last_cap */
@@ -39,6 +40,8 @@ export interface PlanInput {
   /** Environment after defaults (HOME) are filled in. */
   env: string[];
   host: HostFacts;
+  /** --console-socket (with process.terminal): where the helper sends the pty master. */
+  consoleSocket?: string;
 }
 
 export interface PlanResult {
@@ -191,6 +194,16 @@ export function processOps(
     ops.push(op('rlimit', [resource, limit(r.soft), limit(r.hard)], `process.rlimits[${i}]`));
   });
   ops.push(op('umask', [proc.user.umask ?? 0o022], 'process.user.umask'));
+  // As runc: before the user switch (a real-time policy, a lower nice value or IOPRIO_CLASS_RT need privileges).
+  const persona = personalityValue(input.spec, problems);
+  if (persona !== undefined) ops.push(op('personality', [persona], 'linux.personality'));
+  const sched = schedAttr(proc.scheduler, problems);
+  if (sched) {
+    const { policy, flags, nice, priority, runtime, deadline, period } = sched;
+    ops.push(op('sched-setattr', [policy, flags, nice, priority, runtime, deadline, period], 'process.scheduler'));
+  }
+  const ioprio = ioprioValue(proc.ioPriority, problems);
+  if (ioprio !== undefined) ops.push(op('ioprio', [ioprio], 'process.ioPriority'));
 
   const caps = proc.capabilities
     ? resolveCapabilities(proc.capabilities, input.host.boundingSet, input.host.capLastCap)
@@ -274,6 +287,24 @@ function placeHooks(input: PlanInput, container: ContainerOp[]): void {
   }
 }
 
+/**
+ * The terminal of process.terminal, as runc sets it up: P connects to the console socket from the
+ * runtime's view, before any setns or root change (`console-connect`, placed right after
+ * `cloexec-from`); C, after the root change and before the user switch, makes a pty in the
+ * container's devpts, sizes it (process.consoleSize), gives the slave to process.user.uid (runc's
+ * fixStdioPermissions), binds it onto `consolePath` (create: /dev/console), sends the master and makes
+ * the slave its controlling terminal and stdio (`console`, after a `setsid`).
+ */
+export function consoleOps(
+  proc: { consoleSize?: { height: number; width: number }; user?: { uid: number } }, socket: string, consolePath: string,
+): { host: HostOp; container: ContainerOp } {
+  const size = proc.consoleSize;
+  return {
+    host: op('console-connect', [socket], '--console-socket'),
+    container: op('console', ['/dev/ptmx', size?.height ?? 0, size?.width ?? 0, proc.user?.uid ?? 0, consolePath], 'process.terminal'),
+  };
+}
+
 export function buildCreatePlan(input: PlanInput): PlanResult {
   const problems: Problem[] = [];
   const ns = namespaceSet(input.spec);
@@ -284,5 +315,12 @@ export function buildCreatePlan(input: PlanInput): PlanResult {
   container.push(...rootfsOps(input, problems));
   container.push(...processOps(input, problems));
   placeHooks(input, container);
-  return { plan: { host: hostOps(input), container }, problems };
+  const host = hostOps(input);
+  if (input.consoleSocket !== undefined && input.spec.process?.terminal === true) {
+    const c = consoleOps(input.spec.process, input.consoleSocket, '/dev/console');
+    host.splice(1, 0, c.host);
+    const rootAt = container.findIndex((o) => o.op === 'pivot-root' || o.op === 'move-root');
+    container.splice(rootAt + 1, 0, c.container);
+  }
+  return { plan: { host, container }, problems };
 }

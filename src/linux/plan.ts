@@ -2,7 +2,7 @@
 
 export type HostOpName =
   | 'cloexec-from' | 'join-cgroup' | 'setns' | 'unshare' | 'write-file' | 'clone'
-  | 'uid-map' | 'gid-map' | 'setgroups' | 'report-pid' | 'release';
+  | 'uid-map' | 'gid-map' | 'setgroups' | 'report-pid' | 'release' | 'console-connect';
 
 export type ContainerOpName =
   | 'wait-release' | 'setsid' | 'become-root' | 'sethostname' | 'setdomainname' | 'mount'
@@ -10,7 +10,7 @@ export type ContainerOpName =
   | 'move-root' | 'mask' | 'readonly' | 'remount-ro' | 'write-file' | 'rlimit' | 'umask'
   | 'keep-caps' | 'drop-bounding' | 'setgroups-list' | 'setresgid' | 'setresuid' | 'capset'
   | 'ambient' | 'no-new-privs' | 'seccomp' | 'seccomp-load' | 'chdir' | 'find-exec' | 'ready' | 'wait-start' | 'exec'
-  | 'hooks' | 'run-hook' | 'report-start';
+  | 'hooks' | 'run-hook' | 'report-start' | 'console' | 'personality' | 'sched-setattr' | 'ioprio';
 
 export interface PlanOp<Name extends string = string> {
   op: Name;

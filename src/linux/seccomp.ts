@@ -318,3 +318,8 @@ export function syscallsAfterFilter(placement: 'before-exec' | 'before-setresuid
 export function blockedNeeds(filter: SeccompFilter, needed: string[][]): string[] {
   return needed.filter((names) => names.every((n) => surelyBlocks(filter, n))).map((names) => names[0]);
 }
+
+/** The OCI names translateSeccomp accepts, from its tables (for `tsrunc features`). */
+export function seccompNames(): { actions: string[]; operators: string[]; archs: string[] } {
+  return { actions: Object.keys(ACTIONS), operators: Object.keys(OPERATORS), archs: Object.keys(ARCHITECTURES) };
+}

@@ -22,6 +22,7 @@ import { native } from '../linux/native';
 import { cgroupManagerFor, CgroupManager, CgroupWrite, detectCgroupLayout } from '../linux/cgroups';
 import type { Plan } from '../linux/plan';
 import { homeDir } from '../linux/passwd';
+import { checkTerminal, OwnConsole } from './terminal';
 
 export interface CreateOptions {
   id: string;
@@ -30,7 +31,12 @@ export interface CreateOptions {
   noPivot: boolean;
   preserveFds: number;
   consoleSocket?: string;
+  /** false for a foreground `run`: a terminal without a console socket is then tsrunc's own. */
+  detach?: boolean;
 }
+
+/** What create made; with an own console (a foreground run with a terminal), the pty master. */
+export type CreatedContainer = ContainerRecord & { consoleMaster?: number };
 
 export function hostFacts(): HostFacts {
   const status = fs.readFileSync('/proc/self/status', 'utf8');
@@ -69,9 +75,10 @@ export function cgroupMountInfo(spec: Spec, cgroup: CgroupManager): CgroupMountI
 }
 
 export function planInput(
-  bundle: Bundle, cgroup: CgroupManager, stateDir: string, opts: Pick<CreateOptions, 'preserveFds' | 'noPivot'> & { id?: string }, host: HostFacts = hostFacts(),
+  bundle: Bundle, cgroup: CgroupManager, stateDir: string, opts: Pick<CreateOptions, 'preserveFds' | 'noPivot' | 'consoleSocket'> & { id?: string }, host: HostFacts = hostFacts(),
 ): PlanInput {
   return {
+    ...(opts.consoleSocket !== undefined ? { consoleSocket: opts.consoleSocket } : {}),
     spec: bundle.spec,
     ...(opts.id !== undefined ? { id: opts.id } : {}),
     rootfs: bundle.rootfs,
@@ -103,9 +110,7 @@ export function unsupportedProblems(config: unknown): Problem[] {
   const problems: Problem[] = [];
   const spec = config as Partial<Spec> | null;
   if (spec === null || typeof spec !== 'object') return problems;
-  if (spec.process?.terminal === true) {
-    problems.push({ severity: 'error', path: 'process.terminal', message: 'terminals are not supported by tsrunc yet', hint: 'set "terminal": false' });
-  }
+  // process.terminal is supported: whether it can be used depends on --console-socket (create checks).
   return problems;
 }
 
@@ -115,6 +120,8 @@ export interface PrepareOptions {
   stateDir: string;
   noPivot: boolean;
   preserveFds: number;
+  /** --console-socket: with process.terminal, the plan sets up a pty and sends its master there. */
+  consoleSocket?: string;
 }
 
 /** Everything create needs, computed without changing anything on the host. */
@@ -249,20 +256,38 @@ export function prepareCreate(bundleDir: string, opts: PrepareOptions): Prepared
   return d.prepared;
 }
 
-export async function createContainer(store: StateStore, log: Logger, opts: CreateOptions): Promise<ContainerRecord> {
+export async function createContainer(store: StateStore, log: Logger, opts: CreateOptions): Promise<CreatedContainer> {
   checkId(opts.id);
   if (store.exists(opts.id)) throw new RuntimeError(ERR_EXISTS);
-  if (opts.consoleSocket !== undefined) {
-    throw new RuntimeError('--console-socket is not supported by tsrunc yet (process.terminal must be false)');
-  }
-  let prepared: Prepared;
+  const detach = opts.detach ?? true;
+  // A foreground run's own console socket: the plan needs its path (dropped when there is no terminal).
+  let own = !detach && opts.consoleSocket === undefined ? OwnConsole.open() : undefined;
   try {
-    prepared = prepareCreate(opts.bundle, { id: opts.id, stateDir: store.dir(opts.id), noPivot: opts.noPivot, preserveFds: opts.preserveFds });
+    return await createWithConsole(store, log, opts, detach, own);
+  } finally {
+    own?.close();
+    own = undefined;
+  }
+}
+
+async function createWithConsole(
+  store: StateStore, log: Logger, opts: CreateOptions, detach: boolean, own: OwnConsole | undefined,
+): Promise<CreatedContainer> {
+  let prepared: Prepared;
+  const consoleSocket = opts.consoleSocket ?? own?.socket;
+  try {
+    prepared = prepareCreate(opts.bundle, {
+      id: opts.id, stateDir: store.dir(opts.id), noPivot: opts.noPivot, preserveFds: opts.preserveFds,
+      ...(consoleSocket !== undefined ? { consoleSocket } : {}),
+    });
   } catch (err) {
     // The warnings too, so the log shows as much as `tsrunc check` would.
     if (isRuntimeError(err)) logWarnings(log, err.problems);
     throw err;
   }
+  const terminal = prepared.bundle.spec.process?.terminal === true;
+  checkTerminal(terminal, opts.consoleSocket, detach);
+  const ownConsole = terminal ? own : undefined;
   logWarnings(log, prepared.problems);
   const { bundle, plan, cgroup, resources } = prepared;
   const { spec } = bundle;
@@ -310,7 +335,7 @@ export async function createContainer(store: StateStore, log: Logger, opts: Crea
     if (later) record.hooks = later;
     store.write(record);
     if (opts.pidFile !== undefined) writePidFile(opts.pidFile, pid);
-    return record;
+    return ownConsole ? { ...record, consoleMaster: ownConsole.receive() } : record;
   } catch (err) {
     if (pid > 0) {
       try {

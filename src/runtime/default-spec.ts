@@ -1,5 +1,5 @@
-// The config.json `tsrunc spec` writes: runc's defaults, except that terminal is false (tsrunc has no
-// terminal support yet) and the hostname is "tsrunc".
+// The config.json `tsrunc spec` writes: runc's defaults, except that terminal is false (so that the
+// bundle also runs detached without a --console-socket) and the hostname is "tsrunc".
 import type { Spec } from '../oci/types';
 import { SPEC_VERSION } from './cli/definition';
 

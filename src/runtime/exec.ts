@@ -18,6 +18,7 @@ import { locatePath, parsePath } from './bundle/locate';
 import { buildExecPlan, EXEC_JOIN_ORDER, JoinedNamespace, NS_FILES } from '../linux/exec-plan';
 import { isSameLiveProcess } from '../linux/proc';
 import { native } from '../linux/native';
+import { checkTerminal, OwnConsole, proxyTerminal } from './terminal';
 
 export interface ExecOptions {
   id: string;
@@ -36,6 +37,10 @@ export interface ExecOptions {
   pidFile?: string;
   preserveFds: number;
   ignorePaused: boolean;
+  /** --tty: process.terminal of the process made from the flags. */
+  tty?: boolean;
+  /** --console-socket: where the pty master goes. */
+  consoleSocket?: string;
 }
 
 /** Signals a foreground exec passes on to its process (run's list). */
@@ -45,15 +50,11 @@ const inProcess = (p: Problem) => p.path === 'process' || p.path.startsWith('pro
 
 /**
  * What is wrong with a process object: config.json's schema and checks for `process` (paths such as
- * "process.args"), and what tsrunc cannot do (a terminal).
+ * "process.args").
  */
 export function processProblems(process: unknown): Problem[] {
   const doc = { ociVersion: '1.0.0', process };
   const problems = mergeProblems(schemaProblems(doc), semanticProblems(doc as Spec)).filter(inProcess);
-  const proc = process as Partial<Process> | null;
-  if (proc !== null && typeof proc === 'object' && proc.terminal === true) {
-    problems.push({ severity: 'error', path: 'process.terminal', message: 'terminals are not supported by tsrunc yet', hint: 'set "terminal": false' });
-  }
   return problems;
 }
 
@@ -139,7 +140,7 @@ export function processFromFlags(base: Process | undefined, opts: ExecOptions): 
     p.capabilities = caps;
   }
   p.env = [...(p.env ?? []), ...opts.env];
-  p.terminal = false;
+  p.terminal = opts.tty === true;
   if (opts.noNewPrivs) p.noNewPrivileges = true;
   return p;
 }
@@ -202,10 +203,25 @@ export async function execProcess(store: StateStore, log: Logger, opts: ExecOpti
   proc = { ...proc, user: proc.user ?? { uid: 0, gid: 0 } };
   const env = containerEnv({ ociVersion: '', process: { ...proc, env: dedupEnv(proc.env ?? []) } }, record.rootfs);
 
+  const terminal = proc.terminal === true;
+  checkTerminal(terminal, opts.consoleSocket, opts.detach);
+  const own = terminal && opts.consoleSocket === undefined ? OwnConsole.open() : undefined;
+  try {
+    return await execWith(opts, log, record, proc, env, warnings, fromConfig.seccomp, own?.socket ?? opts.consoleSocket, own);
+  } finally {
+    own?.close();
+  }
+}
+
+async function execWith(
+  opts: ExecOptions, log: Logger, record: ContainerRecord, proc: Process, env: string[], warnings: Problem[],
+  seccomp: Seccomp | undefined, consoleSocket: string | undefined, own: OwnConsole | undefined,
+): Promise<number> {
   const namespaces = containerNamespaces(record.pid);
   const { plan, problems } = buildExecPlan({
+    ...(consoleSocket !== undefined ? { consoleSocket } : {}),
     process: proc, env, preserveFds: opts.preserveFds, procsFiles: cgroupOf(record).procsFiles(), namespaces, host: hostFacts(),
-    ...(fromConfig.seccomp !== undefined ? { seccomp: fromConfig.seccomp } : {}),
+    ...(seccomp !== undefined ? { seccomp } : {}),
   });
   const all = [...warnings, ...problems];
   if (all.some((p) => p.severity === 'error')) throw processError(opts.processFile ?? FROM_FLAGS, all);
@@ -217,6 +233,8 @@ export async function execProcess(store: StateStore, log: Logger, opts: ExecOpti
   let pid = 0;
   const pending: NodeJS.Signals[] = [];
   const forward = (signal: NodeJS.Signals) => {
+    // With tsrunc's own pty the kernel tells the process of a resize (proxyTerminal sets the size).
+    if (own !== undefined && signal === 'SIGWINCH') return;
     if (pid <= 0) {
       pending.push(signal);
       return;
@@ -243,9 +261,19 @@ export async function execProcess(store: StateStore, log: Logger, opts: ExecOpti
         throw err;
       }
     }
+    let master: number | undefined;
+    if (own !== undefined) {
+      try {
+        master = own.receive();
+      } catch (err) {
+        killAndReap(pid);
+        throw err;
+      }
+    }
     if (opts.detach) return 0;
     for (const signal of pending) forward(signal);
-    const exit = await native().waitpid(pid);
+    const exited = native().waitpid(pid);
+    const exit = master !== undefined ? await proxyTerminal(master, exited) : await exited;
     return exit.signal !== null ? 128 + exit.signal : exit.exitCode ?? 0;
   } finally {
     if (!opts.detach) for (const s of FORWARDED) process.off(s, forward);

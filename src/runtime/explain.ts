@@ -8,6 +8,7 @@ import type { CgroupWrite } from '../linux/cgroups';
 import { CAPABILITIES, CLONE_NEWTIME, CLONE_PARENT, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from '../linux/constants';
 import { NAMESPACE_FLAGS } from '../linux/namespaces';
 import { describeMountFlags } from '../linux/mount-options';
+import { describeIoprio, describePersonality, describeSchedAttr } from '../linux/process-attrs';
 import type { Problem } from './problems';
 import { formatProblem } from './problems';
 
@@ -386,6 +387,13 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
   for (const o of ops('setgroups-list')) userLines.push(withOrigin(st, `additional groups: ${o.args.length > 0 ? o.args.join(' ') : '(none)'}`, o));
   for (const o of ops('umask')) userLines.push(withOrigin(st, `umask 0${Number(o.args[0]).toString(8).padStart(3, '0')}`, o));
   section(out, st, 'User', userLines);
+
+  // Scheduling and personality (process.scheduler, process.ioPriority, linux.personality)
+  const attrLines: string[] = [];
+  for (const o of ops('sched-setattr')) attrLines.push(withOrigin(st, `scheduler: ${describeSchedAttr(o.args)}`, o));
+  for (const o of ops('ioprio')) attrLines.push(withOrigin(st, `I/O priority: ${describeIoprio(Number(o.args[0]))}`, o));
+  for (const o of ops('personality')) attrLines.push(withOrigin(st, `personality: ${describePersonality(Number(o.args[0]))}`, o));
+  if (attrLines.length > 0) section(out, st, 'Scheduling and personality', attrLines);
 
   // Process
   const procLines: string[] = [];

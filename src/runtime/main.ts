@@ -3,6 +3,7 @@ import { print } from './output';
 import * as path from 'node:path';
 import { parseCommandLine, ParsedCommandLine } from './cli/parse';
 import { SPEC_VERSION, VERSION } from './cli/definition';
+import { COMMIT, LIBSECCOMP } from './build-info';
 import { createLogger, Logger } from './log';
 import { isRuntimeError, RuntimeError } from './problems';
 import { StateStore } from './state-store';
@@ -21,7 +22,7 @@ function bundleCommands(): BundleCommands {
   return load(path.join(__dirname, 'bundle-commands.js')).exports as BundleCommands;
 }
 
-const bundleCommand = (name: 'create' | 'run' | 'check' | 'explain' | 'exec') => async () => bundleCommands()[name];
+const bundleCommand = (name: 'create' | 'run' | 'check' | 'explain' | 'exec' | 'update' | 'features') => async () => bundleCommands()[name];
 
 const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
   create: bundleCommand('create'),
@@ -29,6 +30,8 @@ const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
   check: bundleCommand('check'),
   explain: bundleCommand('explain'),
   exec: bundleCommand('exec'),
+  update: bundleCommand('update'),
+  features: bundleCommand('features'),
   start: async () => (await import('./commands/start')).start,
   state: async () => (await import('./commands/state')).state,
   kill: async () => (await import('./commands/kill')).kill,
@@ -57,7 +60,8 @@ export async function main(argv: string[], loader?: BundleLoader): Promise<numbe
     const cl = parseCommandLine(argv);
     log = loggerFor(cl);
     if (cl.globals.version) {
-      print(`tsrunc version ${VERSION}\nspec: ${SPEC_VERSION}\n`);
+      // runc's lines, which go-runc's Version parses (commit and libseccomp fixed at build time).
+      print(`tsrunc version ${VERSION}\ncommit: ${COMMIT}\nspec: ${SPEC_VERSION}\n${LIBSECCOMP !== undefined ? `libseccomp: ${LIBSECCOMP}\n` : ''}`);
       return 0;
     }
     if (cl.globals.help || cl.flags.help || !cl.command) {

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntimeError } from './problems';
-import type { Hooks, Process, Seccomp, State, Status } from '../oci/types';
+import type { Hooks, Process, Resources, Seccomp, State, Status } from '../oci/types';
 import { isSameLiveProcess } from '../linux/proc';
 
 export const ERR_EXISTS = 'container with given ID already exists';
@@ -31,6 +31,8 @@ export interface ContainerRecord {
   seccomp?: Seccomp;
   /** The config's poststart and poststop hooks, which start and delete run (config.json may change after create). */
   hooks?: Pick<Hooks, 'poststart' | 'poststop'>;
+  /** The resources `update` has applied since create, merged field by field (runc keeps its updated config too). */
+  resources?: Resources;
 }
 
 const ID_PATTERN = /^[\w+.-]+$/;

@@ -117,8 +117,8 @@ const bundleCases: BundleCase[] = [
     stderr: [/process\.cwd\b/],
   },
   {
-    name: 'a terminal (not supported)',
-    config: edit((s) => { s.process!.terminal = true; }),
+    name: 'a terminal that is not a boolean (terminal refusals: terminal.test.ts)',
+    config: edit((s) => { (s.process as unknown as Record<string, unknown>).terminal = 'yes'; }),
     stderr: [/process\.terminal\b/],
   },
   {

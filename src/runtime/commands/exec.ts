@@ -9,8 +9,6 @@ const SETUP_FAILED = 255;
 function execOptions(ctx: Parameters<CommandHandler>[0]): ExecOptions {
   const f = ctx.flags;
   const list = (name: string) => (f[name] as string[] | undefined) ?? [];
-  if (f.tty) throw new RuntimeError('--tty: terminals are not supported by tsrunc yet');
-  if (f['console-socket'] !== undefined) throw new RuntimeError('--console-socket is not supported by tsrunc yet (terminals are not supported)');
   if (f['pidfd-socket'] !== undefined) throw new RuntimeError('--pidfd-socket is not supported by tsrunc yet');
   const preserveFds = (f['preserve-fds'] as number | undefined) ?? 0;
   if (preserveFds < 0) throw new RuntimeError(`invalid --preserve-fds ${preserveFds}: must not be negative`);
@@ -29,6 +27,8 @@ function execOptions(ctx: Parameters<CommandHandler>[0]): ExecOptions {
     detach: Boolean(f.detach),
     preserveFds,
     ignorePaused: Boolean(f['ignore-paused']),
+    tty: Boolean(f.tty),
+    ...(f['console-socket'] !== undefined ? { consoleSocket: f['console-socket'] as string } : {}),
   };
 }
 

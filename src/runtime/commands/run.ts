@@ -6,33 +6,41 @@ import { createOptions } from './create';
 import { remove, signalInit, start } from '../container';
 import { native } from '../../linux/native';
 import { constants } from 'node:os';
+import { closeSync } from 'node:fs';
+import { proxyTerminal } from '../terminal';
 import type { ContainerRecord } from '../state-store';
 
 const FORWARDED: NodeJS.Signals[] = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2', 'SIGWINCH'];
 
 export const run: CommandHandler = async (ctx) => {
-  const opts = createOptions(ctx);
+  const opts = { ...createOptions(ctx), detach: Boolean(ctx.flags.detach) };
   // Handlers first: a signal that came before they were installed would kill tsrunc instead of
   // reaching the container. Signals that come before the container runs are forwarded after start.
   let target: ContainerRecord | undefined;
   const pending: NodeJS.Signals[] = [];
+  let terminal = false;
   const forward = (signal: NodeJS.Signals) => {
+    // With tsrunc's own pty the kernel tells the container of a resize (proxyTerminal sets the size).
+    if (terminal && signal === 'SIGWINCH') return;
     if (target) signalInit(target, constants.signals[signal]);
     else pending.push(signal);
   };
   for (const s of FORWARDED) process.on(s, forward);
   try {
-    const record = await createContainer(ctx.store, ctx.log, opts);
+    const { consoleMaster, ...record } = await createContainer(ctx.store, ctx.log, opts);
+    terminal = consoleMaster !== undefined;
     try {
       start(ctx.store, opts.id);
     } catch (err) {
+      if (consoleMaster !== undefined) closeSync(consoleMaster);
       remove(ctx.store, opts.id, true, ctx.log);
       throw err;
     }
     if (ctx.flags.detach) return 0;
     target = record;
     for (const signal of pending) forward(signal);
-    const status = await native().waitpid(record.pid);
+    const exited = native().waitpid(record.pid);
+    const status = consoleMaster !== undefined ? await proxyTerminal(consoleMaster, exited) : await exited;
     if (!ctx.flags.keep) remove(ctx.store, opts.id, true, ctx.log);
     return status.signal !== null ? 128 + status.signal : status.exitCode ?? 0;
   } finally {
