@@ -5,7 +5,6 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import * as tty from 'node:tty';
 import { RuntimeError } from './problems';
 import { native, WaitStatus } from '../linux/native';
 
@@ -61,6 +60,8 @@ export class OwnConsole {
  * is raw meanwhile and follows its size (SIGWINCH). Closes the master.
  */
 export async function proxyTerminal(master: number, exited: Promise<WaitStatus>): Promise<WaitStatus> {
+  // Loaded here: node:tty brings Node's stream machinery, which create without a terminal never needs.
+  const tty = require('node:tty') as typeof import('node:tty');
   const pty = new tty.ReadStream(master);
   const stdin = process.stdin;
   const raw = stdin.isTTY === true;

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { wrap } from 'node:module';
 import { Script } from 'node:vm';
+import { spawnSync } from 'node:child_process';
 import { packageRoot } from '../../src/linux/native';
 
 const dist = path.join(packageRoot(), 'dist');
@@ -30,6 +31,17 @@ describe('start-up bundles', () => {
       const file = path.join(dist, name);
       const script = new Script(wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData: fs.readFileSync(`${file}.cache`) });
       expect({ name, rejected: script.cachedDataRejected }).toEqual({ name, rejected: false });
+    }
+  });
+
+  it('loading a bundle loads none of the stream, net, tty or child_process modules', () => {
+    // They cost a few ms of every start; commands that need them require them where they use them.
+    for (const name of ['tsrunc.js', 'bundle-commands.js']) {
+      const script = `const { loadWithCodeCache } = require(${JSON.stringify(path.join(packageRoot(), 'bin', 'tsrunc'))});
+        loadWithCodeCache(${JSON.stringify(path.join(dist, name))});
+        console.log(JSON.stringify(process.moduleLoadList.filter((m) => /^NativeModule (net|stream|tty|child_process)$/.test(m))));`;
+      const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });
+      expect({ name, loaded: JSON.parse(r.stdout) }).toEqual({ name, loaded: [] });
     }
   });
 });

@@ -1,5 +1,4 @@
 // ps's table: the host's ps output cut down to the container's processes, as runc prints it.
-import { spawnSync } from 'node:child_process';
 import { RuntimeError } from '../problems';
 
 /** The header and the rows of ps output whose PID column holds one of pids. */
@@ -19,6 +18,8 @@ export function filterPsOutput(output: string, pids: readonly number[]): string 
 }
 
 export function psTable(args: string[], pids: readonly number[]): string {
+  // Loaded here, not at the top: every command in this bundle would pay for child_process.
+  const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const r = spawnSync('ps', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw new RuntimeError(`cannot run ps: ${r.error.message}`);
   if (r.status !== 0) throw new RuntimeError(`ps ${args.join(' ')} exited with status ${r.status}: ${r.stdout}${r.stderr}`.trim());
