@@ -5,7 +5,8 @@
 import type { Plan, PlanOp } from '../linux/plan';
 import type { Hook, Hooks } from '../oci/types';
 import type { CgroupWrite } from '../linux/cgroups';
-import { CAPABILITIES, CLONE_NEWTIME, CLONE_PARENT, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from '../linux/constants';
+import { capabilityName } from '../linux/capabilities';
+import { CLONE_NEWTIME, CLONE_PARENT, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from '../linux/constants';
 import { NAMESPACE_FLAGS } from '../linux/namespaces';
 import { describeMountFlags } from '../linux/mount-options';
 import { describeIoprio, describePersonality, describeSchedAttr } from '../linux/process-attrs';
@@ -89,7 +90,7 @@ function cloneFlagNames(flags: number): string {
 }
 
 function capNames(numbers: number[]): string {
-  return numbers.length === 0 ? '(none)' : numbers.map((n) => `CAP_${CAPABILITIES[n] ?? n}`).join(' ');
+  return numbers.length === 0 ? '(none)' : numbers.map(capabilityName).join(' ');
 }
 
 function maskBits(hex: string): number[] {

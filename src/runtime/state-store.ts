@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { RuntimeError } from './problems';
 import type { Hooks, Process, Resources, Seccomp, State, Status } from '../oci/types';
 import { isSameLiveProcess } from '../linux/proc';
+import { native } from '../linux/native';
 
 export const ERR_EXISTS = 'container with given ID already exists';
 export const ERR_NOT_EXIST = 'container does not exist';
@@ -113,8 +114,7 @@ export class StateStore {
   withLock<T>(id: string, fn: () => T): T {
     const fd = fs.openSync(this.dir(id), 'r');
     try {
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
-      (require('../linux/native') as typeof import('../linux/native')).native().flock(fd, true);
+      native().flock(fd, true);
       return fn();
     } finally {
       fs.closeSync(fd);

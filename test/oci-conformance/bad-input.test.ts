@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/oci/types';
 import { TestEnv } from '../support/env';
-import { cgroupDirs, childPids, hostMounts, okFiles, reap, setConfig, specWith, tsruncFiles } from './helpers';
+import { cgroupDirs, childPids, hostMounts, reap, setConfig, specWith } from './helpers';
 
 let env: TestEnv;
 let bundle: string;
@@ -167,7 +167,7 @@ describe('bad bundles: exit 1, a clear message, nothing left', () => {
       else setConfig(bundle, c.config!);
       const id = env.id('bad');
       const before = childPids();
-      const r = tsruncFiles(env, [command, '--bundle', dir, id]);
+      const r = env.tsrunc([command, '--bundle', dir, id]);
       expect(r.status, r.stderr).toBe(1);
       for (const re of c.stderr) expect(message(r.stderr)).toMatch(re);
       expect(r.stdout).toBe('');
@@ -181,7 +181,7 @@ describe('bad arguments', () => {
     setConfig(bundle, specWith(['true']));
     for (const id of ['../x', 'a/b', '', '.', '..']) {
       const before = childPids();
-      const r = tsruncFiles(env, ['create', '--bundle', bundle, id]);
+      const r = env.tsrunc(['create', '--bundle', bundle, id]);
       expect(r.status, id).toBe(1);
       expect(r.stderr).toMatch(/invalid container id/);
       expect(fs.existsSync(path.join(env.tmp, 'x'))).toBe(false);
@@ -198,10 +198,10 @@ describe('bad arguments', () => {
   it('a duplicate id is refused; the first container is untouched', async () => {
     setConfig(bundle, specWith(['sleep', '60']));
     const id = env.id('dup');
-    okFiles(env, ['create', '--bundle', bundle, id]);
+    env.ok(['create', '--bundle', bundle, id]);
     const first = env.state(id);
     for (const command of ['create', 'run']) {
-      const r = tsruncFiles(env, [command, '--bundle', bundle, id]);
+      const r = env.tsrunc([command, '--bundle', bundle, id]);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/container with given ID already exists/);
     }
@@ -214,7 +214,7 @@ describe('bad arguments', () => {
   it('a bad signal name or number: "unknown signal", and the container keeps running', async () => {
     setConfig(bundle, specWith(['sleep', '60']));
     const id = env.id('sig');
-    okFiles(env, ['run', '--detach', '--bundle', bundle, id]);
+    env.ok(['run', '--detach', '--bundle', bundle, id]);
     const { pid } = env.state(id);
     for (const sig of ['SIGFOO', 'FOO', 'RTMIN+99']) {
       const r = env.tsrunc(['kill', id, sig]);
@@ -255,7 +255,7 @@ describe('--log and --log-format', () => {
   it('json: one object per line with level, msg and an RFC 3339 time; the error also on stderr', () => {
     const log = path.join(env.tmp, 'json.log');
     setConfig(bundle, edit((s) => { (s.process!.user as unknown as { uid: string }).uid = 'root'; }));
-    const r = tsruncFiles(env, ['--log', log, '--log-format', 'json', 'create', '--bundle', bundle, env.id('log')]);
+    const r = env.tsrunc(['--log', log, '--log-format', 'json', 'create', '--bundle', bundle, env.id('log')]);
     expect(r.status).toBe(1);
     const lines = fs.readFileSync(log, 'utf8').split('\n');
     expect(lines.pop()).toBe('');
@@ -273,7 +273,7 @@ describe('--log and --log-format', () => {
     fs.writeFileSync(log, '{"level":"info","msg":"already here","time":"2020-01-01T00:00:00Z"}\n');
     const a = env.tsrunc(['--log', log, '--log-format', 'json', 'state', env.id('first')]);
     setConfig(bundle, specWith(['no-such-program']));
-    const b = tsruncFiles(env, ['--log', log, '--log-format', 'json', 'run', '--bundle', bundle, env.id('second')]);
+    const b = env.tsrunc(['--log', log, '--log-format', 'json', 'run', '--bundle', bundle, env.id('second')]);
     expect([a.status, b.status]).toEqual([1, 1]);
     const records = fs.readFileSync(log, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string; time: string });
     expect(records.map((x) => x.level)).toEqual(['info', 'error', 'error']);

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Process, Spec } from '../../src/oci/types';
 import { native } from '../../src/linux/native';
 import { TestEnv, TSRUNC } from '../support/env';
-import { delay, leftoversOf, okFiles, reap, setConfig, specWith, tsruncFiles, waitFor } from './helpers';
+import { delay, leftoversOf, reap, setConfig, specWith, waitFor } from './helpers';
 
 let env: TestEnv;
 let bundle: string;
@@ -43,7 +43,7 @@ function runDetached(script: string, edit?: (s: Spec) => void): { id: string; pi
     edit?.(s);
   }));
   const id = env.id('c');
-  okFiles(env, ['run', '--detach', '--bundle', bundle, id]);
+  env.ok(['run', '--detach', '--bundle', bundle, id]);
   const st = env.state(id);
   expect(st.status).toBe('running');
   return { id, pid: st.pid };
@@ -195,7 +195,7 @@ describe('exec', () => {
   it('--detach --pid-file: the pid is a process in the container\'s cgroup, listed by ps', async () => {
     const { id, pid } = runDetached(FOREVER);
     const pidFile = path.join(env.tmp, `${id}.exec.pid`);
-    okFiles(env, ['exec', '--detach', '--pid-file', pidFile, id, 'sh', '-c', `echo $$ > /tmp/exec-pid; ${FOREVER}`]);
+    env.ok(['exec', '--detach', '--pid-file', pidFile, id, 'sh', '-c', `echo $$ > /tmp/exec-pid; ${FOREVER}`]);
     const text = fs.readFileSync(pidFile, 'utf8');
     expect(text).toMatch(/^\d+$/); // no newline
     const execPid = Number(text);
@@ -215,15 +215,15 @@ describe('exec', () => {
     const log = path.join(env.tmp, `${id}.log.json`);
     const proc = { args: ['sh', '-c', `echo shim > /tmp/shim; ${FOREVER}`], env: ['PATH=/bin'], cwd: '/', user: { uid: 0, gid: 0 }, terminal: false };
     const shimPid = path.join(env.tmp, `${id}.shim.pid`);
-    okFiles(env, ['--log', log, '--log-format', 'json', 'exec', '--process', processFile(proc), '--detach', '--pid-file', shimPid, id]);
+    env.ok(['--log', log, '--log-format', 'json', 'exec', '--process', processFile(proc), '--detach', '--pid-file', shimPid, id]);
     const conmonPid = path.join(env.tmp, `${id}.conmon.pid`);
-    okFiles(env, ['--log-format=json', '--log', log, 'exec', '--pid-file', conmonPid, '--process', processFile({ ...proc, args: ['sleep', '1000'] }), '--detach', id]);
+    env.ok(['--log-format=json', '--log', log, 'exec', '--pid-file', conmonPid, '--process', processFile({ ...proc, args: ['sleep', '1000'] }), '--detach', id]);
     const pids = [Number(fs.readFileSync(shimPid, 'utf8')), Number(fs.readFileSync(conmonPid, 'utf8'))];
     pids.forEach((p) => detached.add(p));
     await waitFor('/tmp/shim', () => fs.existsSync(rootfsFile('tmp/shim')));
     expect(JSON.parse(env.ok(['--log', log, '--log-format', 'json', 'ps', '--format', 'json', id]).stdout)).toEqual(expect.arrayContaining([pid, ...pids]));
     // A failure is a JSON record in the log, as the shim reads it.
-    const bad = tsruncFiles(env, ['--log', log, '--log-format', 'json', 'exec', '--process', processFile({ ...proc, args: ['nope'] }), '--detach', '--pid-file', path.join(env.tmp, 'x.pid'), id]);
+    const bad = env.tsrunc(['--log', log, '--log-format', 'json', 'exec', '--process', processFile({ ...proc, args: ['nope'] }), '--detach', '--pid-file', path.join(env.tmp, 'x.pid'), id]);
     expect(bad.status).toBe(255);
     const records = fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { level: string; msg: string });
     expect(records.at(-1)).toMatchObject({ level: 'error', msg: expect.stringMatching(/^exec failed: .*executable file not found in \$PATH/) });
@@ -236,7 +236,7 @@ describe('exec', () => {
     const file = path.join(env.tmp, `${id}.fd3`);
     const fd = fs.openSync(file, 'w');
     try {
-      okFiles(env, ['exec', '--preserve-fds', '1', id, 'sh', '-c', 'echo through fd 3 >&3'], [fd]);
+      env.ok(['exec', '--preserve-fds', '1', id, 'sh', '-c', 'echo through fd 3 >&3'], { extraFds: [fd] });
     } finally {
       fs.closeSync(fd);
     }
@@ -245,7 +245,7 @@ describe('exec', () => {
     const out = path.join(env.tmp, `${id}.fd3b`);
     const fd2 = fs.openSync(out, 'w');
     try {
-      expect(tsruncFiles(env, ['exec', id, 'sh', '-c', 'echo no >&3'], [fd2]).status).not.toBe(0);
+      expect(env.tsrunc(['exec', id, 'sh', '-c', 'echo no >&3'], { extraFds: [fd2] }).status).not.toBe(0);
     } finally {
       fs.closeSync(fd2);
     }
@@ -256,7 +256,7 @@ describe('exec', () => {
   it('works in a created container; a stopped container is refused', async () => {
     setConfig(bundle, specWith(['sh', '-c', 'exit 0']));
     const id = env.id('created');
-    okFiles(env, ['create', '--bundle', bundle, id]);
+    env.ok(['create', '--bundle', bundle, id]);
     const { pid } = env.state(id);
     expect(env.ok(['exec', id, 'sh', '-c', 'echo $$']).stdout.trim()).not.toBe('1');
     expect(env.state(id).status).toBe('created');
@@ -287,7 +287,7 @@ describe('ps', () => {
   it('json lists the host pids in the cgroup; table keeps ps -ef rows of those pids', async () => {
     const { id, pid } = runDetached('exec sleep 2000');
     const pidFile = path.join(env.tmp, `${id}.exec.pid`);
-    okFiles(env, ['exec', '--detach', '--pid-file', pidFile, id, 'sleep', '1000']);
+    env.ok(['exec', '--detach', '--pid-file', pidFile, id, 'sleep', '1000']);
     const execPid = Number(fs.readFileSync(pidFile, 'utf8'));
     detached.add(execPid);
     const pids = JSON.parse(env.ok(['ps', '--format', 'json', id]).stdout) as number[];
@@ -311,7 +311,7 @@ describe('ps', () => {
   it('of a stopped container: an empty list (null, as runc prints it)', async () => {
     setConfig(bundle, specWith(['true']));
     const id = env.id('ps-stopped');
-    okFiles(env, ['run', '--detach', '--bundle', bundle, id]);
+    env.ok(['run', '--detach', '--bundle', bundle, id]);
     const { pid } = env.state(id);
     await waitFor('the container to stop', () => env.state(id).status === 'stopped');
     expect(env.ok(['ps', '--format', 'json', id]).stdout).toBe('null\n');
@@ -354,7 +354,7 @@ describe('pause and resume', () => {
   it('a created container can be paused and resumed, and is created again', async () => {
     setConfig(bundle, specWith(['true']));
     const id = env.id('pause-created');
-    okFiles(env, ['create', '--bundle', bundle, id]);
+    env.ok(['create', '--bundle', bundle, id]);
     const { pid } = env.state(id);
     env.ok(['pause', id]);
     expect(env.state(id).status).toBe('paused');
@@ -366,7 +366,7 @@ describe('pause and resume', () => {
   it('pause and resume of a stopped or unknown container fail like runc', async () => {
     setConfig(bundle, specWith(['true']));
     const id = env.id('pause-stopped');
-    okFiles(env, ['run', '--detach', '--bundle', bundle, id]);
+    env.ok(['run', '--detach', '--bundle', bundle, id]);
     const { pid } = env.state(id);
     await waitFor('the container to stop', () => env.state(id).status === 'stopped');
     const p = env.tsrunc(['pause', id]);
@@ -384,7 +384,7 @@ describe('pause and resume', () => {
   it('delete --force of a paused container (with an exec\'d process) leaves nothing', async () => {
     const { id, pid } = runDetached(COUNTER);
     const pidFile = path.join(env.tmp, `${id}.exec.pid`);
-    okFiles(env, ['exec', '--detach', '--pid-file', pidFile, id, 'sleep', '1000']);
+    env.ok(['exec', '--detach', '--pid-file', pidFile, id, 'sleep', '1000']);
     const execPid = Number(fs.readFileSync(pidFile, 'utf8'));
     detached.add(execPid);
     env.ok(['pause', id]);

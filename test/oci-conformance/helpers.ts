@@ -1,13 +1,12 @@
-// Shared helpers of the conformance tests: configs for the one busybox bundle a file reuses, tsrunc
-// runs whose stdio are files (a created or detached container keeps its stdio open, so spawnSync with
-// pipes would wait for it), polling with a deadline, and checks that nothing of a container is left.
+// Shared helpers of the conformance tests: configs for the one busybox bundle a file reuses, polling
+// with a deadline, and checks that nothing of a container is left.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../../src/oci/types';
 import { native } from '../../src/linux/native';
 import { readProcStat } from '../../src/linux/proc';
-import { Result, TestEnv, TSRUNC, testSpec } from '../support/env';
+import { Result, TestEnv, testSpec } from '../support/env';
 
 export { testSpec };
 
@@ -21,41 +20,6 @@ export function specWith(args: string[], edit?: (spec: Spec) => void): Spec {
   const spec = testSpec(args);
   edit?.(spec);
   return spec;
-}
-
-/** Lets TestEnv.cleanup reap the inits of containers started outside TestEnv.tsrunc. */
-function remember(env: TestEnv): void {
-  (env as unknown as { rememberPids(): void }).rememberPids();
-}
-
-let seq = 0;
-
-/**
- * tsrunc with stdin /dev/null and stdout/stderr in files, so a container that outlives the command
- * (create, run --detach) does not hold a pipe open. `extraFds` are passed as fds 3, 4, …
- */
-export function tsruncFiles(env: TestEnv, args: string[], extraFds: number[] = []): Result {
-  const base = path.join(env.tmp, `out-${process.pid}-${seq++}`);
-  const out = fs.openSync(`${base}.stdout`, 'w+');
-  const err = fs.openSync(`${base}.stderr`, 'w+');
-  try {
-    const r = spawnSync(TSRUNC, ['--root', env.root, ...args], {
-      stdio: ['ignore', out, err, ...extraFds], timeout: 20_000,
-    });
-    if (r.error) throw r.error;
-    remember(env);
-    return { status: r.status, stdout: fs.readFileSync(`${base}.stdout`, 'utf8'), stderr: fs.readFileSync(`${base}.stderr`, 'utf8') };
-  } finally {
-    fs.closeSync(out);
-    fs.closeSync(err);
-  }
-}
-
-/** tsruncFiles, failing unless it exits 0. */
-export function okFiles(env: TestEnv, args: string[], extraFds: number[] = []): Result {
-  const r = tsruncFiles(env, args, extraFds);
-  if (r.status !== 0) throw new Error(`tsrunc ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
-  return r;
 }
 
 /** Writes the config and runs it in the foreground under a fresh id: the container's exit status and output. */

@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hook, Hooks, Spec } from '../../src/oci/types';
 import { TestEnv } from '../support/env';
 import { SPEC_VERSION } from '../../src/runtime/cli/definition';
-import { leftoversOf, okFiles, reap, setConfig, specWith, tsruncFiles, waitFor } from './helpers';
+import { leftoversOf, reap, setConfig, specWith, waitFor } from './helpers';
 
 let env: TestEnv;
 let bundle: string;
@@ -105,18 +105,18 @@ describe('hooks', () => {
       prestart: [hook('prestart', log.host)],
     }, ['sh', '-c', `echo program >> ${log.inside}; exec sleep 30`]));
 
-    okFiles(env, ['create', '--bundle', bundle, id]);
+    env.ok(['create', '--bundle', bundle, id]);
     const pid = env.state(id).pid;
     expect(readLog(log.host).map((l) => l.name)).toEqual(['prestart', 'createRuntime', 'createContainer']);
-    okFiles(env, ['start', id]);
+    env.ok(['start', id]);
     // poststart ran before start returned; the program's own line may come before or after it.
     const started = readLog(log.host).map((l) => l.name);
     expect(started.slice(0, 4)).toEqual(['prestart', 'createRuntime', 'createContainer', 'startContainer']);
     expect(started).toContain('poststart');
     await waitFor('the program', () => readLog(log.host).some((l) => l.name === 'program'));
-    okFiles(env, ['kill', id, 'KILL']);
+    env.ok(['kill', id, 'KILL']);
     await reap(pid);
-    okFiles(env, ['delete', id]);
+    env.ok(['delete', id]);
 
     const lines = readLog(log.host);
     const by = (name: string) => lines.find((l) => l.name === name)!;
@@ -165,7 +165,7 @@ describe('hooks', () => {
       createContainer: [hook('createContainer', log.host)],
       poststop: [hook('poststop', log.host)],
     }));
-    const r = tsruncFiles(env, ['create', '--bundle', bundle, id]);
+    const r = env.tsrunc(['create', '--bundle', bundle, id]);
     expect(r.status).toBe(1);
     expect(errorMessage(r.stderr)).toBe('hooks.createRuntime[1]: /bin/sh exited with status 3: createRuntime went wrong');
     expect(readLog(log.host).map((l) => [l.name, l.state.status])).toEqual([['createRuntime', 'creating'], ['poststop', 'stopped']]);
@@ -178,7 +178,7 @@ describe('hooks', () => {
     setConfig(bundle, configWith({
       createContainer: [failing('createContainer'), hook('createContainer', log.host)],
     }));
-    const r = tsruncFiles(env, ['create', '--bundle', bundle, id]);
+    const r = env.tsrunc(['create', '--bundle', bundle, id]);
     expect(r.status).toBe(1);
     expect(errorMessage(r.stderr)).toBe('hooks.createContainer[0]: /bin/sh exited with status 3: createContainer went wrong');
     expect(readLog(log.host)).toEqual([]);
@@ -190,7 +190,7 @@ describe('hooks', () => {
       const id = env.id('timeout');
       setConfig(bundle, configWith({ [phase]: [{ path: '/bin/sleep', args: ['sleep', '20'], timeout: 1 }] }));
       const t0 = Date.now();
-      const r = tsruncFiles(env, ['create', '--bundle', bundle, id]);
+      const r = env.tsrunc(['create', '--bundle', bundle, id]);
       expect(Date.now() - t0, phase).toBeLessThan(8_000);
       expect(r.status, phase).toBe(1);
       expect(errorMessage(r.stderr)).toBe(`hooks.${phase}[0]: /bin/sleep timed out after 1 s and was killed`);
@@ -204,7 +204,7 @@ describe('hooks', () => {
     const notProgram = path.join(env.tmp, 'not-a-program');
     fs.writeFileSync(notProgram, '\x7fELF garbage', { mode: 0o755 });
     setConfig(bundle, configWith({ createContainer: [{ path: notProgram }] }));
-    const r = tsruncFiles(env, ['create', '--bundle', bundle, id]);
+    const r = env.tsrunc(['create', '--bundle', bundle, id]);
     expect(r.status).toBe(1);
     expect(errorMessage(r.stderr)).toMatch(/^hooks\.createContainer\[0\]: exec \S+not-a-program: Exec format error$/);
     expect(leftoversOf(env, id, { bundle })).toEqual([]);
@@ -217,15 +217,15 @@ describe('hooks', () => {
       startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'echo startContainer went wrong >&2; exit 3'] }],
       poststart: [hook('poststart', log.host)],
     }, ['sh', '-c', `echo program >> ${log.inside}`]));
-    okFiles(env, ['create', '--bundle', bundle, id]);
+    env.ok(['create', '--bundle', bundle, id]);
     const pid = env.state(id).pid;
-    const r = tsruncFiles(env, ['start', id]);
+    const r = env.tsrunc(['start', id]);
     expect(r.status).toBe(1);
     expect(errorMessage(r.stderr)).toBe('hooks.startContainer[0]: /bin/sh exited with status 3: startContainer went wrong');
     await reap(pid);
     expect(env.state(id).status).toBe('stopped');
     expect(readLog(log.host)).toEqual([]);
-    okFiles(env, ['delete', id]);
+    env.ok(['delete', id]);
     expect(leftoversOf(env, id, { bundle, pid })).toEqual([]);
   });
 
@@ -236,14 +236,14 @@ describe('hooks', () => {
       poststart: [failing('poststart'), hook('poststart', log.host)],
       poststop: [hook('poststop', log.host)],
     }, ['sleep', '30']));
-    okFiles(env, ['create', '--bundle', bundle, id]);
+    env.ok(['create', '--bundle', bundle, id]);
     const pid = env.state(id).pid;
-    const r = tsruncFiles(env, ['start', id]);
+    const r = env.tsrunc(['start', id]);
     expect(r.status).toBe(1);
     expect(errorMessage(r.stderr)).toBe('hooks.poststart[0]: /bin/sh exited with status 3: poststart went wrong');
     await reap(pid);
     expect(env.state(id).status).toBe('stopped');
-    okFiles(env, ['delete', id]);
+    env.ok(['delete', id]);
     expect(readLog(log.host).map((l) => l.name)).toEqual(['poststop']);
     expect(leftoversOf(env, id, { bundle, pid })).toEqual([]);
   });

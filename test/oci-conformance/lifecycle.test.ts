@@ -9,7 +9,7 @@ import { native } from '../../src/linux/native';
 import { readProcStat } from '../../src/linux/proc';
 import { TestEnv, TSRUNC } from '../support/env';
 import {
-  leftoversOf, okFiles, reap, runSpec, setConfig, specWith, tsruncFiles, waitFor,
+  leftoversOf, reap, runSpec, setConfig, specWith, waitFor,
 } from './helpers';
 
 let env: TestEnv;
@@ -38,7 +38,7 @@ const FOREVER = 'while :; do sleep 0.1; done';
 function createWith(spec: Spec, extra: string[] = []): { id: string; pid: number } {
   setConfig(bundle, spec);
   const id = env.id('c');
-  okFiles(env, ['create', ...extra, '--bundle', bundle, id]);
+  env.ok(['create', ...extra, '--bundle', bundle, id]);
   const st = env.state(id);
   return { id, pid: st.pid };
 }
@@ -46,7 +46,7 @@ function createWith(spec: Spec, extra: string[] = []): { id: string; pid: number
 function runDetached(script: string): { id: string; pid: number } {
   setConfig(bundle, specWith(['sh', '-c', script]));
   const id = env.id('d');
-  okFiles(env, ['run', '--detach', '--bundle', bundle, id]);
+  env.ok(['run', '--detach', '--bundle', bundle, id]);
   const st = env.state(id);
   expect(st.status).toBe('running');
   return { id, pid: st.pid };
@@ -68,7 +68,7 @@ describe('create, start, kill, delete', () => {
     setConfig(bundle, spec);
     const id = env.id('flow');
     const pidFile = path.join(env.tmp, `${id}.pid`);
-    okFiles(env, ['create', '--bundle', bundle, '--pid-file', pidFile, id]);
+    env.ok(['create', '--bundle', bundle, '--pid-file', pidFile, id]);
 
     const created = env.state(id);
     expect(created).toMatchObject({ id, status: 'created', bundle });
@@ -165,10 +165,10 @@ describe('create, start, kill, delete', () => {
   it('a duplicate id is refused and the first container is left intact', async () => {
     const { spec, out } = withOut(specWith(['sh', '-c', TRAP_TERM]));
     const { id, pid } = createWith(spec);
-    const r = tsruncFiles(env, ['create', '--bundle', bundle, id]);
+    const r = env.tsrunc(['create', '--bundle', bundle, id]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/container with given ID already exists/);
-    const r2 = tsruncFiles(env, ['run', '--bundle', bundle, id]);
+    const r2 = env.tsrunc(['run', '--bundle', bundle, id]);
     expect(r2.status).toBe(1);
     expect(r2.stderr).toMatch(/container with given ID already exists/);
     expect(env.state(id)).toMatchObject({ status: 'created', pid });
@@ -230,7 +230,7 @@ describe('more of the lifecycle', () => {
       s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
     }));
     const id = env.id('all');
-    okFiles(env, ['run', '--detach', '--bundle', bundle, id]);
+    env.ok(['run', '--detach', '--bundle', bundle, id]);
     const { pid } = env.state(id);
     const procs = cgroupProcs(id);
     const pids = await waitFor('three processes', () => {
@@ -269,8 +269,8 @@ describe('list', () => {
 
       const b = local.bundle('b', specWith(['sh', '-c', FOREVER]));
       const ids = [local.id('a'), local.id('b')].sort();
-      okFiles(local, ['create', '--bundle', b, ids[0]]);
-      okFiles(local, ['run', '--detach', '--bundle', b, ids[1]]);
+      local.ok(['create', '--bundle', b, ids[0]]);
+      local.ok(['run', '--detach', '--bundle', b, ids[1]]);
       const pids = ids.map((id) => local.state(id).pid);
 
       const json = JSON.parse(local.ok(['list', '--format', 'json']).stdout) as Record<string, unknown>[];

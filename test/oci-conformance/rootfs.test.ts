@@ -9,8 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/oci/types';
 import { TestEnv } from '../support/env';
 import {
-  hostMounts, MountEntry, mountAt, okFiles, output, parseMountinfo, runSpec, setConfig, specWith, tsruncFiles,
-} from './helpers';
+  hostMounts, MountEntry, mountAt, output, parseMountinfo, runSpec, setConfig, specWith, } from './helpers';
 
 let env: TestEnv;
 let bundle: string;
@@ -406,7 +405,7 @@ describe('file descriptors', () => {
     setConfig(bundle, specWith(['sh', '-c', `${LIST_FDS}; ls /proc/self/fd`]));
     const extra = fs.openSync(path.join(env.tmp, 'extra-fd'), 'w');
     try {
-      const r = okFiles(env, ['run', '--bundle', bundle, env.id('fds')], [extra, extra]);
+      const r = env.ok(['run', '--bundle', bundle, env.id('fds')], { extraFds: [extra, extra] });
       expect(fdsOf(r.stdout)).toEqual(['0', '1', '2']);
       // ls: stdio and its own directory fd.
       expect(r.stdout.split('\n').filter((l) => /^\d+$/.test(l))).toEqual(['0', '1', '2', '3']);
@@ -422,7 +421,7 @@ describe('file descriptors', () => {
     const fd3 = fs.openSync(file, 'r');
     const fd4 = fs.openSync(file, 'r');
     try {
-      const r = tsruncFiles(env, ['run', '--preserve-fds', '1', '--bundle', bundle, env.id('pfd')], [fd3, fd4]);
+      const r = env.tsrunc(['run', '--preserve-fds', '1', '--bundle', bundle, env.id('pfd')], { extraFds: [fd3, fd4] });
       expect(r.stderr).toBe('');
       expect(r.status).toBe(0);
       expect(r.stdout.split('\n')[0]).toBe('through fd 3');

@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/oci/types';
 import { native } from '../../src/linux/native';
 import { TestEnv, TSRUNC } from '../support/env';
-import { okFiles, setConfig, specWith, tsruncFiles } from './helpers';
+import { setConfig, specWith } from './helpers';
 
 let env: TestEnv;
 let bundle: string;
@@ -76,7 +76,7 @@ describe('create --console-socket', () => {
     const l = listen();
     const id = env.id('c');
     try {
-      const created = okFiles(env, ['create', '--bundle', bundle, '--console-socket', l.socket, id]);
+      const created = env.ok(['create', '--bundle', bundle, '--console-socket', l.socket, id]);
       expect(created.stdout).toBe('');
       // Sent before create exited: waiting is no longer needed.
       const got = native().receiveFd(l.fd, 0);
@@ -84,7 +84,7 @@ describe('create --console-socket', () => {
       expect(fs.readlinkSync(`/proc/self/fd/${got.fd}`)).toMatch(/ptmx$/);
       expect(env.state(id).status).toBe('created');
       const output = readPty(got.fd);
-      okFiles(env, ['start', id]);
+      env.ok(['start', id]);
       const out = await output;
       const lines = out.trim().split('\n');
       expect(lines[0]).toMatch(/^\/dev\/pts\/\d+$/);
@@ -96,13 +96,13 @@ describe('create --console-socket', () => {
     } finally {
       l.close();
     }
-    okFiles(env, ['delete', '--force', id]);
+    env.ok(['delete', '--force', id]);
   });
 
   it('refuses process.terminal without --console-socket, leaving nothing', () => {
     setConfig(bundle, terminalSpec('true'));
     const id = env.id('c');
-    const r = tsruncFiles(env, ['create', '--bundle', bundle, id]);
+    const r = env.tsrunc(['create', '--bundle', bundle, id]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/cannot allocate tty .*console socket/);
     gone(id);
@@ -113,7 +113,7 @@ describe('create --console-socket', () => {
     const l = listen();
     const id = env.id('c');
     try {
-      const r = tsruncFiles(env, ['create', '--bundle', bundle, '--console-socket', l.socket, id]);
+      const r = env.tsrunc(['create', '--bundle', bundle, '--console-socket', l.socket, id]);
       expect(r.status).toBe(1);
       expect(r.stderr).toMatch(/cannot use console socket .*process.terminal is false/);
       gone(id);
@@ -125,7 +125,7 @@ describe('create --console-socket', () => {
   it('fails create cleanly when nothing listens on the socket', () => {
     setConfig(bundle, terminalSpec('true'));
     const id = env.id('c');
-    const r = tsruncFiles(env, ['create', '--bundle', bundle, '--console-socket', path.join(env.tmp, 'nobody.sock'), id]);
+    const r = env.tsrunc(['create', '--bundle', bundle, '--console-socket', path.join(env.tmp, 'nobody.sock'), id]);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/--console-socket: console-connect .*nobody\.sock.*no such file or directory/);
     gone(id);
@@ -138,11 +138,11 @@ describe('exec --tty', () => {
       s.process!.consoleSize = { height: 40, width: 120 };
     }));
     const id = env.id('c');
-    okFiles(env, ['run', '--detach', '--bundle', bundle, id]);
+    env.ok(['run', '--detach', '--bundle', bundle, id]);
     const l = listen();
     const pidFile = path.join(env.tmp, `exec-${seq++}.pid`);
     try {
-      okFiles(env, ['exec', '--detach', '--tty', '--console-socket', l.socket, '--pid-file', pidFile, id, 'sh', '-c', 'tty; stty size; ps -o pid,tty | grep -c pts; exit 0']);
+      env.ok(['exec', '--detach', '--tty', '--console-socket', l.socket, '--pid-file', pidFile, id, 'sh', '-c', 'tty; stty size; ps -o pid,tty | grep -c pts; exit 0']);
       const pid = Number(fs.readFileSync(pidFile, 'utf8'));
       const got = native().receiveFd(l.fd, 0);
       expect(got.name).not.toBe('');
@@ -155,38 +155,38 @@ describe('exec --tty', () => {
     } finally {
       l.close();
     }
-    okFiles(env, ['delete', '--force', id]);
+    env.ok(['delete', '--force', id]);
   });
 
   it('refuses --console-socket without --tty, and a foreground exec with a console socket', () => {
     setConfig(bundle, specWith(['sh', '-c', 'while :; do sleep 0.1; done']));
     const id = env.id('c');
-    okFiles(env, ['run', '--detach', '--bundle', bundle, id]);
+    env.ok(['run', '--detach', '--bundle', bundle, id]);
     const l = listen();
     try {
-      const noTty = tsruncFiles(env, ['exec', '--detach', '--console-socket', l.socket, id, 'true']);
+      const noTty = env.tsrunc(['exec', '--detach', '--console-socket', l.socket, id, 'true']);
       expect(noTty.status).toBe(255);
       expect(noTty.stderr).toMatch(/cannot use console socket/);
-      const noSocket = tsruncFiles(env, ['exec', '--detach', '--tty', id, 'true']);
+      const noSocket = env.tsrunc(['exec', '--detach', '--tty', id, 'true']);
       expect(noSocket.status).toBe(255);
       expect(noSocket.stderr).toMatch(/cannot allocate tty/);
     } finally {
       l.close();
     }
-    okFiles(env, ['delete', '--force', id]);
+    env.ok(['delete', '--force', id]);
   });
 
   it('a foreground exec --tty copies the pty to its stdout and exits with the status', () => {
     setConfig(bundle, specWith(['sh', '-c', 'while :; do sleep 0.1; done']));
     const id = env.id('c');
-    okFiles(env, ['run', '--detach', '--bundle', bundle, id]);
+    env.ok(['run', '--detach', '--bundle', bundle, id]);
     const r = spawnSync(TSRUNC, ['--root', env.root, 'exec', '--tty', id, 'sh', '-c', 'tty; echo from-exec; exit 7'], {
       encoding: 'utf8', input: '', timeout: 20_000,
     });
     expect(r.stderr).toBe('');
     expect(r.status).toBe(7);
     expect(r.stdout.replace(/\r\n/g, '\n')).toMatch(/^\/dev\/pts\/\d+\nfrom-exec\n$/);
-    okFiles(env, ['delete', '--force', id]);
+    env.ok(['delete', '--force', id]);
   });
 });
 
@@ -206,11 +206,11 @@ describe('run with a terminal', () => {
     const l = listen();
     try {
       const id = env.id('c');
-      const fg = tsruncFiles(env, ['run', '--bundle', bundle, '--console-socket', l.socket, id]);
+      const fg = env.tsrunc(['run', '--bundle', bundle, '--console-socket', l.socket, id]);
       expect(fg.status).toBe(1);
       expect(fg.stderr).toMatch(/cannot use console socket .*not detaching/);
       gone(id);
-      const bg = tsruncFiles(env, ['run', '--detach', '--bundle', bundle, id]);
+      const bg = env.tsrunc(['run', '--detach', '--bundle', bundle, id]);
       expect(bg.status).toBe(1);
       expect(bg.stderr).toMatch(/cannot allocate tty/);
       gone(id);

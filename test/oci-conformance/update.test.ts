@@ -5,7 +5,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TestEnv } from '../support/env';
-import { okFiles, reap, setConfig, specWith, tsruncFiles, waitFor } from './helpers';
+import { reap, setConfig, specWith, waitFor } from './helpers';
 
 let env: TestEnv;
 let bundle: string;
@@ -31,7 +31,7 @@ function cgroupFile(id: string, controller: string, v1: string, v2: string): str
 function runDetached(): string {
   setConfig(bundle, specWith(['sh', '-c', 'while :; do sleep 0.1; done']));
   const id = env.id('u');
-  okFiles(env, ['run', '--detach', '--bundle', bundle, id]);
+  env.ok(['run', '--detach', '--bundle', bundle, id]);
   return id;
 }
 
@@ -48,7 +48,7 @@ describe('update', () => {
     env.ok(['update', '--memory', '64m', id]);
     expect(fs.readFileSync(limitFile, 'utf8').trim()).toBe(String(64 * 1024 * 1024));
     const inside = record(id).cgroup.driver === 'v2' ? '/sys/fs/cgroup/memory.max' : '/sys/fs/cgroup/memory/memory.limit_in_bytes';
-    const r = tsruncFiles(env, ['exec', id, 'cat', inside]);
+    const r = env.tsrunc(['exec', id, 'cat', inside]);
     expect(r.stdout.trim()).toBe(String(64 * 1024 * 1024));
     // go-runc's form: the LinuxResources JSON on stdin.
     const viaStdin = env.tsrunc(['update', '--resources=-', id], { input: JSON.stringify({ memory: { limit: 96 * 1024 * 1024 }, cpu: { shares: 512 } }) });
@@ -86,7 +86,7 @@ describe('update', () => {
     expect(r.stderr).toContain('container does not exist');
     setConfig(bundle, specWith(['true']));
     const id = env.id('s');
-    okFiles(env, ['run', '--detach', '--bundle', bundle, id]);
+    env.ok(['run', '--detach', '--bundle', bundle, id]);
     await waitFor('stopped', () => env.state(id).status === 'stopped');
     const stopped = env.tsrunc(['update', '--memory', '64m', id]);
     expect(stopped.status).toBe(1);

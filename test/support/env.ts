@@ -1,6 +1,6 @@
 // A test's own world: a temporary folder with bundles, its own --root, and a cleanup that removes every
 // container the test made and checks that nothing (state, mount, cgroup, process) is left behind.
-import { spawnSync, SpawnSyncReturns } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -12,6 +12,12 @@ import { readProcStat } from '../../src/linux/proc';
 
 export const TSRUNC = path.join(packageRoot(), 'bin', 'tsrunc');
 const BUSYBOX = '/bin/busybox';
+
+export interface TsruncOptions {
+  input?: string;
+  timeout?: number;
+  extraFds?: number[];
+}
 
 export interface Result {
   status: number | null;
@@ -54,6 +60,7 @@ export class TestEnv {
   readonly tmp: string;
   readonly root: string;
   private readonly pids = new Set<number>();
+  private seq = 0;
 
   constructor(label: string) {
     becomeSubreaper();
@@ -73,18 +80,32 @@ export class TestEnv {
     return dir;
   }
 
-  tsrunc(args: string[], opts: { input?: string; timeout?: number } = {}): Result {
-    const r: SpawnSyncReturns<string> = spawnSync(TSRUNC, ['--root', this.root, ...args], {
-      encoding: 'utf8', input: opts.input ?? '', timeout: opts.timeout ?? 20_000,
-    });
-    if (r.error) throw r.error;
-    this.rememberPids();
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  /**
+   * Runs tsrunc with this root. Its stdout and stderr go to files, not pipes: a container that outlives
+   * the command (create, run --detach) inherits them, and a pipe it holds would keep spawnSync waiting.
+   * stdin is /dev/null unless `input` is given; `extraFds` become fds 3, 4, … (for --preserve-fds).
+   */
+  tsrunc(args: string[], opts: TsruncOptions = {}): Result {
+    const base = path.join(this.tmp, `out-${process.pid}-${this.seq++}`);
+    const out = fs.openSync(`${base}.stdout`, 'w+');
+    const err = fs.openSync(`${base}.stderr`, 'w+');
+    try {
+      const r = spawnSync(TSRUNC, ['--root', this.root, ...args], {
+        stdio: [opts.input === undefined ? 'ignore' : 'pipe', out, err, ...(opts.extraFds ?? [])],
+        input: opts.input, timeout: opts.timeout ?? 20_000,
+      });
+      if (r.error) throw r.error;
+      this.rememberPids();
+      return { status: r.status, stdout: fs.readFileSync(`${base}.stdout`, 'utf8'), stderr: fs.readFileSync(`${base}.stderr`, 'utf8') };
+    } finally {
+      fs.closeSync(out);
+      fs.closeSync(err);
+    }
   }
 
   /** tsrunc, failing the test unless it exits 0. */
-  ok(args: string[]): Result {
-    const r = this.tsrunc(args);
+  ok(args: string[], opts: TsruncOptions = {}): Result {
+    const r = this.tsrunc(args, opts);
     if (r.status !== 0) throw new Error(`tsrunc ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
     return r;
   }

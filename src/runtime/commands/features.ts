@@ -2,6 +2,7 @@
 // list is read off the table the code that honours it uses, so it cannot claim more than is done.
 import type { Hooks, NamespaceType } from '../../oci/types';
 import { CAPABILITIES } from '../../linux/constants';
+import { capabilityName } from '../../linux/capabilities';
 import { knownMountOptions } from '../../linux/mount-options';
 import { NAMESPACE_FLAGS } from '../../linux/namespaces';
 import { SECCOMP_FLAGS, seccompNames } from '../../linux/seccomp';
@@ -27,7 +28,7 @@ export function features(): object {
     mountOptions: knownMountOptions(),
     linux: {
       namespaces: Object.keys(NAMESPACE_FLAGS) as NamespaceType[],
-      capabilities: CAPABILITIES.map((c) => `CAP_${c}`),
+      capabilities: CAPABILITIES.map((_, n) => capabilityName(n)),
       cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
       seccomp: {
         enabled: true,
