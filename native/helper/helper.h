@@ -22,6 +22,8 @@ struct plan {
 	struct op *ops;    /* host ops, then container ops; the separator is not stored */
 	int n;
 	int host_count;    /* index of the first container op */
+	int head;          /* 1 while the plan is only a head: host ops ended by `more`, the rest to come */
+	size_t head_bytes; /* the head's records, without `more`, at the start of buf (for the dump) */
 };
 
 /* Run-time state shared by the ops of one process (P, then C after clone). */
@@ -53,22 +55,28 @@ struct failure {
 };
 
 /* plan.c */
+/* Reads one payload: a whole plan, or a head (plan->head set) whose rest plan_read_rest appends. */
 int plan_read(int fd, struct plan *plan, struct failure *f);
+int plan_read_rest(int fd, struct plan *plan, struct failure *f);
 
 /* ops.c */
-/* Checks every op's name, side and argc (and refuses reserved ops) before anything runs. */
+/* Checks every op's name, side and argc (and refuses reserved ops) before anything runs; a head
+ * may hold only the ops that can run before the rest of the plan is known. */
 int ops_validate(const struct plan *plan, struct failure *f);
-/* Runs the host ops, then exits; C continues into the container ops and never returns. */
-_Noreturn void ops_run(const struct plan *plan, struct ctx *ctx);
+/* Runs a head's ops (P). */
+void ops_run_head(const struct plan *plan, struct ctx *ctx);
+/* Runs the host ops from `from` on, then exits; C continues into the container ops and never returns. */
+_Noreturn void ops_run(const struct plan *plan, struct ctx *ctx, int from);
 
 /* seccomp.c */
 void op_seccomp(struct ctx *ctx, const struct op *op);
 void op_seccomp_load(struct ctx *ctx, const struct op *op);
 
 /* main.c */
-/* When TSRUNC_INIT_PLAN_DUMP names a file, writes the payload (after the length prefix) to it, for
- * comparing with `tsrunc explain`; any failure to do so is ignored. */
-void dump_plan(const char *buf, size_t len);
+/* When TSRUNC_INIT_PLAN_DUMP names a file, writes the plan's records to it as one payload would
+ * carry them (a head's without its `more`, then the rest's), for comparing with `tsrunc explain`;
+ * any failure to do so is ignored. */
+void dump_plan(const char *head, size_t head_len, const char *rest, size_t rest_len);
 /* Fills f (index unchanged) and returns -1. */
 int set_failure(struct failure *f, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Sends one line on the sync fd in a single write; returns -1 with errno set on failure. */

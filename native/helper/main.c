@@ -103,7 +103,7 @@ _Noreturn void fail(struct ctx *ctx, int err, const char *fmt, ...)
 	_exit(ctx->exit_code);
 }
 
-void dump_plan(const char *buf, size_t len)
+void dump_plan(const char *head, size_t head_len, const char *rest, size_t rest_len)
 {
 	const char *file = getenv("TSRUNC_INIT_PLAN_DUMP");
 	int fd;
@@ -113,7 +113,9 @@ void dump_plan(const char *buf, size_t len)
 	fd = open(file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0)
 		return;
-	write_all(fd, buf, len);
+	write_all(fd, head, head_len);
+	if (rest)
+		write_all(fd, rest, rest_len);
 	close(fd);
 }
 
@@ -156,5 +158,15 @@ int main(int argc, char **argv, char **envp)
 		fail(&ctx, errno, "fcntl(%d, F_SETFD, FD_CLOEXEC)", ctx.sync_fd);
 	if (plan_read(ctx.sync_fd, &plan, &f) < 0 || ops_validate(&plan, &f) < 0)
 		fail_early(&ctx, &f);
-	ops_run(&plan, &ctx);
+	if (plan.head) {
+		/* A head (the cgroup joins, say) runs while tsrunc still computes the rest. */
+		int head_count = plan.n;
+
+		ops_run_head(&plan, &ctx);
+		f.index = -1;
+		if (plan_read_rest(ctx.sync_fd, &plan, &f) < 0 || ops_validate(&plan, &f) < 0)
+			fail_early(&ctx, &f);
+		ops_run(&plan, &ctx, head_count);
+	}
+	ops_run(&plan, &ctx, 0);
 }

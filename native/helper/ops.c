@@ -33,7 +33,8 @@
 
 #include "helper.h"
 
-enum side { HOST = 1, CONTAINER = 2, BOTH = HOST | CONTAINER };
+/* HEAD: may run in a head, before the rest of the plan is known (it touches only P). */
+enum side { HOST = 1, CONTAINER = 2, BOTH = HOST | CONTAINER, HEAD = 4 };
 enum create { CREATE_NONE, CREATE_DIR, CREATE_FILE };
 
 #define VARIADIC INT_MAX
@@ -1193,8 +1194,8 @@ static void op_console(struct ctx *ctx, const struct op *op)
 }
 
 static const struct op_def defs[] = {
-	{ "cloexec-from", HOST, 1, 1, op_cloexec_from },
-	{ "join-cgroup", HOST, 1, 1, op_join_cgroup },
+	{ "cloexec-from", HOST | HEAD, 1, 1, op_cloexec_from },
+	{ "join-cgroup", HOST | HEAD, 1, 1, op_join_cgroup },
 	{ "setns", HOST, 2, 2, op_setns },
 	{ "unshare", HOST, 1, 1, op_unshare },
 	{ "write-file", BOTH, 2, 2, op_write_file },
@@ -1281,13 +1282,13 @@ int ops_validate(const struct plan *plan, struct failure *f)
 	for (int i = 0; i < plan->n; i++) {
 		const struct op *op = &plan->ops[i];
 		const struct op_def *def = lookup(op->name);
-		int side = i < plan->host_count ? HOST : CONTAINER;
+		int side = plan->head ? HEAD : i < plan->host_count ? HOST : CONTAINER;
 
 		if (!def)
 			return set_failure(f, 0, "op %d: unknown op \"%.64s\"", i, op->name);
 		if (!(def->side & side))
 			return set_failure(f, 0, "op %d: %s is not a %s op", i, op->name,
-					   side == HOST ? "host" : "container");
+					   side == HEAD ? "head" : side == HOST ? "host" : "container");
 		if (op->argc < def->min_args || op->argc > def->max_args ||
 		    (def->run == op_exec && !exec_args_ok(op)) || (def->run == op_run_hook && !run_hook_args_ok(op)))
 			return set_failure(f, 0, "op %d: wrong argument count %d for %s", i, op->argc, op->name);
@@ -1321,9 +1322,15 @@ static _Noreturn void run_container(struct ctx *ctx)
 	_exit(0);
 }
 
-_Noreturn void ops_run(const struct plan *plan, struct ctx *ctx)
+void ops_run_head(const struct plan *plan, struct ctx *ctx)
 {
 	ctx->plan = plan;
-	run_range(ctx, 0, plan->host_count);
+	run_range(ctx, 0, plan->n);
+}
+
+_Noreturn void ops_run(const struct plan *plan, struct ctx *ctx, int from)
+{
+	ctx->plan = plan;
+	run_range(ctx, from, plan->host_count);
 	_exit(0);
 }

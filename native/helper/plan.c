@@ -63,9 +63,11 @@ static int malformed(struct failure *f, const char *what, size_t offset)
 	return set_failure(f, 0, "malformed plan: %s at byte %zu", what, offset);
 }
 
-static int plan_parse(char *buf, size_t len, struct plan *plan, struct failure *f)
+static int plan_parse(char *buf, size_t len, int head_allowed, struct plan *plan, struct failure *f)
 {
 	char *p = buf, *end = buf + len;
+	size_t head_bytes = 0;
+	int head = 0;
 	/* A record takes at least 4 bytes ("x\0" "0\0"), which bounds the number of records. */
 	size_t max_ops = len / 4 + 1;
 	int n = 0, host_count = -1;
@@ -92,6 +94,14 @@ static int plan_parse(char *buf, size_t len, struct plan *plan, struct failure *
 			host_count = n;
 			continue;
 		}
+		if (strcmp(name, "more") == 0) {
+			if (argc != 0 || !head_allowed || host_count >= 0 || p != end)
+				return malformed(f, "bad `more` (only at the end of a first payload without `container`)", at);
+			head_bytes = at;
+			head = 1;
+			host_count = n;
+			continue;
+		}
 		ops[n].name = name;
 		ops[n].argc = argc;
 		ops[n].argv = calloc((size_t)argc + 1, sizeof(char *));
@@ -110,26 +120,72 @@ static int plan_parse(char *buf, size_t len, struct plan *plan, struct failure *
 	plan->ops = ops;
 	plan->n = n;
 	plan->host_count = host_count;
+	plan->head = head;
+	plan->head_bytes = head_bytes;
 	return 0;
 }
 
-int plan_read(int fd, struct plan *plan, struct failure *f)
+/* Reads one length-prefixed payload into a new NUL-terminated buffer. */
+static char *read_payload(int fd, uint32_t *out_len, struct failure *f)
 {
 	unsigned char hdr[4];
 	uint32_t len;
 	char *buf;
 
-	if (read_full(fd, hdr, sizeof(hdr)) < 0)
-		return set_failure(f, errno, "read the plan length from fd %d", fd);
+	if (read_full(fd, hdr, sizeof(hdr)) < 0) {
+		set_failure(f, errno, "read the plan length from fd %d", fd);
+		return NULL;
+	}
 	len = (uint32_t)hdr[0] | (uint32_t)hdr[1] << 8 | (uint32_t)hdr[2] << 16 | (uint32_t)hdr[3] << 24;
-	if (len > PLAN_MAX_BYTES)
-		return set_failure(f, 0, "plan length %u exceeds %u", len, PLAN_MAX_BYTES);
+	if (len > PLAN_MAX_BYTES) {
+		set_failure(f, 0, "plan length %u exceeds %u", len, PLAN_MAX_BYTES);
+		return NULL;
+	}
 	buf = malloc((size_t)len + 1);
-	if (!buf)
-		return set_failure(f, errno, "allocate %u bytes for the plan", len);
-	if (read_full(fd, buf, len) < 0)
-		return set_failure(f, errno, "read the plan payload of %u bytes", len);
+	if (!buf) {
+		set_failure(f, errno, "allocate %u bytes for the plan", len);
+		return NULL;
+	}
+	if (read_full(fd, buf, len) < 0) {
+		set_failure(f, errno, "read the plan payload of %u bytes", len);
+		free(buf);
+		return NULL;
+	}
 	buf[len] = '\0';
-	dump_plan(buf, len);
-	return plan_parse(buf, len, plan, f);
+	*out_len = len;
+	return buf;
+}
+
+int plan_read(int fd, struct plan *plan, struct failure *f)
+{
+	uint32_t len;
+	char *buf = read_payload(fd, &len, f);
+
+	if (!buf || plan_parse(buf, len, 1, plan, f) < 0)
+		return -1;
+	if (!plan->head)
+		dump_plan(buf, len, NULL, 0);
+	return 0;
+}
+
+int plan_read_rest(int fd, struct plan *plan, struct failure *f)
+{
+	struct plan rest;
+	struct op *ops;
+	uint32_t len;
+	char *buf = read_payload(fd, &len, f);
+
+	if (!buf || plan_parse(buf, len, 0, &rest, f) < 0)
+		return -1;
+	ops = realloc(plan->ops, (size_t)(plan->n + rest.n + 1) * sizeof(*ops));
+	if (!ops)
+		return set_failure(f, errno, "allocate the op table");
+	memcpy(ops + plan->n, rest.ops, (size_t)rest.n * sizeof(*ops));
+	free(rest.ops);
+	dump_plan(plan->buf, plan->head_bytes, buf, len);
+	plan->ops = ops;
+	plan->host_count = plan->n + rest.host_count;
+	plan->n += rest.n;
+	plan->head = 0;
+	return 0;
 }

@@ -11,10 +11,13 @@
 // root is the container's root (its init pivoted), so cwd and the program resolve inside it.
 import type { NamespaceType, Process, Seccomp, Spec } from '../oci/types';
 import type { Problem } from '../runtime/problems';
-import type { ContainerOpName, HostOpName, Plan, PlanOp } from './plan';
+import { startOps, type ContainerOpName, type HostOpName, type Plan, type PlanOp } from './plan';
+
+/** The origin of exec's cgroup joins (for errors and explain). */
+export const EXEC_CGROUP_ORIGIN = "the container's cgroup";
 import { CLONE_PARENT, SIGCHLD } from './constants';
 import { NAMESPACE_FLAGS } from './namespaces';
-import { consoleOps, HostFacts, processOps } from './plan-builder';
+import { afterStartOps, consoleOps, HostFacts, processOps } from './plan-builder';
 
 /** A namespace of the container's init that the runtime is not in: joined through its /proc link. */
 export interface JoinedNamespace {
@@ -64,8 +67,7 @@ function op<N extends string>(name: N, args: (string | number)[] = [], origin?: 
 
 export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
   const problems: Problem[] = [];
-  const host: PlanOp<HostOpName>[] = [op('cloexec-from', [3 + input.preserveFds])];
-  for (const file of input.procsFiles) host.push(op('join-cgroup', [file], "the container's cgroup"));
+  const host: PlanOp<HostOpName>[] = startOps(input.preserveFds, input.procsFiles, EXEC_CGROUP_ORIGIN);
   // Before the setns calls: lowering it needs CAP_SYS_RESOURCE in the host's user namespace, and
   // /proc/self is not P once it is in the container's mount namespace.
   if (input.process.oomScoreAdj !== undefined) {
@@ -88,7 +90,7 @@ export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
   if (input.consoleSocket !== undefined && input.process.terminal === true) {
     // A session of its own (runc's init always makes one), so the pty can be its controlling terminal.
     const c = consoleOps(input.process, input.consoleSocket, '');
-    host.splice(1, 0, c.host);
+    host.splice(afterStartOps(host), 0, c.host);
     container.splice(1, 0, op('setsid', [], 'process.terminal'), c.container);
   }
   return { plan: { host, container }, problems };

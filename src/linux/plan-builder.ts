@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { Spec } from '../oci/types';
 import type { Problem } from '../runtime/problems';
-import type { ContainerOpName, HostOpName, Plan, PlanOp } from './plan';
+import { startOps, type ContainerOpName, type HostOpName, type Plan, type PlanOp } from './plan';
 import { CLONE_NEWTIME, CLONE_PARENT, MS, RLIMITS, SIGCHLD } from './constants';
 import { cloneNamespaceFlags, hasNew, idMapContent, namespaceSet, NAMESPACE_FLAGS, timeOffsetsContent } from './namespaces';
 import { bindsDev, CgroupMountInfo, mountOps, SourceKind } from './mounts';
@@ -69,8 +69,7 @@ export function execCandidates(program: string, env: string[]): string[] {
 function hostOps(input: PlanInput): HostOp[] {
   const { spec } = input;
   const ns = namespaceSet(spec);
-  const ops: HostOp[] = [op('cloexec-from', [3 + input.preserveFds])];
-  for (const file of input.cgroup.procsFiles) ops.push(op('join-cgroup', [file], 'linux.cgroupsPath'));
+  const ops: HostOp[] = startOps(input.preserveFds, input.cgroup.procsFiles, 'linux.cgroupsPath');
   for (const { ns: joined, index } of ns.joined) {
     ops.push(op('setns', [joined.path!, NAMESPACE_FLAGS[joined.type]], `linux.namespaces[${index}]`));
   }
@@ -290,11 +289,17 @@ function placeHooks(input: PlanInput, container: ContainerOp[]): void {
 /**
  * The terminal of process.terminal, as runc sets it up: P connects to the console socket from the
  * runtime's view, before any setns or root change (`console-connect`, placed right after
- * `cloexec-from`); C, after the root change and before the user switch, makes a pty in the
+ * the start ops, `cloexec-from` and the cgroup joins, which may go ahead as a head); C, after the root change and before the user switch, makes a pty in the
  * container's devpts, sizes it (process.consoleSize), gives the slave to process.user.uid (runc's
  * fixStdioPermissions), binds it onto `consolePath` (create: /dev/console), sends the master and makes
  * the slave its controlling terminal and stdio (`console`, after a `setsid`).
  */
+/** Where the ops after startOps begin. */
+export function afterStartOps(host: HostOp[]): number {
+  const at = host.findIndex((o) => o.op !== 'cloexec-from' && o.op !== 'join-cgroup');
+  return at < 0 ? host.length : at;
+}
+
 export function consoleOps(
   proc: { consoleSize?: { height: number; width: number }; user?: { uid: number } }, socket: string, consolePath: string,
 ): { host: HostOp; container: ContainerOp } {
@@ -318,7 +323,7 @@ export function buildCreatePlan(input: PlanInput): PlanResult {
   const host = hostOps(input);
   if (input.consoleSocket !== undefined && input.spec.process?.terminal === true) {
     const c = consoleOps(input.spec.process, input.consoleSocket, '/dev/console');
-    host.splice(1, 0, c.host);
+    host.splice(afterStartOps(host), 0, c.host);
     const rootAt = container.findIndex((o) => o.op === 'pivot-root' || o.op === 'move-root');
     container.splice(rootAt + 1, 0, c.container);
   }

@@ -24,6 +24,17 @@ export interface Plan {
   container: PlanOp<ContainerOpName>[];
 }
 
+/**
+ * The ops every plan starts with, and the ones a head may hold: fds above the preserved ones closed
+ * at exec, then the cgroup joins, one per hierarchy.
+ */
+export function startOps(preserveFds: number, procsFiles: string[], origin: string): PlanOp<HostOpName>[] {
+  return [
+    { op: 'cloexec-from', args: [String(3 + preserveFds)] },
+    ...procsFiles.map((file): PlanOp<HostOpName> => ({ op: 'join-cgroup', args: [file], origin })),
+  ];
+}
+
 /** The op at a wire index: host ops first, then container ops (the separator is not counted). */
 export function opAt(plan: Plan, index: number): PlanOp | undefined {
   return index < plan.host.length ? plan.host[index] : plan.container[index - plan.host.length];
@@ -36,14 +47,32 @@ function encodeRecord(parts: Buffer[], name: string, args: string[]): void {
   }
 }
 
-/** Length-prefixed wire form: u32 LE length, then NUL-terminated records. */
-export function encodePlan(plan: Plan): Buffer {
-  const parts: Buffer[] = [];
-  for (const op of plan.host) encodeRecord(parts, op.op, op.args);
-  encodeRecord(parts, 'container', []);
-  for (const op of plan.container) encodeRecord(parts, op.op, op.args);
+function frame(parts: Buffer[]): Buffer {
   const payload = Buffer.concat(parts);
   const header = Buffer.alloc(4);
   header.writeUInt32LE(payload.length, 0);
   return Buffer.concat([header, payload]);
+}
+
+/**
+ * Length-prefixed wire form: u32 LE length, then NUL-terminated records. With `after`, only what
+ * follows a head of that many host ops (the second payload; see encodeHead).
+ */
+export function encodePlan(plan: Plan, after = 0): Buffer {
+  const parts: Buffer[] = [];
+  for (const op of plan.host.slice(after)) encodeRecord(parts, op.op, op.args);
+  encodeRecord(parts, 'container', []);
+  for (const op of plan.container) encodeRecord(parts, op.op, op.args);
+  return frame(parts);
+}
+
+/**
+ * A head: the first host ops of a plan not yet computed, sent ahead so that the helper runs them
+ * meanwhile (only ops that touch the helper alone: `cloexec-from`, `join-cgroup`), ended by `more`.
+ */
+export function encodeHead(head: PlanOp<HostOpName>[]): Buffer {
+  const parts: Buffer[] = [];
+  for (const op of head) encodeRecord(parts, op.op, op.args);
+  encodeRecord(parts, 'more', []);
+  return frame(parts);
 }

@@ -6,12 +6,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Resources, Spec } from '../oci/types';
 import { addProblems, Bundle, BundleInspection, bundleError, inspectBundle } from './bundle/load';
+import type { ConfigFile } from './bundle/config-file';
 import { gatherHostCheckFacts, hostProblems } from './bundle/host-checks';
 import { ContainerRecord, StateStore, checkId, ERR_EXISTS } from './state-store';
 import { Problem, RuntimeError, formatProblem, isRuntimeError } from './problems';
 import type { Logger } from './log';
 import { writePidFile } from './container';
-import { HelperError, runHelper } from './helper-client';
+import { StartedHelper, unreapedPid } from './helper-client';
+import type { HeadStart } from './head-start';
 import { HookPhase, hookState, HookStateBase, laterHooks, withHookRunner } from './hooks';
 import { buildCreatePlan, HostFacts, PlanInput } from '../linux/plan-builder';
 import { CgroupMountInfo, SourceKind } from '../linux/mounts';
@@ -122,6 +124,10 @@ export interface PrepareOptions {
   preserveFds: number;
   /** --console-socket: with process.terminal, the plan sets up a pty and sends its master there. */
   consoleSocket?: string;
+  /** config.json as read already (create's head start); read from the bundle when absent. */
+  file?: ConfigFile;
+  /** The container's cgroup manager when it exists already (the head start made it). */
+  cgroup?: CgroupManager;
 }
 
 /** Everything create needs, computed without changing anything on the host. */
@@ -163,7 +169,7 @@ function unsupportedWarning(text: string): Problem {
  * config to look at.
  */
 export function diagnoseBundle(bundleDir: string, opts: PrepareOptions): Diagnosis {
-  const inspection = inspectBundle(bundleDir);
+  const inspection = inspectBundle(bundleDir, opts.file ? { file: opts.file } : {});
   const { dir, source, config } = inspection;
   const later: Problem[][] = [unsupportedProblems(config)];
   // A document the schema refused is still looked at, field by field: a stage that trips over a
@@ -189,8 +195,8 @@ export function diagnoseBundle(bundleDir: string, opts: PrepareOptions): Diagnos
       if (!isRuntimeError(err)) throw err;
       return err.problems.length > 0 ? err.problems : [{ severity: 'error', path: field, message: err.message }];
     };
-    let cgroup: CgroupManager | undefined;
-    guard(() => {
+    let cgroup: CgroupManager | undefined = opts.cgroup;
+    if (cgroup === undefined) guard(() => {
       try {
         cgroup = cgroupFor(spec, opts.id);
       } catch (err) {
@@ -256,22 +262,31 @@ export function prepareCreate(bundleDir: string, opts: PrepareOptions): Prepared
   return d.prepared;
 }
 
-export async function createContainer(store: StateStore, log: Logger, opts: CreateOptions): Promise<CreatedContainer> {
-  checkId(opts.id);
-  if (store.exists(opts.id)) throw new RuntimeError(ERR_EXISTS);
-  const detach = opts.detach ?? true;
-  // A foreground run's own console socket: the plan needs its path (dropped when there is no terminal).
-  let own = !detach && opts.consoleSocket === undefined ? OwnConsole.open() : undefined;
+/**
+ * Creates the container, going on from a head start when there is one (head-start.ts: id claimed,
+ * cgroup made, helper joining it); when create fails, nothing it or the head start made is left.
+ */
+export async function createContainer(store: StateStore, log: Logger, opts: CreateOptions, head?: HeadStart): Promise<CreatedContainer> {
+  let own: OwnConsole | undefined;
   try {
-    return await createWithConsole(store, log, opts, detach, own);
+    if (head === undefined) {
+      checkId(opts.id);
+      if (store.exists(opts.id)) throw new RuntimeError(ERR_EXISTS);
+    }
+    const detach = opts.detach ?? true;
+    // A foreground run's own console socket: the plan needs its path (dropped when there is no terminal).
+    own = !detach && opts.consoleSocket === undefined ? OwnConsole.open() : undefined;
+    return await createWithConsole(store, log, opts, detach, own, head);
+  } catch (err) {
+    head?.undo(log);
+    throw err;
   } finally {
     own?.close();
-    own = undefined;
   }
 }
 
 async function createWithConsole(
-  store: StateStore, log: Logger, opts: CreateOptions, detach: boolean, own: OwnConsole | undefined,
+  store: StateStore, log: Logger, opts: CreateOptions, detach: boolean, own: OwnConsole | undefined, head: HeadStart | undefined,
 ): Promise<CreatedContainer> {
   let prepared: Prepared;
   const consoleSocket = opts.consoleSocket ?? own?.socket;
@@ -279,6 +294,7 @@ async function createWithConsole(
     prepared = prepareCreate(opts.bundle, {
       id: opts.id, stateDir: store.dir(opts.id), noPivot: opts.noPivot, preserveFds: opts.preserveFds,
       ...(consoleSocket !== undefined ? { consoleSocket } : {}),
+      ...(head !== undefined ? { file: head.file, cgroup: head.cgroup } : {}),
     });
   } catch (err) {
     // The warnings too, so the log shows as much as `tsrunc check` would.
@@ -300,18 +316,22 @@ async function createWithConsole(
   const onHooks = (phase: string, initPid: number) => withHookRunner((r) =>
     r.runHooksOrFail(phase as HookPhase, spec.hooks?.[phase as HookPhase], hookState(state('creating'), initPid)));
 
-  store.claim(opts.id);
+  if (head === undefined) store.claim(opts.id);
   let pid = 0;
-  let cgroupMade = false;
+  let cgroupMade = head !== undefined;
+  let helper = head?.helper;
   try {
     native().mkfifo(store.fifoPath(opts.id), 0o622);
-    cgroupMade = true;
-    cgroup.create();
+    if (head === undefined) {
+      cgroupMade = true;
+      cgroup.create();
+    }
     cgroup.apply(resources);
+    helper ??= StartedHelper.start(opts.preserveFds);
     try {
-      pid = runHelper(plan, opts.preserveFds, { onHooks }).pid;
+      pid = helper.run(plan, { onHooks }).pid;
     } catch (err) {
-      if (err instanceof HelperError) pid = err.pid ?? 0;
+      pid = unreapedPid(err) ?? 0;
       throw err;
     }
     const stat = readProcStat(pid);
@@ -334,9 +354,11 @@ async function createWithConsole(
     const later = laterHooks(spec.hooks);
     if (later) record.hooks = later;
     store.write(record);
+    head?.settle();
     if (opts.pidFile !== undefined) writePidFile(opts.pidFile, pid);
     return ownConsole ? { ...record, consoleMaster: ownConsole.receive() } : record;
   } catch (err) {
+    helper?.abandon();
     if (pid > 0) {
       try {
         process.kill(pid, 'SIGKILL');
@@ -351,6 +373,7 @@ async function createWithConsole(
       log.warn(`cannot remove cgroup: ${(cleanupErr as Error).message}`);
     }
     store.remove(opts.id);
+    head?.settle();
     // Once the container existed, a failed create ends as a delete would (runtime.md "Lifecycle": a
     // failing create-time hook continues at step 12), poststop hooks included, as runc does.
     if (pid > 0 && (spec.hooks?.poststop?.length ?? 0) > 0) {

@@ -10,7 +10,7 @@ import type { Logger } from './log';
 import type { ContainerRecord, StateStore } from './state-store';
 import { cgroupOf, statusOf, writePidFile } from './container';
 import { containerEnv, hostFacts } from './create';
-import { HelperError, runHelper } from './helper-client';
+import { runHelper, unreapedPid } from './helper-client';
 import { parseConfig } from './bundle/load';
 import { mergeProblems, schemaProblems } from './bundle/schema-problems';
 import { semanticProblems } from './bundle/semantic-checks';
@@ -250,7 +250,8 @@ async function execWith(
     try {
       pid = runHelper(plan, opts.preserveFds).pid;
     } catch (err) {
-      if (err instanceof HelperError && err.pid) killAndReap(err.pid);
+      const unreaped = unreapedPid(err);
+      if (unreaped !== undefined) killAndReap(unreaped);
       throw err;
     }
     if (opts.pidFile !== undefined) {

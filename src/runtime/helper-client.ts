@@ -1,9 +1,9 @@
 // Runs tsrunc-init with a plan and reads what it reports (docs/plan-format.md).
 import * as fs from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
-import { encodePlan, opAt, Plan, PlanOp } from '../linux/plan';
+import { encodeHead, encodePlan, HostOpName, opAt, Plan, PlanOp } from '../linux/plan';
 import { helperPath, native } from '../linux/native';
-import { RuntimeError } from './problems';
+import { isRuntimeError, RuntimeError } from './problems';
 
 export interface HelperResult {
   /** The container process, a child of this process (CLONE_PARENT). */
@@ -61,6 +61,12 @@ export class HelperError extends RuntimeError {
   }
 }
 
+/** The container pid a helper failure left to reap (from any bundle's copy of HelperError: no instanceof). */
+export function unreapedPid(err: unknown): number | undefined {
+  const pid: unknown = isRuntimeError(err) ? (err as { pid?: unknown }).pid : undefined;
+  return typeof pid === 'number' && pid > 0 ? pid : undefined;
+}
+
 /** Calls onLine for each line read from the socket, until EOF: every process holding the other end (P, then C after `ready`) is done. */
 function readLines(fd: number, onLine: (line: string) => void): void {
   const buf = Buffer.alloc(4096);
@@ -96,43 +102,96 @@ export interface HelperOptions {
 }
 
 /**
- * Spawns the helper, sends the plan and waits, synchronously, until the container init reports
- * `ready` (or something fails). The helper's messages are small lines on a socketpair; the one that
- * asks something (`hooks <phase>`) gets a line back (`ok`, or `fail`, after which the init exits).
+ * A running tsrunc-init that has not been given its whole plan yet. start() may send a head of host
+ * ops (encodeHead) that the helper runs at once, such as the cgroup joins, whose first migration makes
+ * the kernel wait for an RCU grace period (~10 ms on cgroup v1): that wait then overlaps whatever
+ * tsrunc does before run(). Every started helper ends in run() or abandon().
  */
-export function runHelper(plan: Plan, preserveFds: number, opts: HelperOptions = {}): HelperResult {
-  const syncFd = 3 + preserveFds;
-  const { pid: helperPid, fd } = native().spawnHelper(helperPath(), ['tsrunc-init', String(syncFd)], syncFd);
-  let pid = 0;
-  let ready = false;
-  let failure: string | undefined;
-  const onLine = (line: string) => {
-    const [kind, ...rest] = line.split(' ');
-    if (kind === 'pid') pid = Number(rest[0]);
-    else if (kind === 'ready') ready = true;
-    else if (kind === 'error' && failure === undefined) {
-      failure = describeHelperError(plan, Number(rest[0]), Number(rest[1]), rest.slice(2).join(' '));
-    } else if (kind === 'hooks') {
-      const hookFailure = failure ?? (opts.onHooks ? opts.onHooks(rest[0], pid) : `hooks.${rest[0]}: no one to run them`);
-      if (failure === undefined) failure = hookFailure;
+export class StartedHelper {
+  private open = true;
+
+  private constructor(readonly pid: number, private readonly fd: number, private readonly head: PlanOp<HostOpName>[]) {}
+
+  static start(preserveFds: number, head: PlanOp<HostOpName>[] = []): StartedHelper {
+    const syncFd = 3 + preserveFds;
+    const { pid, fd } = native().spawnHelper(helperPath(), ['tsrunc-init', String(syncFd)], syncFd);
+    const helper = new StartedHelper(pid, fd, head);
+    if (head.length > 0) {
       try {
-        fs.writeSync(fd, hookFailure === undefined ? 'ok\n' : 'fail\n');
+        helper.send(encodeHead(head));
       } catch {
-        // The init is gone (EPIPE): its EOF ends the read.
+        // The helper is gone already: run() reads why.
       }
     }
-  };
-  try {
-    const payload = encodePlan(plan);
-    for (let off = 0; off < payload.length; ) off += fs.writeSync(fd, payload, off);
-    readLines(fd, onLine);
-  } catch (err) {
-    if (failure === undefined) failure = describeHelperError(plan, -1, 0, (err as Error).message);
-  } finally {
-    fs.closeSync(fd);
+    return helper;
   }
-  const exit = native().waitpidSync(helperPid);
-  if (ready && !failure && exit.exitCode === 0) return { pid };
-  const status = exit.signal !== null ? `signal ${exit.signal}` : `exit status ${exit.exitCode}`;
-  throw new HelperError(failure ?? `tsrunc-init failed before the container was ready (${status})`, pid || undefined);
+
+  private send(payload: Buffer): void {
+    for (let off = 0; off < payload.length; ) off += fs.writeSync(this.fd, payload, off);
+  }
+
+  /**
+   * Sends the plan (what follows the head, which must be its start) and waits, synchronously, until
+   * the container init reports `ready` (or something fails). The helper's messages are small lines on
+   * a socketpair; the one that asks something (`hooks <phase>`) gets a line back (`ok`, or `fail`,
+   * after which the init exits).
+   */
+  run(plan: Plan, opts: HelperOptions = {}): HelperResult {
+    if (!this.open) throw new Error('tsrunc-init: run() after the helper was ended');
+    const headMatches = this.head.every((h, i) => plan.host[i]?.op === h.op && plan.host[i].args.join('\0') === h.args.join('\0'));
+    if (!headMatches) {
+      this.abandon();
+      throw new Error('tsrunc-init: the plan does not start with the head sent ahead');
+    }
+    this.open = false;
+    const fd = this.fd;
+    let pid = 0;
+    let ready = false;
+    let failure: string | undefined;
+    const onLine = (line: string) => {
+      const [kind, ...rest] = line.split(' ');
+      if (kind === 'pid') pid = Number(rest[0]);
+      else if (kind === 'ready') ready = true;
+      else if (kind === 'error' && failure === undefined) {
+        failure = describeHelperError(plan, Number(rest[0]), Number(rest[1]), rest.slice(2).join(' '));
+      } else if (kind === 'hooks') {
+        const hookFailure = failure ?? (opts.onHooks ? opts.onHooks(rest[0], pid) : `hooks.${rest[0]}: no one to run them`);
+        if (failure === undefined) failure = hookFailure;
+        try {
+          fs.writeSync(fd, hookFailure === undefined ? 'ok\n' : 'fail\n');
+        } catch {
+          // The init is gone (EPIPE): its EOF ends the read.
+        }
+      }
+    };
+    try {
+      try {
+        this.send(encodePlan(plan, this.head.length));
+      } catch {
+        // The helper failed in the head and is gone (EPIPE): its `error` line is still there to read.
+      }
+      readLines(fd, onLine);
+    } catch (err) {
+      if (failure === undefined) failure = describeHelperError(plan, -1, 0, (err as Error).message);
+    } finally {
+      fs.closeSync(fd);
+    }
+    const exit = native().waitpidSync(this.pid);
+    if (ready && !failure && exit.exitCode === 0) return { pid };
+    const status = exit.signal !== null ? `signal ${exit.signal}` : `exit status ${exit.exitCode}`;
+    throw new HelperError(failure ?? `tsrunc-init failed before the container was ready (${status})`, pid || undefined);
+  }
+
+  /** Ends a helper that will not get its plan: without it the helper exits (after its head); reaped here. */
+  abandon(): void {
+    if (!this.open) return;
+    this.open = false;
+    fs.closeSync(this.fd);
+    native().waitpidSync(this.pid);
+  }
+}
+
+/** Starts the helper and runs the whole plan (StartedHelper.run). */
+export function runHelper(plan: Plan, preserveFds: number, opts: HelperOptions = {}): HelperResult {
+  return StartedHelper.start(preserveFds).run(plan, opts);
 }

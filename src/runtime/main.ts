@@ -7,7 +7,9 @@ import { COMMIT, LIBSECCOMP } from './build-info';
 import { createLogger, Logger } from './log';
 import { isRuntimeError, RuntimeError } from './problems';
 import { StateStore } from './state-store';
-import type { CommandHandler } from './commands/types';
+import type { CommandContext, CommandHandler } from './commands/types';
+import { HeadStart } from './head-start';
+import { createOptions } from './commands/create-options';
 
 type BundleCommands = typeof import('./commands/bundle-commands');
 
@@ -71,15 +73,22 @@ export async function main(argv: string[], loader?: BundleLoader): Promise<numbe
     if (cl.globals['systemd-cgroup']) {
       throw new RuntimeError('--systemd-cgroup: the systemd cgroup driver is not supported by tsrunc yet; use cgroupfs (omit the flag)');
     }
-    const handler = await HANDLERS[cl.command.name]();
     log.debug(`${cl.command.name} ${cl.positionals.join(' ')}`);
-    return await handler({
+    const ctx: CommandContext = {
       store: new StateStore(cl.globals.root as string),
       log,
       globals: cl.globals,
       flags: cl.flags,
       positionals: cl.positionals,
-    });
+    };
+    // Begun before the command's bundle is loaded, so that the two overlap.
+    if (cl.command.name === 'create' || cl.command.name === 'run') ctx.head = HeadStart.begin(ctx.store, createOptions(ctx));
+    try {
+      const handler = await HANDLERS[cl.command.name]();
+      return await handler(ctx);
+    } finally {
+      ctx.head?.undo(log);
+    }
   } catch (err) {
     log.error(isRuntimeError(err) ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`);
     return 1;

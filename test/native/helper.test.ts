@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 import { helperPath, native, packageRoot } from '../../src/linux/native';
-import { encodePlan, type ContainerOpName, type HostOpName, type Plan, type PlanOp } from '../../src/linux/plan';
+import { encodeHead, encodePlan, type ContainerOpName, type HostOpName, type Plan, type PlanOp } from '../../src/linux/plan';
 
 const CLONE_NEWNS = 0x00020000;
 const CLONE_NEWUTS = 0x04000000;
@@ -163,8 +163,8 @@ interface Run {
   exit: Promise<number | null>;
 }
 
-function run(plan: Plan | Buffer, extraStdio: number[] = []): Run {
-  const child = spawn(helperPath(), ['3'], { stdio: ['inherit', 'pipe', 'pipe', 'pipe', ...extraStdio] });
+function run(plan: Plan | Buffer, extraStdio: number[] = [], env?: NodeJS.ProcessEnv): Run {
+  const child = spawn(helperPath(), ['3'], { stdio: ['inherit', 'pipe', 'pipe', 'pipe', ...extraStdio], ...(env ? { env } : {}) });
   helpers.push(child);
   const syncfd = child.stdio[3] as Socket;
   syncfd.on('error', () => {});
@@ -244,6 +244,16 @@ function enterRootfs(rootfs: string, devices: PlanOp<ContainerOpName>[]): PlanOp
     ctr('pivot-root', rootfs),
   ];
 }
+
+/** A new cgroup for a test, in the pids hierarchy of cgroup v1 or in cgroup v2; the caller removes it. */
+function testCgroup(name: string): string {
+  const base = fs.existsSync('/sys/fs/cgroup/cgroup.controllers') ? '/sys/fs/cgroup' : '/sys/fs/cgroup/pids';
+  const dir = path.join(base, `tsrunc-test-${name}-${process.pid}`);
+  fs.mkdirSync(dir);
+  return dir;
+}
+
+const procsOf = (cgroup: string) => fs.readFileSync(path.join(cgroup, 'cgroup.procs'), 'utf8').split('\n').filter(Boolean).map(Number);
 
 // ---- the helper ----
 
@@ -537,6 +547,49 @@ describe('tsrunc-init', () => {
     expect(text).toContain('uid_map');
     expect(await r.exit).toBe(1);
     expect(await reap(pid)).toEqual({ exitCode: null, signal: 9 });
+  });
+
+  it('runs a head (cgroup joins) at once, then the rest of the plan when it comes', { timeout: TIMEOUT }, async () => {
+    const cgroup = testCgroup('head');
+    try {
+      const dir = tempDir();
+      const dump = path.join(dir, 'plan.dump');
+      const head = [host('cloexec-from', '4'), host('join-cgroup', path.join(cgroup, 'cgroup.procs'))];
+      const plan: Plan = {
+        host: [...head, host('clone', flags(CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
+        container: [ctr('wait-release'), ctr('find-exec', '/bin/true'), ctr('ready'), exec(['true'])],
+      };
+      const r = run(encodeHead(head), [], { ...process.env, TSRUNC_INIT_PLAN_DUMP: dump });
+      // The helper joins before it has the rest of its plan.
+      const deadline = Date.now() + 10_000;
+      while (!procsOf(cgroup).includes(r.child.pid!) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 10));
+      expect(procsOf(cgroup)).toEqual([r.child.pid]);
+      (r.child.stdio[3] as Socket).write(encodePlan(plan, head.length));
+      const pid = await containerPid(r);
+      await r.sync.expect(/^ready$/);
+      expect(await r.exit).toBe(0);
+      expect(await reap(pid)).toEqual({ exitCode: 0, signal: null });
+      // Op indexes and the dump run across both parts, as if the plan had come whole.
+      expect(fs.readFileSync(dump)).toEqual(encodePlan(plan).subarray(4));
+    } finally {
+      fs.rmdirSync(cgroup);
+    }
+  });
+
+  it('refuses a head with ops that need the rest of the plan, a `more` in the rest, and exits on EOF after a head', { timeout: TIMEOUT }, async () => {
+    const refused = run(encodeHead([host('cloexec-from', '4'), host('clone', flags(CLONE_PARENT, SIGCHLD))]));
+    expect((await refused.sync.expect(/^error (-?\d+) (\d+) (.*)$/)).slice(1)).toEqual(['-1', '0', 'op 1: clone is not a head op']);
+    expect(await refused.exit).toBe(1);
+
+    const twice = run(encodeHead([host('cloexec-from', '4')]));
+    (twice.child.stdio[3] as Socket).write(encodeHead([]));
+    expect((await twice.sync.expect(/^error (-?\d+) (\d+) (.*)$/))[3]).toMatch(/^malformed plan: bad `more`/);
+    expect(await twice.exit).toBe(1);
+
+    const abandoned = run(encodeHead([host('cloexec-from', '4')]));
+    (abandoned.child.stdio[3] as Socket).end();
+    expect((await abandoned.sync.expect(/^error (-?\d+) (\d+) (.*)$/)).slice(1)).toEqual(['-1', '0', 'read the plan length from fd 3']);
+    expect(await abandoned.exit).toBe(1);
   });
 
   it('rejects a malformed plan with index -1', { timeout: TIMEOUT }, async () => {

@@ -8,6 +8,7 @@ import { mergeProblems, schemaProblems } from './schema-problems';
 import { offsetPosition, sortByPosition, withPositions } from './locate';
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import { semanticProblems } from './semantic-checks';
+import { ConfigFile, readConfigFile } from './config-file';
 
 export interface Bundle {
   dir: string;
@@ -81,24 +82,9 @@ export function parseConfig(configPath: string, source: string): unknown {
   }
 }
 
-export function readBundleConfig(bundleDir: string): { dir: string; configPath: string; source: string; config: unknown } {
-  const dir = path.resolve(bundleDir);
-  let stat: fs.Stats;
-  try {
-    stat = fs.statSync(dir);
-  } catch {
-    throw new RuntimeError(`bundle directory ${dir} does not exist (--bundle)`);
-  }
-  if (!stat.isDirectory()) throw new RuntimeError(`bundle ${dir} is not a directory (--bundle)`);
-  const configPath = path.join(dir, 'config.json');
-  let source: string;
-  try {
-    source = fs.readFileSync(configPath, 'utf8');
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RuntimeError(`config.json not found in bundle ${dir}`);
-    throw new RuntimeError(`cannot read ${configPath}: ${(err as Error).message}`);
-  }
-  return { dir, configPath, source, config: parseConfig(configPath, source) };
+/** config.json read (unless given) and parsed. */
+export function readBundleConfig(bundleDir: string, file: ConfigFile = readConfigFile(bundleDir)): ConfigFile & { config: unknown } {
+  return { ...file, config: parseConfig(file.configPath, file.source) };
 }
 
 export function bundleError(configPath: string, problems: Problem[]): RuntimeError {
@@ -128,14 +114,16 @@ export interface BundleInspection {
  * first refused, since it only looks at fields of the right shape) and checks the rootfs. Throws only
  * when there is no document to look at (no bundle, no config.json, not JSON).
  */
-export function inspectBundle(bundleDir: string, opts: { requireProcess: boolean } = { requireProcess: true }): BundleInspection {
-  const { dir, configPath, source, config } = readBundleConfig(bundleDir);
+export function inspectBundle(
+  bundleDir: string, opts: { requireProcess?: boolean; file?: ConfigFile } = {},
+): BundleInspection {
+  const { dir, configPath, source, config } = readBundleConfig(bundleDir, opts.file);
   const schema = schemaProblems(config);
   const schemaValid = !schema.some((p) => p.severity === 'error');
   const spec = config as Spec;
   const problems = mergeProblems(schema, semanticProblems(spec));
   const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
-  if (opts.requireProcess && isObject(config) && config.process === undefined) {
+  if ((opts.requireProcess ?? true) && isObject(config) && config.process === undefined) {
     problems.push({ severity: 'error', path: 'process', message: 'is required to create a container' });
   }
   let rootfs: string | undefined;

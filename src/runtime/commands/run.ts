@@ -2,7 +2,7 @@
 // with its status (128+N when killed by signal N).
 import type { CommandHandler } from './types';
 import { createContainer } from '../create';
-import { createOptions } from './create';
+import { createOptions } from './create-options';
 import { remove, signalInit, start } from '../container';
 import { native } from '../../linux/native';
 import { constants } from 'node:os';
@@ -27,7 +27,7 @@ export const run: CommandHandler = async (ctx) => {
   };
   for (const s of FORWARDED) process.on(s, forward);
   try {
-    const { consoleMaster, ...record } = await createContainer(ctx.store, ctx.log, opts);
+    const { consoleMaster, ...record } = await createContainer(ctx.store, ctx.log, opts, ctx.head);
     terminal = consoleMaster !== undefined;
     try {
       start(ctx.store, opts.id);
