@@ -37,19 +37,23 @@ export class HeadStart {
     } catch {
       return undefined;
     }
-    if (cgroupsPath !== undefined && typeof cgroupsPath !== 'string') return undefined;
+    if ((cgroupsPath !== undefined && typeof cgroupsPath !== 'string') || store.exists(o.id)) return undefined;
+    // Started first, so that its own start (exec, sealed re-exec) overlaps the cgroup's making.
+    const helper = StartedHelper.start(o.preserveFds);
     let cgroup: CgroupManager;
     try {
       cgroup = cgroupManagerFor({ id: o.id, cgroupsPath });
       store.claim(o.id);
     } catch {
+      helper.abandon();
       return undefined;
     }
     try {
       cgroup.create();
-      const helper = StartedHelper.start(o.preserveFds, startOps(o.preserveFds, cgroup.procsFiles(), 'linux.cgroupsPath'));
+      helper.sendHead(startOps(o.preserveFds, cgroup.procsFiles(), 'linux.cgroupsPath'));
       return new HeadStart(store, o.id, file, cgroup, helper);
     } catch {
+      helper.abandon();
       try {
         cgroup.destroy();
       } finally {

@@ -109,21 +109,25 @@ export interface HelperOptions {
  */
 export class StartedHelper {
   private open = true;
+  private head: PlanOp<HostOpName>[] = [];
 
-  private constructor(readonly pid: number, private readonly fd: number, private readonly head: PlanOp<HostOpName>[]) {}
+  private constructor(readonly pid: number, private readonly fd: number) {}
 
-  static start(preserveFds: number, head: PlanOp<HostOpName>[] = []): StartedHelper {
+  static start(preserveFds: number): StartedHelper {
     const syncFd = 3 + preserveFds;
     const { pid, fd } = native().spawnHelper(helperPath(), ['tsrunc-init', String(syncFd)], syncFd);
-    const helper = new StartedHelper(pid, fd, head);
-    if (head.length > 0) {
-      try {
-        helper.send(encodeHead(head));
-      } catch {
-        // The helper is gone already: run() reads why.
-      }
+    return new StartedHelper(pid, fd);
+  }
+
+  /** Sends the first ops of the plan ahead (at most once, before run()); the helper runs them at once. */
+  sendHead(head: PlanOp<HostOpName>[]): void {
+    if (!this.open || this.head.length > 0) throw new Error('tsrunc-init: a head after the helper was ended, or a second one');
+    this.head = head;
+    try {
+      this.send(encodeHead(head));
+    } catch {
+      // The helper is gone already: run() reads why.
     }
-    return helper;
   }
 
   private send(payload: Buffer): void {

@@ -35,15 +35,18 @@ export abstract class BaseCgroupManager implements CgroupManager {
   abstract readonly driver: 'v1' | 'v2';
   readonly paths: Record<string, string>;
   protected readonly createdDirs: string[];
-  protected readonly layout: CgroupLayout;
   private readonly init: ManagerInit;
   private writeTarget: WriteTarget | undefined;
 
   constructor(init: ManagerInit) {
     this.paths = { ...init.paths };
     this.createdDirs = [...(init.created ?? [])];
-    this.layout = init.layout;
     this.init = init;
+  }
+
+  /** Read through init, which may detect it only now: kill, delete and state do not need it. */
+  protected get layout(): CgroupLayout {
+    return this.init.layout;
   }
 
   /**

@@ -71,11 +71,16 @@ export function cgroupManagerFor(o: CgroupManagerOptions): CgroupManager {
     layout,
     ownCgroups: o.ownCgroups ?? (() => readFileSync('/proc/self/cgroup', 'utf8')),
   });
+  // Read only when resource writes are planned: the head start of create needs neither.
   const init = {
     paths,
     layout,
-    unifiedControllers: o.unifiedControllers ?? unifiedControllers(layout),
-    hugePageSizes: o.hugePageSizes ?? hugePageSizes(),
+    get unifiedControllers() {
+      return o.unifiedControllers ?? unifiedControllers(layout);
+    },
+    get hugePageSizes() {
+      return o.hugePageSizes ?? hugePageSizes();
+    },
     features: o.features,
   };
   return layout.mode === 'v2' ? new V2CgroupManager(init) : new V1CgroupManager(init);
@@ -92,14 +97,15 @@ export function cgroupManagerFromPaths(
   o: Omit<CgroupManagerOptions, 'id' | 'cgroupsPath' | 'ownCgroups'> = {},
 ): CgroupManager {
   if (Object.keys(paths).length === 0) throw new RuntimeError('the container has no recorded cgroup paths');
-  const layout = o.layout ?? detectCgroupLayout();
-  // Read only when resource writes are planned (update), not for kill, delete or state.
+  // Read only when needed: resource writes (update) need all of it; kill, delete and state none.
   const init = {
     paths,
     created,
-    layout,
+    get layout() {
+      return o.layout ?? detectCgroupLayout();
+    },
     get unifiedControllers() {
-      return o.unifiedControllers ?? unifiedControllers(layout);
+      return o.unifiedControllers ?? unifiedControllers(this.layout);
     },
     get hugePageSizes() {
       return o.hugePageSizes ?? hugePageSizes();
