@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// Lifecycle benchmark: per-command medians and peak RSS for tsrunc and, when installed, runc, measured
-// in the same run in a clean environment (no NODE_EXTRA_CA_CERTS), beside a bare `node -e 0`.
+// Lifecycle benchmark: per-command medians and peak RSS (create, start, state, exec, kill, delete and
+// the whole lifecycle) for tsrunc and, when installed, runc, measured in the same run in a clean
+// environment (no NODE_EXTRA_CA_CERTS), beside a bare `node -e 0`.
 //   node bench/lifecycle.mjs [--runs N]        (root; needs busybox-static)
 import { spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -58,7 +59,7 @@ const median = (xs) => {
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-bench-'));
 const trueBundle = makeBundle(path.join(tmp, 'true'), ['/bin/true']);
 const sleepBundle = makeBundle(path.join(tmp, 'sleep'), ['/bin/sleep', '1000']);
-const commands = ['create', 'start', 'state', 'kill', 'delete', 'lifecycle'];
+const commands = ['create', 'start', 'state', 'exec', 'kill', 'delete', 'lifecycle'];
 const results = {}; // results[runtime][command] = { ms: [], rss: [] }
 
 function record(rt, cmd, t) {
@@ -90,10 +91,11 @@ try {
       const del = timed([bin, ...g, 'delete', id]);
       for (const [cmd, t] of [['create', create], ['start', start], ['delete', del]]) record(name, cmd, t);
       record(name, 'lifecycle', { ms: create.ms + start.ms + waitMs + del.ms, rss: 0 });
-      // kill of a running container.
+      // exec of /bin/true in a running container (waiting for it), then kill of the container.
       const sid = `bench-sleep-${i}`;
       spawnSync(bin, [...g, 'run', '--detach', '--bundle', sleepBundle, sid], { env: cleanEnv, stdio: 'ignore' });
       const spid = pidOf(bin, root, sid);
+      record(name, 'exec', timed([bin, ...g, 'exec', sid, '/bin/true']));
       record(name, 'kill', timed([bin, ...g, 'kill', sid, 'KILL']));
       await addon.waitpid(spid);
       spawnSync(bin, [...g, 'delete', sid], { env: cleanEnv });

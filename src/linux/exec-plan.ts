@@ -11,10 +11,7 @@
 // root is the container's root (its init pivoted), so cwd and the program resolve inside it.
 import type { NamespaceType, Process, Seccomp, Spec } from '../oci/types';
 import type { Problem } from '../runtime/problems';
-import { startOps, type ContainerOpName, type HostOpName, type Plan, type PlanOp } from './plan';
-
-/** The origin of exec's cgroup joins (for errors and explain). */
-export const EXEC_CGROUP_ORIGIN = "the container's cgroup";
+import { EXEC_CGROUP_ORIGIN, startOps, type ContainerOpName, type HostOpName, type Plan, type PlanOp } from './plan';
 import { CLONE_PARENT, SIGCHLD } from './constants';
 import { NAMESPACE_FLAGS } from './namespaces';
 import { afterStartOps, consoleOps, HostFacts, processOps } from './plan-builder';

@@ -35,6 +35,9 @@ export function startOps(preserveFds: number, procsFiles: string[], origin: stri
   ];
 }
 
+/** The origin of exec's cgroup joins (for errors and explain). */
+export const EXEC_CGROUP_ORIGIN = "the container's cgroup";
+
 /** The op at a wire index: host ops first, then container ops (the separator is not counted). */
 export function opAt(plan: Plan, index: number): PlanOp | undefined {
   return index < plan.host.length ? plan.host[index] : plan.container[index - plan.host.length];

@@ -13,7 +13,7 @@ import { Problem, RuntimeError, formatProblem, isRuntimeError } from './problems
 import type { Logger } from './log';
 import { writePidFile } from './container';
 import { StartedHelper, unreapedPid } from './helper-client';
-import type { HeadStart } from './head-start';
+import type { CreateHeadStart } from './head-start';
 import { HookPhase, hookState, HookStateBase, laterHooks, withHookRunner } from './hooks';
 import { buildCreatePlan, HostFacts, PlanInput } from '../linux/plan-builder';
 import { CgroupMountInfo, SourceKind } from '../linux/mounts';
@@ -266,7 +266,7 @@ export function prepareCreate(bundleDir: string, opts: PrepareOptions): Prepared
  * Creates the container, going on from a head start when there is one (head-start.ts: id claimed,
  * cgroup made, helper joining it); when create fails, nothing it or the head start made is left.
  */
-export async function createContainer(store: StateStore, log: Logger, opts: CreateOptions, head?: HeadStart): Promise<CreatedContainer> {
+export async function createContainer(store: StateStore, log: Logger, opts: CreateOptions, head?: CreateHeadStart): Promise<CreatedContainer> {
   let own: OwnConsole | undefined;
   try {
     if (head === undefined) {
@@ -286,7 +286,7 @@ export async function createContainer(store: StateStore, log: Logger, opts: Crea
 }
 
 async function createWithConsole(
-  store: StateStore, log: Logger, opts: CreateOptions, detach: boolean, own: OwnConsole | undefined, head: HeadStart | undefined,
+  store: StateStore, log: Logger, opts: CreateOptions, detach: boolean, own: OwnConsole | undefined, head: CreateHeadStart | undefined,
 ): Promise<CreatedContainer> {
   let prepared: Prepared;
   const consoleSocket = opts.consoleSocket ?? own?.socket;

@@ -10,7 +10,8 @@ import type { Logger } from './log';
 import type { ContainerRecord, StateStore } from './state-store';
 import { cgroupOf, statusOf, writePidFile } from './container';
 import { containerEnv, hostFacts } from './create';
-import { runHelper, unreapedPid } from './helper-client';
+import { StartedHelper, unreapedPid } from './helper-client';
+import type { ExecHeadStart } from './head-start';
 import { parseConfig } from './bundle/load';
 import { mergeProblems, schemaProblems } from './bundle/schema-problems';
 import { semanticProblems } from './bundle/semantic-checks';
@@ -184,8 +185,18 @@ export function containerNamespaces(pid: number): JoinedNamespace[] {
 
 const FROM_FLAGS = "(the container's process with the exec flags)";
 
-export async function execProcess(store: StateStore, log: Logger, opts: ExecOptions): Promise<number> {
-  const record = store.mustRead(opts.id);
+/** Runs the process, going on from exec's head start when there is one (helper started, joining the cgroup). */
+export async function execProcess(store: StateStore, log: Logger, opts: ExecOptions, head?: ExecHeadStart): Promise<number> {
+  try {
+    return await execIn(store, log, opts, head);
+  } finally {
+    // Once the helper has its plan this does nothing; before, it ends the helper.
+    head?.undo(log);
+  }
+}
+
+async function execIn(store: StateStore, log: Logger, opts: ExecOptions, head: ExecHeadStart | undefined): Promise<number> {
+  const record = head?.record ?? store.mustRead(opts.id);
   const status = statusOf(store, record);
   if (status === 'stopped') throw new RuntimeError('cannot exec in a stopped container');
   if (status === 'paused' && !opts.ignorePaused) {
@@ -207,7 +218,7 @@ export async function execProcess(store: StateStore, log: Logger, opts: ExecOpti
   checkTerminal(terminal, opts.consoleSocket, opts.detach);
   const own = terminal && opts.consoleSocket === undefined ? OwnConsole.open() : undefined;
   try {
-    return await execWith(opts, log, record, proc, env, warnings, fromConfig.seccomp, own?.socket ?? opts.consoleSocket, own);
+    return await execWith(opts, log, record, proc, env, warnings, fromConfig.seccomp, own?.socket ?? opts.consoleSocket, own, head?.helper);
   } finally {
     own?.close();
   }
@@ -215,7 +226,7 @@ export async function execProcess(store: StateStore, log: Logger, opts: ExecOpti
 
 async function execWith(
   opts: ExecOptions, log: Logger, record: ContainerRecord, proc: Process, env: string[], warnings: Problem[],
-  seccomp: Seccomp | undefined, consoleSocket: string | undefined, own: OwnConsole | undefined,
+  seccomp: Seccomp | undefined, consoleSocket: string | undefined, own: OwnConsole | undefined, helper: StartedHelper | undefined,
 ): Promise<number> {
   const namespaces = containerNamespaces(record.pid);
   const { plan, problems } = buildExecPlan({
@@ -248,7 +259,7 @@ async function execWith(
   if (!opts.detach) for (const s of FORWARDED) process.on(s, forward);
   try {
     try {
-      pid = runHelper(plan, opts.preserveFds).pid;
+      pid = (helper ?? StartedHelper.start(opts.preserveFds)).run(plan).pid;
     } catch (err) {
       const unreaped = unreapedPid(err);
       if (unreaped !== undefined) killAndReap(unreaped);

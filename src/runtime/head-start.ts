@@ -1,33 +1,65 @@
-// create's head start. Before the bundle commands are loaded (validators, plan builder: ~8 ms) and the
-// bundle is validated (~4 ms), the core claims the id, makes the container's cgroup and starts the
-// helper with the cgroup joins as the head of its plan. The helper's own start and the kernel's wait
-// on the first cgroup migration (an RCU grace period, ~10 ms on cgroup v1) then overlap that work
-// instead of following it. create sends the rest of the plan and settles the head start, or undoes it
-// all when the bundle turns out to be wrong, so a refused bundle still leaves nothing; whoever began it
-// undoes it in any case (a no-op once settled).
+// Head starts of create and exec. Before the bundle commands are loaded (validators, plan builder:
+// ~7 ms) and the config or process is validated and the plan built (~3 ms), the core starts the helper
+// and sends it the head of its plan: `cloexec-from` and the cgroup joins (docs/plan-format.md). The
+// helper's own start and the kernel's wait on the first cgroup migration (an RCU grace period, 10 ms
+// or more on cgroup v1) then overlap that work instead of following it. For create the core first
+// claims the id and makes the container's cgroup; exec joins the container's.
 //
-// Anything unusual here (no config, not JSON, an id in use, a cgroup that cannot be made) just means no
-// head start: create then does everything in order and reports what is wrong in its usual words.
+// The command sends the rest of the plan and settles the head start, or undoes it when the input turns
+// out to be wrong, so a refused bundle or process still leaves nothing; main undoes it in any case (a
+// no-op once settled). Anything unusual here (no config, not JSON, an id in use, a cgroup that cannot
+// be made, a stopped container) just means no head start: the command then does everything in order
+// and reports what is wrong in its usual words.
 import type { Logger } from './log';
-import { checkId, StateStore } from './state-store';
+import { checkId, ContainerRecord, StateStore } from './state-store';
 import { ConfigFile, readConfigFile } from './bundle/config-file';
 import { cgroupManagerFor, CgroupManager } from '../linux/cgroups';
-import { startOps } from '../linux/plan';
+import { EXEC_CGROUP_ORIGIN, startOps } from '../linux/plan';
 import { StartedHelper } from './helper-client';
+import { cgroupOf, statusOf } from './container';
 
-export class HeadStart {
+/** What a head start made, for the command that goes on from it. */
+abstract class HeadStart {
   private pending = true;
+
+  constructor(readonly helper: StartedHelper) {}
+
+  /** Whether undo() still has something to do. */
+  get settled(): boolean {
+    return !this.pending;
+  }
+
+  /** The command kept what the head start made, or removed it itself: undo() does nothing from now on. */
+  settle(): void {
+    this.pending = false;
+  }
+
+  /** Undoes the head start, once. */
+  undo(log: Logger): void {
+    if (!this.pending) return;
+    this.pending = false;
+    this.helper.abandon();
+    this.undoRest(log);
+  }
+
+  protected abstract undoRest(log: Logger): void;
+}
+
+export class CreateHeadStart extends HeadStart {
+  readonly kind = 'create';
 
   private constructor(
     private readonly store: StateStore,
     private readonly id: string,
     readonly file: ConfigFile,
     readonly cgroup: CgroupManager,
-    readonly helper: StartedHelper,
-  ) {}
+    helper: StartedHelper,
+  ) {
+    super(helper);
+  }
 
   /** Claims `id`, makes its cgroup and starts the helper joining it; undefined when any step fails (nothing is left then). */
-  static begin(store: StateStore, o: { id: string; bundle: string; preserveFds: number }): HeadStart | undefined {
+  static begin(store: StateStore, o: { id: string; bundle: string; preserveFds: number }): CreateHeadStart | undefined {
     let file: ConfigFile;
     let cgroupsPath: unknown;
     try {
@@ -51,7 +83,7 @@ export class HeadStart {
     try {
       cgroup.create();
       helper.sendHead(startOps(o.preserveFds, cgroup.procsFiles(), 'linux.cgroupsPath'));
-      return new HeadStart(store, o.id, file, cgroup, helper);
+      return new CreateHeadStart(store, o.id, file, cgroup, helper);
     } catch {
       helper.abandon();
       try {
@@ -63,21 +95,7 @@ export class HeadStart {
     }
   }
 
-  /** Whether undo() still has something to do. */
-  get settled(): boolean {
-    return !this.pending;
-  }
-
-  /** create kept what the head start made (or removed it itself): undo() does nothing from now on. */
-  settle(): void {
-    this.pending = false;
-  }
-
-  /** Undoes the head start once: the helper reaped, the cgroup and the claim removed. */
-  undo(log: Logger): void {
-    if (!this.pending) return;
-    this.pending = false;
-    this.helper.abandon();
+  protected undoRest(log: Logger): void {
     try {
       this.cgroup.destroy();
     } catch (err) {
@@ -86,3 +104,39 @@ export class HeadStart {
     this.store.remove(this.id);
   }
 }
+
+export class ExecHeadStart extends HeadStart {
+  readonly kind = 'exec';
+
+  private constructor(readonly record: ContainerRecord, helper: StartedHelper) {
+    super(helper);
+  }
+
+  /**
+   * Starts the helper joining the cgroup of a container exec may run in (created or running, or
+   * paused with --ignore-paused); undefined otherwise.
+   */
+  static begin(store: StateStore, o: { id: string; preserveFds: number; ignorePaused: boolean }): ExecHeadStart | undefined {
+    if (!Number.isInteger(o.preserveFds) || o.preserveFds < 0) return undefined;
+    let record: ContainerRecord;
+    try {
+      record = store.mustRead(o.id);
+      const status = statusOf(store, record);
+      if (status === 'stopped' || (status === 'paused' && !o.ignorePaused)) return undefined;
+    } catch {
+      return undefined;
+    }
+    const helper = StartedHelper.start(o.preserveFds);
+    try {
+      helper.sendHead(startOps(o.preserveFds, cgroupOf(record).procsFiles(), EXEC_CGROUP_ORIGIN));
+    } catch {
+      helper.abandon();
+      return undefined;
+    }
+    return new ExecHeadStart(record, helper);
+  }
+
+  protected undoRest(): void {}
+}
+
+export type AnyHeadStart = CreateHeadStart | ExecHeadStart;

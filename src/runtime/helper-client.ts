@@ -194,8 +194,3 @@ export class StartedHelper {
     native().waitpidSync(this.pid);
   }
 }
-
-/** Starts the helper and runs the whole plan (StartedHelper.run). */
-export function runHelper(plan: Plan, preserveFds: number, opts: HelperOptions = {}): HelperResult {
-  return StartedHelper.start(preserveFds).run(plan, opts);
-}

@@ -8,7 +8,7 @@ import { createLogger, Logger } from './log';
 import { isRuntimeError, RuntimeError } from './problems';
 import { StateStore } from './state-store';
 import type { CommandContext, CommandHandler } from './commands/types';
-import { HeadStart } from './head-start';
+import { AnyHeadStart, CreateHeadStart, ExecHeadStart } from './head-start';
 import { createOptions } from './commands/create-options';
 
 type BundleCommands = typeof import('./commands/bundle-commands');
@@ -47,6 +47,18 @@ const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
   spec: async () => (await import('./commands/spec')).spec,
 };
 
+const createHeadStart = (ctx: CommandContext) => CreateHeadStart.begin(ctx.store, createOptions(ctx));
+
+const HEAD_STARTS: Record<string, (ctx: CommandContext) => AnyHeadStart | undefined> = {
+  create: createHeadStart,
+  run: createHeadStart,
+  exec: (ctx) => ExecHeadStart.begin(ctx.store, {
+    id: ctx.positionals[0],
+    preserveFds: (ctx.flags['preserve-fds'] as number | undefined) ?? 0,
+    ignorePaused: Boolean(ctx.flags['ignore-paused']),
+  }),
+};
+
 function loggerFor(cl: ParsedCommandLine): Logger {
   const format = cl.globals['log-format'];
   if (format !== 'text' && format !== 'json') {
@@ -82,7 +94,7 @@ export async function main(argv: string[], loader?: BundleLoader): Promise<numbe
       positionals: cl.positionals,
     };
     // Begun before the command's bundle is loaded, so that the two overlap.
-    if (cl.command.name === 'create' || cl.command.name === 'run') ctx.head = HeadStart.begin(ctx.store, createOptions(ctx));
+    ctx.head = HEAD_STARTS[cl.command.name]?.(ctx);
     try {
       const handler = await HANDLERS[cl.command.name]();
       return await handler(ctx);

@@ -34,7 +34,7 @@ function execOptions(ctx: Parameters<CommandHandler>[0]): ExecOptions {
 
 export const exec: CommandHandler = async (ctx) => {
   try {
-    return await execProcess(ctx.store, ctx.log, execOptions(ctx));
+    return await execProcess(ctx.store, ctx.log, execOptions(ctx), ctx.head?.kind === 'exec' ? ctx.head : undefined);
   } catch (err) {
     ctx.log.error(`exec failed: ${isRuntimeError(err) ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`}`);
     return SETUP_FAILED;

@@ -27,7 +27,7 @@ export const run: CommandHandler = async (ctx) => {
   };
   for (const s of FORWARDED) process.on(s, forward);
   try {
-    const { consoleMaster, ...record } = await createContainer(ctx.store, ctx.log, opts, ctx.head);
+    const { consoleMaster, ...record } = await createContainer(ctx.store, ctx.log, opts, ctx.head?.kind === 'create' ? ctx.head : undefined);
     terminal = consoleMaster !== undefined;
     try {
       start(ctx.store, opts.id);

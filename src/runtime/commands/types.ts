@@ -1,7 +1,7 @@
 import type { FlagValues } from '../cli/parse';
 import type { Logger } from '../log';
 import type { StateStore } from '../state-store';
-import type { HeadStart } from '../head-start';
+import type { AnyHeadStart } from '../head-start';
 
 export interface CommandContext {
   store: StateStore;
@@ -9,8 +9,8 @@ export interface CommandContext {
   globals: FlagValues;
   flags: FlagValues;
   positionals: string[];
-  /** create and run: what the core began before loading the command (head-start.ts). */
-  head?: HeadStart;
+  /** create, run and exec: what the core began before loading the command (head-start.ts). */
+  head?: AnyHeadStart;
 }
 
 /** Returns the exit status. */
