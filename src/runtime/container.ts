@@ -158,7 +158,7 @@ export function start(store: StateStore, id: string): void {
     } finally {
       fs.closeSync(fd);
     }
-    fs.rmSync(fifo, { force: true });
+    store.removeFifo(id);
     if (failure !== undefined) {
       // The init has exited; anything it left in its cgroup goes too.
       if (cgroupOf(record).pids().length > 0) killAndWait(record);

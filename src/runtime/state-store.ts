@@ -59,6 +59,11 @@ export class StateStore {
     return path.join(this.root, id);
   }
 
+  /** exec.fifo goes once `start` has read it: from then on the container counts as running. */
+  removeFifo(id: string): void {
+    unlinkIfThere(this.fifoPath(id));
+  }
+
   fifoPath(id: string): string {
     return path.join(this.dir(id), 'exec.fifo');
   }
