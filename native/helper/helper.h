@@ -45,6 +45,7 @@ struct ctx {
 	const struct op *exec_op; /* the first `exec` op, whose argv ... */
 	char **exec_args;         /* ... is built before any op runs (no allocation after a filter) */
 	int console_fd;           /* from `console-connect`: the console socket, until `console` sends the master */
+	int cgroup_fd;            /* from `open-cgroup`: the cgroup2 directory `clone` creates C in */
 };
 
 /* A failure found before any op runs, reported by main. */

@@ -7,6 +7,7 @@
 #include <limits.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -172,6 +173,52 @@ static void op_write_file(struct ctx *ctx, const struct op *op)
 
 static _Noreturn void run_container(struct ctx *ctx);
 
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+/* struct clone_args up to `cgroup` (CLONE_ARGS_SIZE_VER2), spelled out for older headers. */
+struct clone_args_v2 {
+	uint64_t flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup;
+};
+
+/* `open-cgroup`: the cgroup2 directory the next `clone` creates C in. Opened before any setns, since
+ * its path is the runtime's. */
+static void op_open_cgroup(struct ctx *ctx, const struct op *op)
+{
+	if (ctx->cgroup_fd >= 0)
+		close(ctx->cgroup_fd);
+	ctx->cgroup_fd = open(op->argv[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ctx->cgroup_fd < 0)
+		fail(ctx, errno, "open cgroup %s", op->argv[0]);
+}
+
+/*
+ * clone3 with CLONE_INTO_CGROUP: C starts in the cgroup of `open-cgroup` and nothing is migrated (a
+ * migration makes the kernel wait for an RCU grace period). A kernel without clone3 or
+ * CLONE_INTO_CGROUP (before 5.7) gets P joined to that cgroup and a plain clone instead.
+ */
+static long clone_into(struct ctx *ctx, unsigned long flags)
+{
+	struct clone_args_v2 args = { 0 };
+	char pid[16];
+	long child;
+	int procs, n;
+
+	args.flags = (flags & ~0xffUL) | CLONE_INTO_CGROUP;
+	args.exit_signal = flags & 0xff;
+	args.cgroup = (uint64_t)ctx->cgroup_fd;
+	child = syscall(SYS_clone3, &args, sizeof(args));
+	if (child >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
+		return child;
+	n = snprintf(pid, sizeof(pid), "%d", getpid());
+	procs = openat(ctx->cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
+	if (procs < 0 || write(procs, pid, (size_t)n) != n)
+		fail(ctx, errno, "write %s to cgroup.procs of the cgroup to clone into", pid);
+	close(procs);
+	return syscall(SYS_clone, flags, 0, 0, 0, 0);
+}
+
 static void op_clone(struct ctx *ctx, const struct op *op)
 {
 	unsigned long flags = num(ctx, op->argv[0]);
@@ -180,9 +227,13 @@ static void op_clone(struct ctx *ctx, const struct op *op)
 
 	if (pipe2(release, O_CLOEXEC) < 0)
 		fail(ctx, errno, "pipe2 for the release pipe");
-	pid = syscall(SYS_clone, flags, 0, 0, 0, 0);
+	pid = ctx->cgroup_fd >= 0 ? clone_into(ctx, flags) : syscall(SYS_clone, flags, 0, 0, 0, 0);
 	if (pid < 0)
 		fail(ctx, errno, "clone(0x%lx)", flags);
+	if (ctx->cgroup_fd >= 0) {
+		close(ctx->cgroup_fd);
+		ctx->cgroup_fd = -1;
+	}
 	if (pid == 0) {
 		/* C: without P's write end the read end sees EOF if P dies before `release`. */
 		close(release[1]);
@@ -1199,6 +1250,7 @@ static const struct op_def defs[] = {
 	{ "setns", HOST, 2, 2, op_setns },
 	{ "unshare", HOST, 1, 1, op_unshare },
 	{ "write-file", BOTH, 2, 2, op_write_file },
+	{ "open-cgroup", HOST | HEAD, 1, 1, op_open_cgroup },
 	{ "clone", HOST, 1, 1, op_clone },
 	{ "uid-map", HOST, 1, 1, op_uid_map },
 	{ "gid-map", HOST, 1, 1, op_gid_map },

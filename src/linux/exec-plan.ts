@@ -15,6 +15,7 @@ import { EXEC_CGROUP_ORIGIN, startOps, type ContainerOpName, type HostOpName, ty
 import { CLONE_PARENT, SIGCHLD } from './constants';
 import { NAMESPACE_FLAGS } from './namespaces';
 import { afterStartOps, consoleOps, HostFacts, processOps } from './plan-builder';
+import type { CgroupEntry } from './cgroups';
 
 /** A namespace of the container's init that the runtime is not in: joined through its /proc link. */
 export interface JoinedNamespace {
@@ -31,8 +32,8 @@ export interface ExecPlanInput {
   /** The container's linux.seccomp: every process in the container gets the filter. */
   seccomp?: Seccomp;
   preserveFds: number;
-  /** cgroup.procs of every hierarchy of the container's cgroup. */
-  procsFiles: string[];
+  /** How the process gets into the container's cgroup. */
+  cgroup: CgroupEntry;
   /** The container init's namespaces that differ from the runtime's (see EXEC_JOIN_ORDER). */
   namespaces: JoinedNamespace[];
   host: HostFacts;
@@ -64,7 +65,7 @@ function op<N extends string>(name: N, args: (string | number)[] = [], origin?: 
 
 export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
   const problems: Problem[] = [];
-  const host: PlanOp<HostOpName>[] = startOps(input.preserveFds, input.procsFiles, EXEC_CGROUP_ORIGIN);
+  const host: PlanOp<HostOpName>[] = startOps(input.preserveFds, input.cgroup, EXEC_CGROUP_ORIGIN);
   // Before the setns calls: lowering it needs CAP_SYS_RESOURCE in the host's user namespace, and
   // /proc/self is not P once it is in the container's mount namespace.
   if (input.process.oomScoreAdj !== undefined) {

@@ -7,6 +7,7 @@ import { startOps, type ContainerOpName, type HostOpName, type Plan, type PlanOp
 import { CLONE_NEWTIME, CLONE_PARENT, MS, RLIMITS, SIGCHLD } from './constants';
 import { cloneNamespaceFlags, hasNew, idMapContent, namespaceSet, NAMESPACE_FLAGS, timeOffsetsContent } from './namespaces';
 import { bindsDev, CgroupMountInfo, mountOps, SourceKind } from './mounts';
+import type { CgroupEntry } from './cgroups';
 import { containerDevices, DEFAULT_LINKS, deviceMode } from './devices';
 import { capabilityMask, resolveCapabilities } from './capabilities';
 import { parseMountOptions } from './mount-options';
@@ -36,7 +37,7 @@ export interface PlanInput {
   stateDir: string;
   preserveFds: number;
   noPivot: boolean;
-  cgroup: CgroupMountInfo & { procsFiles: string[] };
+  cgroup: CgroupMountInfo & CgroupEntry;
   /** Environment after defaults (HOME) are filled in. */
   env: string[];
   host: HostFacts;
@@ -69,7 +70,7 @@ export function execCandidates(program: string, env: string[]): string[] {
 function hostOps(input: PlanInput): HostOp[] {
   const { spec } = input;
   const ns = namespaceSet(spec);
-  const ops: HostOp[] = startOps(input.preserveFds, input.cgroup.procsFiles, 'linux.cgroupsPath');
+  const ops: HostOp[] = startOps(input.preserveFds, input.cgroup, 'linux.cgroupsPath');
   for (const { ns: joined, index } of ns.joined) {
     ops.push(op('setns', [joined.path!, NAMESPACE_FLAGS[joined.type]], `linux.namespaces[${index}]`));
   }
@@ -296,7 +297,7 @@ function placeHooks(input: PlanInput, container: ContainerOp[]): void {
  */
 /** Where the ops after startOps begin. */
 export function afterStartOps(host: HostOp[]): number {
-  const at = host.findIndex((o) => o.op !== 'cloexec-from' && o.op !== 'join-cgroup');
+  const at = host.findIndex((o) => o.op !== 'cloexec-from' && o.op !== 'join-cgroup' && o.op !== 'open-cgroup');
   return at < 0 ? host.length : at;
 }
 

@@ -2,7 +2,7 @@
 
 export type HostOpName =
   | 'cloexec-from' | 'join-cgroup' | 'setns' | 'unshare' | 'write-file' | 'clone'
-  | 'uid-map' | 'gid-map' | 'setgroups' | 'report-pid' | 'release' | 'console-connect';
+  | 'uid-map' | 'gid-map' | 'setgroups' | 'report-pid' | 'release' | 'console-connect' | 'open-cgroup';
 
 export type ContainerOpName =
   | 'wait-release' | 'setsid' | 'become-root' | 'sethostname' | 'setdomainname' | 'mount'
@@ -26,12 +26,14 @@ export interface Plan {
 
 /**
  * The ops every plan starts with, and the ones a head may hold: fds above the preserved ones closed
- * at exec, then the cgroup joins, one per hierarchy.
+ * at exec, then the way into the cgroup (src/linux/cgroups: CgroupEntry): a join per hierarchy, or
+ * the cgroup2 directory `clone` creates the process in.
  */
-export function startOps(preserveFds: number, procsFiles: string[], origin: string): PlanOp<HostOpName>[] {
+export function startOps(preserveFds: number, cgroup: { join: string[]; cloneInto?: string }, origin: string): PlanOp<HostOpName>[] {
   return [
     { op: 'cloexec-from', args: [String(3 + preserveFds)] },
-    ...procsFiles.map((file): PlanOp<HostOpName> => ({ op: 'join-cgroup', args: [file], origin })),
+    ...cgroup.join.map((file): PlanOp<HostOpName> => ({ op: 'join-cgroup', args: [file], origin })),
+    ...(cgroup.cloneInto !== undefined ? [{ op: 'open-cgroup' as const, args: [cgroup.cloneInto], origin }] : []),
   ];
 }
 

@@ -88,7 +88,7 @@ export function planInput(
     stateDir,
     preserveFds: opts.preserveFds,
     noPivot: opts.noPivot,
-    cgroup: { ...cgroupMountInfo(bundle.spec, cgroup), procsFiles: cgroup.procsFiles() },
+    cgroup: { ...cgroupMountInfo(bundle.spec, cgroup), ...cgroup.entry() },
     env: containerEnv(bundle.spec, bundle.rootfs),
     host,
   };

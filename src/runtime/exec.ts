@@ -231,7 +231,7 @@ async function execWith(
   const namespaces = containerNamespaces(record.pid);
   const { plan, problems } = buildExecPlan({
     ...(consoleSocket !== undefined ? { consoleSocket } : {}),
-    process: proc, env, preserveFds: opts.preserveFds, procsFiles: cgroupOf(record).procsFiles(), namespaces, host: hostFacts(),
+    process: proc, env, preserveFds: opts.preserveFds, cgroup: cgroupOf(record).entry(), namespaces, host: hostFacts(),
     ...(seccomp !== undefined ? { seccomp } : {}),
   });
   const all = [...warnings, ...problems];

@@ -269,6 +269,9 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
   } else {
     for (const o of joins) cgLines.push(withOrigin(st, `join: write the pid to ${o.args[0]}`, o));
   }
+  for (const o of ops('open-cgroup', host)) {
+    cgLines.push(withOrigin(st, `entry: the process is cloned into ${o.args[0]} (clone3 CLONE_INTO_CGROUP: nothing migrates)`, o));
+  }
   if (d.cgroup.writes.length === 0) cgLines.push('writes: (none)');
   else {
     cgLines.push('writes, in order:');

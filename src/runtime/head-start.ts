@@ -82,7 +82,7 @@ export class CreateHeadStart extends HeadStart {
     }
     try {
       cgroup.create();
-      helper.sendHead(startOps(o.preserveFds, cgroup.procsFiles(), 'linux.cgroupsPath'));
+      helper.sendHead(startOps(o.preserveFds, cgroup.entry(), 'linux.cgroupsPath'));
       return new CreateHeadStart(store, o.id, file, cgroup, helper);
     } catch {
       helper.abandon();
@@ -128,7 +128,7 @@ export class ExecHeadStart extends HeadStart {
     }
     const helper = StartedHelper.start(o.preserveFds);
     try {
-      helper.sendHead(startOps(o.preserveFds, cgroupOf(record).procsFiles(), EXEC_CGROUP_ORIGIN));
+      helper.sendHead(startOps(o.preserveFds, cgroupOf(record).entry(), EXEC_CGROUP_ORIGIN));
     } catch {
       helper.abandon();
       return undefined;

@@ -23,7 +23,7 @@ function input(over: Partial<ExecPlanInput> = {}): ExecPlanInput {
     process,
     env: process.env ?? [],
     preserveFds: 0,
-    procsFiles: ['/sys/fs/cgroup/memory/c/cgroup.procs', '/sys/fs/cgroup/pids/c/cgroup.procs'],
+    cgroup: { join: ['/sys/fs/cgroup/memory/c/cgroup.procs', '/sys/fs/cgroup/pids/c/cgroup.procs'] },
     namespaces: [
       { type: 'mount', path: '/proc/42/ns/mnt' },
       { type: 'pid', path: '/proc/42/ns/pid' },

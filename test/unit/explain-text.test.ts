@@ -7,7 +7,7 @@ import type { Spec } from '../../src/oci/types';
 function data(spec: Spec): ExplainData {
   const input: PlanInput = {
     spec, rootfs: '/b/rootfs', bundle: '/b', stateDir: '/run/tsrunc/c', preserveFds: 0, noPivot: false,
-    cgroup: { driver: 'v2', newCgroupNamespace: true, hierarchies: [{ name: '', hostPath: '/sys/fs/cgroup/c' }], procsFiles: ['/sys/fs/cgroup/c/cgroup.procs'] },
+    cgroup: { driver: 'v2', newCgroupNamespace: true, hierarchies: [{ name: '', hostPath: '/sys/fs/cgroup/c' }], join: [], cloneInto: '/sys/fs/cgroup/c' },
     env: [...(spec.process?.env ?? []), 'HOME=/root'],
     host: { capLastCap: 40, boundingSet: (1n << 41n) - 1n, hasKcore: true, sourceKind: () => 'dir' },
   };

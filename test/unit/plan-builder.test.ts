@@ -8,7 +8,7 @@ import type { Spec } from '../../src/oci/types';
 function input(spec: Spec, over: Partial<PlanInput> = {}): PlanInput {
   return {
     spec, rootfs: '/b/rootfs', bundle: '/b', stateDir: '/run/tsrunc/c', preserveFds: 0, noPivot: false,
-    cgroup: { driver: 'v1', newCgroupNamespace: true, hierarchies: [{ name: 'memory', hostPath: '/sys/fs/cgroup/memory/c' }], procsFiles: ['/sys/fs/cgroup/memory/c/cgroup.procs'] },
+    cgroup: { driver: 'v1', newCgroupNamespace: true, hierarchies: [{ name: 'memory', hostPath: '/sys/fs/cgroup/memory/c' }], join: ['/sys/fs/cgroup/memory/c/cgroup.procs'] },
     env: spec.process?.env ?? [],
     host: { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: true, sourceKind: () => 'dir' },
     ...over,

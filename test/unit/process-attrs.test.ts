@@ -10,7 +10,7 @@ import type { Scheduler, Spec } from '../../src/oci/types';
 function input(spec: Spec): PlanInput {
   return {
     spec, rootfs: '/b/rootfs', bundle: '/b', stateDir: '/run/tsrunc/c', preserveFds: 0, noPivot: false,
-    cgroup: { driver: 'v1', newCgroupNamespace: true, hierarchies: [], procsFiles: [] },
+    cgroup: { driver: 'v1', newCgroupNamespace: true, hierarchies: [], join: [] },
     env: spec.process?.env ?? [],
     host: { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: true, sourceKind: () => 'dir' },
   };

@@ -174,7 +174,7 @@ describe('seccomp translation', () => {
 function input(spec: Spec): PlanInput {
   return {
     spec, rootfs: '/b/rootfs', bundle: '/b', stateDir: '/run/tsrunc/c', preserveFds: 0, noPivot: false,
-    cgroup: { driver: 'v2', newCgroupNamespace: true, hierarchies: [{ name: '', hostPath: '/sys/fs/cgroup/c' }], procsFiles: ['/sys/fs/cgroup/c/cgroup.procs'] },
+    cgroup: { driver: 'v2', newCgroupNamespace: true, hierarchies: [{ name: '', hostPath: '/sys/fs/cgroup/c' }], join: [], cloneInto: '/sys/fs/cgroup/c' },
     env: spec.process?.env ?? [],
     host: { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: true, sourceKind: () => 'dir' },
   };

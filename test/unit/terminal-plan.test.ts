@@ -11,7 +11,7 @@ const host = { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: true, sour
 function input(spec: Spec, over: Partial<PlanInput> = {}): PlanInput {
   return {
     spec, rootfs: '/b/rootfs', bundle: '/b', stateDir: '/run/tsrunc/c', preserveFds: 0, noPivot: false,
-    cgroup: { driver: 'v1', newCgroupNamespace: true, hierarchies: [], procsFiles: ['/sys/fs/cgroup/memory/c/cgroup.procs'] },
+    cgroup: { driver: 'v1', newCgroupNamespace: true, hierarchies: [], join: ['/sys/fs/cgroup/memory/c/cgroup.procs'] },
     env: [], host, ...over,
   };
 }
@@ -47,7 +47,7 @@ describe('terminal ops', () => {
 
   it('exec: console-connect before the setns ops; setsid and console right after wait-release', () => {
     const { plan } = buildExecPlan({
-      process: { ...terminalSpec().process!, args: ['sh'] }, env: [], preserveFds: 0, procsFiles: [], host,
+      process: { ...terminalSpec().process!, args: ['sh'] }, env: [], preserveFds: 0, cgroup: { join: [] }, host,
       namespaces: [{ type: 'mount', path: '/proc/9/ns/mnt' }], consoleSocket: '/run/s.sock',
     });
     expect(plan.host.map((o) => o.op).slice(0, 3)).toEqual(['cloexec-from', 'console-connect', 'setns']);

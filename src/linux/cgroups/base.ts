@@ -8,7 +8,7 @@ import { type Feature, probeFeatures } from './features';
 import { frozenV1, frozenV2 } from './freezer';
 import { cgroupPids, describeFsError, errno, removeCgroupTree, writeCgroupFile } from './fsops';
 import { type CgroupLayout, UNIFIED } from './layout';
-import type { CgroupManager } from './manager';
+import type { CgroupEntry, CgroupManager } from './manager';
 import { type CgroupWrite, planResources, type WriteTarget } from './writes';
 
 export interface ManagerInit {
@@ -129,6 +129,10 @@ export abstract class BaseCgroupManager implements CgroupManager {
   /** The cgroup.procs file of every hierarchy the container joins: write a pid to each to join. */
   procsFiles(): string[] {
     return this.uniqueDirs().map((d) => posix.join(d, 'cgroup.procs'));
+  }
+
+  entry(): CgroupEntry {
+    return { join: this.procsFiles() };
   }
 
   /** Every pid in the container's cgroup and its sub-cgroups ([] once it is gone). */

@@ -1,7 +1,7 @@
 // The cgroup layer's public surface.
 
 export { cgroupManagerFor, cgroupManagerFromPaths } from './manager';
-export type { CgroupManager, CgroupManagerOptions, CgroupWrite } from './manager';
+export type { CgroupEntry, CgroupManager, CgroupManagerOptions, CgroupWrite } from './manager';
 export { detectCgroupLayout, unifiedControllers, cgroupControllers, parseProcCgroup, hugePageSizes, UNIFIED } from './layout';
 export type { CgroupLayout, CgroupMode } from './layout';
 export { cpuSharesToWeight, swapToV2, blkioWeightToIoWeight } from './convert';

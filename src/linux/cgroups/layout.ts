@@ -1,5 +1,6 @@
 // Which cgroup hierarchies this host has, read from /proc/self/mountinfo (pure parsing, no probing).
 
+import { RuntimeError } from '../../runtime/problems';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -62,13 +63,20 @@ const NON_CONTROLLER_OPTIONS = new Set(['rw', 'ro', 'noprefix', 'clone_children'
 
 let hostLayout: CgroupLayout | undefined;
 
+/**
+ * Set to a cgroup2 mount point, this makes a hybrid host look like a cgroup v2 one that has only that
+ * hierarchy, so that the v2 driver can be tested with real containers on a host that is not v2
+ * (tests set it for every tsrunc command of a container). Not meant for anything else.
+ */
+export const CGROUP2_ONLY_ENV = 'TSRUNC_CGROUP2_ONLY';
+
 /** This host's layout, read once per process (a tsrunc process is one short command). */
 export function detectCgroupLayout(mountinfo?: string): CgroupLayout {
   if (mountinfo !== undefined) return parseCgroupLayout(mountinfo);
-  return (hostLayout ??= parseCgroupLayout(readFileSync('/proc/self/mountinfo', 'utf8')));
+  return (hostLayout ??= parseCgroupLayout(readFileSync('/proc/self/mountinfo', 'utf8'), process.env[CGROUP2_ONLY_ENV]));
 }
 
-function parseCgroupLayout(mountinfo: string): CgroupLayout {
+function parseCgroupLayout(mountinfo: string, cgroup2Only?: string): CgroupLayout {
   const v1: Record<string, string> = {};
   const mountRoots: Record<string, string> = {};
   const cgroup2: CgroupMount[] = [];
@@ -86,6 +94,11 @@ function parseCgroupLayout(mountinfo: string): CgroupLayout {
         mountRoots[opt] = m.root;
       }
     }
+  }
+  if (cgroup2Only !== undefined) {
+    const only = cgroup2.find((m) => m.mountPoint === cgroup2Only);
+    if (!only) throw new RuntimeError(`${CGROUP2_ONLY_ENV}=${cgroup2Only}: no cgroup2 file system is mounted there`);
+    return { mode: 'v2', unified: only.mountPoint, v1: {}, mountRoots: { [UNIFIED]: only.root } };
   }
   const hasV1Controllers = Object.keys(v1).some((k) => !k.startsWith('name='));
   const atDefault = cgroup2.find((m) => m.mountPoint === '/sys/fs/cgroup');

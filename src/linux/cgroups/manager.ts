@@ -37,6 +37,8 @@ export interface CgroupManager {
   apply(r: Resources): void;
   /** cgroup.procs of every hierarchy the container joins. */
   procsFiles(): string[];
+  /** How the container's processes get into the cgroup (the plan's `join-cgroup`s or `clone` into it). */
+  entry(): CgroupEntry;
   /** All pids in the container's cgroup, sub-cgroups included (for kill --all). */
   pids(): number[];
   freeze(): void;
@@ -44,6 +46,16 @@ export interface CgroupManager {
   frozen(): boolean;
   /** Removes the container's cgroups and the empty parents create() made. Tolerates what is already gone. */
   destroy(): void;
+}
+
+/**
+ * v1 and hybrid: the helper writes its pid to each cgroup.procs in `join` before it clones the
+ * container process. v2: the process is cloned into `cloneInto` (clone3 CLONE_INTO_CGROUP), so nothing
+ * migrates and the kernel's wait for an RCU grace period on a migration (10 ms or more) is not paid.
+ */
+export interface CgroupEntry {
+  join: string[];
+  cloneInto?: string;
 }
 
 export interface CgroupManagerOptions {

@@ -6,6 +6,7 @@
 
 import { RuntimeError } from '../../runtime/problems';
 import { BaseCgroupManager } from './base';
+import type { CgroupEntry } from './manager';
 import { freezeV2, frozenV2, thawV2 } from './freezer';
 import { describeFsError } from './fsops';
 import { UNIFIED } from './layout';
@@ -22,6 +23,10 @@ export class V2CgroupManager extends BaseCgroupManager {
 
   protected primaryDir(): string {
     return this.dir();
+  }
+
+  override entry(): CgroupEntry {
+    return { join: [], cloneInto: this.dir() };
   }
 
   /**
