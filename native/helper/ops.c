@@ -195,8 +195,10 @@ static void op_open_cgroup(struct ctx *ctx, const struct op *op)
 
 /*
  * clone3 with CLONE_INTO_CGROUP: C starts in the cgroup of `open-cgroup` and nothing is migrated (a
- * migration makes the kernel wait for an RCU grace period). A kernel without clone3 or
- * CLONE_INTO_CGROUP (before 5.7) gets P joined to that cgroup and a plain clone instead.
+ * migration makes the kernel wait for an RCU grace period). A kernel without clone3 (ENOSYS, before
+ * 5.3) or without CLONE_INTO_CGROUP (E2BIG: it does not know the `cgroup` field, before 5.7) gets P
+ * joined to that cgroup and a plain clone instead. clone3 refuses an exit signal with CLONE_PARENT:
+ * the child then gets P's own, which is the SIGCHLD the flags ask for.
  */
 static long clone_into(struct ctx *ctx, unsigned long flags)
 {
@@ -206,10 +208,10 @@ static long clone_into(struct ctx *ctx, unsigned long flags)
 	int procs, n;
 
 	args.flags = (flags & ~0xffUL) | CLONE_INTO_CGROUP;
-	args.exit_signal = flags & 0xff;
+	args.exit_signal = flags & CLONE_PARENT ? 0 : flags & 0xff;
 	args.cgroup = (uint64_t)ctx->cgroup_fd;
 	child = syscall(SYS_clone3, &args, sizeof(args));
-	if (child >= 0 || (errno != ENOSYS && errno != E2BIG && errno != EINVAL))
+	if (child >= 0 || (errno != ENOSYS && errno != E2BIG))
 		return child;
 	n = snprintf(pid, sizeof(pid), "%d", getpid());
 	procs = openat(ctx->cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);

@@ -245,9 +245,13 @@ function enterRootfs(rootfs: string, devices: PlanOp<ContainerOpName>[]): PlanOp
   ];
 }
 
-/** A new cgroup for a test, in the pids hierarchy of cgroup v1 or in cgroup v2; the caller removes it. */
-function testCgroup(name: string): string {
-  const base = fs.existsSync('/sys/fs/cgroup/cgroup.controllers') ? '/sys/fs/cgroup' : '/sys/fs/cgroup/pids';
+/** The cgroup2 mount: /sys/fs/cgroup on a v2 host, /sys/fs/cgroup/unified on a hybrid one. */
+function cgroup2Mount(): string | undefined {
+  return ['/sys/fs/cgroup', '/sys/fs/cgroup/unified'].find((m) => fs.existsSync(path.join(m, 'cgroup.controllers')));
+}
+
+/** A new cgroup for a test (in `base`; by default the pids hierarchy of cgroup v1, or cgroup v2); the caller removes it. */
+function testCgroup(name: string, base = fs.existsSync('/sys/fs/cgroup/cgroup.controllers') ? '/sys/fs/cgroup' : '/sys/fs/cgroup/pids'): string {
   const dir = path.join(base, `tsrunc-test-${name}-${process.pid}`);
   fs.mkdirSync(dir);
   return dir;
@@ -571,6 +575,29 @@ describe('tsrunc-init', () => {
       expect(await reap(pid)).toEqual({ exitCode: 0, signal: null });
       // Op indexes and the dump run across both parts, as if the plan had come whole.
       expect(fs.readFileSync(dump)).toEqual(encodePlan(plan).subarray(4));
+    } finally {
+      fs.rmdirSync(cgroup);
+    }
+  });
+
+  it.skipIf(cgroup2Mount() === undefined)('clones C into the cgroup2 directory of open-cgroup (clone3 CLONE_INTO_CGROUP); P never joins it', { timeout: TIMEOUT }, async () => {
+    const cgroup = testCgroup('into', cgroup2Mount());
+    try {
+      const head = [host('cloexec-from', '4'), host('open-cgroup', cgroup)];
+      const plan: Plan = {
+        host: [...head, host('clone', flags(CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
+        container: [ctr('wait-release'), ctr('find-exec', '/bin/cat'), ctr('ready'), exec(['cat', '/proc/self/cgroup'])],
+      };
+      const r = run(encodeHead(head));
+      await new Promise((res) => setTimeout(res, 100));
+      expect(procsOf(cgroup)).toEqual([]);
+      (r.child.stdio[3] as Socket).write(encodePlan(plan, head.length));
+      const pid = await containerPid(r);
+      await r.sync.expect(/^ready$/);
+      expect(await r.exit).toBe(0);
+      expect(await reap(pid)).toEqual({ exitCode: 0, signal: null });
+      const mount = cgroup2Mount()!;
+      expect(await r.stdout).toMatch(new RegExp(`^0::${cgroup.slice(mount.length)}$`, 'm'));
     } finally {
       fs.rmdirSync(cgroup);
     }

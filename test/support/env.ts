@@ -62,7 +62,8 @@ export class TestEnv {
   private readonly pids = new Set<number>();
   private seq = 0;
 
-  constructor(label: string) {
+  /** `env`: added to the environment of every tsrunc command of this TestEnv (cleanup's too). */
+  constructor(label: string, private readonly opts: { env?: Record<string, string> } = {}) {
     becomeSubreaper();
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `tsrunc-test-${label}-`));
     this.root = path.join(this.tmp, 'state');
@@ -93,6 +94,7 @@ export class TestEnv {
       const r = spawnSync(TSRUNC, ['--root', this.root, ...args], {
         stdio: [opts.input === undefined ? 'ignore' : 'pipe', out, err, ...(opts.extraFds ?? [])],
         input: opts.input, timeout: opts.timeout ?? 20_000,
+        ...(this.opts.env ? { env: { ...process.env, ...this.opts.env } } : {}),
       });
       if (r.error) throw r.error;
       this.rememberPids();
