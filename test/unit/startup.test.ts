@@ -15,7 +15,7 @@ const read = (name: string) => fs.readFileSync(path.join(dist, name), 'utf8');
 describe('start-up bundles', () => {
   it('the core bundle requires only node built-ins and the lazy bundles', () => {
     const requires = [...read('tsrunc.js').matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-    const allowed = new Set(['./help.js', './pino.js', './hook-runner.js', 'node:fs', 'node:path', 'node:os', 'node:module',
+    const allowed = new Set(['./help.js', './pino.js', './hook-runner.js', 'node:fs', 'node:path', 'node:os',
       // Loaded by node's own bootstrap already, so free to require.
       'node:util']);
     expect(requires.filter((r) => !allowed.has(r))).toEqual([]);
@@ -26,6 +26,12 @@ describe('start-up bundles', () => {
     // y18n comes with yargs, sonic-boom with pino; validateConfig is the generated validator.
     const found = ['y18n', 'sonic-boom', 'validateConfig', 'child_process', 'jsonc'].filter((name) => core.includes(name));
     expect(found).toEqual([]);
+  });
+
+  it('the bundles are ASCII: bin/tsrunc reads them as latin1', () => {
+    for (const name of ['tsrunc.js', 'bundle-commands.js', 'help.js', 'pino.js', 'hook-runner.js']) {
+      expect({ name, nonAscii: /[^\x00-\x7f]/.test(read(name)) }).toEqual({ name, nonAscii: false });
+    }
   });
 
   it('the code caches match this node and these bundles', () => {
