@@ -4,7 +4,7 @@ import { existsSync, rmdirSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Resources } from '../../oci/types';
 import { formatProblem, type Problem, RuntimeError } from '../../runtime/problems';
-import { type Feature, probeFeatures } from './features';
+import { type Feature, lazyFeatures } from './features';
 import { frozenV1, frozenV2 } from './freezer';
 import { cgroupPids, describeFsError, errno, removeCgroupTree, writeCgroupFile } from './fsops';
 import { type CgroupLayout, UNIFIED } from './layout';
@@ -60,8 +60,7 @@ export abstract class BaseCgroupManager implements CgroupManager {
     for (const [k, d] of Object.entries(this.paths)) if (k !== UNIFIED) v1[k] = d;
     const unified = this.paths[UNIFIED];
     const features =
-      init.features ??
-      probeFeatures({
+      init.features !== undefined ? new Set(init.features) : lazyFeatures({
         v1: Object.fromEntries(
           Object.entries(v1).flatMap(([k, d]) => (this.mountOf(k) ? [[k, [d, this.mountOf(k)!]]] : [])),
         ) as Record<string, [string, string]>,
@@ -74,7 +73,7 @@ export abstract class BaseCgroupManager implements CgroupManager {
       unifiedMount: this.layout.unified,
       unifiedControllers: new Set(unified !== undefined ? init.unifiedControllers : []),
       hugePageSizes: init.hugePageSizes,
-      features: new Set(features),
+      features,
     };
     return this.writeTarget;
   }

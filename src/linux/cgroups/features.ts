@@ -1,5 +1,6 @@
-// Optional cgroup interface files whose presence changes what gets written, probed once at construction
-// so that the write list itself stays a pure function of the config.
+// Optional cgroup interface files whose presence changes what gets written. The write list is a pure
+// function of the config and these facts; each is probed the first time a write asks about it (a
+// config without blkio settings, say, never makes tsrunc look for blkio files).
 
 import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
@@ -25,7 +26,10 @@ export type Feature =
   | 'v2:io.weight'
   | 'v2:hugetlb.rsvd';
 
-export type FeatureSet = ReadonlySet<Feature>;
+/** What the write planner asks: whether a feature's file is there. */
+export interface FeatureSet {
+  has(f: Feature): boolean;
+}
 
 export const ALL_FEATURES: readonly Feature[] = [
   'v1:memory.memsw.limit_in_bytes', 'v1:memory.kmem.limit_in_bytes', 'v1:memory.kmem.tcp.limit_in_bytes',
@@ -70,29 +74,32 @@ export interface ProbeInput {
  * (memory.swap.max unless swap accounting is off, cpu.max.burst >= 5.14, cpu.idle >= 5.15,
  * hugetlb rsvd >= 5.7, io.weight with the iocost controller).
  */
-export function probeFeatures(input: ProbeInput): Set<Feature> {
-  const out = new Set<Feature>();
-  const huge = input.hugePageSizes[0];
-  for (const f of ALL_FEATURES) {
-    const { controller, file } = featureFile(f, huge);
-    if (f.startsWith('v1:')) {
-      const where = input.v1[controller];
-      if (!where) continue;
-      const dir = nearestExisting(where[0], where[1]);
-      if (dir !== undefined && existsSync(posix.join(dir, file))) out.add(f);
-      continue;
-    }
-    if (!input.unified) continue;
-    const [leaf, mount] = input.unified;
-    let answered = false;
-    for (let d = leaf; d !== mount && d.startsWith(mount + '/'); d = posix.dirname(d)) {
-      if (!existsSync(d)) continue;
-      if (!cgroupControllers(d).includes(controller)) continue;
-      if (existsSync(posix.join(d, file))) out.add(f);
-      answered = true;
-      break;
-    }
-    if (!answered) out.add(f);
+export function lazyFeatures(input: ProbeInput): FeatureSet {
+  const known = new Map<Feature, boolean>();
+  return {
+    has(f) {
+      let present = known.get(f);
+      if (present === undefined) known.set(f, (present = probeFeature(f, input)));
+      return present;
+    },
+  };
+}
+
+/** Whether one feature's file is there (see lazyFeatures). */
+function probeFeature(f: Feature, input: ProbeInput): boolean {
+  const { controller, file } = featureFile(f, input.hugePageSizes[0]);
+  if (f.startsWith('v1:')) {
+    const where = input.v1[controller];
+    if (!where) return false;
+    const dir = nearestExisting(where[0], where[1]);
+    return dir !== undefined && existsSync(posix.join(dir, file));
   }
-  return out;
+  if (!input.unified) return false;
+  const [leaf, mount] = input.unified;
+  for (let d = leaf; d !== mount && d.startsWith(mount + '/'); d = posix.dirname(d)) {
+    if (!existsSync(d)) continue;
+    if (!cgroupControllers(d).includes(controller)) continue;
+    return existsSync(posix.join(d, file));
+  }
+  return true;
 }
