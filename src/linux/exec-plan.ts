@@ -9,7 +9,7 @@
 //
 // After setns into the container's pid namespace P's children are born in it; the mount namespace's
 // root is the container's root (its init pivoted), so cwd and the program resolve inside it.
-import type { NamespaceType, Process, Seccomp, Spec } from '../oci/types';
+import type { NamespaceType, Personality, Process, Seccomp, Spec } from '../oci/types';
 import type { Problem } from '../runtime/problems';
 import { EXEC_CGROUP_ORIGIN, startOps, type ContainerOpName, type HostOpName, type Plan, type PlanOp } from './plan';
 import { CLONE_PARENT, SIGCHLD } from './constants';
@@ -31,6 +31,8 @@ export interface ExecPlanInput {
   env: string[];
   /** The container's linux.seccomp: every process in the container gets the filter. */
   seccomp?: Seccomp;
+  /** The container's linux.personality, which exec'd processes get too (as with runc). */
+  personality?: Personality;
   preserveFds: number;
   /** How the process gets into the container's cgroup. */
   cgroup: CgroupEntry;
@@ -75,11 +77,14 @@ export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
   for (const ns of joined) host.push(op('setns', [ns.path, NAMESPACE_FLAGS[ns.type]], `the container's ${ns.type} namespace`));
   host.push(op('clone', [CLONE_PARENT | SIGCHLD]), op('report-pid'), op('release'));
 
-  // processOps reads the process, and linux.seccomp, from a spec: this one has nothing else.
+  // processOps reads the process, linux.seccomp and linux.personality from a spec: this one has nothing else.
   const spec: Spec = {
     ociVersion: '',
     process: input.process,
-    ...(input.seccomp !== undefined ? { linux: { seccomp: input.seccomp } } : {}),
+    linux: {
+      ...(input.seccomp !== undefined ? { seccomp: input.seccomp } : {}),
+      ...(input.personality !== undefined ? { personality: input.personality } : {}),
+    },
   };
   const container: PlanOp<ContainerOpName>[] = [
     op('wait-release'),

@@ -244,6 +244,12 @@ export interface MemoryPolicy {
   flags?: ('MPOL_F_NUMA_BALANCING' | 'MPOL_F_RELATIVE_NODES' | 'MPOL_F_STATIC_NODES')[];
 }
 
+/** linux.personality: the execution domain, personality(2). */
+export interface Personality {
+  domain: 'LINUX' | 'LINUX32';
+  flags?: string[];
+}
+
 export interface Linux {
   namespaces?: Namespace[];
   uidMappings?: IdMapping[];
@@ -260,7 +266,7 @@ export interface Linux {
   maskedPaths?: string[];
   readonlyPaths?: string[];
   mountLabel?: string;
-  personality?: { domain: 'LINUX' | 'LINUX32'; flags?: string[] };
+  personality?: Personality;
   intelRdt?: IntelRdt;
   /** Spec 1.3.0. */
   memoryPolicy?: MemoryPolicy;

@@ -350,6 +350,7 @@ async function createWithConsole(
       ownPidNamespace: hasNew(namespaceSet(spec), 'pid'),
       process: spec.process,
       ...(spec.linux?.seccomp !== undefined ? { seccomp: spec.linux.seccomp } : {}),
+      ...(spec.linux?.personality !== undefined ? { personality: spec.linux.personality } : {}),
     };
     const later = laterHooks(spec.hooks);
     if (later) record.hooks = later;

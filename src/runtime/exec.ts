@@ -4,7 +4,7 @@
 // (src/linux/exec-plan.ts); then exec either leaves it (--detach) or waits for it.
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
-import type { Capabilities, Process, Seccomp, Spec } from '../oci/types';
+import type { Capabilities, Personality, Process, Seccomp, Spec } from '../oci/types';
 import { Problem, RuntimeError, formatProblem } from './problems';
 import type { Logger } from './log';
 import type { ContainerRecord, StateStore } from './state-store';
@@ -96,8 +96,21 @@ export function readProcessFile(file: string): { process: Process; warnings: Pro
 }
 
 /** The process of the container's config.json (records made before create kept it). */
-function configProcess(record: ContainerRecord): { process?: Process; seccomp?: Seccomp } {
-  if (record.process !== undefined) return { process: record.process, ...(record.seccomp ? { seccomp: record.seccomp } : {}) };
+/** What exec takes from the container's config: its process, and the seccomp filter and personality every process gets. */
+interface FromConfig {
+  process?: Process;
+  seccomp?: Seccomp;
+  personality?: Personality;
+}
+
+function configProcess(record: ContainerRecord): FromConfig {
+  if (record.process !== undefined) {
+    return {
+      process: record.process,
+      ...(record.seccomp ? { seccomp: record.seccomp } : {}),
+      ...(record.personality ? { personality: record.personality } : {}),
+    };
+  }
   const file = `${record.bundle}/config.json`;
   let spec: Spec;
   try {
@@ -105,7 +118,11 @@ function configProcess(record: ContainerRecord): { process?: Process; seccomp?: 
   } catch (err) {
     throw new RuntimeError(`cannot read the container's process from ${file}: ${(err as Error).message}`);
   }
-  return { ...(spec.process ? { process: spec.process } : {}), ...(spec.linux?.seccomp ? { seccomp: spec.linux.seccomp } : {}) };
+  return {
+    ...(spec.process ? { process: spec.process } : {}),
+    ...(spec.linux?.seccomp ? { seccomp: spec.linux.seccomp } : {}),
+    ...(spec.linux?.personality ? { personality: spec.linux.personality } : {}),
+  };
 }
 
 function uint(text: string, what: string): number {
@@ -218,7 +235,7 @@ async function execIn(store: StateStore, log: Logger, opts: ExecOptions, head: E
   checkTerminal(terminal, opts.consoleSocket, opts.detach);
   const own = terminal && opts.consoleSocket === undefined ? OwnConsole.open() : undefined;
   try {
-    return await execWith(opts, log, record, proc, env, warnings, fromConfig.seccomp, own?.socket ?? opts.consoleSocket, own, head?.helper);
+    return await execWith(opts, log, record, proc, env, warnings, fromConfig, own?.socket ?? opts.consoleSocket, own, head?.helper);
   } finally {
     own?.close();
   }
@@ -226,13 +243,14 @@ async function execIn(store: StateStore, log: Logger, opts: ExecOptions, head: E
 
 async function execWith(
   opts: ExecOptions, log: Logger, record: ContainerRecord, proc: Process, env: string[], warnings: Problem[],
-  seccomp: Seccomp | undefined, consoleSocket: string | undefined, own: OwnConsole | undefined, helper: StartedHelper | undefined,
+  config: FromConfig, consoleSocket: string | undefined, own: OwnConsole | undefined, helper: StartedHelper | undefined,
 ): Promise<number> {
   const namespaces = containerNamespaces(record.pid);
   const { plan, problems } = buildExecPlan({
     ...(consoleSocket !== undefined ? { consoleSocket } : {}),
     process: proc, env, preserveFds: opts.preserveFds, cgroup: cgroupOf(record).entry(), namespaces, host: hostFacts(),
-    ...(seccomp !== undefined ? { seccomp } : {}),
+    ...(config.seccomp !== undefined ? { seccomp: config.seccomp } : {}),
+    ...(config.personality !== undefined ? { personality: config.personality } : {}),
   });
   const all = [...warnings, ...problems];
   if (all.some((p) => p.severity === 'error')) throw processError(opts.processFile ?? FROM_FLAGS, all);

@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RuntimeError } from './problems';
-import type { Hooks, Process, Resources, Seccomp, State, Status } from '../oci/types';
+import type { Hooks, Personality, Process, Resources, Seccomp, State, Status } from '../oci/types';
 import { isSameLiveProcess } from '../linux/proc';
 import { native } from '../linux/native';
 
@@ -30,6 +30,8 @@ export interface ContainerRecord {
   process?: Process;
   /** The config's linux.seccomp, which every process `exec` starts in the container gets too. */
   seccomp?: Seccomp;
+  /** The config's linux.personality, which `exec` applies too (as runc does). */
+  personality?: Personality;
   /** The config's poststart and poststop hooks, which start and delete run (config.json may change after create). */
   hooks?: Pick<Hooks, 'poststart' | 'poststop'>;
   /** The resources `update` has applied since create, merged field by field (runc keeps its updated config too). */

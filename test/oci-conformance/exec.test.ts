@@ -281,6 +281,14 @@ describe('exec', () => {
     expect(fs.readlinkSync(`/proc/${pid}/ns/user`)).not.toBe(fs.readlinkSync('/proc/self/ns/user'));
     await deleteAndCheck(id, pid);
   });
+
+  it.skipIf(process.arch !== 'x64')('a container with linux.personality LINUX32: the exec\'d process gets it too (uname -m)', async () => {
+    const { id, pid } = runDetached(FOREVER, (s) => {
+      s.linux!.personality = { domain: 'LINUX32' };
+    });
+    expect(env.ok(['exec', id, 'uname', '-m']).stdout.trim()).toBe('i686');
+    await deleteAndCheck(id, pid);
+  });
 });
 
 describe('ps', () => {
