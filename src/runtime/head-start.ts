@@ -113,16 +113,17 @@ export class ExecHeadStart extends HeadStart {
   }
 
   /**
-   * Starts the helper joining the cgroup of a container exec may run in (created or running, or
-   * paused with --ignore-paused); undefined otherwise.
+   * Starts the helper joining the cgroup of a created or running container; undefined otherwise. Not
+   * for a paused one (exec --ignore-paused): a helper that joins a frozen cgroup is frozen with it, and
+   * could not even be ended if the process then turned out to be invalid.
    */
-  static begin(store: StateStore, o: { id: string; preserveFds: number; ignorePaused: boolean }): ExecHeadStart | undefined {
+  static begin(store: StateStore, o: { id: string; preserveFds: number }): ExecHeadStart | undefined {
     if (!Number.isInteger(o.preserveFds) || o.preserveFds < 0) return undefined;
     let record: ContainerRecord;
     try {
       record = store.mustRead(o.id);
       const status = statusOf(store, record);
-      if (status === 'stopped' || (status === 'paused' && !o.ignorePaused)) return undefined;
+      if (status !== 'created' && status !== 'running') return undefined;
     } catch {
       return undefined;
     }

@@ -55,7 +55,6 @@ const HEAD_STARTS: Record<string, (ctx: CommandContext) => AnyHeadStart | undefi
   exec: (ctx) => ExecHeadStart.begin(ctx.store, {
     id: ctx.positionals[0],
     preserveFds: (ctx.flags['preserve-fds'] as number | undefined) ?? 0,
-    ignorePaused: Boolean(ctx.flags['ignore-paused']),
   }),
 };
 

@@ -349,6 +349,12 @@ describe('pause and resume', () => {
     const exec = env.tsrunc(['exec', id, 'true']);
     expect(exec.status).toBe(255);
     expect(exec.stderr).toMatch(/cannot exec in a paused container/);
+    // --ignore-paused with a process that is refused: refused at once (nothing joined the frozen cgroup).
+    const badProcess = path.join(env.tmp, 'bad-process.json');
+    fs.writeFileSync(badProcess, JSON.stringify({ args: [], cwd: 'relative' }));
+    const ignored = env.tsrunc(['exec', '--ignore-paused', '--process', badProcess, id], { timeout: 5_000 });
+    expect(ignored.status).toBe(255);
+    expect(ignored.stderr).toMatch(/invalid process/);
 
     env.ok(['resume', id]);
     expect(env.state(id).status).toBe('running');
