@@ -186,11 +186,16 @@ export class StartedHelper {
     throw new HelperError(failure ?? `tsrunc-init failed before the container was ready (${status})`, pid || undefined);
   }
 
-  /** Ends a helper that will not get its plan: without it the helper exits (after its head); reaped here. */
+  /** Ends a helper that will not get its plan (it has made nothing but joins: killing it is safe); reaped here. */
   abandon(): void {
     if (!this.open) return;
     this.open = false;
     fs.closeSync(this.fd);
+    try {
+      process.kill(this.pid, 'SIGKILL');
+    } catch {
+      // Gone already (it exits by itself at EOF).
+    }
     native().waitpidSync(this.pid);
   }
 }
