@@ -231,7 +231,7 @@ describe('exec', () => {
     await deleteAndCheck(id, pid, pids);
   });
 
-  it('--preserve-fds passes extra fds', async () => {
+  it('--preserve-fds passes extra fds; without it the process has only stdio', async () => {
     const { id, pid } = runDetached(FOREVER);
     const file = path.join(env.tmp, `${id}.fd3`);
     const fd = fs.openSync(file, 'w');
@@ -250,6 +250,14 @@ describe('exec', () => {
       fs.closeSync(fd2);
     }
     expect(fs.readFileSync(out, 'utf8')).toBe('');
+    // The exec'd process has stdio and nothing else, whatever the runtime inherited.
+    const extra = fs.openSync(path.join(env.tmp, `${id}.extra`), 'w');
+    try {
+      const listed = env.ok(['exec', id, 'sh', '-c', 'for f in /proc/$$/fd/*; do [ -e "$f" ] && echo "${f##*/}"; done; true'], { extraFds: [extra, extra] });
+      expect(listed.stdout.trim().split('\n')).toEqual(['0', '1', '2']);
+    } finally {
+      fs.closeSync(extra);
+    }
     await deleteAndCheck(id, pid);
   });
 
