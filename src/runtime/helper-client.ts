@@ -102,10 +102,10 @@ export interface HelperOptions {
 }
 
 /**
- * A running tsrunc-init that has not been given its whole plan yet. start() may send a head of host
- * ops (encodeHead) that the helper runs at once, such as the cgroup joins, whose first migration makes
- * the kernel wait for an RCU grace period (~10 ms on cgroup v1): that wait then overlaps whatever
- * tsrunc does before run(). Every started helper ends in run() or abandon().
+ * A running tsrunc-init that has not been given its whole plan yet. sendHead() may give it the first
+ * host ops (encodeHead), which it runs at once, such as the cgroup joins, whose first migration makes
+ * the kernel wait for an RCU grace period (10 ms or more on cgroup v1): that wait then overlaps
+ * whatever tsrunc does before run(). Every started helper ends in run() or abandon().
  */
 export class StartedHelper {
   private open = true;
