@@ -399,6 +399,16 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
   for (const o of ops('personality')) attrLines.push(withOrigin(st, `personality: ${describePersonality(Number(o.args[0]))}`, o));
   if (attrLines.length > 0) section(out, st, 'Scheduling and personality', attrLines);
 
+  // Terminal (process.terminal with --console-socket)
+  const ttyLines: string[] = [];
+  for (const o of ops('console-connect', host)) ttyLines.push(withOrigin(st, `console socket: ${o.args[0]} (connected before any setns)`, o));
+  for (const o of ops('console')) {
+    const [ptmx, rows, cols, uid, consolePath] = o.args;
+    const size = rows === '0' && cols === '0' ? 'size left as it is' : `${rows} rows x ${cols} columns`;
+    ttyLines.push(withOrigin(st, `pty from ${ptmx}, ${size}, slave owned by uid ${uid}${consolePath ? `, bound on ${consolePath}` : ''}; its master goes to the socket, the slave becomes stdio`, o));
+  }
+  if (ttyLines.length > 0) section(out, st, 'Terminal', ttyLines);
+
   // Process
   const procLines: string[] = [];
   for (const o of ops('chdir')) procLines.push(withOrigin(st, `cwd: ${o.args[0]}`, o));

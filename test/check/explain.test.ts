@@ -9,6 +9,7 @@ import type { Spec } from '../../src/oci/types';
 import { defaultSpec } from '../../src/runtime/default-spec';
 import { encodePlan, type Plan } from '../../src/linux/plan';
 import { TestEnv, TSRUNC } from '../support/env';
+import { native } from '../../src/linux/native';
 import { leftoversOf, reap, setConfig } from '../oci-conformance/helpers';
 
 let env: TestEnv;
@@ -70,21 +71,6 @@ interface ExplainJson {
   warnings: unknown[];
 }
 
-/** tsrunc with stdio in files (a created container keeps its stdio) and extra environment. */
-function tsruncWithEnv(args: string[], extraEnv: Record<string, string> = {}): { status: number | null; stdout: string; stderr: string } {
-  const base = path.join(env.tmp, `out-${Math.random().toString(16).slice(2)}`);
-  const out = fs.openSync(`${base}.stdout`, 'w+');
-  const err = fs.openSync(`${base}.stderr`, 'w+');
-  try {
-    const r = spawnSync(TSRUNC, ['--root', env.root, ...args], { stdio: ['ignore', out, err], env: { ...process.env, ...extraEnv }, timeout: 20_000 });
-    if (r.error) throw r.error;
-    return { status: r.status, stdout: fs.readFileSync(`${base}.stdout`, 'utf8'), stderr: fs.readFileSync(`${base}.stderr`, 'utf8') };
-  } finally {
-    fs.closeSync(out);
-    fs.closeSync(err);
-  }
-}
-
 beforeAll(() => {
   env = new TestEnv('explain');
   // The state dir must be reachable for the container's root of a user namespace (a mapped uid).
@@ -100,16 +86,16 @@ afterAll(async () => {
 });
 
 /** explain --json, then a real create with the dump on: the helper's input must be the explained plan. */
-async function explainEqualsCreate(spec: Spec): Promise<ExplainJson> {
+async function explainEqualsCreate(spec: Spec, flags: string[] = []): Promise<ExplainJson> {
   setConfig(bundle, spec);
   const id = env.id('plan');
-  const explained = tsruncWithEnv(['explain', '--json', '--bundle', bundle, id]);
+  const explained = env.tsrunc(['explain', '--json', ...flags, '--bundle', bundle, id]);
   expect(explained.status, explained.stderr).toBe(0);
   expect(fs.existsSync(path.join(env.root, id)), 'explain made no state').toBe(false);
   expect(leftoversOf(env, id, { bundle }), 'explain made nothing').toEqual([]);
   const data = JSON.parse(explained.stdout) as ExplainJson;
   const dump = path.join(env.tmp, `${id}.plan`);
-  const created = tsruncWithEnv(['create', '--bundle', bundle, id], { TSRUNC_INIT_PLAN_DUMP: dump });
+  const created = env.tsrunc(['create', ...flags, '--bundle', bundle, id], { env: { TSRUNC_INIT_PLAN_DUMP: dump } });
   expect(created.status, created.stderr).toBe(0);
   const pid = env.state(id).pid;
   try {
@@ -151,10 +137,36 @@ describe('the plan explain prints is the plan the helper receives', () => {
   });
 });
 
+describe('explain with --console-socket', () => {
+  it('a process.terminal: the console ops are in the plan the helper receives, and in a Terminal section', async () => {
+    const socket = path.join(env.tmp, 'console.sock');
+    const listenFd = native().consoleListen(socket);
+    try {
+      const spec = defaultSpec();
+      spec.process!.terminal = true;
+      spec.process!.consoleSize = { height: 30, width: 90 };
+      const data = await explainEqualsCreate(spec, ['--console-socket', socket]);
+      expect(data.plan.host.map((o) => o.op)).toContain('console-connect');
+      expect(data.plan.container.map((o) => o.op)).toContain('console');
+      // The master create sent.
+      fs.closeSync(native().receiveFd(listenFd, 5_000).fd);
+      const text = env.ok(['explain', '--console-socket', socket, '--bundle', bundle]).stdout;
+      expect(text).toMatch(/\nTerminal\n {2}console socket: .*console\.sock \(connected before any setns\) {2}\[--console-socket\]\n {2}pty from \/dev\/ptmx, 30 rows x 90 columns, slave owned by uid 0, bound on \/dev\/console/);
+      // Without a socket create (which detaches) would refuse a terminal: a warning, the plan still shown.
+      const without = env.ok(['explain', '--bundle', bundle]).stdout;
+      expect(without).toMatch(/create would refuse this: cannot allocate tty if tsrunc will detach without setting console socket/);
+      expect(without).not.toMatch(/\nTerminal\n/);
+    } finally {
+      fs.closeSync(listenFd);
+      fs.rmSync(socket, { force: true });
+    }
+  });
+});
+
 describe('explain', () => {
   it('text: sections in order, derived from the plan; no colour when stdout is not a terminal', () => {
     setConfig(bundle, defaultSpec());
-    const r = tsruncWithEnv(['explain', '--bundle', bundle]);
+    const r = env.tsrunc(['explain', '--bundle', bundle]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(/\x1b\[/);
     const headings = ['Namespaces', 'User and group ID maps', 'Cgroup', 'Mounts', 'Devices', 'Root', 'Sysctls', 'Masked paths',
@@ -183,7 +195,7 @@ describe('explain', () => {
     const spec = defaultSpec();
     spec.process!.args = ['no-such-program'];
     setConfig(bundle, spec);
-    const r = tsruncWithEnv(['explain', '--json', '--bundle', bundle]);
+    const r = env.tsrunc(['explain', '--json', '--bundle', bundle]);
     expect(r.status).toBe(1);
     expect(r.stdout).toBe('');
     expect(r.stderr).toMatch(/process\.args\[0\] \(line \d+, column \d+\): exec: \\"no-such-program\\": executable file not found/);

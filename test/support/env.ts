@@ -17,6 +17,8 @@ export interface TsruncOptions {
   input?: string;
   timeout?: number;
   extraFds?: number[];
+  /** Added to the environment of this command (after the TestEnv's own). */
+  env?: Record<string, string>;
 }
 
 export interface Result {
@@ -94,7 +96,7 @@ export class TestEnv {
       const r = spawnSync(TSRUNC, ['--root', this.root, ...args], {
         stdio: [opts.input === undefined ? 'ignore' : 'pipe', out, err, ...(opts.extraFds ?? [])],
         input: opts.input, timeout: opts.timeout ?? 20_000,
-        ...(this.opts.env ? { env: { ...process.env, ...this.opts.env } } : {}),
+        ...(this.opts.env || opts.env ? { env: { ...process.env, ...this.opts.env, ...opts.env } } : {}),
       });
       if (r.error) throw r.error;
       this.rememberPids();

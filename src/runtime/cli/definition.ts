@@ -132,6 +132,7 @@ export const COMMANDS: CommandDef[] = [
       { name: 'json', type: 'boolean', describe: 'print the plan as JSON' },
       { name: 'no-pivot', type: 'boolean', describe: 'plan for --no-pivot' },
       { name: 'preserve-fds', type: 'number', default: 0, describe: 'plan for --preserve-fds N' },
+      { name: 'console-socket', type: 'string', describe: 'plan for --console-socket PATH (a process.terminal)' },
     ],
     positionals: [{ name: 'container-id', required: false }],
   },
