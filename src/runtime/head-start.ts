@@ -1,5 +1,5 @@
 // Head starts of create and exec. Before the bundle commands are loaded (validators, plan builder:
-// ~7 ms) and the config or process is validated and the plan built (~3 ms), the core starts the helper
+// ~6 ms) and the config or process is validated and the plan built (~3.5 ms), the core starts the helper
 // and sends it the head of its plan: `cloexec-from` and the cgroup joins (docs/plan-format.md). The
 // helper's own start and the kernel's wait on the first cgroup migration (an RCU grace period, 10 ms
 // or more on cgroup v1) then overlap that work instead of following it. For create the core first
@@ -8,7 +8,7 @@
 // The command sends the rest of the plan and settles the head start, or undoes it when the input turns
 // out to be wrong, so a refused bundle or process still leaves nothing; main undoes it in any case (a
 // no-op once settled). Anything unusual here (no config, not JSON, an id in use, a cgroup that cannot
-// be made, a stopped container) just means no head start: the command then does everything in order
+// be made, a container that is neither created nor running) just means no head start: the command then does everything in order
 // and reports what is wrong in its usual words.
 import type { Logger } from './log';
 import { checkId, ContainerRecord, StateStore } from './state-store';
@@ -23,11 +23,6 @@ abstract class HeadStart {
   private pending = true;
 
   constructor(readonly helper: StartedHelper) {}
-
-  /** Whether undo() still has something to do. */
-  get settled(): boolean {
-    return !this.pending;
-  }
 
   /** The command kept what the head start made, or removed it itself: undo() does nothing from now on. */
   settle(): void {
