@@ -83,7 +83,7 @@ export function parseConfig(configPath: string, source: string): unknown {
 }
 
 /** config.json read (unless given) and parsed. */
-export function readBundleConfig(bundleDir: string, file: ConfigFile = readConfigFile(bundleDir)): ConfigFile & { config: unknown } {
+function readBundleConfig(bundleDir: string, file: ConfigFile = readConfigFile(bundleDir)): ConfigFile & { config: unknown } {
   return { ...file, config: parseConfig(file.configPath, file.source) };
 }
 
