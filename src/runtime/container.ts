@@ -2,11 +2,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Status } from '../oci/types';
-import { ContainerRecord, StateStore } from './state-store';
+import { ContainerRecord, CreatingRecord, ERR_NOT_EXIST, isCreating, ProcessIdentity, StateStore } from './state-store';
 import { RuntimeError } from './problems';
 import { isSameLiveProcess, sleepMs } from '../linux/proc';
 import { native } from '../linux/native';
-import { cgroupManagerFromPaths } from '../linux/cgroups';
+import { cgroupManagerFor, cgroupManagerFromPaths, CgroupManager } from '../linux/cgroups';
 import type { Logger } from './log';
 import { hookState, HookStateBase, withHookRunner } from './hooks';
 
@@ -27,25 +27,27 @@ export function statusOf(store: StateStore, record: ContainerRecord): Status {
   });
 }
 
-/** Opens a pidfd for the init and checks it is still the same process, so signals cannot hit a reused pid. */
-function openInitPidfd(record: ContainerRecord): number | undefined {
+/** Opens a pidfd for a process and checks it is still the same one, so signals cannot hit a reused pid. */
+function openPidfd(p: ProcessIdentity): number | undefined {
   let fd: number;
   try {
-    fd = native().pidfdOpen(record.pid);
+    fd = native().pidfdOpen(p.pid);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
     throw err;
   }
-  if (!isSameLiveProcess(record.pid, record.pidStartTime)) {
+  if (!isSameLiveProcess(p.pid, p.startTime)) {
     fs.closeSync(fd);
     return undefined;
   }
   return fd;
 }
 
+const initOf = (record: ContainerRecord): ProcessIdentity => ({ pid: record.pid, startTime: record.pidStartTime });
+
 /** Signals the init. False when it is gone. */
 export function signalInit(record: ContainerRecord, signal: number): boolean {
-  const fd = openInitPidfd(record);
+  const fd = openPidfd(initOf(record));
   if (fd === undefined) return false;
   try {
     native().pidfdSendSignal(fd, signal);
@@ -175,25 +177,52 @@ export function start(store: StateStore, id: string): void {
   }
 }
 
-/** Kills everything in the container and waits (up to 10 s) for the init to go. */
+/** Kills everything in the container and waits for it to go. */
 function killAndWait(record: ContainerRecord): void {
-  const cgroup = cgroupOf(record);
+  killEverything(cgroupOf(record), [initOf(record)]);
+}
+
+/**
+ * Kills `processes` (those still the same processes) and everything in `cgroup` (thawed first), and
+ * waits until they have exited and the cgroup is empty: up to 10 s for the processes, then about 1 s
+ * more for what is still in the cgroup (a process that was forking when the cgroup was read).
+ */
+function killEverything(cgroup: CgroupManager, processes: ProcessIdentity[]): void {
   try {
     if (cgroup.frozen()) cgroup.thaw();
   } catch {
     // No freezer: nothing to thaw.
   }
-  const fd = openInitPidfd(record);
+  const fds = processes.map(openPidfd).filter((fd): fd is number => fd !== undefined);
+  const killCgroup = () => {
+    for (const pid of cgroup.pids()) {
+      try {
+        process.kill(pid, SIGKILL);
+      } catch {
+        // Gone already.
+      }
+    }
+  };
   try {
-    signalAll(record, SIGKILL);
-    if (fd !== undefined && !native().waitReadable(fd, 10_000)) {
-      throw new RuntimeError(`container init ${record.pid} did not exit after SIGKILL`);
+    for (const fd of fds) {
+      try {
+        native().pidfdSendSignal(fd, SIGKILL);
+      } catch {
+        // Exited already.
+      }
+    }
+    killCgroup();
+    const deadline = Date.now() + 10_000;
+    for (const [i, fd] of fds.entries()) {
+      if (!native().waitReadable(fd, Math.max(0, deadline - Date.now()))) {
+        throw new RuntimeError(`process ${processes[i].pid} of the container did not exit after SIGKILL`);
+      }
     }
   } finally {
-    if (fd !== undefined) fs.closeSync(fd);
+    for (const fd of fds) fs.closeSync(fd);
   }
   for (let i = 0; i < 100 && cgroup.pids().length > 0; i++) {
-    signalAll(record, SIGKILL);
+    killCgroup();
     sleepMs(10);
   }
 }
@@ -205,28 +234,42 @@ function killAndWait(record: ContainerRecord): void {
 function destroy(store: StateStore, record: ContainerRecord, log: Logger): void {
   const cgroup = cgroupOf(record);
   if (cgroup.pids().length > 0) killAndWait(record);
-  try {
-    cgroup.destroy();
-  } catch (err) {
-    log.warn(`cannot remove cgroup of ${record.id}: ${(err as Error).message}`);
-  }
-  store.remove(record.id);
+  removeCgroupAndState(store, record.id, cgroup, log);
   const poststop = record.hooks?.poststop ?? [];
   if (poststop.length > 0) {
     withHookRunner((r) => r.runHooksWarning('poststop', poststop, hookState(hookStateOf(record, 'stopped'), 0), log));
   }
 }
 
+/**
+ * delete: a stopped container is destroyed; a created one or (with --force) a running or paused one is
+ * killed first, as runc does. What a create left (it was killed, or still runs: --force) and a
+ * container whose record cannot be read (--force) are removed as well as can be known (see below).
+ */
 export function remove(store: StateStore, id: string, force: boolean, log: Logger): void {
-  if (!store.exists(id)) {
+  const loaded = store.load(id);
+  if (loaded === undefined) {
     if (force) return;
-    throw new RuntimeError('container does not exist');
+    throw new RuntimeError(ERR_NOT_EXIST);
   }
-  const record = store.read(id);
-  if (!record) {
-    // A directory without state: a create that died half-way. Only --force clears it.
-    if (force) store.remove(id);
-    else throw new RuntimeError('container does not exist');
+  if (loaded.kind === 'claimed') {
+    // A create that has claimed the id and made nothing yet, or died right there. Only --force clears it.
+    if (!force) throw new RuntimeError(ERR_NOT_EXIST);
+    store.remove(id);
+    return;
+  }
+  if (loaded.kind === 'unreadable') {
+    if (!force) throw loaded.error;
+    store.withLock(id, () => removeUnreadable(store, id, loaded.error, log));
+    return;
+  }
+  const { record } = loaded;
+  if (isCreating(record)) {
+    const status = store.creatingStatus(record);
+    if (status !== 'stopped' && !force) {
+      throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${status}`);
+    }
+    store.withLock(id, () => removeCreating(store, record, log));
     return;
   }
   store.withLock(id, () => {
@@ -237,6 +280,47 @@ export function remove(store: StateStore, id: string, force: boolean, log: Logge
     if (status !== 'stopped') killAndWait(record);
     destroy(store, record, log);
   });
+}
+
+/** Removes the cgroup (warning when it cannot), then the state directory. */
+function removeCgroupAndState(store: StateStore, id: string, cgroup: CgroupManager, log: Logger): void {
+  try {
+    cgroup.destroy();
+  } catch (err) {
+    log.warn(`cannot remove cgroup of ${id}: ${(err as Error).message}`);
+  }
+  store.remove(id);
+}
+
+/**
+ * What a create has recorded so far: the helper goes first (so that it clones nothing more), then the
+ * init, then whatever is in the cgroups it made; then the cgroups and the state directory. The mount
+ * namespace goes with its last process.
+ */
+function removeCreating(store: StateStore, record: CreatingRecord, log: Logger): void {
+  const cgroup = cgroupManagerFromPaths(record.cgroup.driver, record.cgroup.paths, record.cgroup.created);
+  killEverything(cgroup, [record.helper, record.init].filter((p): p is ProcessIdentity => p !== undefined));
+  removeCgroupAndState(store, record.id, cgroup, log);
+}
+
+/**
+ * A container whose record cannot be read: its processes and cgroup are found where create puts them
+ * without a linux.cgroupsPath (the only place known without the record); then its state goes.
+ */
+function removeUnreadable(store: StateStore, id: string, why: RuntimeError, log: Logger): void {
+  log.warn(`${why.message}; removing it, and what runs in its default cgroup`);
+  let cgroup: CgroupManager | undefined;
+  try {
+    cgroup = cgroupManagerFor({ id });
+  } catch (err) {
+    log.warn(`cannot find the default cgroup of ${id}: ${(err as Error).message}`);
+  }
+  if (cgroup === undefined) {
+    store.remove(id);
+    return;
+  }
+  killEverything(cgroup, []);
+  removeCgroupAndState(store, id, cgroup, log);
 }
 
 /** Writes the pid file atomically, without a trailing newline (engines parse the whole file). */

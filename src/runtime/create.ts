@@ -25,6 +25,7 @@ import { cgroupManagerFor, CgroupManager, CgroupWrite, detectCgroupLayout } from
 import type { Plan } from '../linux/plan';
 import { homeDir } from '../linux/passwd';
 import { checkTerminal, OwnConsole } from './terminal';
+import { ProvisionalRecord } from './provisional-record';
 
 export interface CreateOptions {
   id: string;
@@ -321,13 +322,18 @@ async function createWithConsole(
   let cgroupMade = head !== undefined;
   let helper = head?.helper;
   try {
+    // Without a head start, the provisional record names each thing before it is made (as there).
+    const provisional = head === undefined ? new ProvisionalRecord(store, { id: opts.id, bundle: bundle.dir, cgroup }) : undefined;
     native().mkfifo(store.fifoPath(opts.id), 0o622);
     if (head === undefined) {
-      cgroupMade = true;
       cgroup.create();
+      cgroupMade = true;
     }
     cgroup.apply(resources);
-    helper ??= StartedHelper.start(opts.preserveFds);
+    if (helper === undefined) {
+      helper = StartedHelper.start(opts.preserveFds);
+      provisional?.helper(helper.pid);
+    }
     try {
       pid = helper.run(plan, { onHooks }).pid;
     } catch (err) {

@@ -17,6 +17,7 @@ import { cgroupManagerFor, CgroupManager } from '../linux/cgroups';
 import { EXEC_CGROUP_ORIGIN, startOps } from '../linux/plan';
 import { StartedHelper } from './helper-client';
 import { cgroupOf, statusOf } from './container';
+import { ProvisionalRecord } from './provisional-record';
 
 /** What a head start made, for the command that goes on from it. */
 abstract class HeadStart {
@@ -75,14 +76,19 @@ export class CreateHeadStart extends HeadStart {
       helper.abandon();
       return undefined;
     }
+    // From the claim on, the provisional record names each thing before it is made (provisional-record.ts).
+    let made = false;
     try {
+      new ProvisionalRecord(store, { id: o.id, bundle: file.dir, cgroup, helperPid: helper.pid });
       cgroup.create();
+      made = true;
       helper.sendHead(startOps(o.preserveFds, cgroup.entry(), 'linux.cgroupsPath'));
       return new CreateHeadStart(store, o.id, file, cgroup, helper);
     } catch {
       helper.abandon();
       try {
-        cgroup.destroy();
+        // create() removes what it made when it fails; a cgroup it refused is not ours to remove.
+        if (made) cgroup.destroy();
       } finally {
         store.remove(o.id);
       }

@@ -5,7 +5,7 @@ import { parseCommandLine, ParsedCommandLine } from './cli/parse';
 import { SPEC_VERSION, VERSION } from './cli/definition';
 import { COMMIT, LIBSECCOMP } from './build-info';
 import { createLogger, Logger } from './log';
-import { isRuntimeError, RuntimeError } from './problems';
+import { describeError, isRuntimeError, RuntimeError } from './problems';
 import { StateStore } from './state-store';
 import type { CommandContext, CommandHandler } from './commands/types';
 import { AnyHeadStart, CreateHeadStart, ExecHeadStart } from './head-start';
@@ -101,7 +101,8 @@ export async function main(argv: string[], loader?: BundleLoader): Promise<numbe
       ctx.head?.undo(log);
     }
   } catch (err) {
-    log.error(isRuntimeError(err) ? err.message : `internal error: ${(err as Error).stack ?? String(err)}`);
+    log.error(describeError(err));
+    if (!isRuntimeError(err) && err instanceof Error && err.stack !== undefined) log.debug(err.stack);
     return 1;
   }
 }

@@ -40,3 +40,21 @@ export function formatProblem(p: Problem): string {
   if (p.hint !== undefined) text += ` (${p.hint})`;
   return text;
 }
+
+/** A system call's error as one line: "mkdir /a/b: no such file or directory" (runc's form). */
+export function describeSystemError(err: unknown): string {
+  const e = err as NodeJS.ErrnoException & { dest?: string };
+  // Node's message is "ENOENT: no such file or directory, open '/a/b'": keep the description only.
+  const what = /^[A-Z0-9]+: ([^,]*)/.exec(e.message)?.[1] ?? e.message;
+  const on = [e.syscall, e.path, e.dest !== undefined ? `-> ${e.dest}` : undefined].filter((s) => s !== undefined).join(' ');
+  return on === '' ? what : `${on}: ${what}`;
+}
+
+/** Any failure as the one line the user reads: a RuntimeError's message, a system error, or an internal error's message (its stack is for --debug). */
+export function describeError(err: unknown): string {
+  if (isRuntimeError(err)) return err.message;
+  if (err instanceof Error && typeof (err as NodeJS.ErrnoException).code === 'string' && (err as NodeJS.ErrnoException).syscall !== undefined) {
+    return describeSystemError(err);
+  }
+  return `internal error: ${err instanceof Error ? err.message : String(err)}`;
+}

@@ -2,48 +2,48 @@
 // container is created, and a lock (flock on the container directory) around changes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RuntimeError } from './problems';
-import type { Hooks, Personality, Process, Resources, Seccomp, State, Status } from '../oci/types';
-import { isSameLiveProcess } from '../linux/proc';
+import { describeSystemError, RuntimeError } from './problems';
+import { SPEC_VERSION } from './cli/definition';
+import type { State, Status } from '../oci/types';
+import { isSameLiveProcess, readProcStat } from '../linux/proc';
 import { native } from '../linux/native';
+import { ContainerRecord, CorruptRecord, CreatingRecord, isCreating, parseRecord, ProcessIdentity, StoredRecord } from './state-record';
+
+export type { ContainerRecord, CreatingRecord, ProcessIdentity, RecordedCgroup, StoredRecord } from './state-record';
+export { isCreating } from './state-record';
 
 export const ERR_EXISTS = 'container with given ID already exists';
 export const ERR_NOT_EXIST = 'container does not exist';
 
-/** What the runtime records about a container: the OCI state plus what later commands need. */
-export interface ContainerRecord {
-  ociVersion: string;
-  id: string;
-  pid: number;
-  /** /proc/<pid>/stat start time of the init, to tell it from a later process with the same pid. */
-  pidStartTime: string;
-  bundle: string;
-  rootfs: string;
-  created: string;
-  owner: string;
-  annotations?: Record<string, string>;
-  /** The container's cgroup directories, and those create() made (removed again on delete). */
-  cgroup: { driver: 'v1' | 'v2'; paths: Record<string, string>; created: string[] };
-  /** The container has its own pid namespace (kill --all is then implicit in killing init). */
-  ownPidNamespace: boolean;
-  /** The config's process: what `exec` without --process starts from (absent in older records: config.json). */
-  process?: Process;
-  /** The config's linux.seccomp, which every process `exec` starts in the container gets too. */
-  seccomp?: Seccomp;
-  /** The config's linux.personality, which `exec` applies too (as runc does). */
-  personality?: Personality;
-  /** The config's poststart and poststop hooks, which start and delete run (config.json may change after create). */
-  hooks?: Pick<Hooks, 'poststart' | 'poststop'>;
-  /** The resources `update` has applied since create, merged field by field (runc keeps its updated config too). */
-  resources?: Resources;
+const ID_PATTERN = /^[\w+.-]+$/;
+/** An id names a directory under --root: at most what a file name may be. */
+const MAX_ID_BYTES = 255;
+
+/** runc's words for an id it refuses (engines may match them), and why. */
+export function checkId(id: string): void {
+  const shown = id.length > 40 ? `${JSON.stringify(id.slice(0, 40))}... (${id.length} characters)` : JSON.stringify(id);
+  if (!ID_PATTERN.test(id) || id === '.' || id === '..') {
+    throw new RuntimeError(`invalid container ID format: ${shown}: use letters, digits and _ + - . only`);
+  }
+  if (id.length > MAX_ID_BYTES) {
+    throw new RuntimeError(`invalid container ID format: ${shown}: at most ${MAX_ID_BYTES} characters`);
+  }
 }
 
-const ID_PATTERN = /^[\w+.-]+$/;
+/** The identity of a live process (undefined once it is gone). */
+export function identityOf(pid: number): ProcessIdentity | undefined {
+  const stat = readProcStat(pid);
+  return stat && { pid, startTime: stat.startTime };
+}
 
-export function checkId(id: string): void {
-  if (!ID_PATTERN.test(id) || id === '.' || id === '..' || id.length > 1024) {
-    throw new RuntimeError(`invalid container id ${JSON.stringify(id)}: use letters, digits and _ + - . only`);
-  }
+/** What a state directory holds: nothing yet (a create that has only claimed the id), a record, or a file that cannot be read. */
+export type Loaded =
+  | { kind: 'claimed' }
+  | { kind: 'record'; record: StoredRecord }
+  | { kind: 'unreadable'; error: RuntimeError };
+
+function errnoOf(err: unknown): string | undefined {
+  return (err as NodeJS.ErrnoException | undefined)?.code;
 }
 
 function unlinkIfThere(file: string): void {
@@ -73,51 +73,105 @@ export class StateStore {
   /** Claims <root>/<id> atomically: of racing creates of one id, exactly one succeeds. */
   claim(id: string): string {
     checkId(id);
-    fs.mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    try {
+      fs.mkdirSync(this.root, { recursive: true, mode: 0o711 });
+    } catch (err) {
+      throw this.rootError(err);
+    }
     const dir = this.dir(id);
     try {
       fs.mkdirSync(dir, { mode: 0o711 });
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EEXIST') throw new RuntimeError(ERR_EXISTS);
-      throw err;
+      if (errnoOf(err) === 'EEXIST') throw new RuntimeError(ERR_EXISTS);
+      throw this.rootError(err);
     }
     return dir;
   }
 
-  write(record: ContainerRecord): void {
+  /**
+   * The error for a --root that cannot be a directory (a file, or under one), naming the part that is
+   * not one; other errors as they are.
+   */
+  private rootError(err: unknown): unknown {
+    if (errnoOf(err) !== 'ENOTDIR' && errnoOf(err) !== 'EEXIST') return err;
+    const root = path.resolve(this.root);
+    for (let p = root; ; p = path.dirname(p)) {
+      let isDir: boolean;
+      try {
+        isDir = fs.statSync(p).isDirectory();
+      } catch {
+        if (p === path.dirname(p)) return err;
+        continue;
+      }
+      if (!isDir) {
+        return new RuntimeError(p === root ? `--root ${this.root} is not a directory` : `--root ${this.root}: ${p} is not a directory`);
+      }
+      if (p === root || p === path.dirname(p)) return err;
+    }
+  }
+
+  write(record: StoredRecord): void {
     const file = path.join(this.dir(record.id), 'state.json');
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, JSON.stringify(record));
     fs.renameSync(tmp, file);
   }
 
-  /** The record, or undefined when there is no such container (or it is still being created). */
-  read(id: string): ContainerRecord | undefined {
+  statePath(id: string): string {
+    return path.join(this.dir(id), 'state.json');
+  }
+
+  /** What the state directory of `id` holds; undefined when there is none. */
+  load(id: string): Loaded | undefined {
     checkId(id);
+    const file = this.statePath(id);
+    let text: string;
     try {
-      return JSON.parse(fs.readFileSync(path.join(this.dir(id), 'state.json'), 'utf8')) as ContainerRecord;
+      text = fs.readFileSync(file, 'utf8');
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw err;
+      if (errnoOf(err) === 'ENOENT') return this.exists(id) ? { kind: 'claimed' } : undefined;
+      const rootError = this.rootError(err);
+      if (rootError !== err) throw rootError;
+      return { kind: 'unreadable', error: new RuntimeError(`cannot read the state of container ${id}: ${describeSystemError(err)}`) };
+    }
+    try {
+      return { kind: 'record', record: parseRecord(text, id) };
+    } catch (err) {
+      if (!(err instanceof CorruptRecord)) throw err;
+      return { kind: 'unreadable', error: new RuntimeError(`cannot read the state of container ${id}: ${file}: ${err.reason}`) };
     }
   }
 
+  /** The record of a container whose create finished; one clear error for anything else. */
   mustRead(id: string): ContainerRecord {
-    const record = this.read(id);
-    if (!record) throw new RuntimeError(ERR_NOT_EXIST);
+    const loaded = this.load(id);
+    if (loaded === undefined || loaded.kind === 'claimed') throw new RuntimeError(ERR_NOT_EXIST);
+    if (loaded.kind === 'unreadable') throw loaded.error;
+    const { record } = loaded;
+    if (isCreating(record)) {
+      throw new RuntimeError(this.creatingStatus(record) === 'creating'
+        ? `container ${id} is being created`
+        : `the create of container ${id} did not finish: delete --force removes what it left`);
+    }
     return record;
   }
 
   exists(id: string): boolean {
-    return fs.existsSync(this.dir(id));
+    try {
+      fs.statSync(this.dir(id));
+      return true;
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') return false;
+      throw this.rootError(err);
+    }
   }
 
   ids(): string[] {
     try {
-      return fs.readdirSync(this.root).filter((name) => ID_PATTERN.test(name)).sort();
+      return fs.readdirSync(this.root).filter((name) => ID_PATTERN.test(name) && name.length <= MAX_ID_BYTES).sort();
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
-      throw err;
+      if (errnoOf(err) === 'ENOENT') return [];
+      throw this.rootError(err);
     }
   }
 
@@ -151,6 +205,11 @@ export class StateStore {
     }
   }
 
+  /** A create under way while its tsrunc lives; once that is gone, nothing will finish it: stopped. */
+  creatingStatus(record: CreatingRecord): Status {
+    return isSameLiveProcess(record.creator.pid, record.creator.startTime) ? 'creating' : 'stopped';
+  }
+
   /** Status derived live: the init's identity, the freezer (a created container can be paused too, as in runc), the exec fifo. */
   status(record: ContainerRecord, frozen: () => boolean = () => false): Status {
     if (!isSameLiveProcess(record.pid, record.pidStartTime)) return 'stopped';
@@ -171,5 +230,15 @@ export class StateStore {
     };
     if (record.annotations && Object.keys(record.annotations).length > 0) state.annotations = record.annotations;
     return state;
+  }
+
+  /** The OCI state of a container still being created (or whose create died): its init's pid while that lives. */
+  creatingState(record: CreatingRecord): State {
+    const status = this.creatingStatus(record);
+    const init = record.init !== undefined && isSameLiveProcess(record.init.pid, record.init.startTime) ? record.init.pid : 0;
+    return {
+      ociVersion: SPEC_VERSION, id: record.id, pid: status === 'creating' ? init : 0, status,
+      bundle: record.bundle, rootfs: '', created: record.created, owner: record.owner,
+    };
   }
 }

@@ -6,7 +6,7 @@ import type { Resources } from '../../oci/types';
 import { formatProblem, type Problem, RuntimeError } from '../../runtime/problems';
 import { type Feature, lazyFeatures } from './features';
 import { frozenV1, frozenV2 } from './freezer';
-import { cgroupPids, describeFsError, errno, removeCgroupTree, writeCgroupFile } from './fsops';
+import { cgroupPids, describeFsError, errno, levelsBelow, removeCgroupTree, writeCgroupFile } from './fsops';
 import { type CgroupLayout, UNIFIED } from './layout';
 import type { CgroupEntry, CgroupManager } from './manager';
 import { type CgroupWrite, planResources, type WriteTarget } from './writes';
@@ -154,6 +154,22 @@ export abstract class BaseCgroupManager implements CgroupManager {
     if ((freezer !== undefined && frozenV1(freezer)) || (unified !== undefined && frozenV2(unified))) {
       throw new RuntimeError(`cgroup ${freezer ?? unified} is frozen; a new container cannot use a frozen cgroup`);
     }
+  }
+
+  /**
+   * The directories create() would make now (the missing levels down to each of the container's
+   * directories, parents first), after the checks create() makes; nothing is changed. A create records
+   * them before it makes them, so that what a killed create made can be found and removed.
+   */
+  plannedDirs(): string[] {
+    this.assertUsable();
+    const planned = new Set<string>();
+    for (const [key, dir] of Object.entries(this.paths)) {
+      const mount = this.mountOf(key);
+      if (mount === undefined) continue;
+      for (const level of levelsBelow(mount, dir).slice(1)) if (!existsSync(level)) planned.add(level);
+    }
+    return [...planned];
   }
 
   /** Undo a failed create(): remove what it made, deepest first, ignoring errors. */

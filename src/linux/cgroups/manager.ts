@@ -29,6 +29,8 @@ export interface CgroupManager {
   /** Directories create() made, parents first (the leaves included). Persist it with `paths`. */
   readonly created: readonly string[];
   create(): void;
+  /** The directories create() would make now, parents first (checking what create() checks); changes nothing. */
+  plannedDirs(): string[];
   /** What apply(r) writes, in order; pure. Throws a RuntimeError naming each field that cannot be met. */
   resourceWrites(r: Resources): CgroupWrite[];
   /** Settings of `r` that apply(r) leaves out, as "config.path: reason", for the caller to warn about. */

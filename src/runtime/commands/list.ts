@@ -3,6 +3,7 @@ import type { CommandHandler } from './types';
 import type { State } from '../../oci/types';
 import { statusOf } from '../container';
 import { RuntimeError } from '../problems';
+import { isCreating } from '../state-store';
 
 /** Columns padded like Go's tabwriter (minwidth 12, padding 1), as runc prints them. */
 function table(rows: string[][]): string {
@@ -15,8 +16,14 @@ export const list: CommandHandler = async (ctx) => {
   if (format !== 'table' && format !== 'json') throw new RuntimeError(`invalid format option ${JSON.stringify(format)}: use table or json`);
   const states: State[] = [];
   for (const id of ctx.store.ids()) {
-    const record = ctx.store.read(id);
-    if (record) states.push(ctx.store.ociState(record, statusOf(ctx.store, record)));
+    const loaded = ctx.store.load(id);
+    if (loaded?.kind === 'unreadable') {
+      // One bad entry does not hide the others (runc goes on too).
+      ctx.log.warn(loaded.error.message);
+    } else if (loaded?.kind === 'record') {
+      const { record } = loaded;
+      states.push(isCreating(record) ? ctx.store.creatingState(record) : ctx.store.ociState(record, statusOf(ctx.store, record)));
+    }
   }
   if (ctx.flags.quiet) {
     for (const s of states) print(`${s.id}\n`);

@@ -1,0 +1,43 @@
+// The record a create keeps while it runs (status "creating"), rewritten before each thing it makes:
+// whatever instant the create is killed at, `delete --force` finds everything from it.
+import * as os from 'node:os';
+import type { CgroupManager } from '../linux/cgroups';
+import { CreatingRecord, identityOf, ProcessIdentity, StateStore } from './state-store';
+
+let self: ProcessIdentity | undefined;
+
+export class ProvisionalRecord {
+  private readonly record: CreatingRecord;
+
+  /**
+   * Written right after the id is claimed, naming the cgroup directories the create is about to make
+   * (cgroup.plannedDirs(): only those that do not exist yet) and the helper when it runs already.
+   */
+  constructor(private readonly store: StateStore, o: { id: string; bundle: string; cgroup: CgroupManager; helperPid?: number }) {
+    self ??= identityOf(process.pid)!;
+    this.record = {
+      status: 'creating',
+      id: o.id,
+      creator: self,
+      bundle: o.bundle,
+      created: new Date().toISOString(),
+      owner: os.userInfo().username,
+      cgroup: { driver: o.cgroup.driver, paths: o.cgroup.paths, created: o.cgroup.plannedDirs() },
+    };
+    if (o.helperPid !== undefined) this.setHelper(o.helperPid, false);
+    store.write(this.record);
+  }
+
+  /** Records the helper (before it is sent anything that makes it join a cgroup or clone). */
+  helper(pid: number): void {
+    this.setHelper(pid, true);
+  }
+
+  private setHelper(pid: number, write: boolean): void {
+    const identity = identityOf(pid);
+    // A helper that is gone already made nothing: there is nothing to record.
+    if (identity === undefined) return;
+    this.record.helper = identity;
+    if (write) this.store.write(this.record);
+  }
+}
