@@ -314,8 +314,12 @@ async function createWithConsole(
     ociVersion: spec.ociVersion, id: opts.id, status, bundle: bundle.dir, ...(spec.annotations ? { annotations: spec.annotations } : {}),
   });
   // prestart and createRuntime, when the init asks (its `hooks` op, before the root change).
-  const onHooks = (phase: string, initPid: number) => withHookRunner((r) =>
-    r.runHooksOrFail(phase as HookPhase, spec.hooks?.[phase as HookPhase], hookState(state('creating'), initPid)));
+  let provisional = head?.record;
+  const onHooks = (phase: string, initPid: number) => {
+    provisional?.init(initPid);
+    return withHookRunner((r) =>
+      r.runHooksOrFail(phase as HookPhase, spec.hooks?.[phase as HookPhase], hookState(state('creating'), initPid)));
+  };
 
   if (head === undefined) store.claim(opts.id);
   let pid = 0;
@@ -323,7 +327,7 @@ async function createWithConsole(
   let helper = head?.helper;
   try {
     // Without a head start, the provisional record names each thing before it is made (as there).
-    const provisional = head === undefined ? new ProvisionalRecord(store, { id: opts.id, bundle: bundle.dir, cgroup }) : undefined;
+    provisional ??= new ProvisionalRecord(store, { id: opts.id, bundle: bundle.dir, cgroup });
     native().mkfifo(store.fifoPath(opts.id), 0o622);
     if (head === undefined) {
       cgroup.create();
@@ -332,7 +336,7 @@ async function createWithConsole(
     cgroup.apply(resources);
     if (helper === undefined) {
       helper = StartedHelper.start(opts.preserveFds);
-      provisional?.helper(helper.pid);
+      provisional.helper(helper.pid);
     }
     try {
       pid = helper.run(plan, { onHooks }).pid;

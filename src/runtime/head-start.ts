@@ -50,6 +50,7 @@ export class CreateHeadStart extends HeadStart {
     readonly file: ConfigFile,
     readonly cgroup: CgroupManager,
     helper: StartedHelper,
+    readonly record: ProvisionalRecord,
   ) {
     super(helper);
   }
@@ -79,11 +80,11 @@ export class CreateHeadStart extends HeadStart {
     // From the claim on, the provisional record names each thing before it is made (provisional-record.ts).
     let made = false;
     try {
-      new ProvisionalRecord(store, { id: o.id, bundle: file.dir, cgroup, helperPid: helper.pid });
+      const record = new ProvisionalRecord(store, { id: o.id, bundle: file.dir, cgroup, helperPid: helper.pid });
       cgroup.create();
       made = true;
       helper.sendHead(startOps(o.preserveFds, cgroup.entry(), 'linux.cgroupsPath'));
-      return new CreateHeadStart(store, o.id, file, cgroup, helper);
+      return new CreateHeadStart(store, o.id, file, cgroup, helper, record);
     } catch {
       helper.abandon();
       try {

@@ -33,6 +33,14 @@ export class ProvisionalRecord {
     this.setHelper(pid, true);
   }
 
+  /** Records the init as soon as its pid is known (before it is told to go on). */
+  init(pid: number): void {
+    const identity = identityOf(pid);
+    if (identity === undefined || this.record.init?.pid === pid) return;
+    this.record.init = identity;
+    this.store.write(this.record);
+  }
+
   private setHelper(pid: number, write: boolean): void {
     const identity = identityOf(pid);
     // A helper that is gone already made nothing: there is nothing to record.
