@@ -6,8 +6,9 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { native } from '../../src/linux/native';
 import { readProcStat } from '../../src/linux/proc';
+import { sweepCgroups } from '../support/sweep';
 import { TestEnv, TSRUNC } from '../support/env';
-import { cgroupDirs, childPids, delay, hostMounts, specWith } from './helpers';
+import { cgroupDirs, childPids, delay, hostMounts, specWith, waitFor } from './helpers';
 
 let env: TestEnv;
 let bundle: string;
@@ -17,8 +18,13 @@ beforeAll(() => {
   bundle = env.bundle('b', specWith(['true']));
 });
 
+/** Ids whose removal is what a test checks: swept after it (test/support/sweep.ts) if tsrunc failed to. */
+const swept: string[] = [];
+
 afterAll(async () => {
-  expect(await env.cleanup()).toEqual([]);
+  const left = await env.cleanup();
+  for (const id of swept) sweepCgroups(id);
+  expect(left).toEqual([]);
 });
 
 /** Starts `tsrunc create` of id and kills it with SIGKILL after ms (or lets it finish first); resolves once it is gone. */
@@ -55,6 +61,7 @@ function leftovers(id: string): string[] {
 
 it('delete --force after a create killed at any instant leaves nothing, and the id is reusable', async () => {
   const id = env.id('kill');
+  swept.push(id);
   // One create's duration here and now (the machine may be loaded), from spawn to exit.
   const durations: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -82,3 +89,42 @@ it('delete --force after a create killed at any instant leaves nothing, and the 
   }
   expect(failures).toEqual([]);
 }, 120_000);
+
+it('while a create runs, state and list say creating; delete refuses it, delete --force removes it all', async () => {
+  // The create waits in its createRuntime hook (run by tsrunc) with the init made and waiting.
+  const hooked = env.bundle('hooked', specWith(['true'], (s) => {
+    s.hooks = { createRuntime: [{ path: '/bin/sleep', args: ['sleep', '2'] }] };
+  }));
+  const id = env.id('creating');
+  swept.push(id);
+  const out = fs.openSync(path.join(env.tmp, 'creating.out'), 'w');
+  const child = spawn(TSRUNC, ['--root', env.root, 'create', '--bundle', hooked, id], { stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  const state = await waitFor('the create to record its init', () => {
+    const r = env.tsrunc(['state', id]);
+    const s = r.status === 0 ? JSON.parse(r.stdout) as { status: string; pid: number } : undefined;
+    return s?.status === 'creating' && s.pid > 0 ? s : undefined;
+  });
+  expect(fs.existsSync(`/proc/${state.pid}`)).toBe(true);
+  const list = JSON.parse(env.ok(['list', '--format', 'json']).stdout) as { id: string; status: string }[];
+  expect(list.map((s) => [s.id, s.status])).toEqual([[id, 'creating']]);
+  const del = env.tsrunc(['delete', id]);
+  expect(del.status).toBe(1);
+  expect(del.stderr).toContain(`cannot delete container ${id} that is not stopped: creating`);
+  for (const args of [['start', id], ['kill', id, 'KILL']]) {
+    const r = env.tsrunc(args);
+    expect(r.status, args[0]).toBe(1);
+    expect(r.stderr, args[0]).toContain(`container ${id} is being created`);
+  }
+
+  const force = env.tsrunc(['delete', '--force', id]);
+  expect(force.status, force.stderr).toBe(0);
+  expect(leftovers(id)).toEqual([]);
+  // The create finds its init gone and fails, removing nothing more.
+  expect(await exited).toBe(1);
+  expect(await liveChildren()).toEqual([]);
+  expect(leftovers(id)).toEqual([]);
+  env.ok(['create', '--bundle', bundle, id]);
+  env.ok(['delete', '--force', id]);
+});

@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sweepCgroups } from '../support/sweep';
 import { Result, TestEnv, TSRUNC } from '../support/env';
 import { cgroupDirs, reap, specWith } from './helpers';
 
@@ -16,8 +17,13 @@ beforeAll(() => {
   bundle = env.bundle('b', specWith(['sleep', '100']));
 });
 
+/** Ids whose removal is what a test checks: swept after it (test/support/sweep.ts) if tsrunc failed to. */
+const swept: string[] = [];
+
 afterAll(async () => {
-  expect(await env.cleanup()).toEqual([]);
+  const left = await env.cleanup();
+  for (const id of swept) sweepCgroups(id);
+  expect(left).toEqual([]);
 });
 
 /** The messages of tsrunc's log records of `level` on stderr. */
@@ -47,6 +53,7 @@ describe('a created container whose state.json is corrupt', () => {
   for (const [form, corrupt] of Object.entries(CORRUPT)) {
     it(`${form}: every command says so in one line, list shows the others, delete --force removes it all`, async () => {
       const id = env.id('bad');
+      swept.push(id);
       const other = env.id('good');
       env.ok(['create', '--bundle', bundle, id]);
       env.ok(['create', '--bundle', bundle, other]);
