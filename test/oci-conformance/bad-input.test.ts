@@ -183,7 +183,7 @@ describe('bad arguments', () => {
       const before = childPids();
       const r = env.tsrunc(['create', '--bundle', bundle, id]);
       expect(r.status, id).toBe(1);
-      expect(r.stderr).toMatch(/invalid container id/);
+      expect(r.stderr).toMatch(/invalid container ID format/);
       expect(fs.existsSync(path.join(env.tmp, 'x'))).toBe(false);
       expect(leftAfter(undefined, before)).toEqual([]);
     }
