@@ -104,7 +104,8 @@ function rootfsOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
   const ops: ContainerOp[] = [
     // Nothing done in the container's mount namespace may propagate back to the host.
     op('mount', ['', '/', '', MS.REC | MS.SLAVE, '']),
-    op('open-state-dir', [input.stateDir]),
+    // The fifo `wait-start` blocks on, taken while the host is in view: the fifo itself, never its directory.
+    op('open-exec-fifo', [path.join(input.stateDir, 'exec.fifo')]),
     op('mount', [rootfs, rootfs, '', MS.BIND | MS.REC, ''], 'root.path'),
   ];
   const fromMounts = mountOps({ rootfs, bundle: input.bundle, mounts, cgroup: input.cgroup, sourceKind: input.host.sourceKind });

@@ -6,7 +6,7 @@ export type HostOpName =
 
 export type ContainerOpName =
   | 'wait-release' | 'setsid' | 'become-root' | 'sethostname' | 'setdomainname' | 'mount'
-  | 'open-state-dir' | 'mount-in-root' | 'mknod-in-root' | 'symlink-in-root' | 'pivot-root'
+  | 'open-exec-fifo' | 'mount-in-root' | 'mknod-in-root' | 'symlink-in-root' | 'pivot-root'
   | 'move-root' | 'mask' | 'readonly' | 'remount-ro' | 'write-file' | 'rlimit' | 'umask'
   | 'keep-caps' | 'drop-bounding' | 'setgroups-list' | 'setresgid' | 'setresuid' | 'capset'
   | 'ambient' | 'no-new-privs' | 'seccomp' | 'seccomp-load' | 'chdir' | 'find-exec' | 'ready' | 'wait-start' | 'exec'

@@ -265,7 +265,7 @@ describe('tsrunc-init', () => {
   it('runs a full container plan', { timeout: TIMEOUT }, async () => {
     const dir = tempDir();
     const rootfs = makeRootfs(dir);
-    const { state, fifo } = makeStateDir(dir);
+    const { fifo } = makeStateDir(dir);
     // An fd the engine forgot to mark close-on-exec: `cloexec-from 4` must keep it out of the container.
     const leak = fs.openSync(path.join(dir, 'leak'), 'w');
     const procMasks = ['/proc/kcore', '/proc/keys', '/proc/acpi'];
@@ -293,7 +293,7 @@ describe('tsrunc-init', () => {
       container: [
         ctr('wait-release'),
         ctr('setsid'),
-        ctr('open-state-dir', state),
+        ctr('open-exec-fifo', fifo),
         ctr('sethostname', 'tsrunc-test'),
         ...enterRootfs(rootfs, [
           ctr('mknod-in-root', rootfs, '/dev/null', String(S_IFCHR | 0o666), '1', '3', '0', '0'),
@@ -354,7 +354,7 @@ describe('tsrunc-init', () => {
     const rootfs = makeRootfs(dir);
     // Owned by the host's root, the rootfs is read-only to the container's root: mount points must exist.
     for (const d of ['proc', 'dev']) fs.mkdirSync(path.join(rootfs, d));
-    const { state, fifo } = makeStateDir(dir);
+    const { fifo } = makeStateDir(dir);
     const plan: Plan = {
       host: [
         host('cloexec-from', '4'),
@@ -368,7 +368,7 @@ describe('tsrunc-init', () => {
         ctr('wait-release'),
         ctr('become-root'),
         ctr('setsid'),
-        ctr('open-state-dir', state),
+        ctr('open-exec-fifo', fifo),
         ctr('sethostname', 'userns'),
         // No mknod in a user namespace: bind the host's device instead (and test create=file).
         ...enterRootfs(rootfs, [
@@ -436,10 +436,10 @@ describe('tsrunc-init', () => {
 
   it('runs from a sealed memfd that cannot be written', { timeout: TIMEOUT }, async () => {
     const dir = tempDir();
-    const { state, fifo } = makeStateDir(dir);
+    const { fifo } = makeStateDir(dir);
     const plan: Plan = {
       host: [host('cloexec-from', '4'), host('clone', flags(CLONE_NEWPID, CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
-      container: [ctr('wait-release'), ctr('open-state-dir', state), ctr('ready'), ctr('wait-start'), ctr('find-exec', '/bin/true'), exec(['true'])],
+      container: [ctr('wait-release'), ctr('open-exec-fifo', fifo), ctr('ready'), ctr('wait-start'), ctr('find-exec', '/bin/true'), exec(['true'])],
     };
     const r = run(plan);
     const pid = await containerPid(r);
