@@ -65,7 +65,7 @@ describe('exec plan', () => {
     const { plan } = buildExecPlan(input());
     const c = names(plan.container);
     expect(c[0]).toBe('wait-release');
-    for (const absent of ['setsid', 'mount', 'mount-in-root', 'pivot-root', 'sethostname', 'wait-start', 'open-state-dir', 'become-root']) {
+    for (const absent of ['setsid', 'mount', 'mount-in-root', 'pivot-root', 'sethostname', 'wait-start', 'open-exec-fifo', 'become-root']) {
       expect(c, absent).not.toContain(absent);
     }
     // The default process has capabilities and noNewPrivileges.

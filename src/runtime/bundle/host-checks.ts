@@ -14,7 +14,7 @@ import type { Plan } from '../../linux/plan';
 import { execCandidates } from '../../linux/plan-builder';
 import { capabilityNumber, resolveCapabilities } from '../../linux/capabilities';
 import { hasNew, namespaceSet } from '../../linux/namespaces';
-import { bindsDev } from '../../linux/mounts';
+import { bindsDev, mountsProc } from '../../linux/mounts';
 import { parseMountOptions } from '../../linux/mount-options';
 import { closestMatch, formatPath } from './schema-problems';
 
@@ -349,11 +349,9 @@ export function procMagicLink(p: string, procDirs: readonly string[]): string | 
   return undefined;
 }
 
-/** Where the config mounts a procfs: mounts of type proc, and binds of the host's /proc. */
-export function procMountPoints(spec: Spec): string[] {
-  return (spec.mounts ?? [])
-    .filter((m) => typeof m.destination === 'string' && (m.type === 'proc' || m.source === '/proc'))
-    .map((m) => path.posix.resolve('/', m.destination));
+/** Where the config mounts a procfs. */
+function procMountPoints(spec: Spec): string[] {
+  return (spec.mounts ?? []).filter((m) => typeof m.destination === 'string' && mountsProc(m)).map((m) => path.posix.resolve('/', m.destination));
 }
 
 /**
