@@ -46,6 +46,9 @@ struct ctx {
 	char **exec_args;         /* ... is built before any op runs (no allocation after a filter) */
 	int console_fd;           /* from `console-connect`: the console socket, until `console` sends the master */
 	int cgroup_fd;            /* from `open-cgroup`: the cgroup2 directory `clone` creates C in */
+	int ns_count;             /* namespace files `open-ns` opened for a later `setns` of the same path */
+	const char *ns_path[16];
+	int ns_fd[16];
 };
 
 /* A failure found before any op runs, reported by main. */

@@ -145,11 +145,42 @@ static void op_join_cgroup(struct ctx *ctx, const struct op *op)
 		fail(ctx, errno, "write %s to %s", pid, op->argv[0]);
 }
 
+/* `open-ns`: a namespace file opened ahead, while P still has the runtime's rights: once it is in a
+ * container's user namespace, the /proc/<pid>/ns files of a non-dumpable init are closed to it. */
+static void op_open_ns(struct ctx *ctx, const struct op *op)
+{
+	int fd;
+
+	if (ctx->ns_count == (int)(sizeof(ctx->ns_fd) / sizeof(ctx->ns_fd[0])))
+		fail(ctx, 0, "open-ns: too many namespaces");
+	fd = open(op->argv[0], O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail(ctx, errno, "open %s", op->argv[0]);
+	ctx->ns_path[ctx->ns_count] = op->argv[0];
+	ctx->ns_fd[ctx->ns_count++] = fd;
+}
+
+/* The fd `open-ns` opened for path (taken out of the table), else -1. */
+static int take_opened_ns(struct ctx *ctx, const char *path)
+{
+	for (int i = 0; i < ctx->ns_count; i++) {
+		if (ctx->ns_fd[i] >= 0 && strcmp(ctx->ns_path[i], path) == 0) {
+			int fd = ctx->ns_fd[i];
+
+			ctx->ns_fd[i] = -1;
+			return fd;
+		}
+	}
+	return -1;
+}
+
 static void op_setns(struct ctx *ctx, const struct op *op)
 {
 	int nstype = num_int(ctx, op->argv[1]);
-	int fd = open(op->argv[0], O_RDONLY | O_CLOEXEC);
+	int fd = take_opened_ns(ctx, op->argv[0]);
 
+	if (fd < 0)
+		fd = open(op->argv[0], O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		fail(ctx, errno, "open %s", op->argv[0]);
 	if (setns(fd, nstype) < 0)
@@ -1353,6 +1384,7 @@ static void op_console(struct ctx *ctx, const struct op *op)
 static const struct op_def defs[] = {
 	{ "cloexec-from", HOST | HEAD, 1, 1, op_cloexec_from },
 	{ "join-cgroup", HOST | HEAD, 1, 1, op_join_cgroup },
+	{ "open-ns", HOST, 1, 1, op_open_ns },
 	{ "setns", HOST, 2, 2, op_setns },
 	{ "unshare", HOST, 1, 1, op_unshare },
 	{ "write-file", BOTH, 2, 2, op_write_file },

@@ -71,6 +71,8 @@ function hostOps(input: PlanInput): HostOp[] {
   const { spec } = input;
   const ns = namespaceSet(spec);
   const ops: HostOp[] = startOps(input.preserveFds, input.cgroup, 'linux.cgroupsPath');
+  // Opened before the first setns, as exec does (see exec-plan): a joined user namespace takes P's rights.
+  for (const { ns: joined, index } of ns.joined) ops.push(op('open-ns', [joined.path!], `linux.namespaces[${index}]`));
   for (const { ns: joined, index } of ns.joined) {
     ops.push(op('setns', [joined.path!, NAMESPACE_FLAGS[joined.type]], `linux.namespaces[${index}]`));
   }

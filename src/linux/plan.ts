@@ -1,7 +1,7 @@
 // The plan the helper executes (docs/plan-format.md). TypeScript decides; tsrunc-init interprets.
 
 export type HostOpName =
-  | 'cloexec-from' | 'join-cgroup' | 'setns' | 'unshare' | 'write-file' | 'clone'
+  | 'cloexec-from' | 'join-cgroup' | 'open-ns' | 'setns' | 'unshare' | 'write-file' | 'clone'
   | 'uid-map' | 'gid-map' | 'setgroups' | 'report-pid' | 'release' | 'console-connect' | 'open-cgroup';
 
 export type ContainerOpName =

@@ -145,6 +145,20 @@ describe('a created container', () => {
     await remove(c);
   });
 
+  it('with a user namespace too: the init is closed to the container, reopens exec.fifo in its own /proc and starts', async () => {
+    fs.chmodSync(env.tmp, 0o755);
+    const c = created((s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 0, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 0, size: 65536 }];
+    });
+    const r = env.ok(['exec', c.id, 'sh', '-c', 'readlink /proc/1/cwd || echo denied; cat /proc/1/environ || echo denied']);
+    expect(r.stdout.trim().split('\n')).toEqual(['denied', 'denied']);
+    env.ok(['start', c.id]);
+    expect(env.state(c.id).status).toBe('running');
+    await remove(c);
+  });
+
   it('the init holds only stdio, the preserved fds and the exec.fifo while it waits for start', async () => {
     const fd = fs.openSync(path.join(env.tmp, 'preserved'), 'w');
     let c;
