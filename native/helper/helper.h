@@ -34,7 +34,7 @@ struct ctx {
 	pid_t child;          /* C's pid in P after `clone`, else 0 */
 	int release_rd;       /* release pipe, created by `clone` */
 	int release_wr;
-	int state_dir_fd;     /* from `open-state-dir` */
+	int fifo_path_fd;     /* exec.fifo as an O_PATH fd, from `open-exec-fifo`, until `wait-start` reopens it */
 	int fifo_fd;          /* exec.fifo, opened by `wait-start`; closed by the execve (close-on-exec) */
 	int start_reported;   /* "0" written to exec.fifo: `start` goes on; failures no longer go there */
 	const char *program;  /* from `find-exec` */
@@ -46,6 +46,9 @@ struct ctx {
 	char **exec_args;         /* ... is built before any op runs (no allocation after a filter) */
 	int console_fd;           /* from `console-connect`: the console socket, until `console` sends the master */
 	int cgroup_fd;            /* from `open-cgroup`: the cgroup2 directory `clone` creates C in */
+	int ns_count;             /* namespace files `open-ns` opened for a later `setns` of the same path */
+	const char *ns_path[16];
+	int ns_fd[16];
 };
 
 /* A failure found before any op runs, reported by main. */
@@ -82,6 +85,8 @@ void dump_plan(const char *head, size_t head_len, const char *rest, size_t rest_
 int set_failure(struct failure *f, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Sends one line on the sync fd in a single write; returns -1 with errno set on failure. */
 int send_line(struct ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Makes the process non-dumpable (its /proc entries closed to the container) until its execve. */
+void make_undumpable(struct ctx *ctx);
 /* Reports the failure of the current op (errno value err, 0 if no system call failed) and exits. */
 _Noreturn void fail(struct ctx *ctx, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 

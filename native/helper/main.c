@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -103,6 +104,12 @@ _Noreturn void fail(struct ctx *ctx, int err, const char *fmt, ...)
 	_exit(ctx->exit_code);
 }
 
+void make_undumpable(struct ctx *ctx)
+{
+	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
+		fail(ctx, errno, "prctl(PR_SET_DUMPABLE, 0)");
+}
+
 void dump_plan(const char *head, size_t head_len, const char *rest, size_t rest_len)
 {
 	const char *file = getenv("TSRUNC_INIT_PLAN_DUMP");
@@ -140,7 +147,7 @@ static int parse_fd(const char *s)
 int main(int argc, char **argv, char **envp)
 {
 	struct ctx ctx = {
-		.sync_fd = -1, .index = -1, .release_rd = -1, .release_wr = -1, .state_dir_fd = -1,
+		.sync_fd = -1, .index = -1, .release_rd = -1, .release_wr = -1, .fifo_path_fd = -1,
 		.fifo_fd = -1, .exit_code = 1, .console_fd = -1, .cgroup_fd = -1,
 	};
 	struct failure f = { .index = -1 };
@@ -153,6 +160,13 @@ int main(int argc, char **argv, char **envp)
 	}
 	if (ensure_sealed(argv, envp, &f) < 0)
 		fail_early(&ctx, &f);
+	/* Only fds below the sync fd (stdio, --preserve-fds) are the container's: anything else the engine
+	 * let through goes now, not only at the execve. */
+	if (close_range((unsigned int)ctx.sync_fd + 1, ~0U, 0) < 0)
+		fail(&ctx, errno, "close_range(%d, ~0U, 0)", ctx.sync_fd + 1);
+	/* Until the execve, /proc shows this process (fds, cwd, environment, memory) only to those with
+	 * CAP_SYS_PTRACE over it, never to the container it enters; the execve makes the program dumpable. */
+	make_undumpable(&ctx);
 	/* The sync fd must not survive into the container process even without a `ready` op. */
 	if (fcntl(ctx.sync_fd, F_SETFD, FD_CLOEXEC) < 0)
 		fail(&ctx, errno, "fcntl(%d, F_SETFD, FD_CLOEXEC)", ctx.sync_fd);

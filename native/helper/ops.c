@@ -145,11 +145,42 @@ static void op_join_cgroup(struct ctx *ctx, const struct op *op)
 		fail(ctx, errno, "write %s to %s", pid, op->argv[0]);
 }
 
+/* `open-ns`: a namespace file opened ahead, while P still has the runtime's rights: once it is in a
+ * container's user namespace, the /proc/<pid>/ns files of a non-dumpable init are closed to it. */
+static void op_open_ns(struct ctx *ctx, const struct op *op)
+{
+	int fd;
+
+	if (ctx->ns_count == (int)(sizeof(ctx->ns_fd) / sizeof(ctx->ns_fd[0])))
+		fail(ctx, 0, "open-ns: too many namespaces");
+	fd = open(op->argv[0], O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		fail(ctx, errno, "open %s", op->argv[0]);
+	ctx->ns_path[ctx->ns_count] = op->argv[0];
+	ctx->ns_fd[ctx->ns_count++] = fd;
+}
+
+/* The fd `open-ns` opened for path (taken out of the table), else -1. */
+static int take_opened_ns(struct ctx *ctx, const char *path)
+{
+	for (int i = 0; i < ctx->ns_count; i++) {
+		if (ctx->ns_fd[i] >= 0 && strcmp(ctx->ns_path[i], path) == 0) {
+			int fd = ctx->ns_fd[i];
+
+			ctx->ns_fd[i] = -1;
+			return fd;
+		}
+	}
+	return -1;
+}
+
 static void op_setns(struct ctx *ctx, const struct op *op)
 {
 	int nstype = num_int(ctx, op->argv[1]);
-	int fd = open(op->argv[0], O_RDONLY | O_CLOEXEC);
+	int fd = take_opened_ns(ctx, op->argv[0]);
 
+	if (fd < 0)
+		fd = open(op->argv[0], O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		fail(ctx, errno, "open %s", op->argv[0]);
 	if (setns(fd, nstype) < 0)
@@ -316,30 +347,108 @@ static int open_root(struct ctx *ctx, const char *root)
 	return fd;
 }
 
-/* Copies path into rel without empty and "." components ("/dev//./pts/" → "dev/pts"; "/" → ""). */
-static void normalize(struct ctx *ctx, const char *path, char *rel, size_t len)
+#define MAX_SYMLINKS 40
+
+/* The next component of *p ("" at the end), its length in *clen; *p is moved past it. */
+static const char *next_component(const char **p, size_t *clen)
 {
+	const char *c = *p;
+
+	while (*c == '/')
+		c++;
+	*clen = strcspn(c, "/");
+	*p = c + *clen;
+	return c;
+}
+
+static int is_last(const char *p)
+{
+	while (*p == '/')
+		p++;
+	return *p == '\0';
+}
+
+/*
+ * Copies path into rel, relative to root ("" for the root itself), with "." and empty components
+ * dropped and every symlink on the part that exists replaced by its target, read the way openat2
+ * RESOLVE_IN_ROOT would follow it (an absolute target from the root, ".." never above it). The rest is
+ * kept as written, to be created there: a path through a dangling symlink is made inside the rootfs,
+ * where the symlink points (as runc does), never where mkdir would trip over the link. A magic link is
+ * refused (ELOOP), as openat2 refuses it. With follow_last 0, a last component that is a symlink stays.
+ */
+static void expand_in_root(struct ctx *ctx, int rootfd, const char *path, char *rel, size_t len, int follow_last)
+{
+	char pending[PATH_MAX], target[PATH_MAX];
+	const char *p = pending;
 	size_t n = 0;
+	int links = 0, missing = 0;
 
-	for (const char *p = path; *p;) {
-		size_t clen;
+	if (strlen(path) >= sizeof(pending))
+		fail(ctx, ENAMETOOLONG, "path %s", path);
+	strcpy(pending, path);
+	rel[0] = '\0';
+	for (;;) {
+		size_t clen, start = n;
+		const char *comp = next_component(&p, &clen);
+		struct stat st;
+		ssize_t tlen;
+		int fd, check;
 
-		while (*p == '/')
-			p++;
-		clen = strcspn(p, "/");
-		if (clen == 0 || (clen == 1 && p[0] == '.')) {
-			p += clen;
+		if (clen == 0)
+			break;
+		if (clen == 1 && comp[0] == '.')
+			continue;
+		if (clen == 2 && comp[0] == '.' && comp[1] == '.') {
+			char *slash = strrchr(rel, '/');
+
+			n = slash ? (size_t)(slash - rel) : 0;
+			rel[n] = '\0';
 			continue;
 		}
 		if (n + clen + 2 > len)
 			fail(ctx, ENAMETOOLONG, "path %s", path);
 		if (n > 0)
 			rel[n++] = '/';
-		memcpy(rel + n, p, clen);
+		memcpy(rel + n, comp, clen);
 		n += clen;
-		p += clen;
+		rel[n] = '\0';
+		if (missing || (!follow_last && is_last(p)))
+			continue;
+		fd = open_in_root(rootfd, rel, O_NOFOLLOW);
+		if (fd < 0 && errno == ENOENT) {
+			missing = 1;
+			continue;
+		}
+		if (fd < 0)
+			fail(ctx, errno, "openat2 %s in root", rel);
+		if (fstat(fd, &st) < 0)
+			fail(ctx, errno, "fstat %s in root", rel);
+		if (!S_ISLNK(st.st_mode)) {
+			close(fd);
+			continue;
+		}
+		/* Following it tells a magic link (ELOOP) from a plain one, dangling (ENOENT) or not. */
+		check = open_in_root(rootfd, rel, 0);
+		if (check < 0 && errno != ENOENT)
+			fail(ctx, errno, "openat2 %s in root", rel);
+		if (check >= 0)
+			close(check);
+		if (++links > MAX_SYMLINKS)
+			fail(ctx, ELOOP, "path %s", path);
+		tlen = readlinkat(fd, "", target, sizeof(target));
+		if (tlen < 0)
+			fail(ctx, errno, "readlink %s in root", rel);
+		close(fd);
+		if ((size_t)tlen + 1 + strlen(p) + 1 > sizeof(target))
+			fail(ctx, ENAMETOOLONG, "path %s", path);
+		/* The target takes the link's place in what is left to walk. */
+		memcpy(target + tlen, "/", 1);
+		strcpy(target + tlen + 1, p);
+		strcpy(pending, target);
+		p = pending;
+		n = target[0] == '/' ? 0 : start;
+		rel[n] = '\0';
 	}
-	rel[n] = '\0';
 }
 
 /* Opens (creating missing directories) every proper prefix of rel in root, and returns an O_PATH fd
@@ -395,7 +504,7 @@ static int resolve_in_root(struct ctx *ctx, int rootfd, const char *path, enum c
 	const char *name;
 	int dirfd, fd;
 
-	normalize(ctx, path, rel, sizeof(rel));
+	expand_in_root(ctx, rootfd, path, rel, sizeof(rel), 1);
 	dirfd = resolve_parent(ctx, rootfd, rel, &name);
 	if (!*name)
 		return dirfd;
@@ -512,7 +621,7 @@ static void op_mknod_in_root(struct ctx *ctx, const struct op *op)
 	mode_t old_umask;
 	int dirfd, r;
 
-	normalize(ctx, a[1], rel, sizeof(rel));
+	expand_in_root(ctx, rootfd, a[1], rel, sizeof(rel), 0);
 	dirfd = resolve_parent(ctx, rootfd, rel, &name);
 	if (!*name)
 		fail(ctx, EEXIST, "mknod %s: is the root", a[1]);
@@ -538,7 +647,7 @@ static void op_symlink_in_root(struct ctx *ctx, const struct op *op)
 	const char *name;
 	int dirfd;
 
-	normalize(ctx, a[2], rel, sizeof(rel));
+	expand_in_root(ctx, rootfd, a[2], rel, sizeof(rel), 0);
 	dirfd = resolve_parent(ctx, rootfd, rel, &name);
 	if (*name && symlinkat(a[1], dirfd, name) < 0 && errno != EEXIST)
 		fail(ctx, errno, "symlinkat %s -> %s in root", rel, a[1]);
@@ -668,15 +777,22 @@ static void op_setdomainname(struct ctx *ctx, const struct op *op)
 		fail(ctx, errno, "setdomainname(\"%s\")", op->argv[0]);
 }
 
-static void op_open_state_dir(struct ctx *ctx, const struct op *op)
+/* `open-exec-fifo`: the fifo itself as an O_PATH fd, taken before the root change. Not its directory,
+ * which would be a way out: no path walks through a fifo's fd, and an O_PATH fd gives no access. */
+static void op_open_exec_fifo(struct ctx *ctx, const struct op *op)
 {
-	int fd = open(op->argv[0], O_PATH | O_DIRECTORY | O_CLOEXEC);
+	int fd = open(op->argv[0], O_PATH | O_CLOEXEC);
+	struct stat st;
 
 	if (fd < 0)
-		fail(ctx, errno, "open state dir %s", op->argv[0]);
-	if (ctx->state_dir_fd >= 0)
-		close(ctx->state_dir_fd);
-	ctx->state_dir_fd = fd;
+		fail(ctx, errno, "open exec.fifo %s", op->argv[0]);
+	if (fstat(fd, &st) < 0)
+		fail(ctx, errno, "fstat exec.fifo %s", op->argv[0]);
+	if (!S_ISFIFO(st.st_mode))
+		fail(ctx, 0, "%s is not a fifo", op->argv[0]);
+	if (ctx->fifo_path_fd >= 0)
+		close(ctx->fifo_path_fd);
+	ctx->fifo_path_fd = fd;
 }
 
 static void op_rlimit(struct ctx *ctx, const struct op *op)
@@ -828,10 +944,21 @@ static void op_no_new_privs(struct ctx *ctx, const struct op *op)
 		fail(ctx, errno, "prctl(PR_SET_NO_NEW_PRIVS, 1)");
 }
 
+/* The cwd must be a place under the process's root: a cwd reached through a magic link (an fd of a
+ * host directory, say) is outside it, and getcwd then answers "(unreachable)..." (ENOENT in glibc). */
 static void op_chdir(struct ctx *ctx, const struct op *op)
 {
+	char cwd[PATH_MAX];
+	const char *at;
+
 	if (chdir(op->argv[0]) < 0)
 		fail(ctx, errno, "chdir %s", op->argv[0]);
+	at = getcwd(cwd, sizeof(cwd));
+	if (!at && errno != ENOENT)
+		fail(ctx, errno, "getcwd after chdir %s", op->argv[0]);
+	if (!at || cwd[0] != '/')
+		fail(ctx, 0, "chdir %s: current working directory is outside of container mount namespace root "
+			     "-- possible container breakout detected", op->argv[0]);
 }
 
 /* ---- container ops: the end ---- */
@@ -878,21 +1005,29 @@ static void op_report_start(struct ctx *ctx, const struct op *op)
 	ctx->start_reported = 1;
 }
 
-/* Opens exec.fifo for writing, which blocks until `start` opens it for reading. The fd stays open
- * (close-on-exec) until the execve, so `start` can wait for the EOF that says the program runs. */
+/* Opens exec.fifo for writing, which blocks until `start` opens it for reading: the fd of
+ * `open-exec-fifo` reopened through the container's /proc. The fd stays open (close-on-exec) until the
+ * execve, so `start` can wait for the EOF that says the program runs. */
 static void op_wait_start(struct ctx *ctx, const struct op *op)
 {
+	char path[32];
 	int fd;
 
 	if (op->argc == 1 && strcmp(op->argv[0], "hold") != 0)
 		fail(ctx, 0, "wait-start: bad argument \"%s\"", op->argv[0]);
+	if (ctx->fifo_path_fd < 0)
+		fail(ctx, 0, "wait-start without open-exec-fifo");
+	fd_path(ctx->fifo_path_fd, path, sizeof(path));
 	do
-		fd = openat(ctx->state_dir_fd, "exec.fifo", O_WRONLY | O_CLOEXEC);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
 	while (fd < 0 && errno == EINTR);
+	if (fd < 0 && errno == ENOENT && access("/proc/self/fd", F_OK) < 0)
+		fail(ctx, 0, "cannot open exec.fifo: the container has no /proc (tsrunc reopens the fifo through "
+			     "/proc/self/fd; mount proc at /proc)");
 	if (fd < 0)
-		fail(ctx, errno, "open exec.fifo for writing");
-	close(ctx->state_dir_fd);
-	ctx->state_dir_fd = -1;
+		fail(ctx, errno, "open exec.fifo (%s) for writing", path);
+	close(ctx->fifo_path_fd);
+	ctx->fifo_path_fd = -1;
 	ctx->fifo_fd = fd;
 	if (op->argc == 0)
 		op_report_start(ctx, op);
@@ -1249,6 +1384,7 @@ static void op_console(struct ctx *ctx, const struct op *op)
 static const struct op_def defs[] = {
 	{ "cloexec-from", HOST | HEAD, 1, 1, op_cloexec_from },
 	{ "join-cgroup", HOST | HEAD, 1, 1, op_join_cgroup },
+	{ "open-ns", HOST, 1, 1, op_open_ns },
 	{ "setns", HOST, 2, 2, op_setns },
 	{ "unshare", HOST, 1, 1, op_unshare },
 	{ "write-file", BOTH, 2, 2, op_write_file },
@@ -1266,7 +1402,7 @@ static const struct op_def defs[] = {
 	{ "sethostname", CONTAINER, 1, 1, op_sethostname },
 	{ "setdomainname", CONTAINER, 1, 1, op_setdomainname },
 	{ "mount", CONTAINER, 5, 5, op_mount },
-	{ "open-state-dir", CONTAINER, 1, 1, op_open_state_dir },
+	{ "open-exec-fifo", CONTAINER, 1, 1, op_open_exec_fifo },
 	{ "mount-in-root", CONTAINER, 9, 9, op_mount_in_root },
 	{ "mknod-in-root", CONTAINER, 7, 7, op_mknod_in_root },
 	{ "symlink-in-root", CONTAINER, 3, 3, op_symlink_in_root },

@@ -3,7 +3,7 @@
 // user, capabilities, no_new_privs, seccomp, cwd, program) is the create plan's own (processOps), so an
 // exec'd process is set up exactly as the container's init was, minus `wait-start`.
 //
-//   P: cloexec-from, join-cgroup…, [oom_score_adj], setns… (user first, mount last), clone(CLONE_PARENT),
+//   P: cloexec-from, join-cgroup…, [oom_score_adj], open-ns…, setns… (user first, mount last), clone(CLONE_PARENT),
 //      report-pid, release
 //   C: wait-release, rlimits, umask, capabilities and user, …, chdir, find-exec, ready, exec
 //
@@ -74,6 +74,9 @@ export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
     host.push(op('write-file', ['/proc/self/oom_score_adj', input.process.oomScoreAdj], 'process.oomScoreAdj'));
   }
   const joined = [...input.namespaces].sort((a, b) => EXEC_JOIN_ORDER.indexOf(a.type) - EXEC_JOIN_ORDER.indexOf(b.type));
+  // Every file opened before the first setns: in the container's user namespace, P may no longer open
+  // those of an init that is not dumpable (a created container's).
+  for (const ns of joined) host.push(op('open-ns', [ns.path], `the container's ${ns.type} namespace`));
   for (const ns of joined) host.push(op('setns', [ns.path, NAMESPACE_FLAGS[ns.type]], `the container's ${ns.type} namespace`));
   host.push(op('clone', [CLONE_PARENT | SIGCHLD]), op('report-pid'), op('release'));
 

@@ -126,3 +126,8 @@ export function mountOps(input: MountPlanInput): { ops: Op[]; problems: Problem[
 export function bindsDev(mounts: Mount[]): boolean {
   return mounts.some((m) => m.destination === '/dev' && (m.type === 'bind' || parseMountOptions(m.options).bind));
 }
+
+/** True when the mount puts a procfs at its destination: type proc, or a bind of the host's /proc. */
+export function mountsProc(m: Mount): boolean {
+  return m.type === 'proc' || (m.source === '/proc' && (m.type === 'bind' || parseMountOptions(m.options).bind));
+}

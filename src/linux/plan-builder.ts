@@ -6,7 +6,7 @@ import type { Problem } from '../runtime/problems';
 import { startOps, type ContainerOpName, type HostOpName, type Plan, type PlanOp } from './plan';
 import { CLONE_NEWTIME, CLONE_PARENT, MS, RLIMITS, SIGCHLD } from './constants';
 import { cloneNamespaceFlags, hasNew, idMapContent, namespaceSet, NAMESPACE_FLAGS, timeOffsetsContent } from './namespaces';
-import { bindsDev, CgroupMountInfo, mountOps, SourceKind } from './mounts';
+import { bindsDev, CgroupMountInfo, mountOps, mountsProc, SourceKind } from './mounts';
 import type { CgroupEntry } from './cgroups';
 import { containerDevices, DEFAULT_LINKS, deviceMode } from './devices';
 import { capabilityMask, resolveCapabilities } from './capabilities';
@@ -71,6 +71,8 @@ function hostOps(input: PlanInput): HostOp[] {
   const { spec } = input;
   const ns = namespaceSet(spec);
   const ops: HostOp[] = startOps(input.preserveFds, input.cgroup, 'linux.cgroupsPath');
+  // Opened before the first setns, as exec does (see exec-plan): a joined user namespace takes P's rights.
+  for (const { ns: joined, index } of ns.joined) ops.push(op('open-ns', [joined.path!], `linux.namespaces[${index}]`));
   for (const { ns: joined, index } of ns.joined) {
     ops.push(op('setns', [joined.path!, NAMESPACE_FLAGS[joined.type]], `linux.namespaces[${index}]`));
   }
@@ -104,11 +106,19 @@ function rootfsOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
   const ops: ContainerOp[] = [
     // Nothing done in the container's mount namespace may propagate back to the host.
     op('mount', ['', '/', '', MS.REC | MS.SLAVE, '']),
-    op('open-state-dir', [input.stateDir]),
+    // The fifo `wait-start` blocks on, taken while the host is in view: the fifo itself, never its directory.
+    op('open-exec-fifo', [path.join(input.stateDir, 'exec.fifo')]),
     op('mount', [rootfs, rootfs, '', MS.BIND | MS.REC, ''], 'root.path'),
   ];
   const fromMounts = mountOps({ rootfs, bundle: input.bundle, mounts, cgroup: input.cgroup, sourceKind: input.host.sourceKind });
   problems.push(...fromMounts.problems);
+  if (!mounts.some((m) => mountsProc(m) && path.posix.resolve('/', m.destination) === '/proc')) {
+    problems.push({
+      severity: 'error', path: 'mounts',
+      message: 'nothing mounts a proc filesystem at /proc: the container needs one (tsrunc reopens exec.fifo through /proc/self/fd to wait for start, as runc does)',
+      hint: 'add {"destination": "/proc", "type": "proc", "source": "proc"}',
+    });
+  }
   ops.push(...fromMounts.ops);
 
   if (!bindsDev(mounts)) {

@@ -1,12 +1,12 @@
 // The plan the helper executes (docs/plan-format.md). TypeScript decides; tsrunc-init interprets.
 
 export type HostOpName =
-  | 'cloexec-from' | 'join-cgroup' | 'setns' | 'unshare' | 'write-file' | 'clone'
+  | 'cloexec-from' | 'join-cgroup' | 'open-ns' | 'setns' | 'unshare' | 'write-file' | 'clone'
   | 'uid-map' | 'gid-map' | 'setgroups' | 'report-pid' | 'release' | 'console-connect' | 'open-cgroup';
 
 export type ContainerOpName =
   | 'wait-release' | 'setsid' | 'become-root' | 'sethostname' | 'setdomainname' | 'mount'
-  | 'open-state-dir' | 'mount-in-root' | 'mknod-in-root' | 'symlink-in-root' | 'pivot-root'
+  | 'open-exec-fifo' | 'mount-in-root' | 'mknod-in-root' | 'symlink-in-root' | 'pivot-root'
   | 'move-root' | 'mask' | 'readonly' | 'remount-ro' | 'write-file' | 'rlimit' | 'umask'
   | 'keep-caps' | 'drop-bounding' | 'setgroups-list' | 'setresgid' | 'setresuid' | 'capset'
   | 'ambient' | 'no-new-privs' | 'seccomp' | 'seccomp-load' | 'chdir' | 'find-exec' | 'ready' | 'wait-start' | 'exec'

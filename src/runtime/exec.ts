@@ -15,6 +15,7 @@ import type { ExecHeadStart } from './head-start';
 import { parseConfig } from './bundle/load';
 import { mergeProblems, schemaProblems } from './bundle/schema-problems';
 import { semanticProblems } from './bundle/semantic-checks';
+import { cwdMagicLinkProblem } from './bundle/host-checks';
 import { locatePath, parsePath } from './bundle/locate';
 import { buildExecPlan, EXEC_JOIN_ORDER, JoinedNamespace, NS_FILES } from '../linux/exec-plan';
 import { isSameLiveProcess } from '../linux/proc';
@@ -56,7 +57,10 @@ const inProcess = (p: Problem) => p.path === 'process' || p.path.startsWith('pro
 export function processProblems(process: unknown): Problem[] {
   const doc = { ociVersion: '1.0.0', process };
   const problems = mergeProblems(schemaProblems(doc), semanticProblems(doc as Spec)).filter(inProcess);
-  return problems;
+  // The container's mounts are not known here: its procfs is taken to be at /proc.
+  const cwd = typeof process === 'object' && process !== null ? (process as { cwd?: unknown }).cwd : undefined;
+  const magic = cwdMagicLinkProblem(cwd, ['/proc']);
+  return magic !== undefined ? [...problems, magic] : problems;
 }
 
 /** Line and column in a process file of a problem about "process.<field>" (the file is the process). */

@@ -411,7 +411,8 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
 
   // Process
   const procLines: string[] = [];
-  for (const o of ops('chdir')) procLines.push(withOrigin(st, `cwd: ${o.args[0]}`, o));
+  for (const o of ops('chdir')) procLines.push(withOrigin(st, `cwd: ${o.args[0]} (verified to be inside the container's root)`, o));
+  for (const o of ops('open-exec-fifo')) procLines.push(withOrigin(st, `waits for start on: ${o.args[0]} (the fifo alone, taken before the root change)`, o));
   for (const o of ops('find-exec')) {
     procLines.push(withOrigin(st, o.args.length === 1 ? `program: ${o.args[0]}` : 'program: the first executable of', o));
     if (o.args.length > 1) for (const c of o.args) procLines.push(`  ${c}`);

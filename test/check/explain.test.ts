@@ -178,6 +178,10 @@ describe('explain', () => {
     expect(r.stdout).toMatch(/shm → \/dev\/shm \(in root\) {2}type tmpfs {2}flags nosuid\|nodev\|noexec {2}data "mode=1777,size=65536k"/);
     expect(r.stdout).toMatch(/RLIMIT_NOFILE {2}soft 1024 {2}hard 1024/);
     expect(r.stdout).toMatch(/bounding: {4}CAP_KILL CAP_NET_BIND_SERVICE CAP_AUDIT_WRITE/);
+    // The init takes exec.fifo alone, never the state directory (a way out to the host).
+    expect(r.stdout).toMatch(/waits for start on: \S+\/exec\.fifo \(the fifo alone, taken before the root change\)/);
+    expect(r.stdout).toMatch(/ctr {2}open-exec-fifo "\S+\/exec\.fifo"/);
+    expect(r.stdout).not.toMatch(/open-state-dir/);
     expect(fs.readdirSync(env.root).filter((n) => n === 'container')).toEqual([]);
   });
 

@@ -1,5 +1,5 @@
 // Drives the real tsrunc-init with real plans (needs root), and exercises the native addon.
-import { type ChildProcess, execFileSync, execSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, execSync, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import type { Socket } from 'node:net';
 import * as os from 'node:os';
@@ -163,10 +163,14 @@ interface Run {
   exit: Promise<number | null>;
 }
 
-function run(plan: Plan | Buffer, extraStdio: number[] = [], env?: NodeJS.ProcessEnv): Run {
-  const child = spawn(helperPath(), ['3'], { stdio: ['inherit', 'pipe', 'pipe', 'pipe', ...extraStdio], ...(env ? { env } : {}) });
+/** `preserved` become fds 3, 4, … (as --preserve-fds), the sync fd comes after them, `extraStdio` after it. */
+function run(plan: Plan | Buffer, extraStdio: number[] = [], env?: NodeJS.ProcessEnv, preserved: number[] = []): Run {
+  const syncFd = 3 + preserved.length;
+  const child = spawn(helperPath(), [String(syncFd)], {
+    stdio: ['inherit', 'pipe', 'pipe', ...preserved, 'pipe', ...extraStdio], ...(env ? { env } : {}),
+  });
   helpers.push(child);
-  const syncfd = child.stdio[3] as Socket;
+  const syncfd = child.stdio[syncFd] as Socket;
   syncfd.on('error', () => {});
   syncfd.write(Buffer.isBuffer(plan) ? plan : encodePlan(plan));
   return {
@@ -265,7 +269,7 @@ describe('tsrunc-init', () => {
   it('runs a full container plan', { timeout: TIMEOUT }, async () => {
     const dir = tempDir();
     const rootfs = makeRootfs(dir);
-    const { state, fifo } = makeStateDir(dir);
+    const { fifo } = makeStateDir(dir);
     // An fd the engine forgot to mark close-on-exec: `cloexec-from 4` must keep it out of the container.
     const leak = fs.openSync(path.join(dir, 'leak'), 'w');
     const procMasks = ['/proc/kcore', '/proc/keys', '/proc/acpi'];
@@ -293,7 +297,7 @@ describe('tsrunc-init', () => {
       container: [
         ctr('wait-release'),
         ctr('setsid'),
-        ctr('open-state-dir', state),
+        ctr('open-exec-fifo', fifo),
         ctr('sethostname', 'tsrunc-test'),
         ...enterRootfs(rootfs, [
           ctr('mknod-in-root', rootfs, '/dev/null', String(S_IFCHR | 0o666), '1', '3', '0', '0'),
@@ -354,7 +358,7 @@ describe('tsrunc-init', () => {
     const rootfs = makeRootfs(dir);
     // Owned by the host's root, the rootfs is read-only to the container's root: mount points must exist.
     for (const d of ['proc', 'dev']) fs.mkdirSync(path.join(rootfs, d));
-    const { state, fifo } = makeStateDir(dir);
+    const { fifo } = makeStateDir(dir);
     const plan: Plan = {
       host: [
         host('cloexec-from', '4'),
@@ -368,7 +372,7 @@ describe('tsrunc-init', () => {
         ctr('wait-release'),
         ctr('become-root'),
         ctr('setsid'),
-        ctr('open-state-dir', state),
+        ctr('open-exec-fifo', fifo),
         ctr('sethostname', 'userns'),
         // No mknod in a user namespace: bind the host's device instead (and test create=file).
         ...enterRootfs(rootfs, [
@@ -436,10 +440,10 @@ describe('tsrunc-init', () => {
 
   it('runs from a sealed memfd that cannot be written', { timeout: TIMEOUT }, async () => {
     const dir = tempDir();
-    const { state, fifo } = makeStateDir(dir);
+    const { fifo } = makeStateDir(dir);
     const plan: Plan = {
       host: [host('cloexec-from', '4'), host('clone', flags(CLONE_NEWPID, CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
-      container: [ctr('wait-release'), ctr('open-state-dir', state), ctr('ready'), ctr('wait-start'), ctr('find-exec', '/bin/true'), exec(['true'])],
+      container: [ctr('wait-release'), ctr('open-exec-fifo', fifo), ctr('ready'), ctr('wait-start'), ctr('find-exec', '/bin/true'), exec(['true'])],
     };
     const r = run(plan);
     const pid = await containerPid(r);
@@ -724,6 +728,71 @@ describe('tsrunc-init', () => {
     await r.sync.expect(/^ready$/);
     expect(await reap(pid)).toEqual({ exitCode: 127, signal: null });
     expect(await r.stderr).toBe('tsrunc: exec /bin/true: Permission denied (with the seccomp filter in force)\n');
+  });
+
+  it('refuses a cwd outside the root at chdir (a preserved fd of a host directory)', { timeout: TIMEOUT }, async () => {
+    const dir = tempDir();
+    const rootfs = makeRootfs(dir);
+    const outside = path.join(dir, 'outside');
+    fs.mkdirSync(outside);
+    fs.writeFileSync(path.join(outside, 'sentinel'), 'HOST\n');
+    const plan: Plan = {
+      host: [host('cloexec-from', '4'), host('clone', flags(CLONE_NEWNS, CLONE_NEWPID, CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
+      container: [
+        ctr('wait-release'),
+        ...enterRootfs(rootfs, []),
+        ctr('chdir', '/proc/self/fd/3'),
+        ctr('find-exec', '/bin/sh'),
+        exec(['sh', '-c', 'cat sentinel; echo x > PWNED']),
+      ],
+    };
+    const fd = fs.openSync(outside, 'r');
+    let r: Run;
+    try {
+      r = run(plan, [], undefined, [fd]);
+    } finally {
+      fs.closeSync(fd);
+    }
+    const pid = await containerPid(r);
+    const [, index, errno, text] = await r.sync.expect(/^error (-?\d+) (\d+) (.*)$/);
+    expect([Number(index), Number(errno)]).toEqual([plan.host.length + 1 + enterRootfs(rootfs, []).length, 0]);
+    expect(text).toBe('chdir /proc/self/fd/3: current working directory is outside of container mount namespace root -- possible container breakout detected');
+    expect(await reap(pid)).toEqual({ exitCode: 1, signal: null });
+    expect(await r.stdout).toBe('');
+    expect(fs.readdirSync(outside)).toEqual(['sentinel']);
+  });
+
+  it('is not dumpable until its execve: a root without CAP_SYS_PTRACE cannot look into it through /proc', { timeout: TIMEOUT }, async () => {
+    // C drops every capability (which leaves its dumpability alone: no uid changes) and blocks in `hooks`,
+    // waiting for our answer, before its execve.
+    const lastCap = Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8'));
+    const plan: Plan = {
+      host: [host('cloexec-from', '4'), host('clone', flags(CLONE_NEWPID, CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
+      container: [
+        ctr('wait-release'),
+        ctr('drop-bounding', ...Array.from({ length: lastCap + 1 }, (_, i) => String(i))),
+        ctr('capset', '0', '0', '0'),
+        ctr('hooks', 'prestart'),
+        ctr('find-exec', '/bin/sleep'), ctr('ready'), exec(['sleep', '10']),
+      ],
+    };
+    const r = run(plan);
+    const pid = await containerPid(r);
+    await r.sync.expect(/^hooks prestart$/);
+    // Root with no capability either, as the container's root is without CAP_SYS_PTRACE.
+    const look = (file: string, how: 'cat' | 'readlink') =>
+      spawnSync('setpriv', ['--bounding-set', '-all', '--inh-caps', '-all', how, `/proc/${pid}/${file}`], { encoding: 'utf8' }).status === 0;
+    const seen = (): Record<string, boolean> => ({
+      environ: look('environ', 'cat'), cwd: look('cwd', 'readlink'), root: look('root', 'readlink'), fd0: look('fd/0', 'readlink'),
+    });
+    expect(seen()).toEqual({ environ: false, cwd: false, root: false, fd0: false });
+    (r.child.stdio[3] as Socket).write('ok\n');
+    await r.sync.expect(/^ready$/);
+    // The program it executed is dumpable again, as usual.
+    await new Promise((res) => setTimeout(res, 50));
+    expect(seen()).toEqual({ environ: true, cwd: true, root: true, fd0: true });
+    process.kill(pid, 'SIGKILL');
+    await reap(pid);
   });
 
   it('reports an exec failure after ready on stderr with exit 127', { timeout: TIMEOUT }, async () => {

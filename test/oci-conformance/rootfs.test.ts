@@ -379,6 +379,41 @@ describe('root', () => {
     }
   });
 
+  it('a mount destination through a dangling symlink is made inside the rootfs, where the symlink points (as runc)', () => {
+    const dangling = env.bundle('dangling', specWith(['true']));
+    const dRootfs = path.join(dangling, 'rootfs');
+    const name = `tsrunc-test-dangling-${randomBytes(4).toString('hex')}`;
+    // Absolute, relative in the middle of the path, and climbing above the root: none of the targets exists.
+    fs.symlinkSync(`/${name}/abs`, path.join(dRootfs, 'abs'));
+    fs.symlinkSync(`../${name}/mid`, path.join(dRootfs, 'tmp', 'rel'));
+    fs.symlinkSync(`../../../../../../../../tmp/${name}/up`, path.join(dRootfs, 'up'));
+    try {
+      setConfig(dangling, specWith(['sh', '-c', `grep ${name} /proc/self/mountinfo`], (s) => {
+        s.mounts!.push(
+          { destination: '/abs', type: 'tmpfs', source: 'tmpfs', options: ['size=64k'] },
+          { destination: '/tmp/rel/x', type: 'tmpfs', source: 'tmpfs', options: ['size=64k'] },
+          { destination: '/up', type: 'tmpfs', source: 'tmpfs', options: ['size=64k'] },
+        );
+      }));
+      const r = env.tsrunc(['run', '--bundle', dangling, env.id('dangling')]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      expect(parseMountinfo(r.stdout).map((e) => [e.mountPoint, e.fstype])).toEqual([
+        [`/${name}/abs`, 'tmpfs'], [`/${name}/mid/x`, 'tmpfs'], [`/tmp/${name}/up`, 'tmpfs'],
+      ]);
+      for (const made of [`${name}/abs`, `${name}/mid/x`, `tmp/${name}/up`]) {
+        expect(fs.statSync(path.join(dRootfs, made)).isDirectory(), made).toBe(true);
+      }
+      // The links are still links, and nothing was made on the host.
+      for (const link of ['abs', 'tmp/rel', 'up']) expect(fs.lstatSync(path.join(dRootfs, link)).isSymbolicLink()).toBe(true);
+      expect(fs.existsSync(`/${name}`)).toBe(false);
+      expect(fs.existsSync(`/tmp/${name}`)).toBe(false);
+      expect(hostMounts(name)).toEqual([]);
+    } finally {
+      for (const p of [`/${name}`, `/tmp/${name}`]) fs.rmSync(p, { recursive: true, force: true });
+    }
+  });
+
   it('a bind mount whose destination is a symlink to a host file does not touch the host file', () => {
     const evil = env.bundle('evil-file', specWith(['true']));
     const evilRootfs = path.join(evil, 'rootfs');

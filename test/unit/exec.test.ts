@@ -44,8 +44,12 @@ describe('exec plan', () => {
     const { plan, problems } = buildExecPlan(input());
     expect(problems).toEqual([]);
     expect(names(plan.host)).toEqual([
-      'cloexec-from', 'join-cgroup', 'join-cgroup', 'setns', 'setns', 'setns', 'setns', 'setns', 'clone', 'report-pid', 'release',
+      'cloexec-from', 'join-cgroup', 'join-cgroup', 'open-ns', 'open-ns', 'open-ns', 'open-ns', 'open-ns',
+      'setns', 'setns', 'setns', 'setns', 'setns', 'clone', 'report-pid', 'release',
     ]);
+    // Every namespace file is opened before the first setns (in the container's user namespace the
+    // files of a created container's init, not dumpable, are closed to the helper).
+    expect(ops(plan, 'open-ns').map((o) => o.args[0])).toEqual(ops(plan, 'setns').map((o) => o.args[0]));
     expect(plan.host[0].args).toEqual(['3']);
     expect(ops(plan, 'join-cgroup').map((o) => o.args[0])).toEqual(['/sys/fs/cgroup/memory/c/cgroup.procs', '/sys/fs/cgroup/pids/c/cgroup.procs']);
     expect(ops(plan, 'setns').map((o) => o.args)).toEqual([
@@ -65,7 +69,7 @@ describe('exec plan', () => {
     const { plan } = buildExecPlan(input());
     const c = names(plan.container);
     expect(c[0]).toBe('wait-release');
-    for (const absent of ['setsid', 'mount', 'mount-in-root', 'pivot-root', 'sethostname', 'wait-start', 'open-state-dir', 'become-root']) {
+    for (const absent of ['setsid', 'mount', 'mount-in-root', 'pivot-root', 'sethostname', 'wait-start', 'open-exec-fifo', 'become-root']) {
       expect(c, absent).not.toContain(absent);
     }
     // The default process has capabilities and noNewPrivileges.

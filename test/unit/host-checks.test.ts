@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  FsEntry, FsView, HostCheckFacts, hostProblems, loadSyscallTable, resolveInRoot,
+  cwdMagicLinkProblem, FsEntry, FsView, HostCheckFacts, hostProblems, loadSyscallTable, procMagicLink, resolveInRoot,
 } from '../../src/runtime/bundle/host-checks';
 import { defaultSpec } from '../../src/runtime/default-spec';
 import type { Spec } from '../../src/oci/types';
@@ -149,6 +149,26 @@ describe('hostProblems', () => {
     expect(problems(spec((s) => { s.process!.cwd = '/work'; }))).toEqual(['error process.cwd: cannot change to directory /work: no such file or directory (ENOENT)']);
     expect(problems(spec((s) => { s.process!.cwd = '/etc/passwd'; }))).toEqual(['error process.cwd: cannot change to directory /etc/passwd: not a directory (ENOTDIR)']);
     expect(problems(spec((s) => { s.process!.cwd = '/proc/self'; }))).toEqual([]);
+  });
+
+  it('a cwd through a /proc magic link, which can only lead out of the container', () => {
+    const refused = (cwd: string, edit?: (s: Spec) => void) => problems(spec((s) => { s.process!.cwd = cwd; edit?.(s); }));
+    const link = (cwd: string, at: string) =>
+      [`error process.cwd: ${JSON.stringify(cwd)} goes through the /proc magic link ${at}, which can lead outside the container's root`];
+    for (const cwd of ['/proc/self/fd/4', '/proc/thread-self/fd/4', '/proc/self/cwd', '/proc/1/root', '/proc/12/task/12/cwd', '/proc/self/map_files/x']) {
+      expect(refused(cwd)).toEqual(link(cwd, cwd));
+    }
+    // Walked as the kernel walks it: ".." after the link climbs from its target, not back to /proc.
+    expect(refused('/proc/self/fd/4/../../x')).toEqual(link('/proc/self/fd/4/../../x', '/proc/self/fd/4'));
+    expect(refused('/tmp/../proc/./self//cwd')).toEqual(link('/tmp/../proc/./self//cwd', '/proc/self/cwd'));
+    // A procfs mounted elsewhere, or bound from the host.
+    expect(refused('/p/1/cwd', (s) => { s.mounts!.push({ destination: '/p', type: 'proc', source: 'proc' }); })).toEqual(link('/p/1/cwd', '/p/1/cwd'));
+    expect(refused('/hp/self/root', (s) => { s.mounts!.push({ destination: '/hp', source: '/proc', options: ['rbind'] }); })).toEqual(link('/hp/self/root', '/hp/self/root'));
+    // Not magic links: /proc/self itself, fd as a directory, or a path where no procfs is mounted.
+    for (const cwd of ['/proc/self', '/proc/self/fd', '/proc/sys', '/proc/self/fdinfo']) expect(refused(cwd)).toEqual([]);
+    expect(cwdMagicLinkProblem('/srv/self/cwd', ['/proc'])).toBeUndefined();
+    expect(cwdMagicLinkProblem('/proc/self/cwd', [])).toBeUndefined();
+    expect(procMagicLink('/proc/self/fd/3', ['/proc'])).toBe('/proc/self/fd/3');
   });
 
   it('ids the user namespace does not map; a joined one is read from /proc/<pid>/uid_map', () => {

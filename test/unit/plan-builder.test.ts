@@ -61,9 +61,29 @@ describe('plan builder', () => {
 
   it('reports a missing bind source and unsupported options as errors naming the field', () => {
     const spec = defaultSpec();
-    spec.mounts = [{ destination: '/x', source: '/nope', type: 'bind', options: ['bind'] }, { destination: '/y', type: 'tmpfs', options: ['tmpcopyup'] }];
+    spec.mounts = [{ destination: '/x', source: '/nope', type: 'bind', options: ['bind'] }, { destination: '/y', type: 'tmpfs', options: ['tmpcopyup'] }, { destination: '/proc', type: 'proc', source: 'proc' }];
     const { problems } = buildCreatePlan(input(spec, { host: { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: false, sourceKind: () => 'missing' } }));
     expect(problems.map((p) => [p.path, p.severity])).toEqual([['mounts[0].source', 'error'], ['mounts[1].options', 'error']]);
+  });
+
+  it('takes exec.fifo itself before the root change, never the state directory', () => {
+    const { plan } = buildCreatePlan(input(defaultSpec()));
+    const names = plan.container.map((o) => o.op);
+    expect(ops(plan, 'open-exec-fifo')).toEqual([{ op: 'open-exec-fifo', args: ['/run/tsrunc/c/exec.fifo'] }]);
+    expect(names.indexOf('open-exec-fifo')).toBeLessThan(names.indexOf('pivot-root'));
+    expect(names.indexOf('open-exec-fifo')).toBeLessThan(names.indexOf('wait-start'));
+    // No op of the plan gets the state directory itself.
+    expect([...plan.host, ...plan.container].filter((o) => o.args.includes('/run/tsrunc/c'))).toEqual([]);
+  });
+
+  it('refuses a container without /proc, which waiting for start needs; a bind of the host\'s /proc will do', () => {
+    const spec = defaultSpec();
+    spec.mounts = spec.mounts!.filter((m) => m.destination !== '/proc');
+    const { problems } = buildCreatePlan(input(spec));
+    expect(problems.map((p) => [p.path, p.severity])).toEqual([['mounts', 'error']]);
+    expect(problems[0].message).toMatch(/proc filesystem at \/proc/);
+    spec.mounts.push({ destination: '/proc/', source: '/proc', options: ['rbind'] });
+    expect(buildCreatePlan(input(spec)).problems).toEqual([]);
   });
 
   it('drops every capability outside the bounding set and warns about what it cannot grant', () => {

@@ -221,7 +221,7 @@ describe('seccomp in the plan', () => {
     spec.process!.noNewPrivileges = false;
     ({ problems } = tail(spec));
     expect(problems[0].path).toBe('linux.seccomp');
-    expect(problems[0].message).toMatch(/blocks setresuid, capset, prctl, chdir, newfstatat, access, sendto, openat, write, which/);
+    expect(problems[0].message).toMatch(/blocks setresuid, capset, prctl, chdir, getcwd, newfstatat, access, sendto, openat, write, which/);
     expect(problems[0].hint).toMatch(/noNewPrivileges/);
 
     spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getcwd'], action: 'SCMP_ACT_NOTIFY' }] };

@@ -50,7 +50,7 @@ describe('terminal ops', () => {
       process: { ...terminalSpec().process!, args: ['sh'] }, env: [], preserveFds: 0, cgroup: { join: [] }, host,
       namespaces: [{ type: 'mount', path: '/proc/9/ns/mnt' }], consoleSocket: '/run/s.sock',
     });
-    expect(plan.host.map((o) => o.op).slice(0, 3)).toEqual(['cloexec-from', 'console-connect', 'setns']);
+    expect(plan.host.map((o) => o.op).slice(0, 3)).toEqual(['cloexec-from', 'console-connect', 'open-ns']);
     expect(plan.container.slice(0, 3).map((o) => o.op)).toEqual(['wait-release', 'setsid', 'console']);
     expect(plan.container[2].args).toEqual(['/dev/ptmx', '30', '90', '1000', '']);
   });

@@ -14,7 +14,7 @@ import type { Plan } from '../../linux/plan';
 import { execCandidates } from '../../linux/plan-builder';
 import { capabilityNumber, resolveCapabilities } from '../../linux/capabilities';
 import { hasNew, namespaceSet } from '../../linux/namespaces';
-import { bindsDev } from '../../linux/mounts';
+import { bindsDev, mountsProc } from '../../linux/mounts';
 import { parseMountOptions } from '../../linux/mount-options';
 import { closestMatch, formatPath } from './schema-problems';
 
@@ -320,9 +320,63 @@ function checkProgram(input: HostCheckInput, facts: HostCheckFacts, out: Out): v
   });
 }
 
+/** Entries of /proc/<pid> and /proc/<pid>/task/<tid> that are magic links, and directories of them. */
+const PROC_MAGIC_LINKS = new Set(['cwd', 'root', 'exe']);
+const PROC_MAGIC_LINK_DIRS = new Set(['fd', 'map_files', 'ns']);
+
+/**
+ * The /proc magic link `p` (absolute, in the container) goes through, such as /proc/self/fd/4,
+ * /proc/1/cwd or /proc/thread-self/root, for procfs mounted at `procDirs`; undefined when none. The
+ * components are taken as the kernel walks them: a ".." after a magic link goes on from its target.
+ */
+export function procMagicLink(p: string, procDirs: readonly string[]): string | undefined {
+  const prefixes = procDirs.map((d) => path.posix.resolve('/', d).split('/').filter(Boolean));
+  const walked: string[] = [];
+  for (const comp of p.split('/')) {
+    if (comp === '' || comp === '.') continue;
+    if (comp === '..') walked.pop();
+    else walked.push(comp);
+    for (const prefix of prefixes) {
+      if (walked.length <= prefix.length || prefix.some((c, i) => walked[i] !== c)) continue;
+      const rest = walked.slice(prefix.length);
+      const task = rest[0] === 'thread-self' ? 1 : rest[0] === 'self' || /^\d+$/.test(rest[0])
+        ? (rest[1] === 'task' && /^\d+$/.test(rest[2] ?? '') ? 3 : 1) : 0;
+      if (task === 0) continue;
+      const entry = rest[task];
+      if (PROC_MAGIC_LINKS.has(entry) || (PROC_MAGIC_LINK_DIRS.has(entry) && rest.length > task + 1)) return `/${walked.join('/')}`;
+    }
+  }
+  return undefined;
+}
+
+/** Where the config mounts a procfs. */
+function procMountPoints(spec: Spec): string[] {
+  return (spec.mounts ?? []).filter((m) => typeof m.destination === 'string' && mountsProc(m)).map((m) => path.posix.resolve('/', m.destination));
+}
+
+/**
+ * A process.cwd through a /proc magic link can only lead outside the container's root (to an fd the
+ * runtime holds, say): refused, as the helper would refuse it at its chdir.
+ */
+export function cwdMagicLinkProblem(cwd: unknown, procDirs: readonly string[]): Problem | undefined {
+  if (typeof cwd !== 'string' || !cwd.startsWith('/')) return undefined;
+  const link = procMagicLink(cwd, procDirs);
+  if (link === undefined) return undefined;
+  return {
+    severity: 'error', path: 'process.cwd',
+    message: `${JSON.stringify(cwd)} goes through the /proc magic link ${link}, which can lead outside the container's root`,
+    hint: "use a directory of the container's own filesystem",
+  };
+}
+
 function checkCwd(input: HostCheckInput, facts: HostCheckFacts, out: Out): void {
   const { spec, rootfs } = input;
   const cwd = spec.process?.cwd;
+  const magic = cwdMagicLinkProblem(cwd, procMountPoints(spec));
+  if (magic !== undefined) {
+    out.push(magic);
+    return;
+  }
   if (rootfs === undefined || typeof cwd !== 'string' || !cwd.startsWith('/')) return;
   const points = mountPoints(spec);
   const r = resolveInRoot(rootfs, cwd, { fs: facts.fs, covered: (p) => points.has(p) });
