@@ -378,12 +378,14 @@ async function createWithConsole(
         // Already gone or not our child.
       }
     }
-    try {
-      if (cgroupMade) cgroup.destroy();
-    } catch (cleanupErr) {
-      log.warn(`cannot remove cgroup: ${(cleanupErr as Error).message}`);
+    if (provisional === undefined || provisional.stillOwns(pid)) {
+      try {
+        if (cgroupMade) cgroup.destroy();
+      } catch (cleanupErr) {
+        log.warn(`cannot remove cgroup: ${(cleanupErr as Error).message}`);
+      }
+      store.remove(opts.id);
     }
-    store.remove(opts.id);
     head?.settle();
     // Once the container existed, a failed create ends as a delete would (runtime.md "Lifecycle": a
     // failing create-time hook continues at step 12), poststop hooks included, as runc does.

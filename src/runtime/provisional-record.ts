@@ -2,7 +2,7 @@
 // whatever instant the create is killed at, `delete --force` finds everything from it.
 import * as os from 'node:os';
 import type { CgroupManager } from '../linux/cgroups';
-import { CreatingRecord, identityOf, ProcessIdentity, StateStore } from './state-store';
+import { CreatingRecord, identityOf, isCreating, ProcessIdentity, StateStore } from './state-store';
 
 let self: ProcessIdentity | undefined;
 
@@ -39,6 +39,20 @@ export class ProvisionalRecord {
     if (identity === undefined || this.record.init?.pid === pid) return;
     this.record.init = identity;
     this.store.write(this.record);
+  }
+
+  /**
+   * Whether the state on disk is still this create's (its provisional record, or the final one naming
+   * `initPid`): a `delete --force` may have removed it meanwhile and another create claimed the id, whose
+   * state and cgroups a rollback must then leave alone.
+   */
+  stillOwns(initPid: number): boolean {
+    const loaded = this.store.load(this.record.id);
+    if (loaded?.kind !== 'record') return false;
+    const on = loaded.record;
+    return isCreating(on)
+      ? on.creator.pid === this.record.creator.pid && on.creator.startTime === this.record.creator.startTime
+      : initPid > 0 && on.pid === initPid;
   }
 
   private setHelper(pid: number, write: boolean): void {

@@ -121,10 +121,12 @@ it('while a create runs, state and list say creating; delete refuses it, delete 
   const force = env.tsrunc(['delete', '--force', id]);
   expect(force.status, force.stderr).toBe(0);
   expect(leftovers(id)).toEqual([]);
-  // The create finds its init gone and fails, removing nothing more.
+  // The id is taken again while the first create still waits in its hook: when that create then finds
+  // its init gone and fails, its rollback leaves the new container alone.
+  env.ok(['create', '--bundle', bundle, id]);
   expect(await exited).toBe(1);
+  expect(env.state(id).status).toBe('created');
+  env.ok(['delete', '--force', id]);
   expect(await liveChildren()).toEqual([]);
   expect(leftovers(id)).toEqual([]);
-  env.ok(['create', '--bundle', bundle, id]);
-  env.ok(['delete', '--force', id]);
 });
