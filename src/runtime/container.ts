@@ -1,16 +1,17 @@
-// The container lifecycle: created → running → stopped, and the operations that move between them.
+// What start, kill and delete do to a container, and its live status (creating, created, running, paused
+// or stopped). Which status allows which action, and what is said when not, is lifecycle.ts.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Status } from '../oci/types';
 import { ContainerRecord, CreatingRecord, ERR_NOT_EXIST, isCreating, ProcessIdentity, StateStore } from './state-store';
 import { RuntimeError } from './problems';
+import { Action, mustAllow, refused } from './lifecycle';
 import { isSameLiveProcess, sleepMs } from '../linux/proc';
 import { native } from '../linux/native';
 import { cgroupManagerFor, cgroupManagerFromPaths, CgroupManager } from '../linux/cgroups';
 import type { Logger } from './log';
 import { hookState, HookStateBase, withHookRunner } from './hooks';
 
-export const ERR_NOT_RUNNING = 'container not running';
 const SIGKILL = 9;
 
 export function cgroupOf(record: ContainerRecord) {
@@ -25,6 +26,13 @@ export function statusOf(store: StateStore, record: ContainerRecord): Status {
       return false;
     }
   });
+}
+
+/** The live status of `record`, when `action` is allowed in it (lifecycle.ts); its refusal otherwise. */
+export function statusFor(store: StateStore, record: ContainerRecord, action: Action): Status {
+  const status = statusOf(store, record);
+  mustAllow(action, status, record.id);
+  return status;
 }
 
 /** Opens a pidfd for a process and checks it is still the same one, so signals cannot hit a reused pid. */
@@ -74,18 +82,16 @@ export function signalAll(record: ContainerRecord, signal: number): void {
 }
 
 export function kill(store: StateStore, id: string, signal: number, all: boolean): void {
-  const record = store.mustRead(id);
-  const status = statusOf(store, record);
-  if (status === 'stopped') {
-    if (all) return;
-    throw new RuntimeError(ERR_NOT_RUNNING);
-  }
+  const action = all ? 'kill --all' : 'kill';
+  const record = store.mustRead(id, action);
+  const status = statusFor(store, record, action);
+  if (status === 'stopped') return; // kill --all: tsrunc knows of nothing left to signal
   // Without its own pid namespace, killing the init would not take the other processes with it.
   if (all || (signal === SIGKILL && !record.ownPidNamespace)) {
     if (status === 'paused') cgroupOf(record).thaw();
     signalAll(record, signal);
   } else if (!signalInit(record, signal)) {
-    throw new RuntimeError(ERR_NOT_RUNNING);
+    throw refused(action, 'stopped', id);
   }
 }
 
@@ -119,7 +125,7 @@ function readExecFifo(fd: number, record: ContainerRecord, waitExec: boolean): s
     if (n <= 0 && got.length === 0 && !isSameLiveProcess(record.pid, record.pidStartTime)) {
       // It may have written before it went.
       n = read();
-      if (n <= 0) throw new RuntimeError('cannot start a container that has stopped');
+      if (n <= 0) throw refused('start', 'stopped', record.id);
     }
     if (n > 0) {
       got = Buffer.concat([got, buf.subarray(0, n)]);
@@ -144,13 +150,10 @@ function readExecFifo(fd: number, record: ContainerRecord, waitExec: boolean): s
  * left stopped for `delete`, as after a startContainer hook failure.
  */
 export function start(store: StateStore, id: string): void {
-  const record = store.mustRead(id);
+  const record = store.mustRead(id, 'start');
   const poststart = record.hooks?.poststart ?? [];
   store.withLock(id, () => {
-    const status = statusOf(store, record);
-    if (status === 'stopped') throw new RuntimeError('cannot start a container that has stopped');
-    if (status === 'paused') throw new RuntimeError('cannot start a container in the paused state');
-    if (status !== 'created') throw new RuntimeError('cannot start an already running container');
+    statusFor(store, record, 'start');
     const fifo = store.fifoPath(id);
     const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
     let failure: string | undefined;
@@ -264,19 +267,14 @@ export function remove(store: StateStore, id: string, force: boolean, log: Logge
     return;
   }
   const { record } = loaded;
+  const action = force ? 'delete --force' : 'delete';
   if (isCreating(record)) {
-    const status = store.creatingStatus(record);
-    if (status !== 'stopped' && !force) {
-      throw new RuntimeError(`cannot delete container ${id} that is not stopped: ${status}`);
-    }
+    mustAllow(action, store.creatingStatus(record), id);
     store.withLock(id, () => removeCreating(store, record, log));
     return;
   }
   store.withLock(id, () => {
-    const status = statusOf(store, record);
-    if ((status === 'running' || status === 'paused') && !force) {
-      throw new RuntimeError(`cannot delete container ${id} that is not stopped: container still running`);
-    }
+    const status = statusFor(store, record, action);
     if (status !== 'stopped') killAndWait(record);
     destroy(store, record, log);
   });

@@ -8,7 +8,8 @@ import type { Capabilities, Personality, Process, Seccomp, Spec } from '../oci/t
 import { Problem, RuntimeError, formatProblem } from './problems';
 import type { Logger } from './log';
 import type { ContainerRecord, StateStore } from './state-store';
-import { cgroupOf, statusOf, writePidFile } from './container';
+import { cgroupOf, statusFor, writePidFile } from './container';
+import { Action, refused } from './lifecycle';
 import { containerEnv, hostFacts } from './create';
 import { StartedHelper, unreapedPid } from './helper-client';
 import type { ExecHeadStart } from './head-start';
@@ -206,6 +207,8 @@ export function containerNamespaces(pid: number): JoinedNamespace[] {
 
 const FROM_FLAGS = "(the container's process with the exec flags)";
 
+const execAction = (opts: ExecOptions): Action => (opts.ignorePaused ? 'exec --ignore-paused' : 'exec');
+
 /** Runs the process, going on from exec's head start when there is one (helper started, joining the cgroup). */
 export async function execProcess(store: StateStore, log: Logger, opts: ExecOptions, head?: ExecHeadStart): Promise<number> {
   try {
@@ -217,12 +220,8 @@ export async function execProcess(store: StateStore, log: Logger, opts: ExecOpti
 }
 
 async function execIn(store: StateStore, log: Logger, opts: ExecOptions, head: ExecHeadStart | undefined): Promise<number> {
-  const record = head?.record ?? store.mustRead(opts.id);
-  const status = statusOf(store, record);
-  if (status === 'stopped') throw new RuntimeError('cannot exec in a stopped container');
-  if (status === 'paused' && !opts.ignorePaused) {
-    throw new RuntimeError('cannot exec in a paused container (use --ignore-paused to override)');
-  }
+  const record = head?.record ?? store.mustRead(opts.id, execAction(opts));
+  statusFor(store, record, execAction(opts));
   const fromConfig = configProcess(record);
   let proc: Process;
   let warnings: Problem[];
@@ -260,7 +259,7 @@ async function execWith(
   if (all.some((p) => p.severity === 'error')) throw processError(opts.processFile ?? FROM_FLAGS, all);
   for (const w of all) log.warn(formatProblem(w));
   // The namespace links were read by pid: make sure that pid is still the container's init.
-  if (!isSameLiveProcess(record.pid, record.pidStartTime)) throw new RuntimeError('cannot exec in a stopped container');
+  if (!isSameLiveProcess(record.pid, record.pidStartTime)) throw refused(execAction(opts), 'stopped', record.id);
 
   // Handlers first (see run): a signal before the process exists is passed on once it does.
   let pid = 0;

@@ -17,6 +17,7 @@ import { cgroupManagerFor, CgroupManager } from '../linux/cgroups';
 import { EXEC_CGROUP_ORIGIN, startOps } from '../linux/plan';
 import { StartedHelper } from './helper-client';
 import { cgroupOf, statusOf } from './container';
+import { isAllowed } from './lifecycle';
 import { ProvisionalRecord } from './provisional-record';
 
 /** What a head start made, for the command that goes on from it. */
@@ -123,9 +124,8 @@ export class ExecHeadStart extends HeadStart {
     if (!Number.isInteger(o.preserveFds) || o.preserveFds < 0) return undefined;
     let record: ContainerRecord;
     try {
-      record = store.mustRead(o.id);
-      const status = statusOf(store, record);
-      if (status !== 'created' && status !== 'running') return undefined;
+      record = store.mustRead(o.id, 'exec');
+      if (!isAllowed('exec', statusOf(store, record))) return undefined;
     } catch {
       return undefined;
     }

@@ -7,6 +7,7 @@ import { SPEC_VERSION } from './cli/definition';
 import type { State, Status } from '../oci/types';
 import { isSameLiveProcess, readProcStat } from '../linux/proc';
 import { native } from '../linux/native';
+import { Action, mustAllow } from './lifecycle';
 import { ContainerRecord, CorruptRecord, CreatingRecord, isCreating, parseRecord, ProcessIdentity, StoredRecord } from './state-record';
 
 export type { ContainerRecord, CreatingRecord, ProcessIdentity, RecordedCgroup, StoredRecord } from './state-record';
@@ -142,16 +143,18 @@ export class StateStore {
     }
   }
 
-  /** The record of a container whose create finished; one clear error for anything else. */
-  mustRead(id: string): ContainerRecord {
+  /**
+   * The record of a container whose create finished, for `action`; one clear error for anything else.
+   * While a create runs, the lifecycle refuses every action that needs a finished record.
+   */
+  mustRead(id: string, action: Action): ContainerRecord {
     const loaded = this.load(id);
     if (loaded === undefined || loaded.kind === 'claimed') throw new RuntimeError(ERR_NOT_EXIST);
     if (loaded.kind === 'unreadable') throw loaded.error;
     const { record } = loaded;
     if (isCreating(record)) {
-      throw new RuntimeError(this.creatingStatus(record) === 'creating'
-        ? `container ${id} is being created`
-        : `the create of container ${id} did not finish: delete --force removes what it left`);
+      if (this.creatingStatus(record) === 'creating') mustAllow(action, 'creating', id);
+      throw new RuntimeError(`the create of container ${id} did not finish: delete --force removes what it left`);
     }
     return record;
   }

@@ -1,17 +1,13 @@
 // pause and resume: freeze and thaw the container's cgroup, as runc does. A created or running
 // container can be paused (its status is then `paused`); only a paused one can be resumed.
 import type { CommandHandler } from './types';
-import { cgroupOf, ERR_NOT_RUNNING, statusOf } from '../container';
-import { RuntimeError } from '../problems';
-
-export const ERR_NOT_PAUSED = 'container not paused';
+import { cgroupOf, statusFor } from '../container';
 
 export const pause: CommandHandler = async (ctx) => {
   const id = ctx.positionals[0];
-  const record = ctx.store.mustRead(id);
+  const record = ctx.store.mustRead(id, 'pause');
   ctx.store.withLock(id, () => {
-    const status = statusOf(ctx.store, record);
-    if (status !== 'running' && status !== 'created') throw new RuntimeError(ERR_NOT_RUNNING);
+    statusFor(ctx.store, record, 'pause');
     cgroupOf(record).freeze();
   });
   return 0;
@@ -19,9 +15,9 @@ export const pause: CommandHandler = async (ctx) => {
 
 export const resume: CommandHandler = async (ctx) => {
   const id = ctx.positionals[0];
-  const record = ctx.store.mustRead(id);
+  const record = ctx.store.mustRead(id, 'resume');
   ctx.store.withLock(id, () => {
-    if (statusOf(ctx.store, record) !== 'paused') throw new RuntimeError(ERR_NOT_PAUSED);
+    statusFor(ctx.store, record, 'resume');
     cgroupOf(record).thaw();
   });
   return 0;

@@ -4,7 +4,7 @@
 // needs child_process, which stays out of the core bundle: main passes it in from the bundle commands.
 import { print } from '../output';
 import type { CommandHandler } from './types';
-import { cgroupOf } from '../container';
+import { cgroupOf, statusFor } from '../container';
 import { RuntimeError } from '../problems';
 
 /** Runs the host's ps with args and returns the rows of pids (see ps-table.ts). */
@@ -13,7 +13,8 @@ export type PsTable = (args: string[], pids: readonly number[]) => string;
 export function psCommand(table: () => PsTable): CommandHandler {
   return async (ctx) => {
     const [id, ...psArgs] = ctx.positionals;
-    const record = ctx.store.mustRead(id);
+    const record = ctx.store.mustRead(id, 'ps');
+    statusFor(ctx.store, record, 'ps');
     const pids = cgroupOf(record).pids();
     const format = ctx.flags.format as string;
     if (format === 'json') {

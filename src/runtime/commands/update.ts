@@ -4,7 +4,7 @@
 // container's cgroup manager (exactly its resourceWrites) and kept in the state.
 import * as fs from 'node:fs';
 import type { Resources } from '../../oci/types';
-import { cgroupOf, ERR_NOT_RUNNING, statusOf } from '../container';
+import { cgroupOf, statusFor } from '../container';
 import type { FlagValues } from '../cli/parse';
 import { formatProblem, type Problem, RuntimeError } from '../problems';
 import { schemaProblems } from '../bundle/schema-problems';
@@ -109,11 +109,11 @@ const readInput = (file: string) => fs.readFileSync(file === '-' ? 0 : file, 'ut
 
 export const update: CommandHandler = async (ctx) => {
   const id = ctx.positionals[0];
-  ctx.store.mustRead(id); // "container does not exist" before anything else, as runc
+  ctx.store.mustRead(id, 'update'); // "container does not exist" before anything else, as runc
   const resources = updateResources(ctx.flags, readInput);
   ctx.store.withLock(id, () => {
-    const record = ctx.store.mustRead(id);
-    if (statusOf(ctx.store, record) === 'stopped') throw new RuntimeError(ERR_NOT_RUNNING);
+    const record = ctx.store.mustRead(id, 'update');
+    statusFor(ctx.store, record, 'update');
     const cgroup = cgroupOf(record);
     for (const skipped of cgroup.unsupported(resources)) ctx.log.warn(skipped);
     cgroup.apply(resources);
