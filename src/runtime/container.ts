@@ -85,7 +85,7 @@ export function kill(store: StateStore, id: string, signal: number, all: boolean
   const action = all ? 'kill --all' : 'kill';
   const record = store.mustRead(id, action);
   const status = statusFor(store, record, action);
-  if (status === 'stopped') return; // kill --all: tsrunc knows of nothing left to signal
+  if (status === 'stopped') return; // kill --all of a stopped container: nothing is signalled
   // Without its own pid namespace, killing the init would not take the other processes with it.
   if (all || (signal === SIGKILL && !record.ownPidNamespace)) {
     if (status === 'paused') cgroupOf(record).thaw();

@@ -8,6 +8,7 @@ import type { Spec } from '../../src/oci/types';
 import { native } from '../../src/linux/native';
 import { readProcStat } from '../../src/linux/proc';
 import { TestEnv, TSRUNC } from '../support/env';
+import { ACTIONS, Action, refusal } from '../../src/runtime/lifecycle';
 import {
   leftoversOf, reap, runSpec, setConfig, specWith, waitFor,
 } from './helpers';
@@ -141,7 +142,7 @@ describe('create, start, kill, delete', () => {
     const { id, pid } = runDetached(FOREVER);
     const r = env.tsrunc(['delete', id]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/running/);
+    expect(r.stderr).toContain(`cannot delete container ${id} that is not stopped: running`);
     expect(env.state(id)).toMatchObject({ status: 'running', pid });
     await deleteAndCheck(id, pid, ['--force']);
   });
@@ -196,6 +197,40 @@ describe('create, start, kill, delete', () => {
     expect(st.status).toBe('created');
     expect(readProcStat(st.pid)?.state).not.toBe('Z');
     await deleteAndCheck(id, st.pid);
+  });
+});
+
+/** The command line of each action of the lifecycle table. */
+function commandOf(action: Action, id: string): string[] {
+  const [command, ...flags] = action.split(' ');
+  const tail: Partial<Record<string, string[]>> = { kill: ['KILL'], exec: ['true'] };
+  return [command, ...flags, ...(command === 'update' ? ['--pids-limit', '100'] : []), id, ...(tail[command] ?? [])];
+}
+
+describe('the lifecycle table, as the commands say it', () => {
+  it('every action a status refuses fails with the table\'s text and leaves the status as it was', async () => {
+    const { id, pid } = createWith(specWith(['sh', '-c', FOREVER]));
+    const refusedIn = (status: string) => {
+      expect(env.state(id).status).toBe(status);
+      for (const action of ACTIONS) {
+        const text = refusal(action, status as 'created', id);
+        if (text === undefined) continue;
+        const r = env.tsrunc(commandOf(action, id));
+        expect(r.status, action).toBe(action.startsWith('exec') ? 255 : 1);
+        expect(r.stderr, action).toContain(text);
+      }
+      expect(env.state(id).status).toBe(status);
+    };
+    refusedIn('created');
+    env.ok(['start', id]);
+    refusedIn('running');
+    env.ok(['pause', id]);
+    refusedIn('paused');
+    env.ok(['resume', id]);
+    env.ok(['kill', id, 'KILL']);
+    await stopped(id);
+    refusedIn('stopped');
+    await deleteAndCheck(id, pid);
   });
 });
 
