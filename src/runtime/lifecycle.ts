@@ -1,6 +1,6 @@
 // The lifecycle table: for each action, in which status it is allowed and, when not, what it says.
-// The texts are runc 1.1's, which engines match (containerd, podman and cri-o look for some of them);
-// "creating" is tsrunc's own status for a create still under way (runc has none: its create holds a lock).
+// The texts are runc 1.1's (engines may match them), checked against runc 1.1.5 on real containers;
+// "creating" (a create still under way, see provisional-record.ts) is tsrunc's own: runc never reports it.
 //
 //   creating → created → running → stopped, and created or running ⇄ paused (pause, resume).
 //
