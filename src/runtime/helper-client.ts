@@ -182,7 +182,8 @@ export class StartedHelper {
     let failure: string | undefined;
     const onLine = (line: string) => {
       const [kind, ...rest] = line.split(' ');
-      if (kind === 'pid' && pid === 0 && rest.length === 1 && /^[1-9]\d*$/.test(rest[0]) && Number(rest[0]) > 1) pid = Number(rest[0]);
+      // A pid once, and never 0, 1 or negative: it is killed if anything goes wrong.
+      if (kind === 'pid' && pid === 0 && rest.length === 1 && /^\d+$/.test(rest[0]) && Number(rest[0]) > 1) pid = Number(rest[0]);
       else if (kind === 'ready' && rest.length === 0) ready = true;
       else if (kind === 'error' && rest.length >= 2 && /^-?\d+$/.test(rest[0]) && /^\d+$/.test(rest[1])) {
         failure ??= describeHelperError(plan, Number(rest[0]), Number(rest[1]), rest.slice(2).join(' '));
@@ -203,7 +204,7 @@ export class StartedHelper {
     } catch (err) {
       // The channel itself failed: the helper and the container process may be waiting on each other
       // or on us, and nothing they say can be trusted any more.
-      broken = err instanceof ProtocolError ? err.message : `tsrunc-init: ${(err as Error).message}`;
+      broken = err instanceof ProtocolError || isRuntimeError(err) ? err.message : `tsrunc-init: ${(err as Error).message}`;
       for (const p of [this.pid, pid]) {
         try {
           if (p > 0) process.kill(p, 'SIGKILL');
@@ -217,7 +218,8 @@ export class StartedHelper {
     const exit = native().waitpidSync(this.pid);
     if (ready && !failure && !broken && exit.exitCode === 0) return { pid };
     const status = exit.signal !== null ? `signal ${exit.signal}` : `exit status ${exit.exitCode}`;
-    throw new HelperError(broken ?? failure ?? `tsrunc-init failed before the container was ready (${status})`, pid || undefined);
+    const ended = pid > 0 && exit.exitCode === 0 ? 'the container process ended before it was ready' : `tsrunc-init failed before the container was ready (${status})`;
+    throw new HelperError(broken ?? failure ?? ended, pid || undefined);
   }
 
   /** Ends a helper that will not get its plan (it has made nothing but joins: killing it is safe); reaped here. */

@@ -174,6 +174,12 @@ const bundleCases: BundleCase[] = [
   { name: 'a NUL byte in the environment', config: edit((s) => { s.process!.env!.push('X=a\0b'); }), stderr: [/process\.env\[\d\] \(line \d+, column \d+\): contains a NUL byte/] },
   { name: 'a NUL byte in the hostname', config: edit((s) => { s.hostname = 'h\0'; }), stderr: [/\bhostname \(line \d+, column \d+\): contains a NUL byte/] },
   { name: 'a NUL byte in a mount destination', config: edit((s) => { s.mounts![3].destination = '/dev/shm\0x'; }), stderr: [/mounts\[3\]\.destination \(line \d+, column \d+\): contains a NUL byte/] },
+  {
+    // The helper's other half dies mid-plan, while the client answers its `hooks` request.
+    name: 'a createRuntime hook that kills the container process',
+    config: edit((s) => { s.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', `sed -n 's/.*"pid":\\([0-9]*\\).*/\\1/p' | xargs kill -9`] }] }; }),
+    stderr: [/^the container process ended before it was ready$/],
+  },
   // Nesting that would blow the stack of whatever reads it.
   { name: 'objects nested 100,000 deep', config: DEEP_OBJECTS, stderr: [TOO_DEEP] },
   { name: 'arrays nested 100,000 deep under an unknown key', config: DEEP_ARRAYS, stderr: [TOO_DEEP] },
@@ -205,6 +211,28 @@ describe('bad bundles: exit 1, a clear message, nothing left', () => {
       expect(leftAfter(id, before)).toEqual([]);
     });
   }
+});
+
+describe('check and explain refuse what create cannot carry, in the same words', () => {
+  const cases = bundleCases.filter((c) => /NUL byte|nested 100,000|symlink/.test(c.name));
+
+  it.each(cases)('explain: $name', (c) => {
+    const dir = c.bundlePath ? c.bundlePath() : bundle;
+    if (!c.bundlePath) setConfig(bundle, c.config!);
+    const r = env.tsrunc(['explain', '--bundle', dir], { timeout: 10_000 });
+    expect(r.status, r.stderr).toBe(1);
+    for (const re of c.stderr) expect(message(r.stderr)).toMatch(re);
+    expect(r.stderr).not.toMatch(/\bat \S+:\d+:\d+|RangeError/);
+  });
+
+  it.each(cases)('check: $name', (c) => {
+    const dir = c.bundlePath ? c.bundlePath() : bundle;
+    if (!c.bundlePath) setConfig(bundle, c.config!);
+    const r = env.tsrunc(['check', '--bundle', dir], { timeout: 10_000 });
+    expect(r.status, r.stdout).toBe(1);
+    expect(r.stdout).toMatch(/NUL byte|nested more than 1000 levels deep|is a symlink/);
+    expect(r.stdout + r.stderr).not.toMatch(/\bat \S+:\d+:\d+|RangeError/);
+  });
 });
 
 describe('bad arguments', () => {
