@@ -45,9 +45,15 @@ export function opAt(plan: Plan, index: number): PlanOp | undefined {
   return index < plan.host.length ? plan.host[index] : plan.container[index - plan.host.length];
 }
 
-function encodeRecord(parts: Buffer[], name: string, args: string[]): void {
-  for (const field of [name, String(args.length), ...args]) {
-    if (field.includes('\0')) throw new Error(`plan field contains a NUL byte: ${JSON.stringify(field)}`);
+/**
+ * One record. A NUL cannot be carried (it ends a field on the wire): validation refuses such input,
+ * so one here is a bug, and it throws before anything is sent.
+ */
+function encodeRecord(parts: Buffer[], op: Pick<PlanOp, 'op' | 'args' | 'origin'>): void {
+  for (const field of [op.op, String(op.args.length), ...op.args]) {
+    if (field.includes('\0')) {
+      throw new Error(`the plan's ${op.op} op${op.origin ? ` (${op.origin})` : ''} has a NUL byte in ${JSON.stringify(field)}`);
+    }
     parts.push(Buffer.from(field, 'utf8'), Buffer.alloc(1));
   }
 }
@@ -65,9 +71,9 @@ function frame(parts: Buffer[]): Buffer {
  */
 export function encodePlan(plan: Plan, after = 0): Buffer {
   const parts: Buffer[] = [];
-  for (const op of plan.host.slice(after)) encodeRecord(parts, op.op, op.args);
-  encodeRecord(parts, 'container', []);
-  for (const op of plan.container) encodeRecord(parts, op.op, op.args);
+  for (const op of plan.host.slice(after)) encodeRecord(parts, op);
+  encodeRecord(parts, { op: 'container', args: [] });
+  for (const op of plan.container) encodeRecord(parts, op);
   return frame(parts);
 }
 
@@ -77,7 +83,7 @@ export function encodePlan(plan: Plan, after = 0): Buffer {
  */
 export function encodeHead(head: PlanOp<HostOpName>[]): Buffer {
   const parts: Buffer[] = [];
-  for (const op of head) encodeRecord(parts, op.op, op.args);
-  encodeRecord(parts, 'more', []);
+  for (const op of head) encodeRecord(parts, op);
+  encodeRecord(parts, { op: 'more', args: [] });
   return frame(parts);
 }

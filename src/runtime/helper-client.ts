@@ -67,6 +67,15 @@ export function unreapedPid(err: unknown): number | undefined {
   return typeof pid === 'number' && pid > 0 ? pid : undefined;
 }
 
+/** A message from the helper that is not in the protocol (docs/plan-format.md). */
+class ProtocolError extends Error {}
+
+/** The other end of the socket is closed: the helper (and its container process) are gone. */
+function isPeerGone(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException).code;
+  return code === 'EPIPE' || code === 'ECONNRESET';
+}
+
 /** Calls onLine for each line read from the socket, until EOF: every process holding the other end (P, then C after `ready`) is done. */
 function readLines(fd: number, onLine: (line: string) => void): void {
   const buf = Buffer.alloc(4096);
@@ -78,7 +87,9 @@ function readLines(fd: number, onLine: (line: string) => void): void {
       n = fs.readSync(fd, buf, 0, buf.length, null);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === 'EINTR') continue;
-      throw err;
+      // The helper died with bytes of ours unread: an EOF, whose reason is its exit status.
+      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') n = 0;
+      else throw err;
     }
     if (n === 0) {
       if (pending.length > 0) onLine(pending.toString('utf8'));
@@ -119,19 +130,27 @@ export class StartedHelper {
     return new StartedHelper(pid, fd);
   }
 
-  /** Sends the first ops of the plan ahead (at most once, before run()); the helper runs them at once. */
+  /**
+   * Sends the first ops of the plan ahead (at most once, before run()); the helper runs them at once.
+   * Throws when the head cannot be encoded (nothing is sent then: the caller abandons the helper).
+   */
   sendHead(head: PlanOp<HostOpName>[]): void {
     if (!this.open || this.head.length > 0) throw new Error('tsrunc-init: a head after the helper was ended, or a second one');
+    const payload = encodeHead(head);
     this.head = head;
-    try {
-      this.send(encodeHead(head));
-    } catch {
-      // The helper is gone already: run() reads why.
-    }
+    // A helper that is gone already (it failed a head op) is not an error here: run() reads why.
+    this.send(payload);
   }
 
-  private send(payload: Buffer): void {
-    for (let off = 0; off < payload.length; ) off += fs.writeSync(this.fd, payload, off);
+  /** Writes all of payload; false when the helper has closed its end (EPIPE: it exited, its reason is still to read). */
+  private send(payload: Buffer): boolean {
+    try {
+      for (let off = 0; off < payload.length; ) off += fs.writeSync(this.fd, payload, off);
+      return true;
+    } catch (err) {
+      if (isPeerGone(err)) return false;
+      throw err;
+    }
   }
 
   /**
@@ -147,6 +166,15 @@ export class StartedHelper {
       this.abandon();
       throw new Error('tsrunc-init: the plan does not start with the head sent ahead');
     }
+    // Encoded whole before anything is sent: a plan that cannot be carried ends a helper that has
+    // made nothing but joins.
+    let payload: Buffer;
+    try {
+      payload = encodePlan(plan, this.head.length);
+    } catch (err) {
+      this.abandon();
+      throw new RuntimeError(`cannot send the plan to tsrunc-init: ${(err as Error).message}`);
+    }
     this.open = false;
     const fd = this.fd;
     let pid = 0;
@@ -154,36 +182,44 @@ export class StartedHelper {
     let failure: string | undefined;
     const onLine = (line: string) => {
       const [kind, ...rest] = line.split(' ');
-      if (kind === 'pid') pid = Number(rest[0]);
-      else if (kind === 'ready') ready = true;
-      else if (kind === 'error' && failure === undefined) {
-        failure = describeHelperError(plan, Number(rest[0]), Number(rest[1]), rest.slice(2).join(' '));
-      } else if (kind === 'hooks') {
+      // A pid once, and never 0, 1 or negative: it is killed if anything goes wrong.
+      if (kind === 'pid' && pid === 0 && rest.length === 1 && /^\d+$/.test(rest[0]) && Number(rest[0]) > 1) pid = Number(rest[0]);
+      else if (kind === 'ready' && rest.length === 0) ready = true;
+      else if (kind === 'error' && rest.length >= 2 && /^-?\d+$/.test(rest[0]) && /^\d+$/.test(rest[1])) {
+        failure ??= describeHelperError(plan, Number(rest[0]), Number(rest[1]), rest.slice(2).join(' '));
+      } else if (kind === 'hooks' && rest.length === 1) {
         const hookFailure = failure ?? (opts.onHooks ? opts.onHooks(rest[0], pid) : `hooks.${rest[0]}: no one to run them`);
-        if (failure === undefined) failure = hookFailure;
-        try {
-          fs.writeSync(fd, hookFailure === undefined ? 'ok\n' : 'fail\n');
-        } catch {
-          // The init is gone (EPIPE): its EOF ends the read.
-        }
+        failure ??= hookFailure;
+        // An init that is gone already (EPIPE) ends the read with its EOF.
+        this.send(Buffer.from(hookFailure === undefined ? 'ok\n' : 'fail\n'));
+      } else {
+        throw new ProtocolError(`tsrunc-init: unexpected message ${JSON.stringify(line.length > 80 ? `${line.slice(0, 79)}…` : line)}`);
       }
     };
+    let broken: string | undefined;
     try {
-      try {
-        this.send(encodePlan(plan, this.head.length));
-      } catch {
-        // The helper failed in the head and is gone (EPIPE): its `error` line is still there to read.
-      }
+      // A helper that failed in the head is gone (EPIPE): its `error` line is still there to read.
+      this.send(payload);
       readLines(fd, onLine);
     } catch (err) {
-      if (failure === undefined) failure = describeHelperError(plan, -1, 0, (err as Error).message);
+      // The channel itself failed: the helper and the container process may be waiting on each other
+      // or on us, and nothing they say can be trusted any more.
+      broken = err instanceof ProtocolError || isRuntimeError(err) ? err.message : `tsrunc-init: ${(err as Error).message}`;
+      for (const p of [this.pid, pid]) {
+        try {
+          if (p > 0) process.kill(p, 'SIGKILL');
+        } catch {
+          // Gone already.
+        }
+      }
     } finally {
       fs.closeSync(fd);
     }
     const exit = native().waitpidSync(this.pid);
-    if (ready && !failure && exit.exitCode === 0) return { pid };
+    if (ready && !failure && !broken && exit.exitCode === 0) return { pid };
     const status = exit.signal !== null ? `signal ${exit.signal}` : `exit status ${exit.exitCode}`;
-    throw new HelperError(failure ?? `tsrunc-init failed before the container was ready (${status})`, pid || undefined);
+    const ended = pid > 0 && exit.exitCode === 0 ? 'the container process ended before it was ready' : `tsrunc-init failed before the container was ready (${status})`;
+    throw new HelperError(broken ?? failure ?? ended, pid || undefined);
   }
 
   /** Ends a helper that will not get its plan (it has made nothing but joins: killing it is safe); reaped here. */

@@ -28,8 +28,15 @@ interface Fixture extends Expected {
   name: string;
   description: string;
   also?: Expected[];
-  /** rootfs: "none" (no rootfs) or "file" (a file where the rootfs should be); symlinks to make in it. */
-  setup?: { rootfs?: 'none' | 'file'; symlinks?: Record<string, string> };
+  /**
+   * rootfs: "none" (no rootfs), "file" (a file where the rootfs should be), or a symlink to the host's
+   * root or to a rootfs elsewhere; symlinks to make in the rootfs, and in the bundle.
+   */
+  setup?: {
+    rootfs?: 'none' | 'file' | 'link-to-host-root' | 'link-to-rootfs';
+    symlinks?: Record<string, string>;
+    symlinkInBundle?: Record<string, string>;
+  };
   /** What the host must have for the mistake to be found: a syscall table, swap accounting. */
   requires?: 'syscall-table' | 'swap-accounting';
 }
@@ -107,11 +114,14 @@ beforeAll(async () => {
     fs.copyFileSync(path.join(FIXTURES, f.name, 'config.json'), path.join(dir, 'config.json'));
     const rootfs = path.join(dir, 'rootfs');
     if (f.setup?.rootfs === 'file') fs.writeFileSync(rootfs, 'not a directory\n');
+    else if (f.setup?.rootfs === 'link-to-host-root') fs.symlinkSync('/', rootfs);
+    else if (f.setup?.rootfs === 'link-to-rootfs') fs.symlinkSync(proto, rootfs);
     else if (f.setup?.rootfs !== 'none') {
       const cp = spawnSync('cp', ['-al', proto, rootfs]);
       if (cp.status !== 0) throw new Error(`cp -al: ${cp.stderr}`);
       for (const [link, target] of Object.entries(f.setup?.symlinks ?? {})) fs.symlinkSync(target, path.join(rootfs, link));
     }
+    for (const [link, target] of Object.entries(f.setup?.symlinkInBundle ?? {})) fs.symlinkSync(target, path.join(dir, link));
     bundles.set(f.name, dir);
     ids.set(f.name, env.id(f.name.slice(0, 20)));
   }

@@ -108,6 +108,22 @@ describe('check', () => {
     expect(report.problems[0]).toMatchObject({ severity: 'error', path: '', line: null, message: expect.stringMatching(/does not exist/) });
   });
 
+  it('a document nested 100,000 levels deep: one problem with its position and the limit, no stack; exit 1', () => {
+    const n = 100_000;
+    const config = JSON.stringify(testSpec(['true']));
+    setConfig(bundle, `${config.slice(0, -1)},"x-unknown":${'['.repeat(n)}${']'.repeat(n)}}`);
+    const r = env.tsrunc(['check', '--json', '--bundle', bundle]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('');
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report).toMatchObject({ valid: false, errors: 1, warnings: 0 });
+    expect(report.problems[0]).toMatchObject({ severity: 'error', path: '', line: 1, column: config.length + 1012, message: 'arrays and objects nested more than 1000 levels deep' });
+    const text = env.tsrunc(['check', '--bundle', bundle]);
+    expect(text.status).toBe(1);
+    expect(text.stdout).toMatch(/^error: config\.json: arrays and objects nested more than 1000 levels deep\n/);
+    expect(text.stdout + text.stderr).not.toMatch(/RangeError|\bat \S+:\d+:\d+/);
+  });
+
   it('creates nothing', () => {
     setConfig(bundle, testSpec(['true']));
     env.ok(['check', '--bundle', bundle]);

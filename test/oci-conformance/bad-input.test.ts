@@ -55,6 +55,23 @@ interface BundleCase {
 
 const edit = (f: (s: Spec) => void, args: string[] = ['true']) => specWith(args, f);
 
+/** The test config with `value` (JSON text) under a key of its own at the top. */
+const withExtra = (key: string, value: string) => `${JSON.stringify(specWith(['true'])).slice(0, -1)},${JSON.stringify(key)}:${value}}`;
+const DEEP = 100_000;
+const DEEP_OBJECTS = withExtra('deep', `${'{"a":'.repeat(DEEP)}1${'}'.repeat(DEEP)}`);
+const DEEP_ARRAYS = withExtra('x-unknown', `${'['.repeat(DEEP)}${']'.repeat(DEEP)}`);
+const TOO_DEEP = /config\.json: arrays and objects nested more than 1000 levels deep at line 1, column \d+$/;
+
+/** A bundle at `name` holding the test config, whose rootfs is a symlink to `target` (the shared bundle's rootfs unless given). */
+const linkedRootfs = (name: string, target?: string) => () => {
+  const dir = path.join(env.tmp, name);
+  fs.mkdirSync(dir, { recursive: true });
+  setConfig(dir, specWith(['true']));
+  fs.rmSync(path.join(dir, 'rootfs'), { force: true });
+  fs.symlinkSync(target ?? path.join(bundle, 'rootfs'), path.join(dir, 'rootfs'));
+  return dir;
+};
+
 const bundleCases: BundleCase[] = [
   { name: 'a bundle directory that does not exist', bundlePath: () => path.join(env.tmp, 'no-such-bundle'), stderr: [/bundle directory \S*no-such-bundle does not exist/] },
   {
@@ -152,6 +169,23 @@ const bundleCases: BundleCase[] = [
     config: edit((s) => { s.hooks = { createRuntime: [{ path: '/bin/true' }, { path: '/no/such/hook' }] }; }),
     stderr: [/hooks\.createRuntime\[1\]\.path\b/, /does not exist/],
   },
+  // Strings that cannot be carried to the helper or the kernel (once, create hung on them).
+  { name: 'a NUL byte in an argument', config: edit(() => undefined, ['echo', 'a\0b']), stderr: [/^invalid config \S+: process\.args\[1\] \(line \d+, column \d+\): contains a NUL byte/] },
+  { name: 'a NUL byte in the environment', config: edit((s) => { s.process!.env!.push('X=a\0b'); }), stderr: [/process\.env\[\d\] \(line \d+, column \d+\): contains a NUL byte/] },
+  { name: 'a NUL byte in the hostname', config: edit((s) => { s.hostname = 'h\0'; }), stderr: [/\bhostname \(line \d+, column \d+\): contains a NUL byte/] },
+  { name: 'a NUL byte in a mount destination', config: edit((s) => { s.mounts![3].destination = '/dev/shm\0x'; }), stderr: [/mounts\[3\]\.destination \(line \d+, column \d+\): contains a NUL byte/] },
+  {
+    // The helper's other half dies mid-plan, while the client answers its `hooks` request.
+    name: 'a createRuntime hook that kills the container process',
+    config: edit((s) => { s.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', `sed -n 's/.*"pid":\\([0-9]*\\).*/\\1/p' | xargs kill -9`] }] }; }),
+    stderr: [/^the container process ended before it was ready$/],
+  },
+  // Nesting that would blow the stack of whatever reads it.
+  { name: 'objects nested 100,000 deep', config: DEEP_OBJECTS, stderr: [TOO_DEEP] },
+  { name: 'arrays nested 100,000 deep under an unknown key', config: DEEP_ARRAYS, stderr: [TOO_DEEP] },
+  // runc refuses a rootfs that is not its own real path.
+  { name: 'a rootfs that is a symlink to /', bundlePath: linkedRootfs('rootfs-to-host-root', '/'), stderr: [/root\.path \(line \d+, column \d+\): rootfs \S+\/rootfs is a symlink \(to \/\)/] },
+  { name: 'a rootfs that is a symlink to a rootfs', bundlePath: linkedRootfs('rootfs-to-rootfs'), stderr: [/root\.path \(line \d+, column \d+\): rootfs \S+\/rootfs is a symlink \(to \S+\/b\/rootfs\)/] },
   {
     name: 'a user namespace without mappings',
     config: edit((s) => { s.linux!.namespaces!.push({ type: 'user' }); }),
@@ -167,13 +201,38 @@ describe('bad bundles: exit 1, a clear message, nothing left', () => {
       else setConfig(bundle, c.config!);
       const id = env.id('bad');
       const before = childPids();
-      const r = env.tsrunc([command, '--bundle', dir, id]);
+      const r = env.tsrunc([command, '--bundle', dir, id], { timeout: 10_000 });
       expect(r.status, r.stderr).toBe(1);
       for (const re of c.stderr) expect(message(r.stderr)).toMatch(re);
       expect(r.stdout).toBe('');
+      // One record, and no stack trace in it.
+      expect(r.stderr.trimEnd().split('\n'), r.stderr).toHaveLength(1);
+      expect(r.stderr).not.toMatch(/\bat \S+:\d+:\d+|RangeError/);
       expect(leftAfter(id, before)).toEqual([]);
     });
   }
+});
+
+describe('check and explain refuse what create cannot carry, in the same words', () => {
+  const cases = bundleCases.filter((c) => /NUL byte|nested 100,000|symlink/.test(c.name));
+
+  it.each(cases)('explain: $name', (c) => {
+    const dir = c.bundlePath ? c.bundlePath() : bundle;
+    if (!c.bundlePath) setConfig(bundle, c.config!);
+    const r = env.tsrunc(['explain', '--bundle', dir], { timeout: 10_000 });
+    expect(r.status, r.stderr).toBe(1);
+    for (const re of c.stderr) expect(message(r.stderr)).toMatch(re);
+    expect(r.stderr).not.toMatch(/\bat \S+:\d+:\d+|RangeError/);
+  });
+
+  it.each(cases)('check: $name', (c) => {
+    const dir = c.bundlePath ? c.bundlePath() : bundle;
+    if (!c.bundlePath) setConfig(bundle, c.config!);
+    const r = env.tsrunc(['check', '--bundle', dir], { timeout: 10_000 });
+    expect(r.status, r.stdout).toBe(1);
+    expect(r.stdout).toMatch(/NUL byte|nested more than 1000 levels deep|is a symlink/);
+    expect(r.stdout + r.stderr).not.toMatch(/\bat \S+:\d+:\d+|RangeError/);
+  });
 });
 
 describe('bad arguments', () => {

@@ -165,6 +165,28 @@ const CASES: [name: string, spec: Spec, expected: Expect][] = [
     ['linux.seccomp.syscalls[0].arg', 'warning'], ['linux.resources.memory.limt', 'warning']]],
   ['genuinely unknown keys', withChange((s) => { s.vendor = { x: 1 }; s.linux.futureThing = true; s.process.myExtension = 'x'; }), []],
   ['keys of maps are not checked', withChange((s) => { s.annotations = { namespace: 'x' }; s.linux.sysctl = {}; s.linux.resources = { unified: { 'memory.hig': '1' } }; }), []],
+
+  // NUL bytes: in any string or property name that reaches the helper or the kernel
+  ['NUL bytes in strings and names', withChange((s) => {
+    s.process.args.push('a\0b');
+    s.process.env.push('X=\0');
+    s.process.cwd = '/\0';
+    s.hostname = 'h\0';
+    s.mounts[0].destination = '/proc\0';
+    s.mounts[0].options = ['ro', '\0'];
+    s.linux.sysctl = { 'net.ipv4.ip_forward\0': '1', 'kernel.shmmax': '1\0' };
+    s.linux.cgroupsPath = '/a\0';
+    s.linux.namespaces[0].path = '/proc/1/ns/pid\0';
+    s.linux.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['read\0'], action: 'SCMP_ACT_ERRNO' }] };
+    s.hooks = { prestart: [{ path: '/bin/true', env: ['A=\0'] }] };
+    s['x-vendor'] = { deep: [['\0']] };
+  }), [
+    ['process.args[1]', 'error'], ['process.env[1]', 'error'], ['process.cwd', 'error'], ['hostname', 'error'],
+    ['mounts[0].destination', 'error'], ['mounts[0].options[1]', 'error'], ['linux.sysctl["net.ipv4.ip_forward\\u0000"]', 'error'],
+    ['linux.sysctl["kernel.shmmax"]', 'error'], ['linux.cgroupsPath', 'error'], ['linux.namespaces[0].path', 'error'],
+    ['linux.seccomp.syscalls[0].names[0]', 'error'], ['hooks.prestart[0].env[0]', 'error'], ['["x-vendor"].deep[0][0]', 'error'],
+  ]],
+  ['annotations may hold NUL bytes (they reach hooks and state only as JSON)', withChange((s) => { s.annotations = { 'a\0': 'b\0' }; }), []],
 ];
 
 /** The (path, severity) pairs, sorted: the order of problems is not part of the contract. */
@@ -204,6 +226,9 @@ describe('semanticProblems', () => {
 
     const [cwd] = semanticProblems(withChange((s) => { s.process.cwd = 'srv/app'; }));
     expect(cwd).toMatchObject({ path: 'process.cwd', found: '"srv/app"', hint: "did you mean '/srv/app'?" });
+
+    const [nul] = semanticProblems(withChange((s) => { s.process.args.push('a\0b'); }));
+    expect(nul).toMatchObject({ path: 'process.args[1]', message: 'contains a NUL byte', found: '"a\\u0000b"' });
 
     const [args] = semanticProblems(withChange((s) => { s.process.args = []; }));
     expect(args.message).toBe('must have at least one entry (the program to run)');

@@ -95,7 +95,7 @@ export class TestEnv {
     try {
       const r = spawnSync(TSRUNC, ['--root', this.root, ...args], {
         stdio: [opts.input === undefined ? 'ignore' : 'pipe', out, err, ...(opts.extraFds ?? [])],
-        input: opts.input, timeout: opts.timeout ?? 20_000,
+        input: opts.input, timeout: opts.timeout ?? 20_000, killSignal: 'SIGKILL',
         ...(this.opts.env || opts.env ? { env: { ...process.env, ...this.opts.env, ...opts.env } } : {}),
       });
       if (r.error) throw r.error;

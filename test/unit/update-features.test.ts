@@ -45,7 +45,7 @@ describe('update', () => {
   it('names the field of an invalid document, and the flag of a bad value', () => {
     expect(() => updateResources(flagsOf('-r', '-'), () => '{"memory":{"limit":"x"}}')).toThrow(/memory\.limit/);
     expect(() => updateResources(flagsOf('-r', '-'), () => '[1]')).toThrow(/must be a JSON object/);
-    expect(() => updateResources(flagsOf('-r', '-'), () => '{')).toThrow(/cannot read the resources from the resources on stdin/);
+    expect(() => updateResources(flagsOf('-r', '-'), () => '{')).toThrow(/^the resources on stdin: not valid JSON at line 1, column 2/);
     expect(() => updateResources(flagsOf('--cpu-period', '-5'), noInput)).toThrow(/--cpu-period: "-5" is not an unsigned integer/);
     expect(() => updateResources(flagsOf('--blkio-weight', '70000'), noInput)).toThrow(/--blkio-weight/);
   });

@@ -69,7 +69,42 @@ function syntaxError(source: string, nodeMessage: string): { offset: number; wha
   return { offset: position ? Number(position[1]) : source.length, what };
 }
 
+/**
+ * How deeply arrays and objects may nest in a document we read. Config documents nest a few levels
+ * (linux.seccomp.syscalls[0].args[0] is 5); what reads them (jsonc-parser for positions, the schema
+ * validators, the checks) recurses, and must not run out of stack. Go's encoding/json, runc's
+ * parser, stops at 10000, more than Node's stack holds for jsonc-parser.
+ */
+export const MAX_NESTING = 1000;
+
+/** The offset of the first bracket or brace that opens level MAX_NESTING + 1, outside strings; -1 if none. */
+function tooDeepAt(source: string): number {
+  let depth = 0;
+  for (let i = 0; i < source.length; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 0x22) {
+      // A string: skip to its closing quote, over escapes.
+      for (i++; i < source.length && source.charCodeAt(i) !== 0x22; i++) if (source.charCodeAt(i) === 0x5c) i++;
+    } else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_NESTING) return i;
+    } else if (c === 0x5d || c === 0x7d) {
+      depth--;
+    }
+  }
+  return -1;
+}
+
+/** The document of a JSON file (config.json, a process file, resources): one RuntimeError naming the file and where, when it is not JSON or nests too deeply. */
 export function parseConfig(configPath: string, source: string): unknown {
+  const deep = tooDeepAt(source);
+  if (deep >= 0) {
+    const where = lineColumn(source, deep);
+    const what = `nested more than ${MAX_NESTING} levels deep`;
+    throw new RuntimeError(
+      `${configPath}: arrays and objects ${what} at line ${where.line}, column ${where.column}`,
+      [{ severity: 'error', path: '', message: `arrays and objects ${what}`, ...where }],
+    );
+  }
   try {
     return JSON.parse(source);
   } catch (err) {
@@ -93,6 +128,41 @@ export function bundleError(configPath: string, problems: Problem[]): RuntimeErr
   const head = errors.length === 1 ? `invalid config ${configPath}: ${lines[0]}`
     : `invalid config ${configPath}: ${errors.length} problems:\n  ${lines.join('\n  ')}`;
   return new RuntimeError(head, problems);
+}
+
+/**
+ * The rootfs of root.path: an existing directory, given by its real path as runc requires (its
+ * validator compares the path, made absolute against the bundle's real path, with the path with its
+ * symlinks resolved): neither the rootfs nor a directory on the way to it may be a symlink. A bundle
+ * directory reached through one is fine (runc works from its real path).
+ */
+function findRootfs(dir: string, rootPath: string): { rootfs: string } | { problem: Problem } {
+  const resolved = path.resolve(dir, rootPath);
+  const problem = (message: string, hint?: string) => ({ problem: { severity: 'error' as const, path: 'root.path', message, ...(hint ? { hint } : {}) } });
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(resolved);
+  } catch {
+    return problem(`rootfs ${resolved} does not exist`, `make the directory ${resolved}, or point root.path at the root filesystem`);
+  }
+  if (!stat.isDirectory()) return problem(`rootfs ${resolved} is not a directory`);
+  const real = fs.realpathSync(resolved);
+  let realDir = dir;
+  try {
+    realDir = fs.realpathSync(dir);
+  } catch {
+    // Keep the bundle path as given.
+  }
+  if (real === path.resolve(realDir, rootPath)) return { rootfs: real };
+  let isLink = false;
+  try {
+    isLink = fs.lstatSync(resolved).isSymbolicLink();
+  } catch {
+    // Gone meanwhile: described as a path through a symlink.
+  }
+  return isLink
+    ? problem(`rootfs ${resolved} is a symlink (to ${real})`)
+    : problem(`rootfs ${resolved} lies under a symlink (its real path is ${real})`, 'point root.path at the real path');
 }
 
 /** What validating a bundle found, going as far as it can (check shows all of it; create throws on errors). */
@@ -132,18 +202,10 @@ export function inspectBundle(
     if (!problems.some((p) => p.path === 'root' && p.severity === 'error')) {
       problems.push({ severity: 'error', path: 'root', message: 'is required on Linux' });
     }
-  } else if (isObject(root) && typeof root.path === 'string' && root.path !== '') {
-    const resolved = path.resolve(dir, root.path);
-    let stat: fs.Stats | undefined;
-    try {
-      stat = fs.statSync(resolved);
-    } catch {
-      problems.push({ severity: 'error', path: 'root.path', message: `rootfs ${resolved} does not exist`, hint: `make the directory ${resolved}, or point root.path at the root filesystem` });
-    }
-    if (stat !== undefined && !stat.isDirectory()) {
-      problems.push({ severity: 'error', path: 'root.path', message: `rootfs ${resolved} is not a directory` });
-    }
-    if (stat?.isDirectory()) rootfs = fs.realpathSync(resolved);
+  } else if (isObject(root) && typeof root.path === 'string' && root.path !== '' && !root.path.includes('\0')) {
+    const found = findRootfs(dir, root.path);
+    if ('problem' in found) problems.push(found.problem);
+    else rootfs = found.rootfs;
   }
   return {
     dir, configPath, source, config,

@@ -8,7 +8,7 @@
 
 import type { Namespace, NamespaceType, Spec } from '../../oci/types';
 import type { Problem } from '../problems';
-import { closestMatch, formatPath } from './schema-problems';
+import { closestMatch, formatFound, formatPath } from './schema-problems';
 
 type Path = (string | number)[];
 
@@ -285,6 +285,35 @@ function checkSeccomp(spec: Spec, out: Problem[]): void {
 }
 
 // ---------------------------------------------------------------------------------------------
+// NUL bytes
+
+/**
+ * Every string of the document with a NUL byte in it, names of properties included: none can be
+ * carried to the helper (a NUL ends a field of the plan) or to the kernel (it ends a C string).
+ * Annotations are exempt: they reach nothing but hooks and `state`, as JSON, which escapes them.
+ * Iterative, so that it holds at any depth.
+ */
+function checkNulBytes(spec: Spec, out: Problem[]): void {
+  const stack: { value: unknown; path: Path }[] = [{ value: spec, path: [] }];
+  while (stack.length > 0) {
+    const { value, path } = stack.pop()!;
+    if (typeof value === 'string') {
+      if (value.includes('\0')) out.push(error(path, 'contains a NUL byte', { found: formatFound(value) }));
+    } else if (Array.isArray(value)) {
+      for (let i = value.length - 1; i >= 0; i--) stack.push({ value: value[i], path: [...path, i] });
+    } else if (isObject(value)) {
+      const keys = Object.keys(value);
+      for (let i = keys.length - 1; i >= 0; i--) {
+        const key = keys[i];
+        if (path.length === 0 && key === 'annotations') continue;
+        if (key.includes('\0')) out.push(error([...path, key], 'has a name that contains a NUL byte', { found: formatFound(key) }));
+        else stack.push({ value: value[key], path: [...path, key] });
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
 // Misspelled keys
 
 /** What each known object contains: its keys, and how to walk into its children. */
@@ -396,6 +425,7 @@ export function semanticProblems(spec: Spec): Problem[] {
   const out: Problem[] = [];
   if (!isObject(spec)) return out;
   const ns = namespaceTable(spec);
+  checkNulBytes(spec, out);
   checkKeys(spec, SHAPE, [], out);
   checkRootAndProcess(spec, out);
   checkMounts(spec, ns, out);

@@ -8,6 +8,7 @@ import { cgroupOf, statusFor } from '../container';
 import type { FlagValues } from '../cli/parse';
 import { formatProblem, type Problem, RuntimeError } from '../problems';
 import { schemaProblems } from '../bundle/schema-problems';
+import { parseConfig } from '../bundle/load';
 import { SPEC_VERSION } from '../cli/definition';
 import type { CommandHandler } from './types';
 
@@ -67,12 +68,13 @@ export function updateResources(flags: FlagValues, readInput: (file: string) => 
   const from = flags.resources as string | undefined;
   const where = from === undefined ? 'the flags' : from === '-' ? 'the resources on stdin' : from;
   if (from !== undefined && from !== '') {
-    let doc: unknown;
+    let text: string;
     try {
-      doc = JSON.parse(readInput(from));
+      text = readInput(from);
     } catch (err) {
       throw new RuntimeError(`cannot read the resources from ${where}: ${(err as Error).message}`);
     }
+    const doc = parseConfig(where, text);
     if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) {
       throw new RuntimeError(`${where}: must be a JSON object (a runtime-spec LinuxResources)`);
     }
