@@ -315,11 +315,8 @@ async function createWithConsole(
   });
   // prestart and createRuntime, when the init asks (its `hooks` op, before the root change).
   let provisional = head?.record;
-  const onHooks = (phase: string, initPid: number) => {
-    provisional?.init(initPid);
-    return withHookRunner((r) =>
-      r.runHooksOrFail(phase as HookPhase, spec.hooks?.[phase as HookPhase], hookState(state('creating'), initPid)));
-  };
+  const onHooks = (phase: string, initPid: number) => withHookRunner((r) =>
+    r.runHooksOrFail(phase as HookPhase, spec.hooks?.[phase as HookPhase], hookState(state('creating'), initPid)));
 
   if (head === undefined) store.claim(opts.id);
   let pid = 0;
@@ -339,7 +336,7 @@ async function createWithConsole(
       provisional.helper(helper.pid);
     }
     try {
-      pid = helper.run(plan, { onHooks }).pid;
+      pid = helper.run(plan, { onHooks, onPid: (initPid) => provisional?.init(initPid) }).pid;
     } catch (err) {
       pid = unreapedPid(err) ?? 0;
       throw err;

@@ -110,6 +110,8 @@ export interface HelperOptions {
    * it; returns undefined when they all succeeded, else the failure, which becomes the create's error.
    */
   onHooks?: (phase: string, pid: number) => string | undefined;
+  /** Told the container process's pid as soon as the helper reports it (create records it before going on). */
+  onPid?: (pid: number) => void;
 }
 
 /**
@@ -183,8 +185,10 @@ export class StartedHelper {
     const onLine = (line: string) => {
       const [kind, ...rest] = line.split(' ');
       // A pid once, and never 0, 1 or negative: it is killed if anything goes wrong.
-      if (kind === 'pid' && pid === 0 && rest.length === 1 && /^\d+$/.test(rest[0]) && Number(rest[0]) > 1) pid = Number(rest[0]);
-      else if (kind === 'ready' && rest.length === 0) ready = true;
+      if (kind === 'pid' && pid === 0 && rest.length === 1 && /^\d+$/.test(rest[0]) && Number(rest[0]) > 1) {
+        pid = Number(rest[0]);
+        opts.onPid?.(pid);
+      } else if (kind === 'ready' && rest.length === 0) ready = true;
       else if (kind === 'error' && rest.length >= 2 && /^-?\d+$/.test(rest[0]) && /^\d+$/.test(rest[1])) {
         failure ??= describeHelperError(plan, Number(rest[0]), Number(rest[1]), rest.slice(2).join(' '));
       } else if (kind === 'hooks' && rest.length === 1) {
