@@ -46,6 +46,7 @@ describe('update', () => {
     expect(() => updateResources(flagsOf('-r', '-'), () => '{"memory":{"limit":"x"}}')).toThrow(/memory\.limit/);
     expect(() => updateResources(flagsOf('-r', '-'), () => '[1]')).toThrow(/must be a JSON object/);
     expect(() => updateResources(flagsOf('-r', '-'), () => '{')).toThrow(/^the resources on stdin: not valid JSON at line 1, column 2/);
+    expect(() => updateResources(flagsOf('-r', '-'), () => '{"cpu":{"cpus":"0\\u0000,1"}}')).toThrow(/cpu\.cpus: contains a NUL byte/);
     expect(() => updateResources(flagsOf('--cpu-period', '-5'), noInput)).toThrow(/--cpu-period: "-5" is not an unsigned integer/);
     expect(() => updateResources(flagsOf('--blkio-weight', '70000'), noInput)).toThrow(/--blkio-weight/);
   });

@@ -288,13 +288,13 @@ function checkSeccomp(spec: Spec, out: Problem[]): void {
 // NUL bytes
 
 /**
- * Every string of the document with a NUL byte in it, names of properties included: none can be
+ * Every string of a document with a NUL byte in it, names of properties included: none can be
  * carried to the helper (a NUL ends a field of the plan) or to the kernel (it ends a C string).
- * Annotations are exempt: they reach nothing but hooks and `state`, as JSON, which escapes them.
- * Iterative, so that it holds at any depth.
+ * `exempt` names top-level keys left out. Iterative, so that it holds at any depth.
  */
-function checkNulBytes(spec: Spec, out: Problem[]): void {
-  const stack: { value: unknown; path: Path }[] = [{ value: spec, path: [] }];
+export function nulByteProblems(doc: unknown, exempt: string[] = []): Problem[] {
+  const out: Problem[] = [];
+  const stack: { value: unknown; path: Path }[] = [{ value: doc, path: [] }];
   while (stack.length > 0) {
     const { value, path } = stack.pop()!;
     if (typeof value === 'string') {
@@ -305,12 +305,18 @@ function checkNulBytes(spec: Spec, out: Problem[]): void {
       const keys = Object.keys(value);
       for (let i = keys.length - 1; i >= 0; i--) {
         const key = keys[i];
-        if (path.length === 0 && key === 'annotations') continue;
+        if (path.length === 0 && exempt.includes(key)) continue;
         if (key.includes('\0')) out.push(error([...path, key], 'has a name that contains a NUL byte', { found: formatFound(key) }));
         else stack.push({ value: value[key], path: [...path, key] });
       }
     }
   }
+  return out;
+}
+
+/** Annotations are exempt: they reach nothing but hooks and `state`, as JSON, which escapes them. */
+function checkNulBytes(spec: Spec, out: Problem[]): void {
+  out.push(...nulByteProblems(spec, ['annotations']));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import type { FlagValues } from '../cli/parse';
 import { formatProblem, type Problem, RuntimeError } from '../problems';
 import { schemaProblems } from '../bundle/schema-problems';
 import { parseConfig } from '../bundle/load';
+import { nulByteProblems } from '../bundle/semantic-checks';
 import { SPEC_VERSION } from '../cli/definition';
 import type { CommandHandler } from './types';
 
@@ -90,6 +91,7 @@ export function updateResources(flags: FlagValues, readInput: (file: string) => 
   const problems: Problem[] = schemaProblems({ ociVersion: SPEC_VERSION, linux: { resources } })
     .filter((p) => p.severity === 'error' && /^linux\.resources(\.|\[|$)/.test(p.path))
     .map((p) => ({ ...p, path: p.path.replace(/^linux\.resources\.?/, '') || '(the document)' }));
+  problems.push(...nulByteProblems(resources));
   if (problems.length > 0) {
     throw new RuntimeError(`invalid resources in ${where}:\n  ${problems.map(formatProblem).join('\n  ')}`, problems);
   }
