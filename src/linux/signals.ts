@@ -8,8 +8,9 @@ const SIGRTMAX = 64;
 export function parseSignal(text: string): number {
   if (/^\d+$/.test(text)) {
     const n = Number(text);
-    if (n >= 1 && n <= SIGRTMAX) return n;
-    throw new RuntimeError(`invalid signal ${JSON.stringify(text)}: numbers go from 1 to ${SIGRTMAX}`);
+    // 0 sends nothing and only checks that the process is there (runc takes it too).
+    if (n >= 0 && n <= SIGRTMAX) return n;
+    throw new RuntimeError(`invalid signal ${JSON.stringify(text)}: numbers go from 0 to ${SIGRTMAX}`);
   }
   const name = text.toUpperCase().replace(/^SIG/, '');
   const rt = /^RT(MIN|MAX)([+-]\d+)?$/.exec(name);

@@ -92,6 +92,9 @@ export function kill(store: StateStore, id: string, signal: number, all: boolean
     signalAll(record, signal);
   } else if (!signalInit(record, signal)) {
     throw refused(action, 'stopped', id);
+  } else if (signal === SIGKILL && status === 'paused') {
+    // A frozen init would only die at resume: thawed so that SIGKILL ends it now, as runc does.
+    cgroupOf(record).thaw();
   }
 }
 

@@ -107,6 +107,28 @@ describe('create, start, kill, delete', () => {
     await deleteAndCheck(id, pid);
   });
 
+  it('kill KILL of a paused container ends it at once (thawed, as runc does)', async () => {
+    const { id, pid } = runDetached(FOREVER);
+    env.ok(['pause', id]);
+    expect(env.state(id).status).toBe('paused');
+    env.ok(['kill', id, 'KILL']);
+    await stopped(id);
+    expect(await native().waitpid(pid)).toEqual({ exitCode: null, signal: 9 });
+    await deleteAndCheck(id, pid);
+  });
+
+  it('kill ID 0 checks the container is alive and signals nothing (runc takes 0 too)', async () => {
+    const { id, pid } = runDetached(FOREVER);
+    env.ok(['kill', id, '0']);
+    expect(env.state(id)).toMatchObject({ status: 'running', pid });
+    env.ok(['kill', id, 'KILL']);
+    await stopped(id);
+    const r = env.tsrunc(['kill', id, '0']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/container not running/);
+    await deleteAndCheck(id, pid);
+  });
+
   it('kill by name or number delivers that signal', async () => {
     const { id, pid } = runDetached(`trap "exit 42" USR1; ${FOREVER}`);
     env.ok(['kill', id, 'USR1']);
