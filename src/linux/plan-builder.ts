@@ -214,6 +214,9 @@ export function processOps(
   }
   const ioprio = ioprioValue(proc.ioPriority, problems);
   if (ioprio !== undefined) ops.push(op('ioprio', [ioprio], 'process.ioPriority'));
+  // Entered (and verified under the root) before privileges are dropped and before any filter is in
+  // force, as runc does: the user then keeps a cwd it could not have entered itself.
+  ops.push(op('chdir', [proc.cwd], 'process.cwd'));
 
   const caps = proc.capabilities
     ? resolveCapabilities(proc.capabilities, input.host.boundingSet, input.host.capLastCap)
@@ -238,7 +241,6 @@ export function processOps(
     ops.push(op('ambient', ambient, 'process.capabilities.ambient'));
   }
   if (proc.noNewPrivileges) ops.push(op('no-new-privs', [], 'process.noNewPrivileges'));
-  ops.push(op('chdir', [proc.cwd], 'process.cwd'));
   const args = proc.args ?? [];
   ops.push(op('find-exec', execCandidates(args[0], input.env), 'process.args[0]'));
   if (lateSeccomp && seccompOps.length > 0) ops.push(seccompOps[0]);

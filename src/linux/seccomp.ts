@@ -301,8 +301,6 @@ export function syscallsAfterFilter(placement: 'before-exec' | 'before-setresuid
   const needed: string[][] = [['setresuid', 'setresuid32']];
   if (hasCapabilities) needed.push(['capset'], ['prctl']);
   needed.push(
-    ['chdir'],
-    ['getcwd'], // chdir verifies the cwd is inside the root
     ['newfstatat', 'stat', 'stat64', 'fstatat64', 'statx'], // find-exec
     ['access', 'faccessat', 'faccessat2'],
     ['sendto', 'send', 'write'], // ready

@@ -74,8 +74,8 @@ describe('exec plan', () => {
     }
     // The default process has capabilities and noNewPrivileges.
     expect(c).toEqual([
-      'wait-release', 'rlimit', 'umask', 'keep-caps', 'drop-bounding', 'setgroups-list', 'setresgid', 'setresuid', 'capset', 'ambient',
-      'no-new-privs', 'chdir', 'find-exec', 'ready', 'exec',
+      'wait-release', 'rlimit', 'umask', 'chdir', 'keep-caps', 'drop-bounding', 'setgroups-list', 'setresgid', 'setresuid', 'capset', 'ambient',
+      'no-new-privs', 'find-exec', 'ready', 'exec',
     ]);
     expect(ops(plan, 'find-exec')[0].args).toEqual([
       '/usr/local/sbin/sh', '/usr/local/bin/sh', '/usr/sbin/sh', '/usr/bin/sh', '/sbin/sh', '/bin/sh',

@@ -98,10 +98,12 @@ describe('plan builder', () => {
     expect(ops(plan, 'capset')[0].args).toEqual(['0x20000420', '0x20000420', '0x0']);
   });
 
-  it('orders the end of the plan: user, caps, cwd, program, ready, start, exec', () => {
+  it('orders the end of the plan: cwd before privileges are dropped, then user, caps, program, ready, start, exec', () => {
     const { plan } = buildCreatePlan(input(defaultSpec()));
-    const tail = plan.container.slice(-9).map((o) => o.op);
-    expect(tail).toEqual(['setresgid', 'setresuid', 'capset', 'ambient', 'no-new-privs', 'chdir', 'find-exec', 'ready', 'wait-start', 'exec'].slice(-9));
+    const tail = plan.container.slice(-13).map((o) => o.op);
+    expect(tail).toEqual([
+      'umask', 'chdir', 'keep-caps', 'drop-bounding', 'setgroups-list', 'setresgid', 'setresuid', 'capset', 'ambient', 'no-new-privs', 'find-exec', 'ready', 'wait-start', 'exec',
+    ].slice(-13));
     expect(ops(plan, 'exec')[0].args.slice(0, 2)).toEqual(['1', 'sh']);
   });
 

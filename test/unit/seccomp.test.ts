@@ -193,7 +193,7 @@ describe('seccomp in the plan', () => {
     spec.linux!.seccomp = profile;
     const { names, plan, problems } = tail(spec);
     expect(problems).toEqual([]);
-    expect(names.slice(-8)).toEqual(['no-new-privs', 'chdir', 'find-exec', 'seccomp', 'ready', 'wait-start', 'seccomp-load', 'exec']);
+    expect(names.slice(-7)).toEqual(['no-new-privs', 'find-exec', 'seccomp', 'ready', 'wait-start', 'seccomp-load', 'exec']);
     const op = plan.container.find((o) => o.op === 'seccomp')!;
     expect(op).toEqual({ op: 'seccomp', args: ['default allow 0', 'rule mkdir errno 1'], origin: 'linux.seccomp' });
   });
@@ -203,7 +203,7 @@ describe('seccomp in the plan', () => {
     spec.process!.noNewPrivileges = false;
     spec.linux!.seccomp = profile;
     const { names } = tail(spec);
-    expect(names.slice(-11)).toEqual(['setresgid', 'seccomp', 'seccomp-load', 'setresuid', 'capset', 'ambient', 'chdir', 'find-exec', 'ready', 'wait-start', 'exec']);
+    expect(names.slice(-10)).toEqual(['setresgid', 'seccomp', 'seccomp-load', 'setresuid', 'capset', 'ambient', 'find-exec', 'ready', 'wait-start', 'exec']);
   });
 
   it('no seccomp ops without linux.seccomp', () => {
@@ -221,7 +221,7 @@ describe('seccomp in the plan', () => {
     spec.process!.noNewPrivileges = false;
     ({ problems } = tail(spec));
     expect(problems[0].path).toBe('linux.seccomp');
-    expect(problems[0].message).toMatch(/blocks setresuid, capset, prctl, chdir, getcwd, newfstatat, access, sendto, openat, write, which/);
+    expect(problems[0].message).toMatch(/blocks setresuid, capset, prctl, newfstatat, access, sendto, openat, write, which/);
     expect(problems[0].hint).toMatch(/noNewPrivileges/);
 
     spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getcwd'], action: 'SCMP_ACT_NOTIFY' }] };
