@@ -1008,6 +1008,29 @@ static void op_report_start(struct ctx *ctx, const struct op *op)
 /* Opens exec.fifo for writing, which blocks until `start` opens it for reading: the fd of
  * `open-exec-fifo` reopened through the container's /proc. The fd stays open (close-on-exec) until the
  * execve, so `start` can wait for the EOF that says the program runs. */
+static void exit_on_signal(int sig)
+{
+	_exit(128 + sig);
+}
+
+/*
+ * As a pid namespace's init, C ignores every signal it has no handler for (SIGKILL aside), so a
+ * `kill ID` of a created container would do nothing. Until execve resets them, the signals that end a
+ * process by default end C too, with 128+N (runc's waiting init dies of them as well). Best effort:
+ * a filter in force may refuse rt_sigaction, and waiting goes on without.
+ */
+static void end_on_terminating_signals(void)
+{
+	static const int signals[] = { SIGHUP, SIGINT, SIGQUIT, SIGTERM, SIGUSR1, SIGUSR2, SIGALRM };
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = exit_on_signal;
+	sigemptyset(&sa.sa_mask);
+	for (size_t i = 0; i < sizeof(signals) / sizeof(signals[0]); i++)
+		sigaction(signals[i], &sa, NULL);
+}
+
 static void op_wait_start(struct ctx *ctx, const struct op *op)
 {
 	char path[32];
@@ -1018,6 +1041,7 @@ static void op_wait_start(struct ctx *ctx, const struct op *op)
 	if (ctx->fifo_path_fd < 0)
 		fail(ctx, 0, "wait-start without open-exec-fifo");
 	fd_path(ctx->fifo_path_fd, path, sizeof(path));
+	end_on_terminating_signals();
 	do
 		fd = open(path, O_WRONLY | O_CLOEXEC);
 	while (fd < 0 && errno == EINTR);

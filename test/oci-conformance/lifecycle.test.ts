@@ -129,6 +129,17 @@ describe('create, start, kill, delete', () => {
     await deleteAndCheck(id, pid);
   });
 
+  it.each(['TERM', 'USR1'])('kill %s of a created container ends its waiting init (as runc\'s)', async (signal) => {
+    setConfig(bundle, specWith(['true']));
+    const id = env.id('kill-created');
+    env.ok(['create', '--bundle', bundle, id]);
+    const { pid } = env.state(id);
+    env.ok(['kill', id, signal]);
+    await stopped(id);
+    expect((await native().waitpid(pid)).exitCode).toBe(128 + (signal === 'TERM' ? 15 : 10));
+    await deleteAndCheck(id, pid);
+  });
+
   it('kill by name or number delivers that signal', async () => {
     const { id, pid } = runDetached(`trap "exit 42" USR1; ${FOREVER}`);
     env.ok(['kill', id, 'USR1']);
