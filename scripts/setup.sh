@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything tsrunc needs on Debian (run as root): system packages (containerd for the engine
-# tests), npm dependencies (which build the native addon and helper with node-gyp), and the bundles in
+# tests; runc for the `runc spec` test), npm dependencies (which build the native addon and helper with node-gyp), and the bundles in
 # dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,6 +8,6 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
   build-essential python3 pkg-config libseccomp-dev busybox-static golang-github-opencontainers-specs-dev \
-  containerd
+  containerd runc
 npm ci --no-audit --no-fund
 npm run build

@@ -47,6 +47,20 @@ export function resolveCapabilities(caps: Capabilities, hostBounding: bigint, la
       }
     });
   }
+  // The kernel raises an ambient capability only when it is permitted and inheritable; runc warns about
+  // the others and goes on (`runc spec` makes CAP_AUDIT_WRITE ambient but not inheritable), as spec 1.3 says.
+  (caps.ambient ?? []).forEach((name, i) => {
+    const n = capabilityNumber(name);
+    if (n === undefined || !sets.ambient.includes(n)) return;
+    const missing = (['permitted', 'inheritable'] as const).filter((s) => !sets[s].includes(n));
+    if (missing.length === 0) return;
+    sets.ambient = sets.ambient.filter((a) => a !== n);
+    warnings.push({
+      severity: 'warning', path: `process.capabilities.ambient[${i}]`,
+      message: `${name} is ambient but not ${missing.join(' and not ')}: the kernel cannot raise it, so it is left out of the ambient set`,
+      hint: `add ${name} to process.capabilities.${missing.join(' and ')}, or remove it from ambient`,
+    });
+  });
   return { sets, warnings };
 }
 

@@ -1,8 +1,9 @@
 // The container process as it sees itself: namespaces, hostname, args/env/cwd, user, umask, rlimits,
 // capabilities, no_new_privs, a user namespace, oom_score_adj.
-import { ChildProcess, spawn } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Spec } from '../../src/oci/types';
 import { TestEnv } from '../support/env';
 import { output, runSpec, setConfig, specWith, waitFor } from './helpers';
 
@@ -311,3 +312,24 @@ describe('personality, scheduler, I/O priority', () => {
   });
 });
 
+
+describe('a bundle made by runc spec', () => {
+  it('runs: its ambient capabilities, which are not inheritable, are left out with a warning (as runc does)', () => {
+    const made = env.bundle('runc-spec', '{}');
+    fs.rmSync(`${made}/config.json`);
+    const r = spawnSync('runc', ['spec'], { cwd: made, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const spec = JSON.parse(fs.readFileSync(`${made}/config.json`, 'utf8')) as Spec;
+    expect(spec.process!.capabilities!.ambient).toContain('CAP_AUDIT_WRITE');
+    expect(spec.process!.capabilities!.inheritable).toBeUndefined();
+    spec.process!.terminal = false;
+    spec.process!.args = ['sh', '-c', 'grep -E "^Cap(Eff|Amb)" /proc/self/status'];
+    const run = runSpec(env, made, spec);
+    expect(run.status, run.stderr).toBe(0);
+    // CAP_AUDIT_WRITE, CAP_KILL and CAP_NET_BIND_SERVICE effective; none ambient.
+    expect(fields(run.stdout)).toEqual({ CapEff: '0000000020000420', CapAmb: '0000000000000000' });
+    const check = env.tsrunc(['check', '--bundle', made]);
+    expect(check.status, check.stdout).toBe(0);
+    expect(check.stdout + check.stderr).toMatch(/CAP_AUDIT_WRITE is ambient but not inheritable/);
+  });
+});

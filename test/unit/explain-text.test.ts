@@ -38,6 +38,7 @@ describe('explain text', () => {
     spec.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 1000 }];
     spec.linux!.sysctl = { 'net.ipv4.ip_forward': '1' };
     spec.process!.capabilities!.ambient = ['CAP_KILL'];
+    spec.process!.capabilities!.inheritable = ['CAP_KILL'];
     const text = explainText(data(spec));
     for (const line of [
       'join time     /proc/7/ns/time  [linux.namespaces[7]]',

@@ -478,15 +478,6 @@ function checkCapabilities(spec: Spec, facts: HostCheckFacts, out: Out): void {
       hint: `add ${name} to process.capabilities.permitted, or remove it from effective`,
     });
   });
-  (caps.ambient ?? []).forEach((name, i) => {
-    const n = capabilityNumber(name);
-    if (n === undefined || !has('ambient', n)) return;
-    const missing = (['permitted', 'inheritable'] as const).filter((s) => !has(s, n));
-    if (missing.length === 0) return;
-    error(out, `process.capabilities.ambient[${i}]`, `${name} is ambient but not ${missing.join(' and not ')}; the kernel raises an ambient capability only when it is both permitted and inheritable (EPERM)`, {
-      hint: `add ${name} to process.capabilities.${missing.join(' and ')}`,
-    });
-  });
 }
 
 function checkRlimits(spec: Spec, facts: HostCheckFacts, out: Out): void {
