@@ -17,6 +17,8 @@ export interface LogOptions {
   file?: string;
   format: 'text' | 'json';
   debug: boolean;
+  /** The command's stderr may be the container's (create, run, start, exec). */
+  containerStdio?: boolean;
 }
 
 type Sink = (level: Level, msg: string) => void;
@@ -54,8 +56,12 @@ function textSink(file: string | undefined): Sink {
 export function createLogger(opts: LogOptions): Logger {
   const sink = opts.format === 'json' ? jsonSink(opts.file) : textSink(opts.file);
   const threshold = RANK[opts.debug ? 'debug' : 'info'];
+  // Without --log, the stderr of create, run, start and exec is often the container's own stream
+  // (engines that pass no --log give the runtime the container's stdio): only errors go there then,
+  // everything else with --debug alone.
+  const quiet = opts.file === undefined && !opts.debug && opts.containerStdio === true;
   const write = (level: Level, msg: string) => {
-    if (RANK[level] < threshold) return;
+    if (RANK[level] < threshold || (quiet && level !== 'error')) return;
     try {
       sink(level, msg);
     } catch (err) {

@@ -58,12 +58,18 @@ const HEAD_STARTS: Record<string, (ctx: CommandContext) => AnyHeadStart | undefi
   }),
 };
 
+/** The commands whose stdio the container may share: tsrunc's warnings stay off their stderr. */
+const CONTAINER_STDIO_COMMANDS = new Set(['create', 'run', 'start', 'exec']);
+
 function loggerFor(cl: ParsedCommandLine): Logger {
   const format = cl.globals['log-format'];
   if (format !== 'text' && format !== 'json') {
     throw new RuntimeError(`invalid --log-format ${JSON.stringify(format)}: use text or json`);
   }
-  return createLogger({ file: cl.globals.log as string | undefined, format, debug: Boolean(cl.globals.debug) });
+  return createLogger({
+    file: cl.globals.log as string | undefined, format, debug: Boolean(cl.globals.debug),
+    containerStdio: CONTAINER_STDIO_COMMANDS.has(cl.command?.name ?? ''),
+  });
 }
 
 export async function main(argv: string[], loader?: BundleLoader): Promise<number> {
