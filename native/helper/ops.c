@@ -1005,9 +1005,6 @@ static void op_report_start(struct ctx *ctx, const struct op *op)
 	ctx->start_reported = 1;
 }
 
-/* Opens exec.fifo for writing, which blocks until `start` opens it for reading: the fd of
- * `open-exec-fifo` reopened through the container's /proc. The fd stays open (close-on-exec) until the
- * execve, so `start` can wait for the EOF that says the program runs. */
 static void exit_on_signal(int sig)
 {
 	_exit(128 + sig);
@@ -1031,6 +1028,9 @@ static void end_on_terminating_signals(void)
 		sigaction(signals[i], &sa, NULL);
 }
 
+/* Opens exec.fifo for writing, which blocks until `start` opens it for reading: the fd of
+ * `open-exec-fifo` reopened through the container's /proc. The fd stays open (close-on-exec) until the
+ * execve, so `start` can wait for the EOF that says the program runs. */
 static void op_wait_start(struct ctx *ctx, const struct op *op)
 {
 	char path[32];

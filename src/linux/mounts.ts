@@ -131,3 +131,8 @@ export function bindsDev(mounts: Mount[]): boolean {
 export function mountsProc(m: Mount): boolean {
   return m.type === 'proc' || (m.source === '/proc' && (m.type === 'bind' || parseMountOptions(m.options).bind));
 }
+
+/** Where the mounts put a procfs, as absolute paths in the container. */
+export function procMountPoints(mounts: Mount[]): string[] {
+  return mounts.filter((m) => typeof m.destination === 'string' && mountsProc(m)).map((m) => path.posix.resolve('/', m.destination));
+}

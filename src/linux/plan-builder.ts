@@ -6,7 +6,7 @@ import type { Problem } from '../runtime/problems';
 import { startOps, type ContainerOpName, type HostOpName, type Plan, type PlanOp } from './plan';
 import { CLONE_NEWTIME, CLONE_PARENT, MS, RLIMITS, SIGCHLD } from './constants';
 import { cloneNamespaceFlags, hasNew, idMapContent, namespaceSet, NAMESPACE_FLAGS, timeOffsetsContent } from './namespaces';
-import { bindsDev, CgroupMountInfo, mountOps, mountsProc, SourceKind } from './mounts';
+import { bindsDev, CgroupMountInfo, mountOps, procMountPoints, SourceKind } from './mounts';
 import type { CgroupEntry } from './cgroups';
 import { containerDevices, DEFAULT_LINKS, deviceMode } from './devices';
 import { capabilityMask, resolveCapabilities } from './capabilities';
@@ -112,7 +112,7 @@ function rootfsOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
   ];
   const fromMounts = mountOps({ rootfs, bundle: input.bundle, mounts, cgroup: input.cgroup, sourceKind: input.host.sourceKind });
   problems.push(...fromMounts.problems);
-  if (!mounts.some((m) => mountsProc(m) && path.posix.resolve('/', m.destination) === '/proc')) {
+  if (!procMountPoints(mounts).includes('/proc')) {
     problems.push({
       severity: 'error', path: 'mounts',
       message: 'nothing mounts a proc filesystem at /proc: the container needs one (tsrunc reopens exec.fifo through /proc/self/fd to wait for start, as runc does)',

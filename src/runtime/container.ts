@@ -70,8 +70,12 @@ export function signalInit(record: ContainerRecord, signal: number): boolean {
 
 /** Signals every process in the container's cgroup (and the init through its pidfd). */
 export function signalAll(record: ContainerRecord, signal: number): void {
-  const cgroup = cgroupOf(record);
   signalInit(record, signal);
+  signalCgroup(cgroupOf(record), signal);
+}
+
+/** Signals every process in `cgroup`. */
+function signalCgroup(cgroup: CgroupManager, signal: number): void {
   for (const pid of cgroup.pids()) {
     try {
       process.kill(pid, signal);
@@ -200,15 +204,6 @@ function killEverything(cgroup: CgroupManager, processes: ProcessIdentity[]): vo
     // No freezer: nothing to thaw.
   }
   const fds = processes.map(openPidfd).filter((fd): fd is number => fd !== undefined);
-  const killCgroup = () => {
-    for (const pid of cgroup.pids()) {
-      try {
-        process.kill(pid, SIGKILL);
-      } catch {
-        // Gone already.
-      }
-    }
-  };
   try {
     for (const fd of fds) {
       try {
@@ -217,7 +212,7 @@ function killEverything(cgroup: CgroupManager, processes: ProcessIdentity[]): vo
         // Exited already.
       }
     }
-    killCgroup();
+    signalCgroup(cgroup, SIGKILL);
     const deadline = Date.now() + 10_000;
     for (const [i, fd] of fds.entries()) {
       if (!native().waitReadable(fd, Math.max(0, deadline - Date.now()))) {
@@ -228,7 +223,7 @@ function killEverything(cgroup: CgroupManager, processes: ProcessIdentity[]): vo
     for (const fd of fds) fs.closeSync(fd);
   }
   for (let i = 0; i < 100 && cgroup.pids().length > 0; i++) {
-    killCgroup();
+    signalCgroup(cgroup, SIGKILL);
     sleepMs(10);
   }
 }

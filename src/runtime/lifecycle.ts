@@ -35,7 +35,7 @@ const TABLE: Record<Action, Record<Status, Cell>> = {
     stopped: says('cannot start a container that has stopped'),
   },
   kill: { creating: beingCreated, created: ALLOWED, running: ALLOWED, paused: ALLOWED, stopped: NOT_RUNNING },
-  // Whatever is left in the cgroup of a stopped container gets the signal: no error.
+  // A stopped container is no error (exit 0), as in runc; tsrunc then signals nothing (runc signals what is left in the cgroup).
   'kill --all': { creating: beingCreated, created: ALLOWED, running: ALLOWED, paused: ALLOWED, stopped: ALLOWED },
   pause: { creating: beingCreated, created: ALLOWED, running: ALLOWED, paused: NOT_RUNNING, stopped: NOT_RUNNING },
   resume: {

@@ -2,6 +2,7 @@
 // (containerd's shim reads the last "error" record of that file). pino is loaded only when a record
 // is written, so commands that log nothing pay nothing for it.
 import * as fs from 'node:fs';
+import { describeError, isRuntimeError } from './problems';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<Level, number> = { debug: 20, info: 30, warn: 40, error: 50 };
@@ -76,4 +77,10 @@ export function createLogger(opts: LogOptions): Logger {
     warn: (m) => write('warn', m),
     error: (m) => write('error', m),
   };
+}
+
+/** A command's failure as its one error line; an internal error's stack goes to the debug log. */
+export function logFailure(log: Logger, err: unknown, prefix = ''): void {
+  log.error(`${prefix}${describeError(err)}`);
+  if (!isRuntimeError(err) && err instanceof Error && err.stack !== undefined) log.debug(err.stack);
 }

@@ -4,8 +4,8 @@ import * as path from 'node:path';
 import { parseCommandLine, ParsedCommandLine } from './cli/parse';
 import { SPEC_VERSION, VERSION } from './cli/definition';
 import { COMMIT, LIBSECCOMP } from './build-info';
-import { createLogger, Logger } from './log';
-import { describeError, isRuntimeError, RuntimeError } from './problems';
+import { createLogger, Logger, logFailure } from './log';
+import { RuntimeError } from './problems';
 import { StateStore } from './state-store';
 import type { CommandContext, CommandHandler } from './commands/types';
 import { AnyHeadStart, CreateHeadStart, ExecHeadStart } from './head-start';
@@ -107,8 +107,7 @@ export async function main(argv: string[], loader?: BundleLoader): Promise<numbe
       ctx.head?.undo(log);
     }
   } catch (err) {
-    log.error(describeError(err));
-    if (!isRuntimeError(err) && err instanceof Error && err.stack !== undefined) log.debug(err.stack);
+    logFailure(log, err);
     return 1;
   }
 }

@@ -143,15 +143,20 @@ export class StateStore {
     }
   }
 
+  /** The stored record of `id`, finished or still being created; one clear error when there is none or it cannot be read. */
+  mustLoad(id: string): StoredRecord {
+    const loaded = this.load(id);
+    if (loaded === undefined || loaded.kind === 'claimed') throw new RuntimeError(ERR_NOT_EXIST);
+    if (loaded.kind === 'unreadable') throw loaded.error;
+    return loaded.record;
+  }
+
   /**
    * The record of a container whose create finished, for `action`; one clear error for anything else.
    * While a create runs, the lifecycle refuses every action that needs a finished record.
    */
   mustRead(id: string, action: Action): ContainerRecord {
-    const loaded = this.load(id);
-    if (loaded === undefined || loaded.kind === 'claimed') throw new RuntimeError(ERR_NOT_EXIST);
-    if (loaded.kind === 'unreadable') throw loaded.error;
-    const { record } = loaded;
+    const record = this.mustLoad(id);
     if (isCreating(record)) {
       if (this.creatingStatus(record) === 'creating') mustAllow(action, 'creating', id);
       throw new RuntimeError(`the create of container ${id} did not finish: delete --force removes what it left`);

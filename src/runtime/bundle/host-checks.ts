@@ -14,7 +14,7 @@ import type { Plan } from '../../linux/plan';
 import { execCandidates } from '../../linux/plan-builder';
 import { capabilityNumber, resolveCapabilities } from '../../linux/capabilities';
 import { hasNew, namespaceSet } from '../../linux/namespaces';
-import { bindsDev, mountsProc } from '../../linux/mounts';
+import { bindsDev, procMountPoints } from '../../linux/mounts';
 import { parseMountOptions } from '../../linux/mount-options';
 import { closestMatch, formatPath } from './schema-problems';
 
@@ -349,11 +349,6 @@ export function procMagicLink(p: string, procDirs: readonly string[]): string | 
   return undefined;
 }
 
-/** Where the config mounts a procfs. */
-function procMountPoints(spec: Spec): string[] {
-  return (spec.mounts ?? []).filter((m) => typeof m.destination === 'string' && mountsProc(m)).map((m) => path.posix.resolve('/', m.destination));
-}
-
 /**
  * A process.cwd through a /proc magic link can only lead outside the container's root (to an fd the
  * runtime holds, say): refused, as the helper would refuse it at its chdir.
@@ -372,7 +367,7 @@ export function cwdMagicLinkProblem(cwd: unknown, procDirs: readonly string[]): 
 function checkCwd(input: HostCheckInput, facts: HostCheckFacts, out: Out): void {
   const { spec, rootfs } = input;
   const cwd = spec.process?.cwd;
-  const magic = cwdMagicLinkProblem(cwd, procMountPoints(spec));
+  const magic = cwdMagicLinkProblem(cwd, procMountPoints(spec.mounts ?? []));
   if (magic !== undefined) {
     out.push(magic);
     return;

@@ -2,7 +2,8 @@
 // foreground, 0 once it is started with --detach, and 255 when it could not be started at all.
 import type { CommandHandler } from './types';
 import { execProcess, ExecOptions } from '../exec';
-import { describeError, isRuntimeError, RuntimeError } from '../problems';
+import { RuntimeError } from '../problems';
+import { logFailure } from '../log';
 
 const SETUP_FAILED = 255;
 
@@ -36,8 +37,7 @@ export const exec: CommandHandler = async (ctx) => {
   try {
     return await execProcess(ctx.store, ctx.log, execOptions(ctx), ctx.head?.kind === 'exec' ? ctx.head : undefined);
   } catch (err) {
-    ctx.log.error(`exec failed: ${describeError(err)}`);
-    if (!isRuntimeError(err) && err instanceof Error && err.stack !== undefined) ctx.log.debug(err.stack);
+    logFailure(ctx.log, err, 'exec failed: ');
     return SETUP_FAILED;
   }
 };
