@@ -63,7 +63,7 @@ struct failure {
 int plan_read(int fd, struct plan *plan, struct failure *f);
 int plan_read_rest(int fd, struct plan *plan, struct failure *f);
 
-/* ops.c */
+/* interp.c */
 /* Checks every op's name, side and argc (and refuses reserved ops) before anything runs; a head
  * may hold only the ops that can run before the rest of the plan is known. */
 int ops_validate(const struct plan *plan, struct failure *f);
@@ -71,10 +71,6 @@ int ops_validate(const struct plan *plan, struct failure *f);
 void ops_run_head(const struct plan *plan, struct ctx *ctx);
 /* Runs the host ops from `from` on, then exits; C continues into the container ops and never returns. */
 _Noreturn void ops_run(const struct plan *plan, struct ctx *ctx, int from);
-
-/* seccomp.c */
-void op_seccomp(struct ctx *ctx, const struct op *op);
-void op_seccomp_load(struct ctx *ctx, const struct op *op);
 
 /* main.c */
 /* When TSRUNC_INIT_PLAN_DUMP names a file, writes the plan's records to it as one payload would

@@ -16,7 +16,7 @@
 #include <linux/seccomp.h>
 #include <seccomp.h>
 
-#include "helper.h"
+#include "ops.h"
 
 #ifndef SECCOMP_FILTER_FLAG_SPEC_ALLOW
 #define SECCOMP_FILTER_FLAG_SPEC_ALLOW (1UL << 2)

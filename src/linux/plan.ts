@@ -2,7 +2,7 @@
 
 export type HostOpName =
   | 'cloexec-from' | 'join-cgroup' | 'open-ns' | 'setns' | 'unshare' | 'write-file' | 'clone'
-  | 'uid-map' | 'gid-map' | 'setgroups' | 'report-pid' | 'release' | 'console-connect' | 'open-cgroup';
+  | 'uid-map' | 'gid-map' | 'report-pid' | 'release' | 'console-connect' | 'open-cgroup';
 
 export type ContainerOpName =
   | 'wait-release' | 'setsid' | 'become-root' | 'sethostname' | 'setdomainname' | 'mount'

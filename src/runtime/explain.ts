@@ -255,7 +255,6 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
     const kind = o.op === 'uid-map' ? 'uid' : 'gid';
     for (const m of idMap(o.args[0])) mapLines.push(withOrigin(st, `${kind} ${m}`, o));
   }
-  for (const o of ops('setgroups', host)) mapLines.push(withOrigin(st, `setgroups: ${o.args[0]}`, o));
   if (mapLines.length === 0) mapLines.push('(none: no new user namespace)');
   section(out, st, 'User and group ID maps', mapLines);
 

@@ -1,0 +1,209 @@
+/* The mount ops: mounts (in root or not), device nodes and symlinks in root, the root change, masked and read-only paths. */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+
+#include "ops.h"
+
+/* The flags a bind remount must repeat: the kernel refuses to clear them in a user namespace. */
+static unsigned long locked_flags(struct ctx *ctx, const char *path)
+{
+	static const struct { unsigned long st, ms; } map[] = {
+		{ ST_NOSUID, MS_NOSUID },     { ST_NODEV, MS_NODEV },
+		{ ST_NOEXEC, MS_NOEXEC },     { ST_NOATIME, MS_NOATIME },
+		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
+	};
+	struct statvfs sv;
+	unsigned long flags = 0;
+
+	if (statvfs(path, &sv) < 0)
+		fail(ctx, errno, "statvfs %s", path);
+	for (size_t i = 0; i < sizeof(map) / sizeof(map[0]); i++)
+		if (sv.f_flag & map[i].st)
+			flags |= map[i].ms;
+	return flags;
+}
+
+static void remount(struct ctx *ctx, const char *path, const char *shown, unsigned long extra)
+{
+	unsigned long flags = MS_REMOUNT | MS_BIND | extra | locked_flags(ctx, path);
+
+	if (mount(NULL, path, NULL, flags, NULL) < 0)
+		fail(ctx, errno, "remount %s with 0x%lx", shown, flags);
+}
+
+/* stat() that treats a missing path as "nothing to do". */
+static int exists(struct ctx *ctx, const char *path, struct stat *st)
+{
+	if (stat(path, st) == 0)
+		return 1;
+	if (errno == ENOENT)
+		return 0;
+	fail(ctx, errno, "stat %s", path);
+}
+
+void op_mount(struct ctx *ctx, const struct op *op)
+{
+	char *const *a = op->argv;
+	unsigned long flags = num(ctx, a[3]);
+
+	if (mount(nullable(a[0]), a[1], nullable(a[2]), flags, nullable(a[4])) < 0)
+		fail(ctx, errno, "mount(\"%s\", \"%s\", \"%s\", 0x%lx, \"%s\")", a[0], a[1], a[2], flags, a[4]);
+}
+
+void op_mount_in_root(struct ctx *ctx, const struct op *op)
+{
+	char *const *a = op->argv;
+	const char *dest = a[2];
+	unsigned long flags = num(ctx, a[4]);
+	enum create create = parse_create(ctx, a[6]);
+	unsigned long remount_flags = num(ctx, a[7]), propagation = num(ctx, a[8]);
+	int rootfd = open_root(ctx, a[0]);
+	int fd = resolve_in_root(ctx, rootfd, dest, create);
+	char path[32];
+
+	fd_path(fd, path, sizeof(path));
+	if (mount(nullable(a[1]), path, nullable(a[3]), flags, nullable(a[5])) < 0)
+		fail(ctx, errno, "mount(\"%s\", \"%s\" = %s in root, \"%s\", 0x%lx, \"%s\")", a[1], path, dest,
+		     a[3], flags, a[5]);
+	close(fd);
+	if (remount_flags || propagation) {
+		/* The old fd still names the directory under the new mount; look the mount itself up. */
+		fd = resolve_in_root(ctx, rootfd, dest, CREATE_NONE);
+		fd_path(fd, path, sizeof(path));
+		if (remount_flags)
+			remount(ctx, path, dest, remount_flags);
+		if (propagation && mount(NULL, path, NULL, propagation, NULL) < 0)
+			fail(ctx, errno, "mount(NULL, \"%s\" = %s in root, NULL, 0x%lx, NULL)", path, dest,
+			     propagation);
+		close(fd);
+	}
+	close(rootfd);
+}
+
+void op_mknod_in_root(struct ctx *ctx, const struct op *op)
+{
+	char *const *a = op->argv;
+	mode_t mode = (mode_t)num_max(ctx, a[2], UINT_MAX);
+	dev_t dev = makedev(num_max(ctx, a[3], UINT_MAX), num_max(ctx, a[4], UINT_MAX));
+	uid_t uid = (uid_t)num_max(ctx, a[5], UINT_MAX);
+	gid_t gid = (gid_t)num_max(ctx, a[6], UINT_MAX);
+	int rootfd = open_root(ctx, a[0]);
+	char rel[PATH_MAX];
+	const char *name;
+	mode_t old_umask;
+	int dirfd, r;
+
+	expand_in_root(ctx, rootfd, a[1], rel, sizeof(rel), 0);
+	dirfd = resolve_parent(ctx, rootfd, rel, &name);
+	if (!*name)
+		fail(ctx, EEXIST, "mknod %s: is the root", a[1]);
+	if (unlinkat(dirfd, name, 0) < 0 && errno != ENOENT)
+		fail(ctx, errno, "unlinkat %s in root", rel);
+	/* The mode is the config's, exactly. */
+	old_umask = umask(0);
+	r = mknodat(dirfd, name, mode, dev);
+	umask(old_umask);
+	if (r < 0)
+		fail(ctx, errno, "mknodat %s in root, mode 0%o, %s:%s", rel, mode, a[3], a[4]);
+	if (fchownat(dirfd, name, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+		fail(ctx, errno, "fchownat %s in root to %u:%u", rel, uid, gid);
+	close(dirfd);
+	close(rootfd);
+}
+
+void op_symlink_in_root(struct ctx *ctx, const struct op *op)
+{
+	char *const *a = op->argv;
+	int rootfd = open_root(ctx, a[0]);
+	char rel[PATH_MAX];
+	const char *name;
+	int dirfd;
+
+	expand_in_root(ctx, rootfd, a[2], rel, sizeof(rel), 0);
+	dirfd = resolve_parent(ctx, rootfd, rel, &name);
+	if (*name && symlinkat(a[1], dirfd, name) < 0 && errno != EEXIST)
+		fail(ctx, errno, "symlinkat %s -> %s in root", rel, a[1]);
+	close(dirfd);
+	close(rootfd);
+}
+
+void op_pivot_root(struct ctx *ctx, const struct op *op)
+{
+	const char *root = op->argv[0];
+	int oldroot = open("/", O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+	int newroot = open(root, O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+
+	if (oldroot < 0 || newroot < 0)
+		fail(ctx, errno, "open %s", oldroot < 0 ? "/" : root);
+	if (fchdir(newroot) < 0)
+		fail(ctx, errno, "fchdir %s", root);
+	/* Stacks the old root on top of the new one; it is then found at "." and detached. */
+	if (syscall(SYS_pivot_root, ".", ".") < 0)
+		fail(ctx, errno, "pivot_root(\".\", \".\") in %s", root);
+	if (fchdir(oldroot) < 0)
+		fail(ctx, errno, "fchdir to the old root");
+	if (mount(NULL, ".", NULL, MS_SLAVE | MS_REC, NULL) < 0)
+		fail(ctx, errno, "make the old root rslave");
+	if (umount2(".", MNT_DETACH) < 0)
+		fail(ctx, errno, "umount2 the old root");
+	if (chdir("/") < 0)
+		fail(ctx, errno, "chdir /");
+	close(oldroot);
+	close(newroot);
+}
+
+void op_move_root(struct ctx *ctx, const struct op *op)
+{
+	const char *root = op->argv[0];
+
+	if (chdir(root) < 0)
+		fail(ctx, errno, "chdir %s", root);
+	if (mount(root, "/", NULL, MS_MOVE, NULL) < 0)
+		fail(ctx, errno, "mount(\"%s\", \"/\", NULL, MS_MOVE, NULL)", root);
+	if (chroot(".") < 0)
+		fail(ctx, errno, "chroot %s", root);
+	if (chdir("/") < 0)
+		fail(ctx, errno, "chdir /");
+}
+
+void op_mask(struct ctx *ctx, const struct op *op)
+{
+	const char *path = op->argv[0];
+	struct stat st;
+
+	if (!exists(ctx, path, &st))
+		return;
+	if (S_ISDIR(st.st_mode)) {
+		if (mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL) < 0)
+			fail(ctx, errno, "mount a read-only tmpfs on %s", path);
+	} else if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
+		fail(ctx, errno, "bind /dev/null on %s", path);
+	}
+}
+
+void op_readonly(struct ctx *ctx, const struct op *op)
+{
+	const char *path = op->argv[0];
+	struct stat st;
+
+	if (!exists(ctx, path, &st))
+		return;
+	if (mount(path, path, NULL, MS_BIND | MS_REC, NULL) < 0)
+		fail(ctx, errno, "bind %s on itself", path);
+	remount(ctx, path, path, MS_RDONLY);
+}
+
+void op_remount_ro(struct ctx *ctx, const struct op *op)
+{
+	remount(ctx, op->argv[0], op->argv[0], MS_RDONLY);
+}
