@@ -1,8 +1,8 @@
 // Capability sets: names to numbers and masks, filtered by what this host can grant.
 import type { Capabilities } from '../oci/types';
 import { CAPABILITIES } from './constants';
-import type { Problem } from '../runtime/problems';
-import { closestMatch } from '../runtime/bundle/schema-problems';
+import type { Problem } from '../common/errors';
+import { closestMatch } from '../common/closest-match';
 
 export type CapabilitySet = keyof Capabilities;
 export const CAPABILITY_SETS: CapabilitySet[] = ['bounding', 'effective', 'permitted', 'inheritable', 'ambient'];

@@ -10,7 +10,7 @@
 // After setns into the container's pid namespace P's children are born in it; the mount namespace's
 // root is the container's root (its init pivoted), so cwd and the program resolve inside it.
 import type { NamespaceType, Personality, Process, Seccomp, Spec } from '../oci/types';
-import type { Problem } from '../runtime/problems';
+import type { Problem } from '../common/errors';
 import { EXEC_CGROUP_ORIGIN, startOps, type ContainerOpName, type HostOpName, type Plan, type PlanOp } from './plan';
 import { CLONE_PARENT, SIGCHLD } from './constants';
 import { NAMESPACE_FLAGS } from './namespaces';

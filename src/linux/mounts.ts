@@ -2,7 +2,7 @@
 // destinations are resolved inside the rootfs by the helper without following symlinks out of it.
 import * as path from 'node:path';
 import type { Mount } from '../oci/types';
-import type { Problem } from '../runtime/problems';
+import type { Problem } from '../common/errors';
 import type { PlanOp, ContainerOpName } from './plan';
 import { MS } from './constants';
 import { REMOUNT_FLAGS, parseMountOptions } from './mount-options';

@@ -2,7 +2,7 @@
 // about the host comes in through PlanInput, so this is unit-testable and `explain` shows what runs.
 import * as path from 'node:path';
 import type { Spec } from '../oci/types';
-import type { Problem } from '../runtime/problems';
+import type { Problem } from '../common/errors';
 import { startOps, type ContainerOpName, type HostOpName, type Plan, type PlanOp } from './plan';
 import { CLONE_NEWTIME, CLONE_PARENT, MS, RLIMITS, SIGCHLD } from './constants';
 import { cloneNamespaceFlags, hasNew, idMapContent, namespaceSet, NAMESPACE_FLAGS, timeOffsetsContent } from './namespaces';
@@ -11,9 +11,9 @@ import type { CgroupEntry } from './cgroups';
 import { containerDevices, DEFAULT_LINKS, deviceMode } from './devices';
 import { capabilityMask, resolveCapabilities } from './capabilities';
 import { parseMountOptions } from './mount-options';
-import { closestMatch } from '../runtime/bundle/schema-problems';
+import { closestMatch } from '../common/closest-match';
 import { blockedNeeds, encodeSeccomp, SeccompFilter, syscallsAfterFilter, translateSeccomp } from './seccomp';
-import { hookArgv, HookStateBase, hookStateParts } from '../runtime/hooks';
+import { hookArgv, HookStateBase, hookStateParts } from '../oci/hooks';
 import type { Hook } from '../oci/types';
 import { ioprioValue, personalityValue, schedAttr } from './process-attrs';
 

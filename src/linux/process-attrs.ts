@@ -1,7 +1,7 @@
 // linux.personality, process.scheduler and process.ioPriority: what is checked, and the numbers the
 // helper's `personality`, `sched-setattr` and `ioprio` ops get (docs/plan-format.md). Pure.
 import type { IOPriority, Scheduler, SchedulerFlag, SchedulerPolicy, Spec } from '../oci/types';
-import type { Problem } from '../runtime/problems';
+import type { Problem } from '../common/errors';
 
 /** personality(2) execution domains (<linux/personality.h>): PER_LINUX, PER_LINUX32. */
 export const PERSONALITY_DOMAINS: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };

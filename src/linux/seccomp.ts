@@ -3,7 +3,7 @@
 // every decision (actions, errno defaults, redundant rules, split conditions, what is refused) is
 // made here.
 import type { Seccomp } from '../oci/types';
-import type { Problem } from '../runtime/problems';
+import type { Problem } from '../common/errors';
 
 /** Actions as the helper names them. */
 export type SeccompAction = 'kill-thread' | 'kill-process' | 'trap' | 'errno' | 'trace' | 'allow' | 'log';

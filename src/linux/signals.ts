@@ -1,6 +1,6 @@
 // Signal names and numbers as kill(1) and runc take them: 9, KILL, SIGKILL, RTMIN+3.
 import { constants } from 'node:os';
-import { RuntimeError } from '../runtime/problems';
+import { RuntimeError } from '../common/errors';
 
 const SIGRTMIN = 34;
 const SIGRTMAX = 64;

@@ -4,13 +4,14 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Status } from '../oci/types';
 import { ContainerRecord, CreatingRecord, ERR_NOT_EXIST, isCreating, ProcessIdentity, StateStore } from './state-store';
-import { RuntimeError } from './problems';
+import { RuntimeError } from '../common/errors';
 import { Action, mustAllow, refused } from './lifecycle';
 import { isSameLiveProcess, sleepMs } from '../linux/proc';
 import { native } from '../linux/native';
 import { cgroupManagerFor, cgroupManagerFromPaths, CgroupManager } from '../linux/cgroups';
 import type { Logger } from './log';
-import { hookState, HookStateBase, withHookRunner } from './hooks';
+import { hookState, HookStateBase } from '../oci/hooks';
+import { withHookRunner } from './hooks';
 
 const SIGKILL = 9;
 

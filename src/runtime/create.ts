@@ -9,12 +9,13 @@ import { addProblems, Bundle, BundleInspection, bundleError, inspectBundle } fro
 import type { ConfigFile } from './bundle/config-file';
 import { gatherHostCheckFacts, hostProblems } from './bundle/host-checks';
 import { ContainerRecord, StateStore, checkId, ERR_EXISTS } from './state-store';
-import { Problem, RuntimeError, formatProblem, isRuntimeError } from './problems';
+import { Problem, RuntimeError, formatProblem, isRuntimeError } from '../common/errors';
 import type { Logger } from './log';
 import { writePidFile } from './container';
 import { StartedHelper, unreapedPid } from './helper-client';
 import type { CreateHeadStart } from './head-start';
-import { HookPhase, hookState, HookStateBase, laterHooks, withHookRunner } from './hooks';
+import { HookPhase, hookState, HookStateBase, laterHooks } from '../oci/hooks';
+import { withHookRunner } from './hooks';
 import { buildCreatePlan, HostFacts, PlanInput } from '../linux/plan-builder';
 import { CgroupMountInfo, SourceKind } from '../linux/mounts';
 import { hasNew, namespaceSet } from '../linux/namespaces';

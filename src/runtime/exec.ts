@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
 import type { Capabilities, Personality, Process, Seccomp, Spec } from '../oci/types';
-import { Problem, RuntimeError, formatProblem } from './problems';
+import { Problem, RuntimeError, formatProblem } from '../common/errors';
 import type { Logger } from './log';
 import type { ContainerRecord, StateStore } from './state-store';
 import { cgroupOf, statusFor, writePidFile } from './container';

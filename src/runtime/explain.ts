@@ -10,8 +10,7 @@ import { CLONE_NEWTIME, CLONE_PARENT, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from 
 import { NAMESPACE_FLAGS } from '../linux/namespaces';
 import { describeMountFlags } from '../linux/mount-options';
 import { describeIoprio, describePersonality, describeSchedAttr } from '../linux/process-attrs';
-import type { Problem } from './problems';
-import { formatProblem } from './problems';
+import { formatProblem, type Problem } from '../common/errors';
 
 export interface ExplainData {
   id: string;

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
 import { encodeHead, encodePlan, HostOpName, opAt, Plan, PlanOp } from '../linux/plan';
 import { helperPath, native } from '../linux/native';
-import { isRuntimeError, RuntimeError } from './problems';
+import { errnoOf, HelperError, isHelperError, isRuntimeError, RuntimeError } from '../common/errors';
 
 export interface HelperResult {
   /** The container process, a child of this process (CLONE_PARENT). */
@@ -54,17 +54,9 @@ function describeOpError(op: PlanOp, errno: number, text: string, given?: string
   }
 }
 
-/** A helper failure after it reported the container's pid: the caller must reap that process. */
-export class HelperError extends RuntimeError {
-  constructor(message: string, readonly pid: number | undefined) {
-    super(message);
-  }
-}
-
-/** The container pid a helper failure left to reap (from any bundle's copy of HelperError: no instanceof). */
+/** The container pid a helper failure left to reap, if any. */
 export function unreapedPid(err: unknown): number | undefined {
-  const pid: unknown = isRuntimeError(err) ? (err as { pid?: unknown }).pid : undefined;
-  return typeof pid === 'number' && pid > 0 ? pid : undefined;
+  return isHelperError(err) && err.pid !== undefined && err.pid > 0 ? err.pid : undefined;
 }
 
 /** A message from the helper that is not in the protocol (docs/plan-format.md). */
@@ -72,7 +64,7 @@ class ProtocolError extends Error {}
 
 /** The other end of the socket is closed: the helper (and its container process) are gone. */
 function isPeerGone(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException).code;
+  const code = errnoOf(err);
   return code === 'EPIPE' || code === 'ECONNRESET';
 }
 
@@ -86,9 +78,9 @@ function readLines(fd: number, onLine: (line: string) => void): void {
     try {
       n = fs.readSync(fd, buf, 0, buf.length, null);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'EINTR') continue;
+      if (errnoOf(err) === 'EINTR') continue;
       // The helper died with bytes of ours unread: an EOF, whose reason is its exit status.
-      if ((err as NodeJS.ErrnoException).code === 'ECONNRESET') n = 0;
+      if (errnoOf(err) === 'ECONNRESET') n = 0;
       else throw err;
     }
     if (n === 0) {

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import { getSystemErrorMap } from 'node:util';
 import type { Hook } from '../oci/types';
 import type { Logger } from './log';
-import { hookArgv, HookPhase } from './hooks';
+import { hookArgv, HookPhase } from '../oci/hooks';
 
 const OUTPUT_SHOWN = 1000;
 

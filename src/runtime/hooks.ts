@@ -1,55 +1,9 @@
-// OCI lifecycle hooks (runtime-spec 1.3, config.md "POSIX-platform Hooks", runtime.md "Lifecycle"):
-// the state hooks get and what the container record keeps. The hooks that run in the runtime namespace
-// (prestart and createRuntime during create, when the helper asks at its `hooks` op; poststart in
-// start; poststop in delete) are run by hook-runner.ts, a bundle of its own that create, start and
-// delete load only when there are hooks to run (withHookRunner): those are engine paths. createContainer
-// and startContainer run in the container's namespaces, so the helper runs them (`run-hook` ops), with
-// the state made here (hookStateParts).
-import type { Hook, Hooks, Status } from '../oci/types';
-
-export type HookPhase = keyof Hooks;
-
-/** The phases tsrunc runs itself after create, which the container record keeps for start and delete. */
-export type LaterHooks = Pick<Hooks, 'poststart' | 'poststop'>;
-
-/** The state a hook gets on stdin (runtime.md "State"), without the pid. */
-export interface HookStateBase {
-  ociVersion: string;
-  id: string;
-  status: Status | 'creating';
-  bundle: string;
-  annotations?: Record<string, string>;
-}
-
-/**
- * The state JSON before and after the pid's digits: `{"ociVersion":…,"id":…,"status":…,"pid":` and
- * `,"bundle":…,"annotations":…}`. The helper puts its own pid in between for the hooks it runs in the
- * container: "for hooks executed in the container namespace, it is the pid as seen by the container".
- */
-export function hookStateParts(s: HookStateBase): [string, string] {
-  const head = JSON.stringify({ ociVersion: s.ociVersion, id: s.id, status: s.status });
-  const annotations = s.annotations && Object.keys(s.annotations).length > 0 ? `,"annotations":${JSON.stringify(s.annotations)}` : '';
-  return [`${head.slice(0, -1)},"pid":`, `,"bundle":${JSON.stringify(s.bundle)}${annotations}}`];
-}
-
-/** The state JSON with the pid as seen by the runtime. */
-export function hookState(s: HookStateBase, pid: number): string {
-  const [before, after] = hookStateParts(s);
-  return `${before}${pid}${after}`;
-}
-
-/** args as the hook's argv: args[0] is argv[0]; without args, the path (as runc and crun do). */
-export function hookArgv(hook: Hook): string[] {
-  return hook.args && hook.args.length > 0 ? hook.args : [hook.path];
-}
-
-/** The hooks of the phases tsrunc runs after create, for the container record (undefined when none). */
-export function laterHooks(hooks: Hooks | undefined): LaterHooks | undefined {
-  const out: LaterHooks = {};
-  if (hooks?.poststart?.length) out.poststart = hooks.poststart;
-  if (hooks?.poststop?.length) out.poststop = hooks.poststop;
-  return out.poststart || out.poststop ? out : undefined;
-}
+// Who runs the OCI lifecycle hooks (their state and argv are in src/oci/hooks.ts). The hooks that run
+// in the runtime namespace (prestart and createRuntime during create, when the helper asks at its
+// `hooks` op; poststart in start; poststop in delete) are run by hook-runner.ts, a dist file of its own
+// that create, start and delete load only when there are hooks to run (withHookRunner): those are
+// engine paths. createContainer and startContainer run in the container's namespaces, so the helper
+// runs them (`run-hook` ops), with the state made by hookStateParts.
 
 /** Calls fn with the hook runner, loaded on first use (dist/hook-runner.js). */
 export function withHookRunner<T>(fn: (runner: typeof import('./hook-runner')) => T): T {

@@ -6,7 +6,7 @@
 //
 // A status is derived live (state-store.ts); commands ask mustAllow() here before they act.
 import type { Status } from '../oci/types';
-import { RuntimeError } from './problems';
+import { RuntimeError } from '../common/errors';
 
 export const STATUSES: readonly Status[] = ['creating', 'created', 'running', 'paused', 'stopped'];
 

@@ -2,7 +2,7 @@
 // (containerd's shim reads the last "error" record of that file). pino is loaded only when a record
 // is written, so commands that log nothing pay nothing for it.
 import * as fs from 'node:fs';
-import { describeError, isRuntimeError } from './problems';
+import { describeError, isRuntimeError } from '../common/errors';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const RANK: Record<Level, number> = { debug: 20, info: 30, warn: 40, error: 50 };

@@ -5,7 +5,7 @@ import { parseCommandLine, ParsedCommandLine } from './cli/parse';
 import { SPEC_VERSION, VERSION } from './cli/definition';
 import { COMMIT, LIBSECCOMP } from './build-info';
 import { createLogger, Logger, logFailure } from './log';
-import { RuntimeError } from './problems';
+import { RuntimeError } from '../common/errors';
 import { StateStore } from './state-store';
 import type { CommandContext, CommandHandler } from './commands/types';
 import { AnyHeadStart, CreateHeadStart, ExecHeadStart } from './head-start';

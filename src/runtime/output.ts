@@ -1,6 +1,7 @@
 // Writes to stdout with a plain write(2): process.stdout would load Node's stream machinery, a few ms
 // of every command's start.
 import * as fs from 'node:fs';
+import { errnoOf } from '../common/errors';
 import { sleepMs } from '../linux/proc';
 
 export function print(text: string): void {
@@ -11,7 +12,7 @@ export function print(text: string): void {
       off += fs.writeSync(1, buf, off);
     } catch (err) {
       // stdout may be a non-blocking pipe that is full for a moment.
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      if (errnoOf(err) !== 'EAGAIN') throw err;
       sleepMs(1);
     }
   }

@@ -2,7 +2,7 @@
 // container is created, and a lock (flock on the container directory) around changes.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { describeSystemError, RuntimeError } from './problems';
+import { describeSystemError, errnoOf, RuntimeError } from '../common/errors';
 import { SPEC_VERSION } from './cli/definition';
 import type { State, Status } from '../oci/types';
 import { isSameLiveProcess, readProcStat } from '../linux/proc';
@@ -43,15 +43,11 @@ export type Loaded =
   | { kind: 'record'; record: StoredRecord }
   | { kind: 'unreadable'; error: RuntimeError };
 
-function errnoOf(err: unknown): string | undefined {
-  return (err as NodeJS.ErrnoException | undefined)?.code;
-}
-
 function unlinkIfThere(file: string): void {
   try {
     fs.unlinkSync(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    if (errnoOf(err) !== 'ENOENT') throw err;
   }
 }
 
@@ -189,7 +185,7 @@ export class StateStore {
     try {
       names = fs.readdirSync(dir);
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return;
+      if (errnoOf(err) === 'ENOENT') return;
       throw err;
     }
     // The directory holds files only (state.json, exec.fifo): unlinked one by one, which is much

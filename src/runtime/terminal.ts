@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { RuntimeError } from './problems';
+import { RuntimeError } from '../common/errors';
 import { native, WaitStatus } from '../linux/native';
 
 /** sizeof(sockaddr_un.sun_path) - 1: the longest path connect(2) takes. */

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { detectCgroupLayout } from '../../src/linux/cgroups/layout';
 import { innerCgroupPath, resolveCgroupPaths } from '../../src/linux/cgroups/paths';
-import { RuntimeError } from '../../src/runtime/problems';
+import { RuntimeError } from '../../src/common/errors';
 
 const fixture = (name: string): string => readFileSync(join(__dirname, 'fixtures', name), 'utf8');
 const hybrid = detectCgroupLayout(fixture('hybrid-mountinfo.txt'));

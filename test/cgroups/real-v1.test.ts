@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { detectCgroupLayout, hugePageSizes } from '../../src/linux/cgroups/layout';
 import { type CgroupManager, cgroupManagerFor, cgroupManagerFromPaths } from '../../src/linux/cgroups/manager';
-import { RuntimeError } from '../../src/runtime/problems';
+import { RuntimeError } from '../../src/common/errors';
 import { cleanupTestCgroups, isRoot, readValue, startSleep, stop, testId } from './helpers';
 
 const layout = detectCgroupLayout();

@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CgroupLayout, cgroupControllers, detectCgroupLayout, hugePageSizes } from '../../src/linux/cgroups/layout';
 import { cgroupManagerFor, cgroupManagerFromPaths } from '../../src/linux/cgroups/manager';
-import { RuntimeError } from '../../src/runtime/problems';
+import { RuntimeError } from '../../src/common/errors';
 import { cleanupTestCgroups, isRoot, readValue, startSleep, stop, testId } from './helpers';
 
 const host = detectCgroupLayout();

@@ -6,7 +6,7 @@ import { ALL_FEATURES, type Feature } from '../../src/linux/cgroups/features';
 import { detectCgroupLayout } from '../../src/linux/cgroups/layout';
 import { type CgroupManager, cgroupManagerFor, type CgroupWrite } from '../../src/linux/cgroups/manager';
 import type { Resources } from '../../src/oci/types';
-import { RuntimeError } from '../../src/runtime/problems';
+import { RuntimeError } from '../../src/common/errors';
 
 // Pure: every manager here describes a host on paper (layout, controllers, page sizes, optional files),
 // so nothing is read from this machine's /sys.

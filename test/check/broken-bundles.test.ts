@@ -6,7 +6,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { formatProblem, type Problem } from '../../src/runtime/problems';
+import { formatProblem, type Problem } from '../../src/common/errors';
 import { makeRootfs, TestEnv, TSRUNC } from '../support/env';
 import { leftoversOf } from '../oci-conformance/helpers';
 import { loadSyscallTable } from '../../src/runtime/bundle/host-checks';

@@ -10,7 +10,7 @@ import Ajv04 from 'ajv-draft-04';
 import { describe, expect, test } from 'vitest';
 import { validateConfig, validateState } from '../../src/generated/validators';
 import { schemaProblems } from '../../src/runtime/bundle/schema-problems';
-import { formatProblem } from '../../src/runtime/problems';
+import { formatProblem } from '../../src/common/errors';
 
 const CORPUS = join(__dirname, 'corpus');
 const OFFICIAL_DIR = '/usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema';

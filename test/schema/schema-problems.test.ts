@@ -2,10 +2,9 @@
 
 import { describe, expect, test } from 'vitest';
 import type { AjvErrorObject } from '../../src/generated/validators';
-import {
-  closestMatch, formatFound, formatPath, levenshtein, mergeProblems, schemaErrorsToProblems, schemaProblems,
-} from '../../src/runtime/bundle/schema-problems';
-import { formatProblem, type Problem } from '../../src/runtime/problems';
+import { formatFound, formatPath, mergeProblems, schemaErrorsToProblems, schemaProblems } from '../../src/runtime/bundle/schema-problems';
+import { closestMatch, levenshtein } from '../../src/common/closest-match';
+import { formatProblem, type Problem } from '../../src/common/errors';
 
 function config(extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {

@@ -2,7 +2,7 @@
 
 import { describe, expect, test } from 'vitest';
 import type { Spec } from '../../src/oci/types';
-import type { Severity } from '../../src/runtime/problems';
+import type { Severity } from '../../src/common/errors';
 import { semanticProblems, sysctlNamespace } from '../../src/runtime/bundle/semantic-checks';
 
 /** A config with nothing wrong: every later case changes one thing. */

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { MAX_NESTING, parseConfig } from '../../src/runtime/bundle/load';
 import { processProblems, readProcessFile } from '../../src/runtime/exec';
 import { updateResources } from '../../src/runtime/commands/update';
-import { isRuntimeError, type RuntimeError } from '../../src/runtime/problems';
+import { isRuntimeError, type RuntimeError } from '../../src/common/errors';
 
 const arrays = (n: number) => `${'['.repeat(n)}${']'.repeat(n)}`;
 const objects = (n: number) => `${'{"a":'.repeat(n)}1${'}'.repeat(n)}`;

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { ACTIONS, Action, isAllowed, mustAllow, refusal, refused, STATUSES } from '../../src/runtime/lifecycle';
 import type { Status } from '../../src/oci/types';
-import { isRuntimeError } from '../../src/runtime/problems';
+import { isRuntimeError } from '../../src/common/errors';
 
 const ok = null;
 const creating = 'container c1 is being created';

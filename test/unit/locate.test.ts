@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { locatePath, parsePath, sortByPosition, withPositions } from '../../src/runtime/bundle/locate';
 import { formatPath } from '../../src/runtime/bundle/schema-problems';
-import type { Problem } from '../../src/runtime/problems';
+import type { Problem } from '../../src/common/errors';
 
 const TEXT = `{
   "ociVersion": "1.0.2",

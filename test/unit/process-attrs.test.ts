@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCreatePlan, PlanInput } from '../../src/linux/plan-builder';
 import { describeIoprio, describeSchedAttr, ioprioValue, personalityValue, schedAttr } from '../../src/linux/process-attrs';
 import { defaultSpec } from '../../src/runtime/default-spec';
-import type { Problem } from '../../src/runtime/problems';
+import type { Problem } from '../../src/common/errors';
 import type { Scheduler, Spec } from '../../src/oci/types';
 
 function input(spec: Spec): PlanInput {

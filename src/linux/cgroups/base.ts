@@ -3,10 +3,10 @@
 import { existsSync, rmdirSync } from 'node:fs';
 import { posix } from 'node:path';
 import type { Resources } from '../../oci/types';
-import { formatProblem, type Problem, RuntimeError } from '../../runtime/problems';
+import { errnoOf, formatProblem, type Problem, RuntimeError } from '../../common/errors';
 import { type Feature, lazyFeatures } from './features';
 import { frozenV1, frozenV2 } from './freezer';
-import { cgroupPids, describeFsError, errno, levelsBelow, removeCgroupTree, writeCgroupFile } from './fsops';
+import { cgroupPids, describeFsError, levelsBelow, removeCgroupTree, writeCgroupFile } from './fsops';
 import { type CgroupLayout, UNIFIED } from './layout';
 import type { CgroupEntry, CgroupManager } from './manager';
 import { type CgroupWrite, planResources, type WriteTarget } from './writes';
@@ -195,7 +195,7 @@ export abstract class BaseCgroupManager implements CgroupManager {
       try {
         removeCgroupTree(dir);
       } catch (e) {
-        failures.push(`${dir}: ${errno(e) === 'EBUSY' ? 'still has processes' : describeFsError(e)}`);
+        failures.push(`${dir}: ${errnoOf(e) === 'EBUSY' ? 'still has processes' : describeFsError(e)}`);
       }
     }
     for (const dir of [...this.createdDirs].reverse()) {

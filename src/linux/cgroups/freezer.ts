@@ -1,14 +1,14 @@
 // Freezing a cgroup (for pause/resume): v1 freezer.state, v2 cgroup.freeze.
 
 import { posix } from 'node:path';
-import { RuntimeError } from '../../runtime/problems';
-import { describeFsError, errno, readCgroupFile, readIfExists, sleepSync, writeCgroupFile } from './fsops';
+import { errnoOf, RuntimeError } from '../../common/errors';
+import { describeFsError, readCgroupFile, readIfExists, sleepSync, writeCgroupFile } from './fsops';
 
 function write(file: string, value: string): void {
   try {
     writeCgroupFile(file, value);
   } catch (e) {
-    if (errno(e) === 'ENOENT' && file.endsWith('cgroup.freeze')) {
+    if (errnoOf(e) === 'ENOENT' && file.endsWith('cgroup.freeze')) {
       throw new RuntimeError(`cannot freeze: ${file} does not exist (the cgroup v2 freezer needs Linux 5.2, and the cgroup must exist)`);
     }
     throw new RuntimeError(`cannot write ${value} to ${file}: ${describeFsError(e)}`);

@@ -2,14 +2,10 @@
 
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync, constants } from 'node:fs';
 import { join, posix } from 'node:path';
-import { RuntimeError } from '../../runtime/problems';
+import { errnoOf, RuntimeError } from '../../common/errors';
 
 export function sleepSync(ms: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-export function errno(e: unknown): string | undefined {
-  return (e as NodeJS.ErrnoException | undefined)?.code;
 }
 
 /**
@@ -34,7 +30,7 @@ export function readIfExists(file: string): string | undefined {
   try {
     return readCgroupFile(file);
   } catch (e) {
-    if (errno(e) === 'ENOENT') return undefined;
+    if (errnoOf(e) === 'ENOENT') return undefined;
     throw e;
   }
 }
@@ -46,7 +42,7 @@ export function childCgroups(dir: string): string[] {
       .filter((d) => d.isDirectory())
       .map((d) => join(dir, d.name));
   } catch (e) {
-    if (errno(e) === 'ENOENT') return [];
+    if (errnoOf(e) === 'ENOENT') return [];
     throw e;
   }
 }
@@ -83,7 +79,7 @@ export function mkdirLevel(dir: string, created: string[]): void {
     mkdirSync(dir, 0o755);
     created.push(dir);
   } catch (e) {
-    if (errno(e) !== 'EEXIST') throw e;
+    if (errnoOf(e) !== 'EEXIST') throw e;
   }
 }
 
@@ -98,7 +94,7 @@ export function rmdirRetry(dir: string, tries = 10): void {
       rmdirSync(dir);
       return;
     } catch (e) {
-      const code = errno(e);
+      const code = errnoOf(e);
       if (code === 'ENOENT') return;
       if (code === 'EBUSY' && tries > 0) {
         sleepSync(delay);

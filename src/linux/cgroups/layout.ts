@@ -1,6 +1,6 @@
 // Which cgroup hierarchies this host has, read from /proc/self/mountinfo (pure parsing, no probing).
 
-import { RuntimeError } from '../../runtime/problems';
+import { RuntimeError } from '../../common/errors';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 

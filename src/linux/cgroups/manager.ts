@@ -12,7 +12,7 @@
 
 import { readFileSync } from 'node:fs';
 import type { Resources } from '../../oci/types';
-import { RuntimeError } from '../../runtime/problems';
+import { RuntimeError } from '../../common/errors';
 import type { Feature } from './features';
 import { type CgroupLayout, detectCgroupLayout, hugePageSizes, unifiedControllers } from './layout';
 import { resolveCgroupPaths } from './paths';

@@ -18,7 +18,7 @@
 //   systemd driver's "slice:prefix:name" form, since tsrunc only has the cgroupfs driver.
 
 import { posix } from 'node:path';
-import { RuntimeError } from '../../runtime/problems';
+import { RuntimeError } from '../../common/errors';
 import { type CgroupLayout, parseProcCgroup, UNIFIED } from './layout';
 
 /** v1 hierarchies a container joins: every controller hierarchy plus name=systemd (see v1.ts). */

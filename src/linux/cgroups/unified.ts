@@ -1,8 +1,8 @@
 // Making a cgroup in a cgroup2 hierarchy: create each level and enable controllers down the way.
 
 import { posix } from 'node:path';
-import { RuntimeError } from '../../runtime/problems';
-import { describeFsError, errno, levelsBelow, mkdirLevel, readIfExists, writeCgroupFile } from './fsops';
+import { errnoOf, RuntimeError } from '../../common/errors';
+import { describeFsError, levelsBelow, mkdirLevel, readIfExists, writeCgroupFile } from './fsops';
 import { cgroupControllers } from './layout';
 
 /** The controllers tsrunc enables for its containers, when the parent offers them. */
@@ -23,7 +23,7 @@ export function enableSubtreeControllers(dir: string): void {
     writeCgroupFile(file, missing.map((c) => `+${c}`).join(' '));
     return;
   } catch (e) {
-    if (errno(e) === 'EBUSY') {
+    if (errnoOf(e) === 'EBUSY') {
       throw new RuntimeError(
         `cannot enable ${missing.join(', ')} in ${file}: ${dir} has processes of its own, and cgroup v2 ` +
           'lets only a cgroup without member processes (or the root) hand controllers to children; ' +

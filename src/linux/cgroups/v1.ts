@@ -9,7 +9,7 @@
 // developed on) can be set there. Other named hierarchies are left alone, as runc leaves them.
 
 import { posix } from 'node:path';
-import { RuntimeError } from '../../runtime/problems';
+import { RuntimeError } from '../../common/errors';
 import { BaseCgroupManager } from './base';
 import { freezeV1, freezeV2, frozenV1, frozenV2, thawV1, thawV2 } from './freezer';
 import { describeFsError, levelsBelow, mkdirLevel, readCgroupFile, writeCgroupFile } from './fsops';

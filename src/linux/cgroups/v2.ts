@@ -4,7 +4,7 @@
 // threaded/"domain invalid" cgroup types (runc turns a "domain invalid" parent threaded when only
 // threaded controllers are asked for), and rdma/misc controllers are not enabled by create().
 
-import { RuntimeError } from '../../runtime/problems';
+import { RuntimeError } from '../../common/errors';
 import { BaseCgroupManager } from './base';
 import type { CgroupEntry } from './manager';
 import { freezeV2, frozenV2, thawV2 } from './freezer';

@@ -8,7 +8,7 @@
 
 import { posix } from 'node:path';
 import type { BlockIOResources, CpuResources, MemoryResources, Resources, ThrottleDevice } from '../../oci/types';
-import type { Problem } from '../../runtime/problems';
+import type { Problem } from '../../common/errors';
 import { blkioWeightToIoWeight, cpuSharesToWeight, deviceRuleLine, deviceRuleProblem, int, swapToV2 } from './convert';
 import type { Feature, FeatureSet } from './features';
 

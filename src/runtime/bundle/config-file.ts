@@ -2,7 +2,7 @@
 // core bundle, before the validators are loaded; load.ts parses what it read).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RuntimeError } from '../problems';
+import { errnoOf, RuntimeError } from '../../common/errors';
 
 export interface ConfigFile {
   dir: string;
@@ -23,7 +23,7 @@ export function readConfigFile(bundleDir: string): ConfigFile {
   try {
     return { dir, configPath, source: fs.readFileSync(configPath, 'utf8') };
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === 'ENOENT') throw new RuntimeError(`config.json not found in bundle ${dir}`);
+    if (errnoOf(err) === 'ENOENT') throw new RuntimeError(`config.json not found in bundle ${dir}`);
     throw new RuntimeError(`cannot read ${configPath}: ${(err as Error).message}`);
   }
 }

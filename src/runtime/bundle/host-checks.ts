@@ -9,14 +9,15 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Hook, IdMapping, Spec } from '../../oci/types';
-import type { Problem } from '../problems';
+import type { Problem } from '../../common/errors';
 import type { Plan } from '../../linux/plan';
 import { execCandidates } from '../../linux/plan-builder';
 import { capabilityNumber, resolveCapabilities } from '../../linux/capabilities';
 import { hasNew, namespaceSet } from '../../linux/namespaces';
 import { bindsDev, procMountPoints } from '../../linux/mounts';
 import { parseMountOptions } from '../../linux/mount-options';
-import { closestMatch, formatPath } from './schema-problems';
+import { closestMatch } from '../../common/closest-match';
+import { formatPath } from './schema-problems';
 
 // ---------------------------------------------------------------------------------------------
 // The filesystem, as the checks see it

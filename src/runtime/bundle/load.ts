@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../../oci/types';
-import { Problem, RuntimeError, formatProblem } from '../problems';
+import { Problem, RuntimeError, formatProblem } from '../../common/errors';
 import { mergeProblems, schemaProblems } from './schema-problems';
 import { offsetPosition, sortByPosition, withPositions } from './locate';
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser/lib/esm/main.js';

@@ -8,7 +8,7 @@
 // The ESM build: the package's main (UMD) build requires its parts through a wrapper that esbuild
 // cannot follow, so bundling it leaves a require('./impl/format') that fails at run time.
 import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser/lib/esm/main.js';
-import type { Problem } from '../problems';
+import type { Problem } from '../../common/errors';
 
 export type Segment = string | number;
 

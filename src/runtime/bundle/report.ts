@@ -1,6 +1,6 @@
 // How `tsrunc check` shows problems: for a terminal, each problem with the config line it is about
 // and a caret under the spot; for tools, JSON with stable field names.
-import type { Problem } from '../problems';
+import type { Problem } from '../../common/errors';
 import { problemJson } from '../explain';
 
 export interface CheckReport {

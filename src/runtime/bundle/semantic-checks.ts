@@ -7,8 +7,9 @@
 // in the schema (process.args, process.cwd, hook paths, root); mergeProblems drops the repeats.
 
 import type { Namespace, NamespaceType, Spec } from '../../oci/types';
-import type { Problem } from '../problems';
-import { closestMatch, formatFound, formatPath } from './schema-problems';
+import type { Problem } from '../../common/errors';
+import { closestMatch } from '../../common/closest-match';
+import { formatFound, formatPath } from './schema-problems';
 
 type Path = (string | number)[];
 

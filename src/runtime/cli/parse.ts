@@ -3,7 +3,7 @@
 // the definition table. Hand-written rather than yargs-parser: it measured 1.5 ms less per start, and
 // every tsrunc command is a process start.
 import { COMMANDS, CommandDef, FlagDef, GLOBAL_FLAGS, findCommand } from './definition';
-import { RuntimeError } from '../problems';
+import { RuntimeError } from '../../common/errors';
 
 export type FlagValues = Record<string, string | number | boolean | string[] | undefined>;
 

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { CommandHandler } from './types';
 import { diagnoseBundle } from '../create';
-import { isRuntimeError, Problem } from '../problems';
+import { isRuntimeError, Problem } from '../../common/errors';
 import { print } from '../output';
 import { ANSI_REPORT, checkJson, CheckReport, checkText, colourWanted, PLAIN_REPORT } from '../bundle/report';
 

@@ -2,7 +2,7 @@
 // foreground, 0 once it is started with --detach, and 255 when it could not be started at all.
 import type { CommandHandler } from './types';
 import { execProcess, ExecOptions } from '../exec';
-import { RuntimeError } from '../problems';
+import { RuntimeError } from '../../common/errors';
 import { logFailure } from '../log';
 
 const SETUP_FAILED = 255;

@@ -7,7 +7,7 @@ import { checkId } from '../state-store';
 import { print } from '../output';
 import { ANSI, explainJson, explainText, PLAIN, type ExplainData } from '../explain';
 import { colourWanted } from '../bundle/report';
-import { isRuntimeError, type Problem } from '../problems';
+import { isRuntimeError, type Problem } from '../../common/errors';
 import { checkTerminal } from '../terminal';
 
 /** The id explained when none is given (it only shows in the state dir and the default cgroup path). */

@@ -2,7 +2,7 @@ import { print } from '../output';
 import type { CommandHandler } from './types';
 import type { State } from '../../oci/types';
 import { statusOf } from '../container';
-import { RuntimeError } from '../problems';
+import { RuntimeError } from '../../common/errors';
 import { isCreating } from '../state-store';
 
 /** Columns padded like Go's tabwriter (minwidth 12, padding 1), as runc prints them. */

@@ -1,5 +1,5 @@
 // ps's table: the host's ps output cut down to the container's processes, as runc prints it.
-import { RuntimeError } from '../problems';
+import { RuntimeError } from '../../common/errors';
 
 /** The header and the rows of ps output whose PID column holds one of pids. */
 export function filterPsOutput(output: string, pids: readonly number[]): string {

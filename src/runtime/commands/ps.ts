@@ -5,7 +5,7 @@
 import { print } from '../output';
 import type { CommandHandler } from './types';
 import { cgroupOf, statusFor } from '../container';
-import { RuntimeError } from '../problems';
+import { RuntimeError } from '../../common/errors';
 
 /** Runs the host's ps with args and returns the rows of pids (see ps-table.ts). */
 export type PsTable = (args: string[], pids: readonly number[]) => string;

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CommandHandler } from './types';
 import { defaultSpec } from '../default-spec';
-import { RuntimeError } from '../problems';
+import { RuntimeError } from '../../common/errors';
 
 export const spec: CommandHandler = async (ctx) => {
   if (ctx.flags.rootless) throw new RuntimeError('spec --rootless is not supported by tsrunc yet');

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import type { Resources } from '../../oci/types';
 import { cgroupOf, statusFor } from '../container';
 import type { FlagValues } from '../cli/parse';
-import { formatProblem, type Problem, RuntimeError } from '../problems';
+import { formatProblem, type Problem, RuntimeError } from '../../common/errors';
 import { schemaProblems } from '../bundle/schema-problems';
 import { parseConfig } from '../bundle/load';
 import { nulByteProblems } from '../bundle/semantic-checks';
