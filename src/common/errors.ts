@@ -30,6 +30,8 @@ export interface Problem {
   expected?: string;
   /** A fix, when one is clear ("did you mean 'namespaces'?"). */
   hint?: string;
+  /** The problem is the property's name (unknown or misspelled), not its value: its position is the key's. */
+  aboutKey?: boolean;
   /** 1-based position in config.json, filled in by the bundle loader when it knows the source. */
   line?: number;
   column?: number;
@@ -82,6 +84,16 @@ export function formatProblem(p: Problem): string {
   if (p.expected !== undefined) text += `; expected ${p.expected}`;
   if (p.hint !== undefined) text += ` (${p.hint})`;
   return text;
+}
+
+/**
+ * The RuntimeError of the errors among `problems` (it carries them all, warnings too): "<title>: <the
+ * problem>" for one, else "<title>: N problems:" and each on a line of its own.
+ */
+export function problemsError(title: string, problems: Problem[]): RuntimeError {
+  const lines = problems.filter((p) => p.severity === 'error').map(formatProblem);
+  const head = lines.length === 1 ? `${title}: ${lines[0]}` : `${title}: ${lines.length} problems:\n  ${lines.join('\n  ')}`;
+  return new RuntimeError(head, problems);
 }
 
 /** A system call's error as one line: "mkdir /a/b: no such file or directory" (runc's form). */

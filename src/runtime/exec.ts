@@ -5,7 +5,7 @@
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
 import type { Capabilities, Personality, Process, Seccomp, Spec } from '../oci/types';
-import { Problem, RuntimeError, formatProblem } from '../common/errors';
+import { formatProblem, Problem, problemsError, RuntimeError } from '../common/errors';
 import type { Logger } from './log';
 import type { ContainerRecord, StateStore } from './state-store';
 import { cgroupOf, statusFor, writePidFile } from './container';
@@ -73,10 +73,7 @@ function positioned(source: string, problems: Problem[]): Problem[] {
 }
 
 function processError(what: string, problems: Problem[]): RuntimeError {
-  const errors = problems.filter((p) => p.severity === 'error').map(formatProblem);
-  const head = errors.length === 1 ? `invalid process ${what}: ${errors[0]}`
-    : `invalid process ${what}: ${errors.length} problems:\n  ${errors.join('\n  ')}`;
-  return new RuntimeError(head, problems);
+  return problemsError(`invalid process ${what}`, problems);
 }
 
 /** Fails on errors; returns the warnings. */

@@ -150,6 +150,9 @@ describe('resourceWrites, cgroup v1', () => {
       'devices.deny a', 'devices.allow a *:* rwm', 'devices.deny b 8:* w',
     ]);
     expect(() => manager('v1').resourceWrites({ devices: [{ allow: true, access: 'rwx' }] })).toThrow(/devices\[0\]/);
+    expect(() => manager('v1').resourceWrites({ devices: [{ allow: true }, { allow: true, type: 'x' as 'a', access: 'rwx' }] })).toThrow(
+      'the cgroup settings cannot be applied:\n  linux.resources.devices[1]: type "x" is not one of a, c, b\n  linux.resources.devices[1]: access "rwx" is not a combination of r, w, m',
+    );
   });
 
   it('unified and unknown page sizes are errors on pure v1', () => {
@@ -290,11 +293,12 @@ describe('conversions', () => {
   });
 
   it('swap (memory+swap) → memory.swap.max', () => {
-    expect(swapToV2(undefined, undefined)).toEqual({});
-    expect(swapToV2(-1, 100)).toEqual({ value: 'max' });
-    expect(swapToV2(0, -1)).toEqual({ value: 'max' });
-    expect(swapToV2(300, 100)).toEqual({ value: '200' });
-    expect(swapToV2(300, -1)).toEqual({ value: '300' });
-    expect(swapToV2(50, 100).error).toMatch(/at least the memory limit/);
+    expect(swapToV2(undefined, undefined)).toBeUndefined();
+    expect(swapToV2(-1, 100)).toBe('max');
+    expect(swapToV2(0, -1)).toBe('max');
+    expect(swapToV2(300, 100)).toBe('200');
+    expect(swapToV2(300, -1)).toBe('300');
+    expect(() => swapToV2(50, 100)).toThrow(/at least the memory limit/);
+    expect(() => swapToV2(50, 0)).toThrow(RuntimeError);
   });
 });

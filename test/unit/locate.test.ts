@@ -68,7 +68,7 @@ describe('locatePath', () => {
 describe('withPositions and sortByPosition', () => {
   it('fills line and column (keeping a position a problem has), then sorts in document order', () => {
     const problems: Problem[] = [
-      { severity: 'warning', path: 'hostnme', message: 'is not a known property and is ignored' },
+      { severity: 'warning', path: 'hostnme', message: 'is not a known property and is ignored', aboutKey: true },
       { severity: 'error', path: 'linux.namespaces[1].type', message: 'must be one of …' },
       { severity: 'error', path: '', message: 'kept', line: 2, column: 5 },
       { severity: 'error', path: 'root', message: 'is required on Linux' },

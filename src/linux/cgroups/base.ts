@@ -25,7 +25,7 @@ export interface ManagerInit {
   features?: Iterable<Feature>;
 }
 
-export function problemsError(problems: Problem[]): RuntimeError {
+function settingsError(problems: Problem[]): RuntimeError {
   const lines = problems.map(formatProblem);
   const message = lines.length === 1 ? lines[0] : `the cgroup settings cannot be applied:\n  ${lines.join('\n  ')}`;
   return new RuntimeError(message, problems);
@@ -101,7 +101,7 @@ export abstract class BaseCgroupManager implements CgroupManager {
 
   resourceWrites(r: Resources): CgroupWrite[] {
     const plan = planResources(r, this.target);
-    if (plan.problems.length > 0) throw problemsError(plan.problems);
+    if (plan.problems.length > 0) throw settingsError(plan.problems);
     return plan.writes;
   }
 

@@ -1,6 +1,7 @@
 // Conversions from the OCI (cgroup v1 shaped) values to what the cgroup files take.
 
 import type { DeviceCgroupRule } from '../../oci/types';
+import { type Problem, RuntimeError } from '../../common/errors';
 
 /**
  * cpu.shares [2..262144] → cpu.weight [1..10000], linearly: 1 + ((shares - 2) * 9999) / 262142, rounded
@@ -21,19 +22,20 @@ export function blkioWeightToIoWeight(weight: number): number {
 
 /**
  * OCI memory.swap is memory+swap (the v1 memsw meaning); cgroup v2 memory.swap.max is swap alone.
- * Returns the memory.swap.max value, or an error text. Same cases as runc's ConvertMemorySwapToCgroupV2Value.
+ * Returns the memory.swap.max value (undefined: leave it as it is); throws a RuntimeError for a pair it
+ * cannot take. Same cases as runc's ConvertMemorySwapToCgroupV2Value.
  */
-export function swapToV2(swap: number | undefined, limit: number | undefined): { value?: string; error?: string } {
+export function swapToV2(swap: number | undefined, limit: number | undefined): string | undefined {
   const s = swap ?? 0;
   const l = limit ?? 0;
-  if (l === -1 && s === 0) return { value: 'max' }; // unlimited memory and no swap setting: unlimited swap too
-  if (s === 0) return {};
-  if (s === -1) return { value: 'max' };
-  if (l === -1) return { value: String(s) };
-  if (l === 0) return { error: 'a swap limit needs a memory limit (memory+swap minus memory is the swap)' };
-  if (l < 0) return { error: `invalid memory limit ${l}` };
-  if (s < l) return { error: `swap (memory+swap, ${s}) must be at least the memory limit (${l})` };
-  return { value: String(s - l) };
+  if (l === -1 && s === 0) return 'max'; // unlimited memory and no swap setting: unlimited swap too
+  if (s === 0) return undefined;
+  if (s === -1) return 'max';
+  if (l === -1) return String(s);
+  if (l === 0) throw new RuntimeError('a swap limit needs a memory limit (memory+swap minus memory is the swap)');
+  if (l < 0) throw new RuntimeError(`invalid memory limit ${l}`);
+  if (s < l) throw new RuntimeError(`swap (memory+swap, ${s}) must be at least the memory limit (${l})`);
+  return String(s - l);
 }
 
 /** A devices.allow/devices.deny line for cgroup v1: "c 1:3 rwm", "*" for an unset major or minor. */
@@ -44,11 +46,13 @@ export function deviceRuleLine(rule: DeviceCgroupRule): string {
   return `${type} ${major}:${minor} ${rule.access ?? 'rwm'}`;
 }
 
-/** Problems with a device rule, or undefined when it is well formed. */
-export function deviceRuleProblem(rule: DeviceCgroupRule): string | undefined {
-  if (rule.type !== undefined && !['a', 'c', 'b'].includes(rule.type)) return `type ${JSON.stringify(rule.type)} is not one of a, c, b`;
-  if (rule.access !== undefined && !/^[rwm]{1,3}$/.test(rule.access)) return `access ${JSON.stringify(rule.access)} is not a combination of r, w, m`;
-  return undefined;
+/** What is wrong with the device rule at `path` ([] when it is well formed). */
+export function deviceRuleProblems(rule: DeviceCgroupRule, path: string): Problem[] {
+  const problems: Problem[] = [];
+  const problem = (message: string) => problems.push({ severity: 'error', path, message });
+  if (rule.type !== undefined && !['a', 'c', 'b'].includes(rule.type)) problem(`type ${JSON.stringify(rule.type)} is not one of a, c, b`);
+  if (rule.access !== undefined && !/^[rwm]{1,3}$/.test(rule.access)) problem(`access ${JSON.stringify(rule.access)} is not a combination of r, w, m`);
+  return problems;
 }
 
 /** Integers written to cgroup files: plain decimal, no exponent form. */

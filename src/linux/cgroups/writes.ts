@@ -8,8 +8,8 @@
 
 import { posix } from 'node:path';
 import type { BlockIOResources, CpuResources, MemoryResources, Resources, ThrottleDevice } from '../../oci/types';
-import type { Problem } from '../../common/errors';
-import { blkioWeightToIoWeight, cpuSharesToWeight, deviceRuleLine, deviceRuleProblem, int, swapToV2 } from './convert';
+import { isRuntimeError, type Problem } from '../../common/errors';
+import { blkioWeightToIoWeight, cpuSharesToWeight, deviceRuleLine, deviceRuleProblems, int, swapToV2 } from './convert';
 import type { Feature, FeatureSet } from './features';
 
 export interface CgroupWrite {
@@ -66,6 +66,17 @@ class Planner {
 
   problem(path: string, message: string): void {
     this.problems.push({ severity: 'error', path, message });
+  }
+
+  /** What fn returns; when it throws a RuntimeError (a value the cgroup files cannot take), that is a problem with `path`, and undefined. */
+  checked<T>(path: string, fn: () => T): T | undefined {
+    try {
+      return fn();
+    } catch (err) {
+      if (!isRuntimeError(err)) throw err;
+      this.problem(path, err.message);
+      return undefined;
+    }
   }
 
   skip(path: string, reason: string): void {
@@ -162,13 +173,11 @@ class Planner {
   }
 
   memoryV2(dir: string, m: MemoryResources, base: string): void {
-    const swap = swapToV2(m.swap, m.limit);
-    if (swap.error !== undefined) {
-      this.problem(`${base}.swap`, swap.error);
-    } else if (swap.value !== undefined) {
+    const swap = this.checked(`${base}.swap`, () => swapToV2(m.swap, m.limit));
+    if (swap !== undefined) {
       const origin = nz(m.swap) !== undefined ? `${base}.swap` : `${base}.limit`;
-      if (this.has('v2:memory.swap.max')) this.write(dir, 'memory.swap.max', swap.value, origin);
-      else if (swap.value !== 'max') this.skip(origin, 'memory.swap.max does not exist (swap accounting is off in this kernel)');
+      if (this.has('v2:memory.swap.max')) this.write(dir, 'memory.swap.max', swap, origin);
+      else if (swap !== 'max') this.skip(origin, 'memory.swap.max does not exist (swap accounting is off in this kernel)');
     }
     const max = (n: number): string => (n === -1 ? 'max' : int(n));
     const limit = nz(m.limit);
@@ -424,15 +433,11 @@ class Planner {
 
   devices(rules: NonNullable<Resources['devices']>): void {
     const base = `${R}.devices`;
-    let bad = false;
-    rules.forEach((rule, i) => {
-      const p = deviceRuleProblem(rule);
-      if (p) {
-        this.problem(`${base}[${i}]`, p);
-        bad = true;
-      }
-    });
-    if (bad) return;
+    const bad = rules.flatMap((rule, i) => deviceRuleProblems(rule, `${base}[${i}]`));
+    if (bad.length > 0) {
+      this.problems.push(...bad);
+      return;
+    }
     const dir = this.t.v1.devices;
     if (dir !== undefined) {
       // Start from "deny everything", then the rules in config order (the spec: "MUST apply entries in

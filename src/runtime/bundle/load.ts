@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../../oci/types';
-import { Problem, RuntimeError, formatProblem } from '../../common/errors';
+import { Problem, problemsError, RuntimeError } from '../../common/errors';
 import { mergeProblems, schemaProblems } from './schema-problems';
 import { offsetPosition, sortByPosition, withPositions } from './locate';
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser/lib/esm/main.js';
@@ -123,11 +123,7 @@ function readBundleConfig(bundleDir: string, file: ConfigFile = readConfigFile(b
 }
 
 export function bundleError(configPath: string, problems: Problem[]): RuntimeError {
-  const errors = problems.filter((p) => p.severity === 'error');
-  const lines = errors.map(formatProblem);
-  const head = errors.length === 1 ? `invalid config ${configPath}: ${lines[0]}`
-    : `invalid config ${configPath}: ${errors.length} problems:\n  ${lines.join('\n  ')}`;
-  return new RuntimeError(head, problems);
+  return problemsError(`invalid config ${configPath}`, problems);
 }
 
 /**

@@ -141,7 +141,7 @@ function parsePathIsComplete(path: string, segments: Segment[]): boolean {
  * and an entry of linux.sysctl, whose name is what a problem with it is about.
  */
 function isAboutKey(p: Problem): boolean {
-  return /^is not a known property|^is not allowed here/.test(p.message) || /^linux\.sysctl\["[^"]*"\]$/.test(p.path);
+  return p.aboutKey === true || /^linux\.sysctl\["[^"]*"\]$/.test(p.path);
 }
 
 /**

@@ -361,7 +361,7 @@ function convertRaw(err: AjvErrorObject, data: unknown): Problem {
       };
     case 'additionalProperties': {
       const segs = [...at.segments, String(params.additionalProperty)];
-      return { severity: 'error', path: recordPath(segs), message: 'is not allowed here' };
+      return { severity: 'error', path: recordPath(segs), message: 'is not allowed here', aboutKey: true };
     }
     default:
       return { severity: 'error', path, message: err.message ?? `fails the schema rule '${err.keyword}'`, found: formatFound(at.value) };

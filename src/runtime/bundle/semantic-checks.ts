@@ -409,7 +409,7 @@ function checkKeys(value: unknown, shape: Shape, path: Path, out: Problem[]): vo
     // Genuinely unknown keys are allowed by the spec; only likely typos are worth a word.
     if (close !== undefined) {
       out.push(warning([...path, key], `is not a known property and is ignored`, {
-        hint: `did you mean '${close}'?`,
+        hint: `did you mean '${close}'?`, aboutKey: true,
       }));
     }
   }
