@@ -9,6 +9,7 @@ export function homeDir(rootfs: string, uid: number): string | undefined {
     if (!file.startsWith(`${rootfs}/`)) return undefined;
     text = fs.readFileSync(file, 'utf8');
   } catch {
+    // No passwd file to be read in the rootfs (none, a dangling or looping link): no home from it.
     return undefined;
   }
   for (const line of text.split('\n')) {

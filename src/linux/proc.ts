@@ -1,5 +1,6 @@
 // Facts about host processes read from /proc.
 import * as fs from 'node:fs';
+import { errnoOf, isMissing } from '../common/errors';
 
 export interface ProcStat {
   state: string;
@@ -11,7 +12,10 @@ export function readProcStat(pid: number): ProcStat | undefined {
   let text: string;
   try {
     text = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
+  } catch (err) {
+    // The process is gone (ESRCH: it went while being read). Anything else (out of fds, say) must not
+    // make a live container look stopped.
+    if (!isMissing(err) && errnoOf(err) !== 'ESRCH') throw err;
     return undefined;
   }
   // The command name (field 2) may contain spaces and parentheses: split after the last ')'.

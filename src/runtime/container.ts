@@ -24,6 +24,8 @@ export function statusOf(store: StateStore, record: ContainerRecord): Status {
     try {
       return cgroupOf(record).frozen();
     } catch {
+      // No freezer state to read (the cgroup is gone, or has no freezer): not paused, and the status
+      // is still derived (state, list and delete --force must not fail on it).
       return false;
     }
   });

@@ -53,6 +53,7 @@ export function hostFacts(): HostFacts {
       try {
         return fs.statSync(p).isDirectory() ? 'dir' : 'file';
       } catch {
+        // Not there, or not to be looked at: the plan reports a missing mount source, naming the field.
         return 'missing';
       }
     },

@@ -65,6 +65,7 @@ export class CreateHeadStart extends HeadStart {
       file = readConfigFile(o.bundle);
       cgroupsPath = (JSON.parse(file.source) as { linux?: { cgroupsPath?: unknown } } | null)?.linux?.cgroupsPath;
     } catch {
+      // No head start; create reads the bundle again and reports what is wrong with it.
       return undefined;
     }
     if ((cgroupsPath !== undefined && typeof cgroupsPath !== 'string') || store.exists(o.id)) return undefined;
@@ -75,6 +76,7 @@ export class CreateHeadStart extends HeadStart {
       cgroup = cgroupManagerFor({ id: o.id, cgroupsPath });
       store.claim(o.id);
     } catch {
+      // No head start (nothing is made yet); create meets the same failure and reports it.
       helper.abandon();
       return undefined;
     }
@@ -87,6 +89,7 @@ export class CreateHeadStart extends HeadStart {
       helper.sendHead(startOps(o.preserveFds, cgroup.entry(), 'linux.cgroupsPath'));
       return new CreateHeadStart(store, o.id, file, cgroup, helper, record);
     } catch {
+      // No head start: what it made is removed, and create meets the same failure and reports it.
       helper.abandon();
       try {
         // create() removes what it made when it fails; a cgroup it refused is not ours to remove.
@@ -127,12 +130,14 @@ export class ExecHeadStart extends HeadStart {
       record = store.mustRead(o.id, 'exec');
       if (!isAllowed('exec', statusOf(store, record))) return undefined;
     } catch {
+      // No head start; exec reads the record again and reports why it cannot exec.
       return undefined;
     }
     const helper = StartedHelper.start(o.preserveFds);
     try {
       helper.sendHead(startOps(o.preserveFds, cgroupOf(record).entry(), EXEC_CGROUP_ORIGIN));
     } catch {
+      // No head start; exec starts its own helper and meets the same failure, which it reports.
       helper.abandon();
       return undefined;
     }

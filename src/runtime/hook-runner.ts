@@ -28,6 +28,8 @@ function outputFile(): number {
   try {
     return fs.openSync(os.tmpdir(), O_TMPFILE | fs.constants.O_RDWR, 0o600);
   } catch {
+    // No O_TMPFILE here (the filesystem or the kernel lacks it, each with its own errno): a named
+    // file, unlinked at once; a failure to make that one is thrown.
     const file = `${os.tmpdir()}/tsrunc-hook-${process.pid}-${Date.now()}`;
     const fd = fs.openSync(file, 'wx+', 0o600);
     fs.rmSync(file, { force: true });

@@ -97,6 +97,7 @@ export class StateStore {
       try {
         isDir = fs.statSync(p).isDirectory();
       } catch {
+        // p cannot be looked at (missing, or not searchable): a directory above it may name the file in the way.
         if (p === path.dirname(p)) return err;
         continue;
       }
@@ -194,6 +195,7 @@ export class StateStore {
       for (const name of names) unlinkIfThere(path.join(dir, name));
       fs.rmdirSync(dir);
     } catch {
+      // Not files only (or changed meanwhile): the recursive removal, which says what it cannot remove.
       fs.rmSync(dir, { recursive: true, force: true });
     }
   }

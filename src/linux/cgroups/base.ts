@@ -178,7 +178,8 @@ export abstract class BaseCgroupManager implements CgroupManager {
       try {
         rmdirSync(dir);
       } catch {
-        /* best effort */
+        // Best effort: what cannot be removed (gone already, or busy) stays; the create's own error is
+        // the one reported.
       }
     }
   }

@@ -119,6 +119,8 @@ export function cgroupControllers(dir: string): string[] {
   try {
     return readFileSync(join(dir, 'cgroup.controllers'), 'utf8').split(/\s+/).filter((c) => c !== '');
   } catch {
+    // Not a cgroup2 directory there (or not ours to read): it offers nothing; a write that needs a
+    // controller then fails with the file named.
     return [];
   }
 }
@@ -155,6 +157,8 @@ export function hugePageSizes(dir = '/sys/kernel/mm/hugepages'): string[] {
   try {
     names = readdirSync(dir);
   } catch {
+    // No huge pages to be seen (no such directory, or /sys hidden): a hugepageLimits entry is then
+    // refused as a size this kernel does not have.
     return [];
   }
   const sizes: string[] = [];

@@ -30,6 +30,7 @@ export function enableSubtreeControllers(dir: string): void {
           'choose a cgroupsPath whose parent holds no processes',
       );
     }
+    // Any other refusal: the controllers one at a time, below.
   }
   // Like runc: one at a time, and a controller that cannot be enabled (a threaded subtree refusing a
   // domain controller, say) is left out; a write that needs it then fails in apply() with the file named.

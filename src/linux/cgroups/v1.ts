@@ -9,7 +9,7 @@
 // developed on) can be set there. Other named hierarchies are left alone, as runc leaves them.
 
 import { posix } from 'node:path';
-import { RuntimeError } from '../../common/errors';
+import { isRuntimeError, RuntimeError } from '../../common/errors';
 import { BaseCgroupManager } from './base';
 import { freezeV1, freezeV2, frozenV1, frozenV2, thawV1, thawV2 } from './freezer';
 import { describeFsError, levelsBelow, mkdirLevel, readCgroupFile, writeCgroupFile } from './fsops';
@@ -65,7 +65,7 @@ export class V1CgroupManager extends BaseCgroupManager {
       }
     } catch (e) {
       this.rollback(created);
-      if (e instanceof RuntimeError) throw e;
+      if (isRuntimeError(e)) throw e;
       throw new RuntimeError(`cannot create the container's cgroups: ${describeFsError(e)}`);
     }
     this.createdDirs.push(...created);

@@ -4,7 +4,7 @@
 // threaded/"domain invalid" cgroup types (runc turns a "domain invalid" parent threaded when only
 // threaded controllers are asked for), and rdma/misc controllers are not enabled by create().
 
-import { RuntimeError } from '../../common/errors';
+import { isRuntimeError, RuntimeError } from '../../common/errors';
 import { BaseCgroupManager } from './base';
 import type { CgroupEntry } from './manager';
 import { freezeV2, frozenV2, thawV2 } from './freezer';
@@ -43,7 +43,7 @@ export class V2CgroupManager extends BaseCgroupManager {
       createUnifiedCgroup(mount, this.dir(), created);
     } catch (e) {
       this.rollback(created);
-      if (e instanceof RuntimeError) throw e;
+      if (isRuntimeError(e)) throw e;
       throw new RuntimeError(`cannot create the container's cgroup: ${describeFsError(e)}`);
     }
     this.createdDirs.push(...created);

@@ -2,7 +2,7 @@
 // core bundle, before the validators are loaded; load.ts parses what it read).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { errnoOf, RuntimeError } from '../../common/errors';
+import { errnoOf, isMissing, RuntimeError } from '../../common/errors';
 
 export interface ConfigFile {
   dir: string;
@@ -15,7 +15,8 @@ export function readConfigFile(bundleDir: string): ConfigFile {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(dir);
-  } catch {
+  } catch (err) {
+    if (!isMissing(err)) throw err;
     throw new RuntimeError(`bundle directory ${dir} does not exist (--bundle)`);
   }
   if (!stat.isDirectory()) throw new RuntimeError(`bundle ${dir} is not a directory (--bundle)`);

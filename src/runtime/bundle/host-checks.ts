@@ -50,6 +50,8 @@ function attempt<T>(f: () => T): T | undefined {
   try {
     return f();
   } catch {
+    // The checks ask what is there: what cannot be read is not there for them (statError says why,
+    // where a message needs it).
     return undefined;
   }
 }
@@ -661,6 +663,8 @@ export function hostProblems(input: HostCheckInput, facts: HostCheckFacts): Prob
     try {
       check(found);
     } catch (err) {
+      // A document the schema refused may trip a check over a malformed field: the schema's problem
+      // already says what is wrong there. In a valid document it is a bug.
       if (!input.tolerant) throw err;
       continue;
     }

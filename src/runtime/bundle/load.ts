@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Spec } from '../../oci/types';
-import { Problem, problemsError, RuntimeError } from '../../common/errors';
+import { describeSystemError, isMissing, Problem, problemsError, RuntimeError } from '../../common/errors';
 import { mergeProblems, schemaProblems } from './schema-problems';
 import { offsetPosition, sortByPosition, withPositions } from './locate';
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser/lib/esm/main.js';
@@ -138,7 +138,8 @@ function findRootfs(dir: string, rootPath: string): { rootfs: string } | { probl
   let stat: fs.Stats;
   try {
     stat = fs.statSync(resolved);
-  } catch {
+  } catch (err) {
+    if (!isMissing(err)) return problem(`rootfs ${resolved} cannot be looked at: ${describeSystemError(err)}`);
     return problem(`rootfs ${resolved} does not exist`, `make the directory ${resolved}, or point root.path at the root filesystem`);
   }
   if (!stat.isDirectory()) return problem(`rootfs ${resolved} is not a directory`);
@@ -147,7 +148,8 @@ function findRootfs(dir: string, rootPath: string): { rootfs: string } | { probl
   try {
     realDir = fs.realpathSync(dir);
   } catch {
-    // Keep the bundle path as given.
+    // The bundle directory was read a moment ago; should its real path fail now, the path as given
+    // serves: at worst the rootfs is reported as under a symlink.
   }
   if (real === path.resolve(realDir, rootPath)) return { rootfs: real };
   let isLink = false;

@@ -48,6 +48,7 @@ export function parsePath(path: string): Segment[] {
         try {
           out.push(JSON.parse(path.slice(i + 1, j + 1)) as string);
         } catch {
+          // Not a JSON string: the path is read as far as it is well formed.
           return out;
         }
         if (path[j + 1] !== ']') return out;

@@ -29,6 +29,7 @@ export function formatFound(value: unknown, max = 60): string {
   try {
     text = value === undefined ? 'nothing' : JSON.stringify(value) ?? String(value);
   } catch {
+    // A BigInt or a cycle, which JSON cannot show: its plain text will do for a message.
     text = String(value);
   }
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
