@@ -1,10 +1,12 @@
-// Build: generate the standalone validators, then bundle tsrunc for a fast start. dist/tsrunc.js holds
-// what every command needs; what only some commands need is in bundles of its own, loaded on first use:
-//   dist/bundle-commands.js  create, run, check, explain (validators, plan builder, helper client)
+// Build: generate the standalone validators, then build tsrunc's dist files (esbuild bundles) for a fast
+// start. dist/tsrunc.js, the core, holds what every command needs; what only some commands need is in
+// dist files of its own, loaded on first use:
+//   dist/lazy-commands.js    create, run, check, explain, exec, update, features, ps's table
+//                            (validators, plan builder, helper client)
 //   dist/help.js             yargs, for --help
 //   dist/pino.js             pino, for the first log record written
 //   dist/hook-runner.js      running hooks (child_process), for containers that have hooks
-// and a V8 code cache for tsrunc.js and bundle-commands.js (make-code-cache.mjs).
+// and a V8 code cache for tsrunc.js and lazy-commands.js (make-code-cache.mjs).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -13,9 +15,9 @@ import path from 'node:path';
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 execFileSync(process.execPath, [path.join(root, 'scripts/gen-validators.mjs')], { stdio: 'inherit' });
 
-/** Imports of these modules become a require of their own bundle next to the importer's. */
+/** Imports of these modules become a require of their own dist file next to the importer's. */
 const LAZY = [
-  { filter: /^\.\/commands\/bundle-commands$/, out: 'bundle-commands.js', entry: 'src/runtime/commands/bundle-commands.ts' },
+  { filter: /^\.\/commands\/lazy-commands$/, out: 'lazy-commands.js', entry: 'src/runtime/commands/lazy-commands.ts' },
   { filter: /^\.\/cli\/help$/, out: 'help.js', entry: 'src/runtime/cli/help.ts' },
   { filter: /^pino$/, out: 'pino.js', entry: 'scripts/pino-entry.cjs' },
   { filter: /^\.\/hook-runner$/, out: 'hook-runner.js', entry: 'src/runtime/hook-runner.ts' },
@@ -32,9 +34,9 @@ const lazyChunks = (self) => ({
 });
 
 /**
- * Each node built-in module once per bundle. esbuild turns `import * as fs from 'node:fs'` into
+ * Each node built-in module once per dist file. esbuild turns `import * as fs from 'node:fs'` into
  * `__toESM(require('node:fs'))` in every file that has it, and each of those copies every property of
- * the module (fs has about a hundred): ~0.4 ms of every start for the core bundle alone. Going through
+ * the module (fs has about a hundred): ~0.4 ms of every start for the core dist file alone. Going through
  * one ESM module per built-in (`export * from 'node:fs'`) makes that copy once.
  */
 const builtinsOnce = {
@@ -61,14 +63,14 @@ const define = {
   __TSRUNC_LIBSECCOMP__: JSON.stringify(probe('pkg-config', ['--modversion', 'libseccomp'])),
 };
 
-const bundle = (entry, out, self) => build({
+const buildDistFile = (entry, out, self) => build({
   entryPoints: [path.join(root, entry)], outfile: path.join(root, 'dist', out), plugins: [lazyChunks(self), builtinsOnce],
   bundle: true, platform: 'node', format: 'cjs', target: 'node20', legalComments: 'none', logLevel: 'warning',
   minifySyntax: true, minifyWhitespace: true,
   define,
 });
 
-await bundle('src/runtime/main.ts', 'tsrunc.js');
-for (const lazy of LAZY) await bundle(lazy.entry, lazy.out, lazy);
+await buildDistFile('src/runtime/main.ts', 'tsrunc.js');
+for (const lazy of LAZY) await buildDistFile(lazy.entry, lazy.out, lazy);
 // The warm-up runs commands that fail on purpose (unknown ids): their messages are noise here.
 execFileSync(process.execPath, [path.join(root, 'scripts/make-code-cache.mjs')], { stdio: ['ignore', 'ignore', 'pipe'] });

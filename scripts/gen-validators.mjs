@@ -6,7 +6,7 @@
 //   src/generated/validators.js    CommonJS: exports validateConfig, validateState
 //   src/generated/validators.d.ts  their types, with a minimal error object (no ajv types needed)
 //
-// The generated code may require("ajv/dist/runtime/..."); esbuild bundles those small helpers.
+// The generated code may require("ajv/dist/runtime/..."); esbuild builds those small helpers into the dist file.
 
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';

@@ -1,7 +1,7 @@
-// Makes the V8 code caches bin/tsrunc loads the bundles with: dist/tsrunc.js.cache and
-// dist/bundle-commands.js.cache. It loads both as bin/tsrunc does, runs the commands engines call most
+// Makes the V8 code caches bin/tsrunc loads the dist files with: dist/tsrunc.js.cache and
+// dist/lazy-commands.js.cache. It loads both as bin/tsrunc does, runs the commands engines call most
 // (state, list, check and explain, which go through create's preparation) so that V8 compiles what they
-// run, and saves the compiled code. (Compiling the core bundle whole, --no-lazy, was measured: its
+// run, and saves the compiled code. (Compiling the core dist file whole, --no-lazy, was measured: its
 // cache grows from 80 to 180 KB, which costs every command ~0.9 ms, more than create gains.)
 // Run by build.mjs with stdout discarded.
 import fs from 'node:fs';
@@ -14,8 +14,8 @@ const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
 const { loadWithCodeCache } = createRequire(import.meta.url)(path.join(root, 'bin/tsrunc'));
 const loaded = [];
 const load = (file) => {
-  // A cache made by an earlier build would be used while loading; V8 rejects it when the bundle
-  // changed, but a cache of the same bundle would carry over what it held.
+  // A cache made by an earlier build would be used while loading; V8 rejects it when the dist file
+  // changed, but a cache of the same file would carry over what it held.
   fs.rmSync(`${file}.cache`, { force: true });
   const result = loadWithCodeCache(file);
   loaded.push([file, result.script]);

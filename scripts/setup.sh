@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything tsrunc needs on Debian (run as root): system packages (containerd for the engine
-# tests; runc for the `runc spec` test), npm dependencies (which build the native addon and helper with node-gyp), and the bundles in
-# dist/.
+# tests; runc for the `runc spec` test), npm dependencies (which build the native addon and helper with node-gyp), and the dist files
+# in dist/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive

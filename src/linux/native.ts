@@ -48,7 +48,7 @@ export interface NativeAddon {
 let root: string | undefined;
 let addon: NativeAddon | undefined;
 
-/** The directory of tsrunc's package.json, from src/linux (tests) as well as from a bundle in dist/. */
+/** The directory of tsrunc's package.json, from src/linux (tests) as well as from a dist file in dist/. */
 export function packageRoot(): string {
   if (root !== undefined) return root;
   for (let dir = __dirname; ; dir = path.dirname(dir)) {

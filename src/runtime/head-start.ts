@@ -1,4 +1,4 @@
-// Head starts of create and exec. Before the bundle commands are loaded (validators, plan builder:
+// Head starts of create and exec. Before the lazy commands are loaded (validators, plan builder:
 // ~6 ms) and the config or process is validated and the plan built (~3.5 ms), the core starts the helper
 // and sends it the head of its plan: `cloexec-from` and the cgroup joins (docs/plan-format.md). The
 // helper's own start and the kernel's wait on the first cgroup migration (an RCU grace period, 10 ms

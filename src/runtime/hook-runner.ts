@@ -1,5 +1,5 @@
 // Runs hooks in tsrunc's own (the runtime's) namespaces: prestart and createRuntime for create,
-// poststart for start, poststop for delete. A bundle of its own (scripts/build.mjs), loaded through
+// poststart for start, poststop for delete. A dist file of its own (scripts/build.mjs), loaded through
 // withHookRunner only when a container has hooks; child_process only when one runs.
 import * as fs from 'node:fs';
 import * as os from 'node:os';

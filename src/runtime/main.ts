@@ -11,37 +11,38 @@ import type { CommandContext, CommandHandler } from './commands/types';
 import { AnyHeadStart, CreateHeadStart, ExecHeadStart } from './head-start';
 import { createOptions } from './commands/create-options';
 
-type BundleCommands = typeof import('./commands/bundle-commands');
+type LazyCommands = typeof import('./commands/lazy-commands');
 
-/** Loads one of tsrunc's bundles (bin/tsrunc passes one that uses the bundle's V8 code cache). */
-export type BundleLoader = (file: string) => { exports: unknown };
+/** Loads one of tsrunc's dist files (bin/tsrunc passes one that uses the file's V8 code cache). */
+export type DistFileLoader = (file: string) => { exports: unknown };
 
-let load: BundleLoader = (file) => ({ exports: require(file) as unknown });
+let load: DistFileLoader = (file) => ({ exports: require(file) as unknown });
 
-// Commands that read a bundle live in a bundle of their own (scripts/build.mjs), loaded on first use.
-// (Not with import(): that would go through the ESM loader, which lexes the whole file.)
-function bundleCommands(): BundleCommands {
-  return load(path.join(__dirname, 'bundle-commands.js')).exports as BundleCommands;
+// Commands that read a config, a process or resources live in a dist file of their own
+// (scripts/build.mjs), loaded on first use. (Not with import(): that would go through the ESM loader,
+// which lexes the whole file.)
+function lazyCommands(): LazyCommands {
+  return load(path.join(__dirname, 'lazy-commands.js')).exports as LazyCommands;
 }
 
-const bundleCommand = (name: 'create' | 'run' | 'check' | 'explain' | 'exec' | 'update' | 'features') => async () => bundleCommands()[name];
+const lazyCommand = (name: 'create' | 'run' | 'check' | 'explain' | 'exec' | 'update' | 'features') => async () => lazyCommands()[name];
 
 const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
-  create: bundleCommand('create'),
-  run: bundleCommand('run'),
-  check: bundleCommand('check'),
-  explain: bundleCommand('explain'),
-  exec: bundleCommand('exec'),
-  update: bundleCommand('update'),
-  features: bundleCommand('features'),
+  create: lazyCommand('create'),
+  run: lazyCommand('run'),
+  check: lazyCommand('check'),
+  explain: lazyCommand('explain'),
+  exec: lazyCommand('exec'),
+  update: lazyCommand('update'),
+  features: lazyCommand('features'),
   start: async () => (await import('./commands/start')).start,
   state: async () => (await import('./commands/state')).state,
   kill: async () => (await import('./commands/kill')).kill,
   delete: async () => (await import('./commands/delete')).del,
   list: async () => (await import('./commands/list')).list,
-  // ps --format json (containerd's shim) runs from the core bundle; the table runs the host's ps, and
-  // child_process is kept out of the core: that part is in the bundle commands.
-  ps: async () => (await import('./commands/ps')).psCommand(() => bundleCommands().psTable),
+  // ps --format json (containerd's shim) runs from the core dist file; the table runs the host's ps,
+  // and child_process is kept out of the core: that part is in the lazy commands.
+  ps: async () => (await import('./commands/ps')).psCommand(() => lazyCommands().psTable),
   pause: async () => (await import('./commands/pause')).pause,
   resume: async () => (await import('./commands/pause')).resume,
   spec: async () => (await import('./commands/spec')).spec,
@@ -72,7 +73,7 @@ function loggerFor(cl: ParsedCommandLine): Logger {
   });
 }
 
-export async function main(argv: string[], loader?: BundleLoader): Promise<number> {
+export async function main(argv: string[], loader?: DistFileLoader): Promise<number> {
   if (loader) load = loader;
   let log = createLogger({ format: 'text', debug: false });
   try {
@@ -98,7 +99,7 @@ export async function main(argv: string[], loader?: BundleLoader): Promise<numbe
       flags: cl.flags,
       positionals: cl.positionals,
     };
-    // Begun before the command's bundle is loaded, so that the two overlap.
+    // Begun before the command's dist file is loaded, so that the two overlap.
     ctx.head = HEAD_STARTS[cl.command.name]?.(ctx);
     try {
       const handler = await HANDLERS[cl.command.name]();

@@ -1,7 +1,7 @@
 // The v2 manager against a real cgroup2 hierarchy: on this hybrid machine that is /sys/fs/cgroup/unified,
 // which offers only hugetlb. So this exercises v2 create (mkdir + subtree_control down the path),
 // hugetlb.<size>.max, joining, cgroup.freeze, pids and destroy; memory/cpu/io/pids limits on v2 can
-// only be checked as write lists here (writes.test.ts), and their absence must be a clear error.
+// only be checked as write lists here (resource-writes.test.ts), and their absence must be a clear error.
 
 import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';

@@ -4,7 +4,7 @@
 // it is the host's own layout. What runs is the real v2 path: the container process cloned into its
 // cgroup (clone3 CLONE_INTO_CGROUP, nothing migrated), exec'd processes likewise, cgroup.freeze for
 // pause, hugetlb limits, and the cgroup removed by delete. memory, pids, cpu and io are not offered by
-// this mount, so their limits are checked as write lists only (test/cgroups/writes.test.ts).
+// this mount, so their limits are checked as write lists only (test/cgroups/resource-writes.test.ts).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -9,7 +9,7 @@ import { frozenV1, frozenV2 } from './freezer';
 import { cgroupPids, describeFsError, levelsBelow, removeCgroupTree, writeCgroupFile } from './fsops';
 import { type CgroupLayout, UNIFIED } from './layout';
 import type { CgroupEntry, CgroupManager } from './manager';
-import { type CgroupWrite, planResources, type WriteTarget } from './writes';
+import { type CgroupWrite, planResourceWrites, type WriteTarget } from './resource-writes';
 
 export interface ManagerInit {
   /** hierarchy key → the container's directory (what the state store persists). */
@@ -100,7 +100,7 @@ export abstract class BaseCgroupManager implements CgroupManager {
   protected abstract primaryDir(): string;
 
   resourceWrites(r: Resources): CgroupWrite[] {
-    const plan = planResources(r, this.target);
+    const plan = planResourceWrites(r, this.target);
     if (plan.problems.length > 0) throw settingsError(plan.problems);
     return plan.writes;
   }
@@ -111,7 +111,7 @@ export abstract class BaseCgroupManager implements CgroupManager {
    * caller should warn with these; resourceWrites() leaves them out.
    */
   unsupported(r: Resources): string[] {
-    return planResources(r, this.target).unsupported;
+    return planResourceWrites(r, this.target).unsupported;
   }
 
   /** Writes each of resourceWrites(r), in order, and nothing else. Call it before any process joins. */

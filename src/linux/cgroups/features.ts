@@ -26,7 +26,7 @@ export type Feature =
   | 'v2:io.weight'
   | 'v2:hugetlb.rsvd';
 
-/** What the write planner asks: whether a feature's file is there. */
+/** What the resource write planner asks: whether a feature's file is there. */
 export interface FeatureSet {
   has(f: Feature): boolean;
 }

@@ -18,9 +18,9 @@ import { type CgroupLayout, detectCgroupLayout, hugePageSizes, unifiedController
 import { resolveCgroupPaths } from './paths';
 import { V1CgroupManager } from './v1';
 import { V2CgroupManager } from './v2';
-import type { CgroupWrite } from './writes';
+import type { CgroupWrite } from './resource-writes';
 
-export type { CgroupWrite } from './writes';
+export type { CgroupWrite } from './resource-writes';
 
 export interface CgroupManager {
   readonly driver: 'v1' | 'v2';

@@ -1,5 +1,5 @@
 // Finding and reading a bundle's config.json, without parsing it (create's head start reads it in the
-// core bundle, before the validators are loaded; load.ts parses what it read).
+// core dist file, before the validators are loaded; load.ts parses what it read).
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { errnoOf, isMissing, RuntimeError } from '../../common/errors';

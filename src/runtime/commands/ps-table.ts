@@ -18,7 +18,7 @@ export function filterPsOutput(output: string, pids: readonly number[]): string 
 }
 
 export function psTable(args: string[], pids: readonly number[]): string {
-  // Loaded here, not at the top: every command in this bundle would pay for child_process.
+  // Loaded here, not at the top: every command in this dist file would pay for child_process.
   const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
   const r = spawnSync('ps', args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
   if (r.error) throw new RuntimeError(`cannot run ps: ${r.error.message}`);

@@ -1,7 +1,7 @@
 // ps: the processes in a container's cgroup. `--format json` prints their host pids as a JSON array
 // (null when there are none, as runc's encoder does); `table` runs the host's ps (with the given
 // arguments, -ef by default) and keeps its header and the rows whose PID is in the cgroup. The table
-// needs child_process, which stays out of the core bundle: main passes it in from the bundle commands.
+// needs child_process, which stays out of the core dist file: main passes it in from the lazy commands.
 import { print } from '../output';
 import type { CommandHandler } from './types';
 import { cgroupOf, statusFor } from '../container';

@@ -1,4 +1,5 @@
-// OCI linux.resources → the ordered list of cgroup file writes (pure: everything it needs is in the target).
+// The resource write planner: OCI linux.resources → the ordered list of cgroup file writes (pure:
+// everything it needs is in the target). The managers apply the plan (base.ts).
 //
 // One planner serves v1, v2 and hybrid: each controller goes to its v1 hierarchy when one is joined,
 // otherwise to the cgroup2 directory when the unified hierarchy offers it (hybrid hosts put hugetlb there),
@@ -35,7 +36,7 @@ export interface WriteTarget {
   features: FeatureSet;
 }
 
-export interface ResourcePlan {
+export interface ResourceWritePlan {
   writes: CgroupWrite[];
   problems: Problem[];
   /** "config.path: reason" for each setting that will not be applied. */
@@ -49,7 +50,7 @@ const R = 'linux.resources';
 /** Treats 0 as "not set", the way runc (and the Go zero value) does for limits. */
 const nz = (n: number | undefined): number | undefined => (n === undefined || n === 0 ? undefined : n);
 
-class Planner {
+class ResourceWritePlanner {
   readonly writes: CgroupWrite[] = [];
   readonly problems: Problem[] = [];
   readonly unsupported: string[] = [];
@@ -484,8 +485,8 @@ class Planner {
 }
 
 /** The whole plan for `r` against `t`: writes in apply order, problems, settings that will be skipped. */
-export function planResources(r: Resources, t: WriteTarget): ResourcePlan {
-  const p = new Planner(t);
+export function planResourceWrites(r: Resources, t: WriteTarget): ResourceWritePlan {
+  const p = new ResourceWritePlanner(t);
   if (r.memory) p.memory(r.memory);
   if (r.cpu) p.cpu(r.cpu);
   p.pids(r.pids?.limit);

@@ -1,5 +1,6 @@
-// The commands that read a bundle or a process (validators, plan builder, helper): a bundle of their
-// own, loaded only by them, so that state, start, kill and delete do not compile it.
+// The commands that read a config, a process or resources (validators, plan builder, helper client), and
+// ps's table: a dist file of their own (dist/lazy-commands.js), loaded only by them, so that state,
+// start, kill and delete do not compile it.
 export { create } from './create';
 export { run } from './run';
 export { check } from './check';
