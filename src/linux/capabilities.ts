@@ -64,9 +64,8 @@ export function resolveCapabilities(caps: Capabilities, hostBounding: bigint, la
   return { sets, warnings };
 }
 
-export function capabilityMask(numbers: number[]): string {
-  const mask = numbers.reduce((m, n) => m | (1n << BigInt(n)), 0n);
-  return `0x${mask.toString(16)}`;
+export function capabilityBits(numbers: number[]): bigint {
+  return numbers.reduce((m, n) => m | (1n << BigInt(n)), 0n);
 }
 
 export function capabilityName(n: number): string {

@@ -14,7 +14,8 @@ import type { Problem } from '../common/errors';
 import { EXEC_CGROUP_ORIGIN, startOps, type ContainerOpName, type HostOpName, type Plan, type PlanOp } from './plan';
 import { CLONE_PARENT, SIGCHLD } from './constants';
 import { NAMESPACE_FLAGS } from './namespaces';
-import { afterStartOps, consoleOps, HostFacts, processOps } from './plan-builder';
+import { HostFacts, oomScoreAdjOps, processOps, terminalOps } from './plan-builder';
+import { op } from './op-schema';
 import type { CgroupEntry } from './cgroups';
 
 /** A namespace of the container's init that the runtime is not in: joined through its /proc link. */
@@ -61,24 +62,23 @@ export const NS_FILES: Readonly<Record<NamespaceType, string>> = {
   user: 'user', ipc: 'ipc', uts: 'uts', network: 'net', pid: 'pid', cgroup: 'cgroup', time: 'time', mount: 'mnt',
 };
 
-function op<N extends string>(name: N, args: (string | number)[] = [], origin?: string): PlanOp<N> {
-  return origin === undefined ? { op: name, args: args.map(String) } : { op: name, args: args.map(String), origin };
-}
-
+/** The exec plan, phase by phase in the order they run. */
 export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
   const problems: Problem[] = [];
-  const host: PlanOp<HostOpName>[] = startOps(input.preserveFds, input.cgroup, EXEC_CGROUP_ORIGIN);
-  // Before the setns calls: lowering it needs CAP_SYS_RESOURCE in the host's user namespace, and
-  // /proc/self is not P once it is in the container's mount namespace.
-  if (input.process.oomScoreAdj !== undefined) {
-    host.push(op('write-file', ['/proc/self/oom_score_adj', input.process.oomScoreAdj], 'process.oomScoreAdj'));
-  }
+  const terminal = terminalOps(input.process, input.consoleSocket, '');
   const joined = [...input.namespaces].sort((a, b) => EXEC_JOIN_ORDER.indexOf(a.type) - EXEC_JOIN_ORDER.indexOf(b.type));
-  // Every file opened before the first setns: in the container's user namespace, P may no longer open
-  // those of an init that is not dumpable (a created container's).
-  for (const ns of joined) host.push(op('open-ns', [ns.path], `the container's ${ns.type} namespace`));
-  for (const ns of joined) host.push(op('setns', [ns.path, NAMESPACE_FLAGS[ns.type]], `the container's ${ns.type} namespace`));
-  host.push(op('clone', [CLONE_PARENT | SIGCHLD]), op('report-pid'), op('release'));
+  const host: PlanOp<HostOpName>[] = [
+    ...startOps(input.preserveFds, input.cgroup, EXEC_CGROUP_ORIGIN),
+    ...terminal.host,
+    // Before the setns calls: lowering it needs CAP_SYS_RESOURCE in the host's user namespace, and
+    // /proc/self is not P once it is in the container's mount namespace.
+    ...oomScoreAdjOps(input.process.oomScoreAdj),
+    // Every file opened before the first setns: in the container's user namespace, P may no longer open
+    // those of an init that is not dumpable (a created container's).
+    ...joined.map((ns) => op.openNs({ path: ns.path }, `the container's ${ns.type} namespace`)),
+    ...joined.map((ns) => op.setns({ path: ns.path, nstype: NAMESPACE_FLAGS[ns.type] }, `the container's ${ns.type} namespace`)),
+    op.clone({ flags: CLONE_PARENT | SIGCHLD }), op.reportPid(), op.release(),
+  ];
 
   // processOps reads the process, linux.seccomp and linux.personality from a spec: this one has nothing else.
   const spec: Spec = {
@@ -90,14 +90,10 @@ export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
     },
   };
   const container: PlanOp<ContainerOpName>[] = [
-    op('wait-release'),
-    ...processOps({ spec, env: input.env, host: input.host }, problems, { waitStart: false }),
-  ];
-  if (input.consoleSocket !== undefined && input.process.terminal === true) {
+    op.waitRelease(),
     // A session of its own (runc's init always makes one), so the pty can be its controlling terminal.
-    const c = consoleOps(input.process, input.consoleSocket, '');
-    host.splice(afterStartOps(host), 0, c.host);
-    container.splice(1, 0, op('setsid', [], 'process.terminal'), c.container);
-  }
+    ...(terminal.container.length > 0 ? [op.setsid({}, 'process.terminal'), ...terminal.container] : []),
+    ...processOps({ spec, env: input.env, host: input.host }, problems, []),
+  ];
   return { plan: { host, container }, problems };
 }

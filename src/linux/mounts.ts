@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import type { Mount } from '../oci/types';
 import type { Problem } from '../common/errors';
 import type { PlanOp, ContainerOpName } from './plan';
+import { op, type Fields } from './op-schema';
 import { MS } from './constants';
 import { REMOUNT_FLAGS, parseMountOptions } from './mount-options';
 
@@ -28,15 +29,11 @@ export interface MountPlanInput {
 
 type Op = PlanOp<ContainerOpName>;
 
-function mountInRoot(
-  rootfs: string, source: string, dest: string, fstype: string, flags: number, data: string,
-  create: 'dir' | 'file' | 'none', remount: number, propagation: number, origin: string,
-): Op {
-  return {
-    op: 'mount-in-root',
-    args: [rootfs, source, dest, fstype, String(flags), data, create, String(remount), String(propagation)],
-    origin,
-  };
+type MountInRoot = Fields<'mount-in-root'>;
+
+/** A mount-in-root op: a mount at dest resolved inside root; no remount and no propagation unless given. */
+function mountInRoot(fields: Omit<MountInRoot, 'remountFlags' | 'propagation'> & Partial<MountInRoot>, origin: string): Op {
+  return op.mountInRoot({ remountFlags: 0, propagation: 0, ...fields }, origin);
 }
 
 function cgroupMountOps(input: MountPlanInput, m: Mount, dest: string, origin: string, afterRoot: Op[]): Op[] {
@@ -45,24 +42,32 @@ function cgroupMountOps(input: MountPlanInput, m: Mount, dest: string, origin: s
   const { cgroup, rootfs } = input;
   if (cgroup.driver === 'v2') {
     if (cgroup.newCgroupNamespace) {
-      return [mountInRoot(rootfs, 'cgroup', dest, 'cgroup2', flags, '', 'dir', 0, opts.propagation, origin)];
+      return [mountInRoot({
+        root: rootfs, source: 'cgroup', dest, fstype: 'cgroup2', flags, data: '', create: 'dir', propagation: opts.propagation,
+      }, origin)];
     }
     const hostPath = cgroup.hierarchies[0].hostPath;
-    return [mountInRoot(rootfs, hostPath, dest, '', MS.BIND | MS.REC, '', 'dir', flags & REMOUNT_FLAGS, opts.propagation, origin)];
+    return [mountInRoot({
+      root: rootfs, source: hostPath, dest, fstype: '', flags: MS.BIND | MS.REC, data: '', create: 'dir',
+      remountFlags: flags & REMOUNT_FLAGS, propagation: opts.propagation,
+    }, origin)];
   }
   // v1: a tmpfs holding one bind mount of the container's own cgroup per hierarchy.
   const ops: Op[] = [
-    mountInRoot(rootfs, 'tmpfs', dest, 'tmpfs', MS.NOSUID | MS.NODEV | MS.NOEXEC, 'mode=755', 'dir', 0, opts.propagation, origin),
+    mountInRoot({
+      root: rootfs, source: 'tmpfs', dest, fstype: 'tmpfs', flags: MS.NOSUID | MS.NODEV | MS.NOEXEC, data: 'mode=755', create: 'dir',
+      propagation: opts.propagation,
+    }, origin),
   ];
   for (const h of cgroup.hierarchies) {
-    ops.push(mountInRoot(
-      rootfs, h.hostPath, path.posix.join(dest, h.name), '', MS.BIND | MS.REC, '', 'dir',
-      (flags & REMOUNT_FLAGS) | MS.NOSUID | MS.NODEV | MS.NOEXEC, 0, origin,
-    ));
+    ops.push(mountInRoot({
+      root: rootfs, source: h.hostPath, dest: path.posix.join(dest, h.name), fstype: '', flags: MS.BIND | MS.REC, data: '',
+      create: 'dir', remountFlags: (flags & REMOUNT_FLAGS) | MS.NOSUID | MS.NODEV | MS.NOEXEC,
+    }, origin));
   }
   // The tmpfs must stay writable until the hierarchies' mount points are made in it; "ro" then makes
   // it read-only too (as runc does), or the container could create directories in /sys/fs/cgroup.
-  if (flags & MS.RDONLY) afterRoot.push({ op: 'remount-ro', args: [dest], origin });
+  if (flags & MS.RDONLY) afterRoot.push(op.remountRo({ path: dest }, origin));
   return ops;
 }
 
@@ -107,17 +112,19 @@ export function mountOps(input: MountPlanInput): { ops: Op[]; problems: Problem[
       }
       const flags = MS.BIND | (opts.recursive ? MS.REC : 0);
       const remount = opts.flags & REMOUNT_FLAGS;
-      ops.push(mountInRoot(input.rootfs, source, dest, '', flags, '', kind, remount, opts.propagation, origin));
+      ops.push(mountInRoot({
+        root: input.rootfs, source, dest, fstype: '', flags, data: '', create: kind, remountFlags: remount, propagation: opts.propagation,
+      }, origin));
       return;
     }
     if (type === undefined) {
       problems.push({ severity: 'error', path: `${origin}.type`, message: 'is required unless the mount is a bind mount' });
       return;
     }
-    ops.push(mountInRoot(
-      input.rootfs, m.source ?? type, dest, type, opts.flags & ~MS.REMOUNT, opts.data.join(','), 'dir', 0,
-      opts.propagation, origin,
-    ));
+    ops.push(mountInRoot({
+      root: input.rootfs, source: m.source ?? type, dest, fstype: type, flags: opts.flags & ~MS.REMOUNT, data: opts.data.join(','),
+      create: 'dir', propagation: opts.propagation,
+    }, origin));
   });
   return { ops, problems, afterRoot };
 }

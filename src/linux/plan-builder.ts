@@ -4,12 +4,13 @@ import * as path from 'node:path';
 import type { Spec } from '../oci/types';
 import type { Problem } from '../common/errors';
 import { startOps, type ContainerOpName, type HostOpName, type Plan, type PlanOp } from './plan';
+import { op } from './op-schema';
 import { CLONE_NEWTIME, CLONE_PARENT, MS, RLIMITS, SIGCHLD } from './constants';
 import { cloneNamespaceFlags, hasNew, idMapContent, namespaceSet, NAMESPACE_FLAGS, timeOffsetsContent } from './namespaces';
 import { bindsDev, CgroupMountInfo, mountOps, procMountPoints, SourceKind } from './mounts';
 import type { CgroupEntry } from './cgroups';
 import { containerDevices, DEFAULT_LINKS, deviceMode } from './devices';
-import { capabilityMask, resolveCapabilities } from './capabilities';
+import { capabilityBits, resolveCapabilities } from './capabilities';
 import { parseMountOptions } from './mount-options';
 import { closestMatch } from '../common/closest-match';
 import { blockedNeeds, encodeSeccomp, SeccompFilter, syscallsAfterFilter, translateSeccomp } from './seccomp';
@@ -51,14 +52,10 @@ export interface PlanResult {
 }
 
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
-const RLIM_INFINITY = '18446744073709551615';
+const RLIM_INFINITY = 2n ** 64n - 1n;
 
 type HostOp = PlanOp<HostOpName>;
 type ContainerOp = PlanOp<ContainerOpName>;
-
-function op<N extends string>(name: N, args: (string | number)[] = [], origin?: string): PlanOp<N> {
-  return origin === undefined ? { op: name, args: args.map(String) } : { op: name, args: args.map(String), origin };
-}
 
 /** Where the helper looks for process.args[0]: as given when it has a slash, else along PATH. */
 export function execCandidates(program: string, env: string[]): string[] {
@@ -67,48 +64,68 @@ export function execCandidates(program: string, env: string[]): string[] {
   return pathVar.split(':').map((dir) => path.posix.join(dir === '' ? '.' : dir, program));
 }
 
-function hostOps(input: PlanInput): HostOp[] {
+/** The namespaces joined by path and the time namespace, entered by P before the clone. */
+function namespaceOps(input: PlanInput): HostOp[] {
   const { spec } = input;
   const ns = namespaceSet(spec);
-  const ops: HostOp[] = startOps(input.preserveFds, input.cgroup, 'linux.cgroupsPath');
+  const ops: HostOp[] = [];
   // Opened before the first setns, as exec does (see exec-plan): a joined user namespace takes P's rights.
-  for (const { ns: joined, index } of ns.joined) ops.push(op('open-ns', [joined.path!], `linux.namespaces[${index}]`));
+  for (const { ns: joined, index } of ns.joined) ops.push(op.openNs({ path: joined.path! }, `linux.namespaces[${index}]`));
   for (const { ns: joined, index } of ns.joined) {
-    ops.push(op('setns', [joined.path!, NAMESPACE_FLAGS[joined.type]], `linux.namespaces[${index}]`));
+    ops.push(op.setns({ path: joined.path!, nstype: NAMESPACE_FLAGS[joined.type] }, `linux.namespaces[${index}]`));
   }
   if (hasNew(ns, 'time')) {
     const origin = `linux.namespaces[${ns.created.get('time')}]`;
-    ops.push(op('unshare', [CLONE_NEWTIME], origin));
+    ops.push(op.unshare({ flags: CLONE_NEWTIME }, origin));
     const offsets = spec.linux?.timeOffsets;
     if (offsets && Object.keys(offsets).length > 0) {
-      ops.push(op('write-file', ['/proc/self/timens_offsets', timeOffsetsContent(offsets)], 'linux.timeOffsets'));
+      ops.push(op.writeFile({ path: '/proc/self/timens_offsets', content: timeOffsetsContent(offsets) }, 'linux.timeOffsets'));
     }
   }
-  // Set on the host side, where lowering it is allowed, and inherited by the container through clone.
-  const oomScoreAdj = spec.process?.oomScoreAdj;
-  if (oomScoreAdj !== undefined) {
-    ops.push(op('write-file', ['/proc/self/oom_score_adj', oomScoreAdj], 'process.oomScoreAdj'));
-  }
-  ops.push(op('clone', [cloneNamespaceFlags(ns) | CLONE_PARENT | SIGCHLD], 'linux.namespaces'));
-  if (hasNew(ns, 'user')) {
-    ops.push(op('uid-map', [idMapContent(spec.linux?.uidMappings ?? [])], 'linux.uidMappings'));
-    ops.push(op('gid-map', [idMapContent(spec.linux?.gidMappings ?? [])], 'linux.gidMappings'));
-  }
-  ops.push(op('report-pid'), op('release'));
   return ops;
 }
 
-function rootfsOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
+/** process.oomScoreAdj, set by P (where lowering it is allowed) and inherited by the process through clone. */
+export function oomScoreAdjOps(oomScoreAdj: number | undefined): HostOp[] {
+  if (oomScoreAdj === undefined) return [];
+  return [op.writeFile({ path: '/proc/self/oom_score_adj', content: String(oomScoreAdj) }, 'process.oomScoreAdj')];
+}
+
+/** The clone into the new namespaces, the id maps of a new user namespace, and the release of C. */
+function cloneOps(input: PlanInput): HostOp[] {
+  const { spec } = input;
+  const ns = namespaceSet(spec);
+  const ops: HostOp[] = [op.clone({ flags: cloneNamespaceFlags(ns) | CLONE_PARENT | SIGCHLD }, 'linux.namespaces')];
+  if (hasNew(ns, 'user')) {
+    ops.push(op.uidMap({ content: idMapContent(spec.linux?.uidMappings ?? []) }, 'linux.uidMappings'));
+    ops.push(op.gidMap({ content: idMapContent(spec.linux?.gidMappings ?? []) }, 'linux.gidMappings'));
+  }
+  ops.push(op.reportPid(), op.release());
+  return ops;
+}
+
+/** What C does first: wait to be released, a session of its own, root in a new user namespace, the names. */
+function identityOps(input: PlanInput): ContainerOp[] {
+  const { spec } = input;
+  const ops: ContainerOp[] = [op.waitRelease(), op.setsid()];
+  if (hasNew(namespaceSet(spec), 'user')) ops.push(op.becomeRoot({}, 'linux.uidMappings'));
+  if (spec.hostname !== undefined) ops.push(op.sethostname({ name: spec.hostname }, 'hostname'));
+  if (spec.domainname !== undefined) ops.push(op.setdomainname({ name: spec.domainname }, 'domainname'));
+  return ops;
+}
+
+/** The rootfs before the root change: the mounts, the devices and /dev's links, all made in the rootfs. */
+function rootfsOps(input: PlanInput, problems: Problem[]): { ops: ContainerOp[]; afterRoot: ContainerOp[] } {
   const { spec, rootfs } = input;
   const ns = namespaceSet(spec);
   const userns = hasNew(ns, 'user');
   const mounts = spec.mounts ?? [];
   const ops: ContainerOp[] = [
     // Nothing done in the container's mount namespace may propagate back to the host.
-    op('mount', ['', '/', '', MS.REC | MS.SLAVE, '']),
+    op.mount({ source: '', target: '/', fstype: '', flags: MS.REC | MS.SLAVE, data: '' }),
     // The fifo `wait-start` blocks on, taken while the host is in view: the fifo itself, never its directory.
-    op('open-exec-fifo', [path.join(input.stateDir, 'exec.fifo')]),
-    op('mount', [rootfs, rootfs, '', MS.BIND | MS.REC, ''], 'root.path'),
+    op.openExecFifo({ path: path.join(input.stateDir, 'exec.fifo') }),
+    op.mount({ source: rootfs, target: rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '' }, 'root.path'),
   ];
   const fromMounts = mountOps({ rootfs, bundle: input.bundle, mounts, cgroup: input.cgroup, sourceKind: input.host.sourceKind });
   problems.push(...fromMounts.problems);
@@ -125,29 +142,45 @@ function rootfsOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
     for (const { device, origin } of containerDevices(spec.linux?.devices)) {
       if (userns) {
         // mknod is refused in a user namespace: bind the host's node instead, as runc does.
-        ops.push(op('mount-in-root', [rootfs, device.path, device.path, '', MS.BIND, '', 'file', 0, 0], origin));
+        ops.push(op.mountInRoot({
+          root: rootfs, source: device.path, dest: device.path, fstype: '', flags: MS.BIND, data: '', create: 'file',
+          remountFlags: 0, propagation: 0,
+        }, origin));
       } else {
-        ops.push(op('mknod-in-root', [
-          rootfs, device.path, deviceMode(device), device.major ?? 0, device.minor ?? 0, device.uid ?? 0, device.gid ?? 0,
-        ], origin));
+        ops.push(op.mknodInRoot({
+          root: rootfs, dest: device.path, mode: deviceMode(device), major: device.major ?? 0, minor: device.minor ?? 0,
+          uid: device.uid ?? 0, gid: device.gid ?? 0,
+        }, origin));
       }
     }
     const links = input.host.hasKcore ? [...DEFAULT_LINKS, { target: '/proc/kcore', path: '/dev/core' }] : DEFAULT_LINKS;
-    for (const link of links) ops.push(op('symlink-in-root', [rootfs, link.target, link.path], 'default /dev link'));
+    for (const link of links) ops.push(op.symlinkInRoot({ root: rootfs, target: link.target, linkpath: link.path }, 'default /dev link'));
   }
+  return { ops, afterRoot: fromMounts.afterRoot };
+}
 
-  ops.push(input.noPivot ? op('move-root', [rootfs], '--no-pivot') : op('pivot-root', [rootfs], 'root.path'));
+function rootChangeOp(input: PlanInput): ContainerOp {
+  return input.noPivot ? op.moveRoot({ root: input.rootfs }, '--no-pivot') : op.pivotRoot({ root: input.rootfs }, 'root.path');
+}
+
+/**
+ * After the root change, in the container's view: the root's propagation, sysctls, masked and
+ * read-only paths, a read-only root, and what the mounts left for after the root change.
+ */
+function afterRootOps(input: PlanInput, fromMounts: ContainerOp[]): ContainerOp[] {
+  const { spec } = input;
+  const ops: ContainerOp[] = [];
   const propagation = spec.linux?.rootfsPropagation;
   if (propagation) {
-    ops.push(op('mount', ['', '/', '', parseMountOptions([propagation]).propagation, ''], 'linux.rootfsPropagation'));
+    ops.push(op.mount({ source: '', target: '/', fstype: '', flags: parseMountOptions([propagation]).propagation, data: '' }, 'linux.rootfsPropagation'));
   }
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
-    ops.push(op('write-file', [`/proc/sys/${key.replace(/\./g, '/')}`, value], `linux.sysctl[${JSON.stringify(key)}]`));
+    ops.push(op.writeFile({ path: `/proc/sys/${key.replace(/\./g, '/')}`, content: value }, `linux.sysctl[${JSON.stringify(key)}]`));
   }
-  (spec.linux?.maskedPaths ?? []).forEach((p, i) => ops.push(op('mask', [p], `linux.maskedPaths[${i}]`)));
-  (spec.linux?.readonlyPaths ?? []).forEach((p, i) => ops.push(op('readonly', [p], `linux.readonlyPaths[${i}]`)));
-  if (spec.root?.readonly) ops.push(op('remount-ro', ['/'], 'root.readonly'));
-  ops.push(...fromMounts.afterRoot);
+  (spec.linux?.maskedPaths ?? []).forEach((p, i) => ops.push(op.mask({ path: p }, `linux.maskedPaths[${i}]`)));
+  (spec.linux?.readonlyPaths ?? []).forEach((p, i) => ops.push(op.readonly({ path: p }, `linux.readonlyPaths[${i}]`)));
+  if (spec.root?.readonly) ops.push(op.remountRo({ path: '/' }, 'root.readonly'));
+  ops.push(...fromMounts);
   return ops;
 }
 
@@ -182,12 +215,12 @@ function seccompFilter(input: Pick<PlanInput, 'spec'>, hasCapabilities: boolean,
 }
 
 /**
- * The process part of the container ops, from rlimits to `exec`. `exec` (the command) reuses it for a
- * process joining a running container, without `wait-start`.
+ * The process part of the container ops, from rlimits to `exec`, as runc's init does it: limits and
+ * attributes, cwd, capabilities and the user switch (seccomp before it without noNewPrivileges),
+ * the program found, `ready`, then `start` (what create waits for; nothing for exec), and `exec`.
+ * `exec` (the command) reuses it for a process joining a running container.
  */
-export function processOps(
-  input: Pick<PlanInput, 'spec' | 'env' | 'host'>, problems: Problem[], opts: { waitStart: boolean } = { waitStart: true },
-): ContainerOp[] {
+export function processOps(input: Pick<PlanInput, 'spec' | 'env' | 'host'>, problems: Problem[], start: ContainerOp[]): ContainerOp[] {
   const proc = input.spec.process!;
   const ops: ContainerOp[] = [];
   (proc.rlimits ?? []).forEach((r, i) => {
@@ -200,23 +233,25 @@ export function processOps(
       });
       return;
     }
-    const limit = (n: number) => (n < 0 ? RLIM_INFINITY : BigInt(n).toString());
-    ops.push(op('rlimit', [resource, limit(r.soft), limit(r.hard)], `process.rlimits[${i}]`));
+    const limit = (n: number) => (n < 0 ? RLIM_INFINITY : BigInt(n));
+    ops.push(op.rlimit({ resource, soft: limit(r.soft), hard: limit(r.hard) }, `process.rlimits[${i}]`));
   });
-  ops.push(op('umask', [proc.user.umask ?? 0o022], 'process.user.umask'));
+  ops.push(op.umask({ mask: proc.user.umask ?? 0o022 }, 'process.user.umask'));
   // As runc: before the user switch (a real-time policy, a lower nice value or IOPRIO_CLASS_RT need privileges).
   const persona = personalityValue(input.spec, problems);
-  if (persona !== undefined) ops.push(op('personality', [persona], 'linux.personality'));
+  if (persona !== undefined) ops.push(op.personality({ persona }, 'linux.personality'));
   const sched = schedAttr(proc.scheduler, problems);
   if (sched) {
     const { policy, flags, nice, priority, runtime, deadline, period } = sched;
-    ops.push(op('sched-setattr', [policy, flags, nice, priority, runtime, deadline, period], 'process.scheduler'));
+    ops.push(op.schedSetattr({
+      policy, flags: BigInt(flags), nice, priority, runtime: BigInt(runtime), deadline: BigInt(deadline), period: BigInt(period),
+    }, 'process.scheduler'));
   }
   const ioprio = ioprioValue(proc.ioPriority, problems);
-  if (ioprio !== undefined) ops.push(op('ioprio', [ioprio], 'process.ioPriority'));
+  if (ioprio !== undefined) ops.push(op.ioprio({ value: ioprio }, 'process.ioPriority'));
   // Entered (and verified under the root) before privileges are dropped and before any filter is in
   // force, as runc does: the user then keeps a cwd it could not have entered itself.
-  ops.push(op('chdir', [proc.cwd], 'process.cwd'));
+  ops.push(op.chdir({ path: proc.cwd }, 'process.cwd'));
 
   const caps = proc.capabilities
     ? resolveCapabilities(proc.capabilities, input.host.boundingSet, input.host.capLastCap)
@@ -225,31 +260,36 @@ export function processOps(
     problems.push(...caps.warnings);
     const drop: number[] = [];
     for (let n = 0; n <= input.host.capLastCap; n++) if (!caps.sets.bounding.includes(n)) drop.push(n);
-    ops.push(op('keep-caps', [], 'process.capabilities'));
-    ops.push(op('drop-bounding', drop, 'process.capabilities.bounding'));
+    ops.push(op.keepCaps({}, 'process.capabilities'));
+    ops.push(op.dropBounding({ caps: drop }, 'process.capabilities.bounding'));
   }
-  ops.push(op('setgroups-list', proc.user.additionalGids ?? [], 'process.user.additionalGids'));
-  ops.push(op('setresgid', [proc.user.gid], 'process.user.gid'));
+  ops.push(op.setgroupsList({ gids: proc.user.additionalGids ?? [] }, 'process.user.additionalGids'));
+  ops.push(op.setresgid({ gid: proc.user.gid }, 'process.user.gid'));
   const seccomp = seccompFilter(input, caps !== undefined, problems);
-  const seccompOps = seccomp ? [op('seccomp', encodeSeccomp(seccomp), 'linux.seccomp'), op('seccomp-load', [], 'linux.seccomp')] : [];
+  const compile = seccomp ? [op.seccomp({ items: encodeSeccomp(seccomp) }, 'linux.seccomp')] : [];
+  const load = seccomp ? [op.seccompLoad({}, 'linux.seccomp')] : [];
   const lateSeccomp = proc.noNewPrivileges === true;
-  if (!lateSeccomp) ops.push(...seccompOps);
-  ops.push(op('setresuid', [proc.user.uid], 'process.user.uid'));
+  if (!lateSeccomp) ops.push(...compile, ...load);
+  ops.push(op.setresuid({ uid: proc.user.uid }, 'process.user.uid'));
   if (caps) {
     const { effective, permitted, inheritable, ambient } = caps.sets;
-    ops.push(op('capset', [capabilityMask(effective), capabilityMask(permitted), capabilityMask(inheritable)], 'process.capabilities'));
-    ops.push(op('ambient', ambient, 'process.capabilities.ambient'));
+    ops.push(op.capset({
+      effective: capabilityBits(effective), permitted: capabilityBits(permitted), inheritable: capabilityBits(inheritable),
+    }, 'process.capabilities'));
+    ops.push(op.ambient({ caps: ambient }, 'process.capabilities.ambient'));
   }
-  if (proc.noNewPrivileges) ops.push(op('no-new-privs', [], 'process.noNewPrivileges'));
+  if (proc.noNewPrivileges) ops.push(op.noNewPrivs({}, 'process.noNewPrivileges'));
   const args = proc.args ?? [];
-  ops.push(op('find-exec', execCandidates(args[0], input.env), 'process.args[0]'));
-  if (lateSeccomp && seccompOps.length > 0) ops.push(seccompOps[0]);
-  ops.push(op('ready'));
-  if (opts.waitStart) ops.push(op('wait-start'));
-  if (lateSeccomp && seccompOps.length > 0) ops.push(seccompOps[1]);
-  ops.push(op('exec', [args.length, ...args, ...input.env], 'process.args'));
+  ops.push(op.findExec({ candidates: execCandidates(args[0], input.env) }, 'process.args[0]'));
+  // With noNewPrivileges the filter is compiled before `ready` and loaded right before the execve.
+  if (lateSeccomp) ops.push(...compile);
+  ops.push(op.ready(), ...start);
+  if (lateSeccomp) ops.push(...load);
+  ops.push(op.exec({ argv: args, env: input.env }, 'process.args'));
   return ops;
 }
+
+type HookPhase = 'createContainer' | 'startContainer';
 
 /**
  * A hook the helper runs in the container's namespaces. The state it writes to the hook's stdin is
@@ -257,88 +297,94 @@ export function processOps(
  * `env`, a createContainer hook gets the helper's environment (tsrunc's), as the runtime-side hooks
  * do, and a startContainer hook the process's environment, as with runc.
  */
-function runHookOp(phase: 'createContainer' | 'startContainer', index: number, hook: Hook, state: HookStateBase, defaultEnv?: string[]): ContainerOp {
+function runHookOp(phase: HookPhase, index: number, hook: Hook, state: HookStateBase, defaultEnv?: string[]): ContainerOp {
   const label = `hooks.${phase}[${index}]`;
-  const argv = hookArgv(hook);
-  const env = hook.env ?? defaultEnv;
   const [before, after] = hookStateParts(state);
-  return op('run-hook', [
-    label, hook.timeout ?? 0, before, after, hook.path, argv.length, ...argv, ...(env ? [env.length, ...env] : ['inherit']),
-  ], label);
+  return op.runHook({
+    label, timeout: hook.timeout ?? 0, stateBeforePid: before, stateAfterPid: after, path: hook.path,
+    argv: hookArgv(hook), env: hook.env ?? defaultEnv ?? 'inherit',
+  }, label);
+}
+
+function hookStateFor(input: PlanInput, status: HookStateBase['status']): HookStateBase {
+  return {
+    ociVersion: input.spec.ociVersion, id: input.id ?? path.basename(input.stateDir), status, bundle: input.bundle,
+    ...(input.spec.annotations ? { annotations: input.spec.annotations } : {}),
+  };
 }
 
 /**
- * The hooks' ops, placed by the lifecycle (runtime.md): prestart, createRuntime (run by tsrunc, asked
- * for with `hooks`) and createContainer once the mounts and devices are made, right before the root
- * change; startContainer after `start` opened exec.fifo (`wait-start hold`) and before it is told to go
- * on (`report-start`), so that start fails when one of them does.
+ * The hooks of the lifecycle (runtime.md) that come right before the root change, once the mounts and
+ * devices are made: prestart and createRuntime (run by tsrunc, asked for with `hooks`), then the
+ * createContainer hooks, run by the helper.
  */
-function placeHooks(input: PlanInput, container: ContainerOp[]): void {
-  const hooks = input.spec.hooks;
-  if (!hooks) return;
-  const state = (status: HookStateBase['status']): HookStateBase => ({
-    ociVersion: input.spec.ociVersion, id: input.id ?? path.basename(input.stateDir), status, bundle: input.bundle,
-    ...(input.spec.annotations ? { annotations: input.spec.annotations } : {}),
-  });
-  const beforeRoot: ContainerOp[] = [];
+function preRootHookOps(input: PlanInput): ContainerOp[] {
+  const hooks = input.spec.hooks ?? {};
+  const ops: ContainerOp[] = [];
   for (const phase of ['prestart', 'createRuntime'] as const) {
-    if ((hooks[phase]?.length ?? 0) > 0) beforeRoot.push(op('hooks', [phase], `hooks.${phase}`));
+    if ((hooks[phase]?.length ?? 0) > 0) ops.push(op.hooks({ phase }, `hooks.${phase}`));
   }
-  (hooks.createContainer ?? []).forEach((h, i) => beforeRoot.push(runHookOp('createContainer', i, h, state('creating'))));
-  const rootAt = container.findIndex((o) => o.op === 'pivot-root' || o.op === 'move-root');
-  if (rootAt < 0) throw new Error('plan builder: no root change to place the hooks before');
-  container.splice(rootAt, 0, ...beforeRoot);
+  (hooks.createContainer ?? []).forEach((h, i) => ops.push(runHookOp('createContainer', i, h, hookStateFor(input, 'creating'))));
+  return ops;
+}
 
-  const start = hooks.startContainer ?? [];
-  const waitAt = container.findIndex((o) => o.op === 'wait-start');
-  if (start.length > 0 && waitAt >= 0) {
-    container.splice(waitAt, 1,
-      op('wait-start', ['hold'], 'hooks.startContainer'),
-      ...start.map((h, i) => runHookOp('startContainer', i, h, state('created'), input.env)),
-      op('report-start', [], 'hooks.startContainer'));
-  }
+/**
+ * What create's init does between `ready` and `exec`: wait for `start`. With startContainer hooks it
+ * holds `start` (`wait-start hold`) while it runs them and then tells it to go on (`report-start`), so
+ * that start fails when one of them does.
+ */
+function startOpsOfCreate(input: PlanInput): ContainerOp[] {
+  const hooks = input.spec.hooks?.startContainer ?? [];
+  if (hooks.length === 0) return [op.waitStart()];
+  return [
+    op.waitStart({ mode: 'hold' }, 'hooks.startContainer'),
+    ...hooks.map((h, i) => runHookOp('startContainer', i, h, hookStateFor(input, 'created'), input.env)),
+    op.reportStart({}, 'hooks.startContainer'),
+  ];
 }
 
 /**
  * The terminal of process.terminal, as runc sets it up: P connects to the console socket from the
- * runtime's view, before any setns or root change (`console-connect`, placed right after
- * the start ops, `cloexec-from` and the cgroup joins, which may go ahead as a head); C, after the root change and before the user switch, makes a pty in the
- * container's devpts, sizes it (process.consoleSize), gives the slave to process.user.uid (runc's
- * fixStdioPermissions), binds it onto `consolePath` (create: /dev/console), sends the master and makes
- * the slave its controlling terminal and stdio (`console`, after a `setsid`).
+ * runtime's view, before any setns or root change (`console-connect`, right after the start ops,
+ * which may go ahead as a head); C, after the root change and before the user switch, makes a pty in
+ * the container's devpts, sizes it (process.consoleSize), gives the slave to process.user.uid (runc's
+ * fixStdioPermissions), binds it onto `consolePath` (create: /dev/console; exec: none), sends the
+ * master and makes the slave its controlling terminal and stdio (`console`, after a `setsid`).
  */
-/** Where the ops after startOps begin. */
-export function afterStartOps(host: HostOp[]): number {
-  const at = host.findIndex((o) => o.op !== 'cloexec-from' && o.op !== 'join-cgroup' && o.op !== 'open-cgroup');
-  return at < 0 ? host.length : at;
-}
-
-export function consoleOps(
-  proc: { consoleSize?: { height: number; width: number }; user?: { uid: number } }, socket: string, consolePath: string,
-): { host: HostOp; container: ContainerOp } {
+export function terminalOps(
+  proc: { terminal?: boolean; consoleSize?: { height: number; width: number }; user?: { uid: number } },
+  socket: string | undefined, consolePath: string,
+): { host: HostOp[]; container: ContainerOp[] } {
+  if (socket === undefined || proc.terminal !== true) return { host: [], container: [] };
   const size = proc.consoleSize;
   return {
-    host: op('console-connect', [socket], '--console-socket'),
-    container: op('console', ['/dev/ptmx', size?.height ?? 0, size?.width ?? 0, proc.user?.uid ?? 0, consolePath], 'process.terminal'),
+    host: [op.consoleConnect({ socket }, '--console-socket')],
+    container: [op.console({
+      ptmx: '/dev/ptmx', rows: size?.height ?? 0, cols: size?.width ?? 0, uid: proc.user?.uid ?? 0, consolePath,
+    }, 'process.terminal')],
   };
 }
 
+/** The create plan, phase by phase in the order they run (docs/plan-format.md). */
 export function buildCreatePlan(input: PlanInput): PlanResult {
   const problems: Problem[] = [];
-  const ns = namespaceSet(input.spec);
-  const container: ContainerOp[] = [op('wait-release'), op('setsid')];
-  if (hasNew(ns, 'user')) container.push(op('become-root', [], 'linux.uidMappings'));
-  if (input.spec.hostname !== undefined) container.push(op('sethostname', [input.spec.hostname], 'hostname'));
-  if (input.spec.domainname !== undefined) container.push(op('setdomainname', [input.spec.domainname], 'domainname'));
-  container.push(...rootfsOps(input, problems));
-  container.push(...processOps(input, problems));
-  placeHooks(input, container);
-  const host = hostOps(input);
-  if (input.consoleSocket !== undefined && input.spec.process?.terminal === true) {
-    const c = consoleOps(input.spec.process, input.consoleSocket, '/dev/console');
-    host.splice(afterStartOps(host), 0, c.host);
-    const rootAt = container.findIndex((o) => o.op === 'pivot-root' || o.op === 'move-root');
-    container.splice(rootAt + 1, 0, c.container);
-  }
+  const terminal = terminalOps(input.spec.process ?? {}, input.consoleSocket, '/dev/console');
+  const rootfs = rootfsOps(input, problems);
+  const host: HostOp[] = [
+    ...startOps(input.preserveFds, input.cgroup, 'linux.cgroupsPath'),
+    ...terminal.host,
+    ...namespaceOps(input),
+    ...oomScoreAdjOps(input.spec.process?.oomScoreAdj),
+    ...cloneOps(input),
+  ];
+  const container: ContainerOp[] = [
+    ...identityOps(input),
+    ...rootfs.ops,
+    ...preRootHookOps(input),
+    rootChangeOp(input),
+    ...terminal.container,
+    ...afterRootOps(input, rootfs.afterRoot),
+    ...processOps(input, problems, startOpsOfCreate(input)),
+  ];
   return { plan: { host, container }, problems };
 }

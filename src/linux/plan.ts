@@ -1,23 +1,8 @@
 // The plan the helper executes (docs/plan-format.md). TypeScript decides; tsrunc-init interprets.
 
-export type HostOpName =
-  | 'cloexec-from' | 'join-cgroup' | 'open-ns' | 'setns' | 'unshare' | 'write-file' | 'clone'
-  | 'uid-map' | 'gid-map' | 'report-pid' | 'release' | 'console-connect' | 'open-cgroup';
+import { op, type ContainerOpName, type HostOpName, type PlanOp } from './op-schema';
 
-export type ContainerOpName =
-  | 'wait-release' | 'setsid' | 'become-root' | 'sethostname' | 'setdomainname' | 'mount'
-  | 'open-exec-fifo' | 'mount-in-root' | 'mknod-in-root' | 'symlink-in-root' | 'pivot-root'
-  | 'move-root' | 'mask' | 'readonly' | 'remount-ro' | 'write-file' | 'rlimit' | 'umask'
-  | 'keep-caps' | 'drop-bounding' | 'setgroups-list' | 'setresgid' | 'setresuid' | 'capset'
-  | 'ambient' | 'no-new-privs' | 'seccomp' | 'seccomp-load' | 'chdir' | 'find-exec' | 'ready' | 'wait-start' | 'exec'
-  | 'hooks' | 'run-hook' | 'report-start' | 'console' | 'personality' | 'sched-setattr' | 'ioprio';
-
-export interface PlanOp<Name extends string = string> {
-  op: Name;
-  args: string[];
-  /** The config field this op comes from (a JSON path such as "mounts[2]"), for errors and explain. */
-  origin?: string;
-}
+export type { ContainerOpName, HostOpName, PlanOp } from './op-schema';
 
 export interface Plan {
   host: PlanOp<HostOpName>[];
@@ -31,9 +16,9 @@ export interface Plan {
  */
 export function startOps(preserveFds: number, cgroup: { join: string[]; cloneInto?: string }, origin: string): PlanOp<HostOpName>[] {
   return [
-    { op: 'cloexec-from', args: [String(3 + preserveFds)] },
-    ...cgroup.join.map((file): PlanOp<HostOpName> => ({ op: 'join-cgroup', args: [file], origin })),
-    ...(cgroup.cloneInto !== undefined ? [{ op: 'open-cgroup' as const, args: [cgroup.cloneInto], origin }] : []),
+    op.cloexecFrom({ fd: 3 + preserveFds }),
+    ...cgroup.join.map((file) => op.joinCgroup({ procsFile: file }, origin)),
+    ...(cgroup.cloneInto !== undefined ? [op.openCgroup({ directory: cgroup.cloneInto }, origin)] : []),
   ];
 }
 
@@ -41,7 +26,7 @@ export function startOps(preserveFds: number, cgroup: { join: string[]; cloneInt
 export const EXEC_CGROUP_ORIGIN = "the container's cgroup";
 
 /** The op at a wire index: host ops first, then container ops (the separator is not counted). */
-export function opAt(plan: Plan, index: number): PlanOp | undefined {
+export function opAt(plan: Plan, index: number): PlanOp<HostOpName | ContainerOpName> | undefined {
   return index < plan.host.length ? plan.host[index] : plan.container[index - plan.host.length];
 }
 
@@ -49,7 +34,7 @@ export function opAt(plan: Plan, index: number): PlanOp | undefined {
  * One record. A NUL cannot be carried (it ends a field on the wire): validation refuses such input,
  * so one here is a bug, and it throws before anything is sent.
  */
-function encodeRecord(parts: Buffer[], op: Pick<PlanOp, 'op' | 'args' | 'origin'>): void {
+function encodeRecord(parts: Buffer[], op: { op: string; args: string[]; origin?: string }): void {
   for (const field of [op.op, String(op.args.length), ...op.args]) {
     if (field.includes('\0')) {
       throw new Error(`the plan's ${op.op} op${op.origin ? ` (${op.origin})` : ''} has a NUL byte in ${JSON.stringify(field)}`);
@@ -79,7 +64,7 @@ export function encodePlan(plan: Plan, after = 0): Buffer {
 
 /**
  * A head: the first host ops of a plan not yet computed, sent ahead so that the helper runs them
- * meanwhile (only ops that touch the helper alone: `cloexec-from`, `join-cgroup`), ended by `more`.
+ * meanwhile (only the schema's head ops, which touch the helper alone: HEAD_OPS), ended by `more`.
  */
 export function encodeHead(head: PlanOp<HostOpName>[]): Buffer {
   const parts: Buffer[] = [];
