@@ -11,7 +11,7 @@
 // root is the container's root (its init pivoted), so cwd and the program resolve inside it.
 import type { NamespaceType, Personality, Process, Seccomp, Spec } from '../oci/types';
 import type { Problem } from '../common/errors';
-import { EXEC_CGROUP_ORIGIN, startOps, type ContainerOpName, type HostOpName, type Plan, type PlanOp } from './plan';
+import { EXEC_CGROUP_ORIGIN, startOps, type ContainerOpName, type HostOpName, type Plan, type OpOf } from './plan';
 import { CLONE_PARENT, SIGCHLD } from './constants';
 import { NAMESPACE_FLAGS } from './namespaces';
 import { HostFacts, oomScoreAdjOps, processOps, terminalOps } from './plan-builder';
@@ -67,7 +67,7 @@ export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
   const problems: Problem[] = [];
   const terminal = terminalOps(input.process, input.consoleSocket, '');
   const joined = [...input.namespaces].sort((a, b) => EXEC_JOIN_ORDER.indexOf(a.type) - EXEC_JOIN_ORDER.indexOf(b.type));
-  const host: PlanOp<HostOpName>[] = [
+  const host: OpOf<HostOpName>[] = [
     ...startOps(input.preserveFds, input.cgroup, EXEC_CGROUP_ORIGIN),
     ...terminal.host,
     // Before the setns calls: lowering it needs CAP_SYS_RESOURCE in the host's user namespace, and
@@ -89,7 +89,7 @@ export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
       ...(input.personality !== undefined ? { personality: input.personality } : {}),
     },
   };
-  const container: PlanOp<ContainerOpName>[] = [
+  const container: OpOf<ContainerOpName>[] = [
     op.waitRelease(),
     // A session of its own (runc's init always makes one), so the pty can be its controlling terminal.
     ...(terminal.container.length > 0 ? [op.setsid({}, 'process.terminal'), ...terminal.container] : []),

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { Mount } from '../oci/types';
 import type { Problem } from '../common/errors';
-import type { PlanOp, ContainerOpName } from './plan';
+import type { OpOf, ContainerOpName } from './plan';
 import { op, type Fields } from './op-schema';
 import { MS } from './constants';
 import { REMOUNT_FLAGS, parseMountOptions } from './mount-options';
@@ -27,7 +27,7 @@ export interface MountPlanInput {
   sourceKind: (hostPath: string) => SourceKind;
 }
 
-type Op = PlanOp<ContainerOpName>;
+type Op = OpOf<ContainerOpName>;
 
 type MountInRoot = Fields<'mount-in-root'>;
 

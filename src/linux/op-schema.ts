@@ -160,6 +160,9 @@ export interface PlanOp<Name extends string = OpName> {
   origin?: string;
 }
 
+/** One of the ops named, as a union that narrows on `op` (PlanOp<A | B> does not). */
+export type OpOf<N extends OpName> = { [K in N]: PlanOp<K> }[N];
+
 // What each kind is in TypeScript, given to a constructor and read back by fieldsOf.
 type ValueOf<K> =
   K extends { kind: 'int'; nullable: true } ? number | null

@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { Spec } from '../oci/types';
 import type { Problem } from '../common/errors';
-import { startOps, type ContainerOpName, type HostOpName, type Plan, type PlanOp } from './plan';
+import { startOps, type ContainerOpName, type HostOpName, type Plan, type OpOf } from './plan';
 import { op } from './op-schema';
 import { CLONE_NEWTIME, CLONE_PARENT, MS, RLIMITS, SIGCHLD } from './constants';
 import { cloneNamespaceFlags, hasNew, idMapContent, namespaceSet, NAMESPACE_FLAGS, timeOffsetsContent } from './namespaces';
@@ -54,8 +54,8 @@ export interface PlanResult {
 const DEFAULT_PATH = '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 const RLIM_INFINITY = 2n ** 64n - 1n;
 
-type HostOp = PlanOp<HostOpName>;
-type ContainerOp = PlanOp<ContainerOpName>;
+type HostOp = OpOf<HostOpName>;
+type ContainerOp = OpOf<ContainerOpName>;
 
 /** Where the helper looks for process.args[0]: as given when it has a slash, else along PATH. */
 export function execCandidates(program: string, env: string[]): string[] {

@@ -1,12 +1,12 @@
 // The plan the helper executes (docs/plan-format.md). TypeScript decides; tsrunc-init interprets.
 
-import { op, type ContainerOpName, type HostOpName, type PlanOp } from './op-schema';
+import { op, type ContainerOpName, type HostOpName, type OpOf, type PlanOp } from './op-schema';
 
-export type { ContainerOpName, HostOpName, PlanOp } from './op-schema';
+export type { ContainerOpName, HostOpName, OpOf, PlanOp } from './op-schema';
 
 export interface Plan {
-  host: PlanOp<HostOpName>[];
-  container: PlanOp<ContainerOpName>[];
+  host: OpOf<HostOpName>[];
+  container: OpOf<ContainerOpName>[];
 }
 
 /**
@@ -14,7 +14,7 @@ export interface Plan {
  * at exec, then the way into the cgroup (src/linux/cgroups: CgroupEntry): a join per hierarchy, or
  * the cgroup2 directory `clone` creates the process in.
  */
-export function startOps(preserveFds: number, cgroup: { join: string[]; cloneInto?: string }, origin: string): PlanOp<HostOpName>[] {
+export function startOps(preserveFds: number, cgroup: { join: string[]; cloneInto?: string }, origin: string): OpOf<HostOpName>[] {
   return [
     op.cloexecFrom({ fd: 3 + preserveFds }),
     ...cgroup.join.map((file) => op.joinCgroup({ procsFile: file }, origin)),
@@ -26,7 +26,7 @@ export function startOps(preserveFds: number, cgroup: { join: string[]; cloneInt
 export const EXEC_CGROUP_ORIGIN = "the container's cgroup";
 
 /** The op at a wire index: host ops first, then container ops (the separator is not counted). */
-export function opAt(plan: Plan, index: number): PlanOp<HostOpName | ContainerOpName> | undefined {
+export function opAt(plan: Plan, index: number): OpOf<HostOpName | ContainerOpName> | undefined {
   return index < plan.host.length ? plan.host[index] : plan.container[index - plan.host.length];
 }
 

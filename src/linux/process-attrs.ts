@@ -106,8 +106,7 @@ export function ioprioValue(p: IOPriority | undefined, problems: Problem[]): num
 }
 
 /** The names back from the numbers, for explain. */
-export function describeSchedAttr(args: readonly string[]): string {
-  const [policy, flags, nice, priority, runtime, deadline, period] = args.map(Number);
+export function describeSchedAttr({ policy, flags, nice, priority, runtime, deadline, period }: SchedAttr): string {
   const name = Object.entries(SCHED_POLICIES).find(([, v]) => v === policy)?.[0] ?? `policy ${policy}`;
   const flagNames = Object.entries(SCHED_FLAGS).filter(([, bit]) => (flags & bit) !== 0).map(([n]) => n);
   const parts = [name, `nice ${nice}`, `priority ${priority}`];

@@ -3,6 +3,7 @@
 // list), never off the config, so it cannot say something other than what runs; the raw op list
 // follows, and `--json` is the plan object itself (encodePlan of it is the helper's input).
 import type { Plan, PlanOp } from '../linux/plan';
+import { fieldsOf, type OpName } from '../linux/op-schema';
 import type { Hook, Hooks } from '../oci/types';
 import type { CgroupWrite } from '../linux/cgroups';
 import { capabilityName } from '../linux/capabilities';
@@ -92,15 +93,15 @@ function capNames(numbers: number[]): string {
   return numbers.length === 0 ? '(none)' : numbers.map(capabilityName).join(' ');
 }
 
-function maskBits(hex: string): number[] {
-  let mask = BigInt(hex);
+function maskBits(bits: bigint): number[] {
+  let mask = bits;
   const out: number[] = [];
   for (let n = 0; mask !== 0n; n++, mask >>= 1n) if (mask & 1n) out.push(n);
   return out;
 }
 
-function limit(v: string): string {
-  return v === '18446744073709551615' ? 'unlimited' : v;
+function limit(v: bigint): string {
+  return v === 2n ** 64n - 1n ? 'unlimited' : String(v);
 }
 
 function quote(s: string): string {
@@ -120,12 +121,12 @@ function deviceType(mode: number): string {
 }
 
 /** Items of a `seccomp` op ("default errno 1", "arch x86", "flag …", "rule <name> <action> <errno> …"). */
-function seccompSummary(op: PlanOp, loadAt: string): string[] {
+function seccompSummary(op: PlanOp<'seccomp'>, loadAt: string): string[] {
   const lines: string[] = [];
   const groups = new Map<string, { rules: number; names: string[] }>();
   const arches: string[] = [];
   const flags: string[] = [];
-  for (const item of op.args) {
+  for (const item of fieldsOf(op).items) {
     const [kind, ...rest] = item.split(' ');
     if (kind === 'default') lines.push(`default action: ${rest[0]}${rest[0] === 'errno' || rest[0] === 'trace' ? ` (${rest[1]})` : ''}`);
     else if (kind === 'arch') arches.push(rest[0]);
@@ -152,25 +153,21 @@ function seccompSummary(op: PlanOp, loadAt: string): string[] {
 }
 
 /** One hook: its path, argv (when not just the path), environment and timeout. */
-function hookText(path: string, argv: string[], env: string, timeout: string): string {
+function hookText(path: string, argv: readonly string[], env: string, timeout: number): string {
   const args = argv.length === 1 && argv[0] === path ? '' : `  argv ${argv.map(quote).join(' ')}`;
-  return `${path}${args}  env: ${env}${timeout !== '0' ? `  timeout ${timeout} s` : ''}`;
+  return `${path}${args}  env: ${env}${timeout !== 0 ? `  timeout ${timeout} s` : ''}`;
 }
 
 const entries = (n: number) => `${n} ${n === 1 ? 'entry' : 'entries'}`;
 
 function configHookText(h: Hook): string {
   const argv = h.args && h.args.length > 0 ? h.args : [h.path];
-  return hookText(h.path, argv, h.env ? entries(h.env.length) : "tsrunc's", String(h.timeout ?? 0));
+  return hookText(h.path, argv, h.env ? entries(h.env.length) : "tsrunc's", h.timeout ?? 0);
 }
 
-/** `run-hook label timeout before after path argc argv… (inherit | envc env…)`. */
-function runHookText(o: PlanOp): string {
-  const [, timeout, , , path, argc] = o.args;
-  const n = Number(argc);
-  const argv = o.args.slice(6, 6 + n);
-  const env = o.args[6 + n];
-  return hookText(path, argv, env === 'inherit' ? "tsrunc's" : entries(Number(env)), timeout);
+function runHookText(o: PlanOp<'run-hook'>): string {
+  const { timeout, path, argv, env } = fieldsOf(o);
+  return hookText(path, argv, env === 'inherit' ? "tsrunc's" : entries(env.length), timeout);
 }
 
 function hookLines(d: ExplainData, st: Style): string[] {
@@ -184,11 +181,11 @@ function hookLines(d: ExplainData, st: Style): string[] {
   };
   for (const o of plan.container) {
     if (o.op === 'hooks') {
-      const phase = o.args[0] as keyof Hooks;
+      const { phase } = fieldsOf(o);
       lines.push(withOrigin(st, `${phase}: run by tsrunc in the runtime namespace when the init reaches op ${at(o)} (${before(o)}); state "creating"`, o));
       for (const h of d.hooks?.[phase] ?? []) lines.push(`  ${configHookText(h)}`);
     } else if (o.op === 'run-hook') {
-      const label = o.args[0];
+      const { label } = fieldsOf(o);
       const where = label.startsWith('hooks.startContainer')
         ? `in the container after start, op ${at(o)} (${before(o)}); path in the container; state "created"`
         : `in the container's namespaces, op ${at(o)} (${before(o)}); path in the runtime's view; state "creating"`;
@@ -225,7 +222,7 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
   const { plan } = d;
   const host = plan.host;
   const all: PlanOp[] = [...plan.host, ...plan.container];
-  const ops = (name: string, side: PlanOp[] = plan.container) => side.filter((o) => o.op === name);
+  const ops = <N extends OpName>(name: N, side: readonly PlanOp[] = plan.container) => side.filter((o): o is PlanOp<N> => o.op === name);
   const out: string[] = [];
   out.push(st.heading(`tsrunc explain: what create would do for container ${JSON.stringify(d.id)}, bundle ${d.bundle}`));
   out.push(st.dim('Nothing has been created. Every section below is read off the plan the helper would execute (raw ops at the end).'));
@@ -233,16 +230,20 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
   // Namespaces
   const nsLines: string[] = [];
   for (const o of ops('setns', host)) {
-    const type = namespaceNames(Number(o.args[1]))[0] ?? o.args[1];
-    nsLines.push(withOrigin(st, `join ${type.padEnd(8)} ${o.args[0]}`, o));
+    const { path, nstype } = fieldsOf(o);
+    const type = namespaceNames(nstype)[0] ?? String(nstype);
+    nsLines.push(withOrigin(st, `join ${type.padEnd(8)} ${path}`, o));
   }
   for (const o of ops('unshare', host)) {
-    const flags = Number(o.args[0]);
+    const { flags } = fieldsOf(o);
     nsLines.push(withOrigin(st, `new  ${(flags & CLONE_NEWTIME ? 'time' : namespaceNames(flags).join(', ')).padEnd(8)} (unshare, before clone)`, o));
   }
-  for (const o of ops('write-file', host)) nsLines.push(withOrigin(st, `write ${o.args[0]}: ${JSON.stringify(o.args[1])}`, o));
+  for (const o of ops('write-file', host)) {
+    const { path, content } = fieldsOf(o);
+    nsLines.push(withOrigin(st, `write ${path}: ${JSON.stringify(content)}`, o));
+  }
   for (const o of ops('clone', host)) {
-    const flags = Number(o.args[0]);
+    const { flags } = fieldsOf(o);
     nsLines.push(withOrigin(st, `new  ${namespaceNames(flags).join(', ') || '(none)'}`, o));
     nsLines.push(st.dim(`     clone flags 0x${flags.toString(16)} = ${cloneFlagNames(flags)}`));
   }
@@ -252,7 +253,7 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
   const mapLines: string[] = [];
   for (const o of [...ops('uid-map', host), ...ops('gid-map', host)]) {
     const kind = o.op === 'uid-map' ? 'uid' : 'gid';
-    for (const m of idMap(o.args[0])) mapLines.push(withOrigin(st, `${kind} ${m}`, o));
+    for (const m of idMap(fieldsOf(o).content)) mapLines.push(withOrigin(st, `${kind} ${m}`, o));
   }
   if (mapLines.length === 0) mapLines.push('(none: no new user namespace)');
   section(out, st, 'User and group ID maps', mapLines);
@@ -262,13 +263,13 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
   for (const [key, dir] of Object.entries(d.cgroup.paths)) cgLines.push(`path ${key.padEnd(12)} ${dir}`);
   const joins = ops('join-cgroup', host);
   const eachPath = new Set(Object.values(d.cgroup.paths).map((dir) => `${dir}/cgroup.procs`));
-  if (joins.length > 1 && joins.length === eachPath.size && joins.every((o) => eachPath.has(o.args[0]))) {
+  if (joins.length > 1 && joins.length === eachPath.size && joins.every((o) => eachPath.has(fieldsOf(o).procsFile))) {
     cgLines.push(withOrigin(st, `join: the pid is written to cgroup.procs in each of these ${joins.length} directories`, joins[0]));
   } else {
-    for (const o of joins) cgLines.push(withOrigin(st, `join: write the pid to ${o.args[0]}`, o));
+    for (const o of joins) cgLines.push(withOrigin(st, `join: write the pid to ${fieldsOf(o).procsFile}`, o));
   }
   for (const o of ops('open-cgroup', host)) {
-    cgLines.push(withOrigin(st, `entry: the process is cloned into ${o.args[0]} (clone3 CLONE_INTO_CGROUP: nothing migrates)`, o));
+    cgLines.push(withOrigin(st, `entry: the process is cloned into ${fieldsOf(o).directory} (clone3 CLONE_INTO_CGROUP: nothing migrates)`, o));
   }
   if (d.cgroup.writes.length === 0) cgLines.push('writes: (none)');
   else {
@@ -280,8 +281,8 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
 
   // Host and domain name, user namespace root
   const utsLines: string[] = [];
-  for (const o of ops('sethostname')) utsLines.push(withOrigin(st, `hostname ${JSON.stringify(o.args[0])}`, o));
-  for (const o of ops('setdomainname')) utsLines.push(withOrigin(st, `domainname ${JSON.stringify(o.args[0])}`, o));
+  for (const o of ops('sethostname')) utsLines.push(withOrigin(st, `hostname ${JSON.stringify(fieldsOf(o).name)}`, o));
+  for (const o of ops('setdomainname')) utsLines.push(withOrigin(st, `domainname ${JSON.stringify(fieldsOf(o).name)}`, o));
   if (utsLines.length > 0) section(out, st, 'Host name', utsLines);
 
   // Mounts, in plan order (devices bound from the host are under Devices)
@@ -290,20 +291,20 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
   let n = 0;
   for (const o of plan.container) {
     if (o.op === 'mount') {
-      const [source, target, fstype, flags, data] = o.args;
-      const what = source === '' && fstype === '' ? `propagation of ${target}: ${describeMountFlags(Number(flags))}`
-        : `${source || '(none)'} → ${target}${fstype ? `  type ${fstype}` : ''}  flags ${describeMountFlags(Number(flags))}${data ? `  data ${JSON.stringify(data)}` : ''}`;
+      const { source, target, fstype, flags, data } = fieldsOf(o);
+      const what = source === '' && fstype === '' ? `propagation of ${target}: ${describeMountFlags(flags)}`
+        : `${source || '(none)'} → ${target}${fstype ? `  type ${fstype}` : ''}  flags ${describeMountFlags(flags)}${data ? `  data ${JSON.stringify(data)}` : ''}`;
       mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. ${what}`, o));
     } else if (o.op === 'mount-in-root' && !isDevice(o)) {
-      const [, source, dest, fstype, flags, data, create, remount, propagation] = o.args;
+      const { source, dest, fstype, flags, data, create, remountFlags, propagation } = fieldsOf(o);
       const extra: string[] = [];
       if (data) extra.push(`data ${JSON.stringify(data)}`);
-      if (Number(remount) !== 0) extra.push(`then remount ${describeMountFlags(Number(remount))}`);
-      if (Number(propagation) !== 0) extra.push(`then ${describeMountFlags(Number(propagation))}`);
+      if (remountFlags !== 0) extra.push(`then remount ${describeMountFlags(remountFlags)}`);
+      if (propagation !== 0) extra.push(`then ${describeMountFlags(propagation)}`);
       if (create !== 'none') extra.push(`mount point made as ${create}`);
-      mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. ${source} → ${dest} (in root)  type ${fstype || 'bind'}  flags ${describeMountFlags(Number(flags))}${extra.length > 0 ? `  ${extra.join(', ')}` : ''}`, o));
+      mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. ${source} → ${dest} (in root)  type ${fstype || 'bind'}  flags ${describeMountFlags(flags)}${extra.length > 0 ? `  ${extra.join(', ')}` : ''}`, o));
     } else if (o.op === 'remount-ro') {
-      mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. remount ${o.args[0]} read-only (after the root change)`, o));
+      mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. remount ${fieldsOf(o).path} read-only (after the root change)`, o));
     }
   }
   section(out, st, 'Mounts', mountLines);
@@ -312,13 +313,14 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
   const devLines: string[] = [];
   for (const o of plan.container) {
     if (o.op === 'mknod-in-root') {
-      const [, dest, mode, major, minor, uid, gid] = o.args;
-      const m = Number(mode);
-      devLines.push(withOrigin(st, `mknod ${dest}  ${deviceType(m)} ${major}:${minor}  mode 0${(m & 0o7777).toString(8)}  owner ${uid}:${gid}`, o));
+      const { dest, mode, major, minor, uid, gid } = fieldsOf(o);
+      devLines.push(withOrigin(st, `mknod ${dest}  ${deviceType(mode)} ${major}:${minor}  mode 0${(mode & 0o7777).toString(8)}  owner ${uid}:${gid}`, o));
     } else if (o.op === 'mount-in-root' && isDevice(o)) {
-      devLines.push(withOrigin(st, `bind ${o.args[1]} from the host onto ${o.args[2]} (no mknod in a user namespace)`, o));
+      const { source, dest } = fieldsOf(o);
+      devLines.push(withOrigin(st, `bind ${source} from the host onto ${dest} (no mknod in a user namespace)`, o));
     } else if (o.op === 'symlink-in-root') {
-      devLines.push(withOrigin(st, `link ${o.args[2]} → ${o.args[1]}`, o));
+      const { target, linkpath } = fieldsOf(o);
+      devLines.push(withOrigin(st, `link ${linkpath} → ${target}`, o));
     }
   }
   if (devLines.length === 0) devLines.push('(none: /dev is bind-mounted, no device nodes are made)');
@@ -327,44 +329,45 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
   // Root change
   const rootLines: string[] = [];
   for (const o of plan.container) {
-    if (o.op === 'pivot-root') rootLines.push(withOrigin(st, `pivot_root into ${o.args[0]}; the old root is detached`, o));
-    if (o.op === 'move-root') rootLines.push(withOrigin(st, `move ${o.args[0]} onto / and chroot (--no-pivot)`, o));
+    if (o.op === 'pivot-root') rootLines.push(withOrigin(st, `pivot_root into ${fieldsOf(o).root}; the old root is detached`, o));
+    if (o.op === 'move-root') rootLines.push(withOrigin(st, `move ${fieldsOf(o).root} onto / and chroot (--no-pivot)`, o));
   }
   section(out, st, 'Root', rootLines);
 
   // Sysctls and other files
-  const sysctlLines = ops('write-file').filter((o) => o.args[0].startsWith('/proc/sys/'))
-    .map((o) => withOrigin(st, `${o.args[0].slice('/proc/sys/'.length).replace(/\//g, '.')} = ${JSON.stringify(o.args[1])}`, o));
+  const writes = ops('write-file').map((o) => ({ o, ...fieldsOf(o) }));
+  const sysctlLines = writes.filter((w) => w.path.startsWith('/proc/sys/'))
+    .map((w) => withOrigin(st, `${w.path.slice('/proc/sys/'.length).replace(/\//g, '.')} = ${JSON.stringify(w.content)}`, w.o));
   section(out, st, 'Sysctls', sysctlLines);
-  const fileLines = ops('write-file').filter((o) => !o.args[0].startsWith('/proc/sys/'))
-    .map((o) => withOrigin(st, `${o.args[0]} = ${JSON.stringify(o.args[1])}`, o));
+  const fileLines = writes.filter((w) => !w.path.startsWith('/proc/sys/'))
+    .map((w) => withOrigin(st, `${w.path} = ${JSON.stringify(w.content)}`, w.o));
   if (fileLines.length > 0) section(out, st, 'Other writes', fileLines);
 
   // Masked and read-only paths
-  section(out, st, 'Masked paths', ops('mask').map((o) => withOrigin(st, o.args[0], o)));
-  section(out, st, 'Read-only paths', ops('readonly').map((o) => withOrigin(st, o.args[0], o)));
+  section(out, st, 'Masked paths', ops('mask').map((o) => withOrigin(st, fieldsOf(o).path, o)));
+  section(out, st, 'Read-only paths', ops('readonly').map((o) => withOrigin(st, fieldsOf(o).path, o)));
 
   // Rlimits
   section(out, st, 'Rlimits', ops('rlimit').map((o) => {
-    const name = RLIMITS[Number(o.args[0])];
-    return withOrigin(st, `RLIMIT_${name ?? o.args[0]}  soft ${limit(o.args[1])}  hard ${limit(o.args[2])}`, o);
+    const { resource, soft, hard } = fieldsOf(o);
+    return withOrigin(st, `RLIMIT_${RLIMITS[resource] ?? resource}  soft ${limit(soft)}  hard ${limit(hard)}`, o);
   }));
 
   // Capabilities
   const capLines: string[] = [];
   for (const o of ops('drop-bounding')) {
-    const dropped = new Set(o.args.map(Number));
+    const dropped = new Set(fieldsOf(o).caps);
     const kept: number[] = [];
     for (let c = 0; c <= d.capLastCap; c++) if (!dropped.has(c)) kept.push(c);
     capLines.push(withOrigin(st, `bounding:    ${capNames(kept)}`, o));
   }
   for (const o of ops('capset')) {
-    const [effective, permitted, inheritable] = o.args;
+    const { effective, permitted, inheritable } = fieldsOf(o);
     capLines.push(withOrigin(st, `effective:   ${capNames(maskBits(effective))}`, o));
     capLines.push(withOrigin(st, `permitted:   ${capNames(maskBits(permitted))}`, o));
     capLines.push(withOrigin(st, `inheritable: ${capNames(maskBits(inheritable))}`, o));
   }
-  for (const o of ops('ambient')) capLines.push(withOrigin(st, `ambient:     ${capNames(o.args.map(Number))}`, o));
+  for (const o of ops('ambient')) capLines.push(withOrigin(st, `ambient:     ${capNames([...fieldsOf(o).caps])}`, o));
   if (capLines.length === 0) capLines.push('(unchanged: the process keeps the capabilities of its user)');
   for (const o of ops('no-new-privs')) capLines.push(withOrigin(st, 'no_new_privs: set', o));
   section(out, st, 'Capabilities', capLines);
@@ -384,41 +387,47 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
 
   // User
   const userLines: string[] = [];
-  for (const o of ops('setresuid')) userLines.push(withOrigin(st, `uid ${o.args[0]}`, o));
-  for (const o of ops('setresgid')) userLines.push(withOrigin(st, `gid ${o.args[0]}`, o));
-  for (const o of ops('setgroups-list')) userLines.push(withOrigin(st, `additional groups: ${o.args.length > 0 ? o.args.join(' ') : '(none)'}`, o));
-  for (const o of ops('umask')) userLines.push(withOrigin(st, `umask 0${Number(o.args[0]).toString(8).padStart(3, '0')}`, o));
+  for (const o of ops('setresuid')) userLines.push(withOrigin(st, `uid ${fieldsOf(o).uid}`, o));
+  for (const o of ops('setresgid')) userLines.push(withOrigin(st, `gid ${fieldsOf(o).gid}`, o));
+  for (const o of ops('setgroups-list')) {
+    const { gids } = fieldsOf(o);
+    userLines.push(withOrigin(st, `additional groups: ${gids.length > 0 ? gids.join(' ') : '(none)'}`, o));
+  }
+  for (const o of ops('umask')) userLines.push(withOrigin(st, `umask 0${fieldsOf(o).mask.toString(8).padStart(3, '0')}`, o));
   section(out, st, 'User', userLines);
 
   // Scheduling and personality (process.scheduler, process.ioPriority, linux.personality)
   const attrLines: string[] = [];
-  for (const o of ops('sched-setattr')) attrLines.push(withOrigin(st, `scheduler: ${describeSchedAttr(o.args)}`, o));
-  for (const o of ops('ioprio')) attrLines.push(withOrigin(st, `I/O priority: ${describeIoprio(Number(o.args[0]))}`, o));
-  for (const o of ops('personality')) attrLines.push(withOrigin(st, `personality: ${describePersonality(Number(o.args[0]))}`, o));
+  for (const o of ops('sched-setattr')) {
+    const f = fieldsOf(o);
+    const attr = { ...f, flags: Number(f.flags), runtime: Number(f.runtime), deadline: Number(f.deadline), period: Number(f.period) };
+    attrLines.push(withOrigin(st, `scheduler: ${describeSchedAttr(attr)}`, o));
+  }
+  for (const o of ops('ioprio')) attrLines.push(withOrigin(st, `I/O priority: ${describeIoprio(fieldsOf(o).value)}`, o));
+  for (const o of ops('personality')) attrLines.push(withOrigin(st, `personality: ${describePersonality(fieldsOf(o).persona)}`, o));
   if (attrLines.length > 0) section(out, st, 'Scheduling and personality', attrLines);
 
   // Terminal (process.terminal with --console-socket)
   const ttyLines: string[] = [];
-  for (const o of ops('console-connect', host)) ttyLines.push(withOrigin(st, `console socket: ${o.args[0]} (connected before any setns)`, o));
+  for (const o of ops('console-connect', host)) ttyLines.push(withOrigin(st, `console socket: ${fieldsOf(o).socket} (connected before any setns)`, o));
   for (const o of ops('console')) {
-    const [ptmx, rows, cols, uid, consolePath] = o.args;
-    const size = rows === '0' && cols === '0' ? 'size left as it is' : `${rows} rows x ${cols} columns`;
+    const { ptmx, rows, cols, uid, consolePath } = fieldsOf(o);
+    const size = rows === 0 && cols === 0 ? 'size left as it is' : `${rows} rows x ${cols} columns`;
     ttyLines.push(withOrigin(st, `pty from ${ptmx}, ${size}, slave owned by uid ${uid}${consolePath ? `, bound on ${consolePath}` : ''}; its master goes to the socket, the slave becomes stdio`, o));
   }
   if (ttyLines.length > 0) section(out, st, 'Terminal', ttyLines);
 
   // Process
   const procLines: string[] = [];
-  for (const o of ops('chdir')) procLines.push(withOrigin(st, `cwd: ${o.args[0]} (verified to be inside the container's root)`, o));
-  for (const o of ops('open-exec-fifo')) procLines.push(withOrigin(st, `waits for start on: ${o.args[0]} (the fifo alone, taken before the root change)`, o));
+  for (const o of ops('chdir')) procLines.push(withOrigin(st, `cwd: ${fieldsOf(o).path} (verified to be inside the container's root)`, o));
+  for (const o of ops('open-exec-fifo')) procLines.push(withOrigin(st, `waits for start on: ${fieldsOf(o).path} (the fifo alone, taken before the root change)`, o));
   for (const o of ops('find-exec')) {
-    procLines.push(withOrigin(st, o.args.length === 1 ? `program: ${o.args[0]}` : 'program: the first executable of', o));
-    if (o.args.length > 1) for (const c of o.args) procLines.push(`  ${c}`);
+    const { candidates } = fieldsOf(o);
+    procLines.push(withOrigin(st, candidates.length === 1 ? `program: ${candidates[0]}` : 'program: the first executable of', o));
+    if (candidates.length > 1) for (const c of candidates) procLines.push(`  ${c}`);
   }
   for (const o of ops('exec')) {
-    const count = Number(o.args[0]);
-    const args = o.args.slice(1, 1 + count);
-    const env = o.args.slice(1 + count);
+    const { argv: args, env } = fieldsOf(o);
     procLines.push('env:');
     for (const e of env) procLines.push(`  ${e}`);
     procLines.push(withOrigin(st, `args: ${args.map(quote).join(' ')}`, o));

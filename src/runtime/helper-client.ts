@@ -1,7 +1,8 @@
 // Runs tsrunc-init with a plan and reads what it reports (docs/plan-format.md).
 import * as fs from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
-import { encodeHead, encodePlan, HostOpName, opAt, Plan, PlanOp } from '../linux/plan';
+import { encodeHead, encodePlan, HostOpName, opAt, OpOf, Plan, PlanOp } from '../linux/plan';
+import { fieldsOf, type OpName } from '../linux/op-schema';
 import { helperPath, native } from '../linux/native';
 import { errnoOf, HelperError, isHelperError, isRuntimeError, RuntimeError } from '../common/errors';
 
@@ -17,10 +18,11 @@ function errnoText(errno: number): string {
 
 /** A helper failure as the user should read it: the config field, what was done, why it failed. */
 export function describeHelperError(plan: Plan, index: number, errno: number, text: string): string {
-  const op: PlanOp | undefined = index >= 0 ? opAt(plan, index) : undefined;
+  const op = index >= 0 ? opAt(plan, index) : undefined;
   if (!op) return `tsrunc-init: ${text}`;
   // The program as the config gave it (exec's first argument): a PATH search or a path of its own.
-  const program = plan.container.find((o) => o.op === 'exec')?.args[1];
+  const exec = plan.container.find((o): o is PlanOp<'exec'> => o.op === 'exec');
+  const program = exec !== undefined ? fieldsOf(exec).argv[0] : undefined;
   const message = describeOpError(op, errno, text, program);
   // A failure once the filter is in force may well be the filter's doing.
   const loadedAt = plan.container.findIndex((o) => o.op === 'seccomp-load');
@@ -28,7 +30,7 @@ export function describeHelperError(plan: Plan, index: number, errno: number, te
   return filtered ? `${message} (with the linux.seccomp filter in force)` : message;
 }
 
-function describeOpError(op: PlanOp, errno: number, text: string, given?: string): string {
+function describeOpError(op: OpOf<OpName>, errno: number, text: string, given?: string): string {
   const where = op.origin ? `${op.origin}: ` : '';
   const why = errno > 0 ? errnoText(errno) : text;
   switch (op.op) {
@@ -36,16 +38,19 @@ function describeOpError(op: PlanOp, errno: number, text: string, given?: string
     case 'seccomp-load':
       return `${where}${text}${errno > 0 ? `: ${errnoText(errno)}` : ''}`;
     case 'find-exec': {
-      const searched = given !== undefined ? !given.includes('/') : op.args.length > 1;
-      const program = searched ? op.args[0].split('/').pop()! : op.args[0];
+      const { candidates } = fieldsOf(op);
+      const searched = given !== undefined ? !given.includes('/') : candidates.length > 1;
+      const program = searched ? candidates[0].split('/').pop()! : candidates[0];
       return errno === 2 && searched
         ? `${where}exec: ${JSON.stringify(program)}: executable file not found in $PATH`
         : `${where}exec: ${JSON.stringify(program)}: ${why}`;
     }
-    case 'mount-in-root':
-      return `${where}mount ${op.args[1]} on ${op.args[2]} (type ${op.args[3] || 'bind'}): ${why}`;
+    case 'mount-in-root': {
+      const { source, dest, fstype } = fieldsOf(op);
+      return `${where}mount ${source} on ${dest} (type ${fstype || 'bind'}): ${why}`;
+    }
     case 'chdir':
-      return `${where}cannot change to directory ${op.args[0]}: ${why}`;
+      return `${where}cannot change to directory ${fieldsOf(op).path}: ${why}`;
     case 'run-hook':
       // The helper's text names the hook already ("hooks.createContainer[0]: /x exited with status 1: …").
       return errno > 0 ? `${text}: ${errnoText(errno)}` : text;

@@ -8,7 +8,7 @@ import type { Readable } from 'node:stream';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 import { helperPath, native, packageRoot } from '../../src/linux/native';
-import { encodeHead, encodePlan, type ContainerOpName, type HostOpName, type Plan, type PlanOp } from '../../src/linux/plan';
+import { encodeHead, encodePlan, type ContainerOpName, type HostOpName, type OpOf, type Plan } from '../../src/linux/plan';
 
 const CLONE_NEWNS = 0x00020000;
 const CLONE_NEWUTS = 0x04000000;
@@ -35,8 +35,9 @@ const ENODEV = 19;
 const TIMEOUT = 20_000;
 
 const flags = (...f: number[]) => String(f.reduce((a, b) => a | b, 0) >>> 0);
-const host = (op: HostOpName, ...args: string[]): PlanOp<HostOpName> => ({ op, args });
-const ctr = (op: ContainerOpName, ...args: string[]): PlanOp<ContainerOpName> => ({ op, args });
+// Raw ops, any arguments: these tests talk to the helper's wire format directly.
+const host = (op: HostOpName, ...args: string[]) => ({ op, args }) as OpOf<HostOpName>;
+const ctr = (op: ContainerOpName, ...args: string[]) => ({ op, args }) as OpOf<ContainerOpName>;
 const exec = (argv: string[], env: string[] = ['PATH=/bin:/usr/bin']) =>
   ctr('exec', String(argv.length), ...argv, ...env);
 
@@ -237,7 +238,7 @@ function parseMountinfo(text: string): MountInfo[] {
 }
 
 /** The root-change part of a container plan, shared by the tests that pivot into the busybox rootfs. */
-function enterRootfs(rootfs: string, devices: PlanOp<ContainerOpName>[]): PlanOp<ContainerOpName>[] {
+function enterRootfs(rootfs: string, devices: OpOf<ContainerOpName>[]): OpOf<ContainerOpName>[] {
   return [
     ctr('mount', '', '/', '', flags(MS_REC, MS_PRIVATE), ''),
     ctr('mount', rootfs, rootfs, '', flags(MS_BIND, MS_REC), ''),
@@ -625,10 +626,10 @@ describe('tsrunc-init', () => {
 
   it('rejects a malformed plan with index -1', { timeout: TIMEOUT }, async () => {
     const cases: Buffer[] = [
-      encodePlan({ host: [{ op: 'frobnicate' as HostOpName, args: [] }], container: [] }),
+      encodePlan({ host: [host('frobnicate' as HostOpName)], container: [] }),
       encodePlan({ host: [host('clone', '1', '2')], container: [] }),
       encodePlan({ host: [], container: [ctr('exec', '5', 'a')] }),
-      encodePlan({ host: [], container: [{ op: 'clone' as ContainerOpName, args: ['17'] }] }),
+      encodePlan({ host: [], container: [ctr('clone' as ContainerOpName, '17')] }),
       // run-hook: more arguments than there are, an env count that does not add up
       encodePlan({ host: [], container: [ctr('run-hook', 'l', '0', '{', '}', '/bin/true', '3', 'a', 'inherit')] }),
       encodePlan({ host: [], container: [ctr('run-hook', 'l', '0', '{', '}', '/bin/true', '1', 'true', '2', 'A=1')] }),

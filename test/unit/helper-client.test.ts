@@ -9,11 +9,12 @@ import * as path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { native } from '../../src/linux/native';
 import { CLONE_PARENT, SIGCHLD } from '../../src/linux/constants';
-import type { ContainerOpName, HostOpName, Plan, PlanOp } from '../../src/linux/plan';
+import type { ContainerOpName, HostOpName, OpOf, Plan } from '../../src/linux/plan';
 import { StartedHelper, unreapedPid } from '../../src/runtime/helper-client';
 
-const host = (op: HostOpName, ...args: string[]): PlanOp<HostOpName> => ({ op, args });
-const ctr = (op: ContainerOpName, ...args: string[]): PlanOp<ContainerOpName> => ({ op, args });
+// Raw ops, any arguments: these tests talk to the helper's wire format directly.
+const host = (op: HostOpName, ...args: string[]) => ({ op, args }) as OpOf<HostOpName>;
+const ctr = (op: ContainerOpName, ...args: string[]) => ({ op, args }) as OpOf<ContainerOpName>;
 const HEAD = [host('cloexec-from', '3')];
 const CLONE = [host('clone', String(CLONE_PARENT | SIGCHLD)), host('report-pid'), host('release')];
 

@@ -57,7 +57,7 @@ describe('process attributes', () => {
     expect(ioprioValue({ class: 'IOPRIO_CLASS_BE', priority: 8 }, problems)).toBeUndefined();
     expect(problems[0].path).toBe('process.ioPriority.priority');
     expect(describeIoprio((2 << 13) | 7)).toBe('IOPRIO_CLASS_BE priority 7');
-    expect(describeSchedAttr(['1', '1', '0', '10', '0', '0', '0'])).toBe('SCHED_FIFO  nice 0  priority 10  flags SCHED_FLAG_RESET_ON_FORK');
+    expect(describeSchedAttr({ policy: 1, flags: 1, nice: 0, priority: 10, runtime: 0, deadline: 0, period: 0 })).toBe('SCHED_FIFO  nice 0  priority 10  flags SCHED_FLAG_RESET_ON_FORK');
   });
 
   it('places the ops after umask and before the user switch', () => {
