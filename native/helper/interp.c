@@ -2,77 +2,26 @@
  * succeeds or calls fail(), which exits. */
 #define _GNU_SOURCE
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "ops.h"
 
-/* HEAD: may run in a head, before the rest of the plan is known (it touches only P). */
-enum side { HOST = 1, CONTAINER = 2, BOTH = HOST | CONTAINER, HEAD = 4 };
-
-#define VARIADIC INT_MAX
+#include "op_table.h"
 
 struct op_def {
 	const char *name;
 	int side;
-	int min_args, max_args;
+	const struct arg_spec *args;
 	void (*run)(struct ctx *ctx, const struct op *op);
 };
 
 static const struct op_def defs[] = {
-	{ "cloexec-from", HOST | HEAD, 1, 1, op_cloexec_from },
-	{ "join-cgroup", HOST | HEAD, 1, 1, op_join_cgroup },
-	{ "open-ns", HOST, 1, 1, op_open_ns },
-	{ "setns", HOST, 2, 2, op_setns },
-	{ "unshare", HOST, 1, 1, op_unshare },
-	{ "write-file", BOTH, 2, 2, op_write_file },
-	{ "open-cgroup", HOST | HEAD, 1, 1, op_open_cgroup },
-	{ "clone", HOST, 1, 1, op_clone },
-	{ "uid-map", HOST, 1, 1, op_uid_map },
-	{ "gid-map", HOST, 1, 1, op_gid_map },
-	{ "report-pid", HOST, 0, 0, op_report_pid },
-	{ "release", HOST, 0, 0, op_release },
-	{ "console-connect", HOST, 1, 1, op_console_connect },
-	{ "wait-release", CONTAINER, 0, 0, op_wait_release },
-	{ "setsid", CONTAINER, 0, 0, op_setsid },
-	{ "become-root", CONTAINER, 0, 0, op_become_root },
-	{ "sethostname", CONTAINER, 1, 1, op_sethostname },
-	{ "setdomainname", CONTAINER, 1, 1, op_setdomainname },
-	{ "mount", CONTAINER, 5, 5, op_mount },
-	{ "open-exec-fifo", CONTAINER, 1, 1, op_open_exec_fifo },
-	{ "mount-in-root", CONTAINER, 9, 9, op_mount_in_root },
-	{ "mknod-in-root", CONTAINER, 7, 7, op_mknod_in_root },
-	{ "symlink-in-root", CONTAINER, 3, 3, op_symlink_in_root },
-	{ "pivot-root", CONTAINER, 1, 1, op_pivot_root },
-	{ "move-root", CONTAINER, 1, 1, op_move_root },
-	{ "mask", CONTAINER, 1, 1, op_mask },
-	{ "readonly", CONTAINER, 1, 1, op_readonly },
-	{ "remount-ro", CONTAINER, 1, 1, op_remount_ro },
-	{ "rlimit", CONTAINER, 3, 3, op_rlimit },
-	{ "umask", CONTAINER, 1, 1, op_umask },
-	{ "personality", CONTAINER, 1, 1, op_personality },
-	{ "sched-setattr", CONTAINER, 7, 7, op_sched_setattr },
-	{ "ioprio", CONTAINER, 1, 1, op_ioprio },
-	{ "keep-caps", CONTAINER, 0, 0, op_keep_caps },
-	{ "drop-bounding", CONTAINER, 0, VARIADIC, op_drop_bounding },
-	{ "setgroups-list", CONTAINER, 0, VARIADIC, op_setgroups_list },
-	{ "setresgid", CONTAINER, 1, 1, op_setresgid },
-	{ "setresuid", CONTAINER, 1, 1, op_setresuid },
-	{ "capset", CONTAINER, 3, 3, op_capset },
-	{ "ambient", CONTAINER, 0, VARIADIC, op_ambient },
-	{ "no-new-privs", CONTAINER, 0, 0, op_no_new_privs },
-	{ "seccomp", CONTAINER, 1, VARIADIC, op_seccomp },
-	{ "seccomp-load", CONTAINER, 0, 0, op_seccomp_load },
-	{ "chdir", CONTAINER, 1, 1, op_chdir },
-	{ "find-exec", CONTAINER, 0, VARIADIC, op_find_exec },
-	{ "ready", CONTAINER, 0, 0, op_ready },
-	{ "wait-start", CONTAINER, 0, 1, op_wait_start },
-	{ "report-start", CONTAINER, 0, 0, op_report_start },
-	{ "hooks", CONTAINER, 1, 1, op_hooks },
-	{ "run-hook", CONTAINER, 7, VARIADIC, op_run_hook },
-	{ "console", CONTAINER, 5, 5, op_console },
-	{ "exec", CONTAINER, 1, VARIADIC, op_exec },
+#define OP_DEF(name, id, side) { name, side, op_args_##id, op_##id },
+	OP_TABLE(OP_DEF)
+#undef OP_DEF
 };
 
 static const struct op_def *lookup(const char *name)
@@ -83,26 +32,92 @@ static const struct op_def *lookup(const char *name)
 	return NULL;
 }
 
-/* exec's first argument counts the program arguments that follow; the rest is the environment. */
-static int exec_args_ok(const struct op *op)
+/* Why s is not of kind (spec's max and values), or NULL when it is. */
+static const char *bad_value(const struct arg_spec *spec, enum arg_kind kind, const char *s, char *why, size_t len)
 {
-	unsigned long long n;
+	unsigned long long v;
 
-	return parse_u64(op->argv[0], 10, &n) == 0 && n <= (unsigned long long)op->argc - 1;
+	switch (kind) {
+	case ARG_INT:
+		if (*s == '\0' && (spec->flags & ARG_NULLABLE))
+			return NULL;
+		if (parse_u64(s, 10, &v) == 0 && v <= spec->max)
+			return NULL;
+		snprintf(why, len, "must be a number, at most %llu", spec->max);
+		return why;
+	case ARG_SIGNED:
+		if (parse_u64(s + (*s == '-'), 10, &v) == 0 && v <= spec->max)
+			return NULL;
+		snprintf(why, len, "must be a number from -%llu to %llu", spec->max, spec->max);
+		return why;
+	case ARG_U64:
+		return parse_u64(s, 10, &v) == 0 ? NULL : "must be a 64-bit number";
+	case ARG_HEX64:
+		return (s[0] == '0' && s[1] == 'x' && parse_u64(s, 16, &v) == 0) ? NULL : "must be 0x and a 64-bit hex number";
+	case ARG_PATH:
+		return *s == '/' ? NULL : "must be an absolute path";
+	case ARG_ENUM:
+		for (const char *const *e = spec->values; *e; e++)
+			if (strcmp(*e, s) == 0)
+				return NULL;
+		return "is not one of the values the op takes";
+	default:
+		return NULL;
+	}
 }
 
-/* run-hook: argc arguments after the first six, then `inherit` alone or a count of what is left. */
-static int run_hook_args_ok(const struct op *op)
+/* Checks op's arguments against its specs; 0, or -1 with f set. */
+static int check_args(int index, const struct op *op, const struct arg_spec *args, struct failure *f)
 {
-	unsigned long long argc, envc;
-	const char *env;
+	char why[64];
+	int at = 0;
 
-	if (parse_u64(op->argv[5], 10, &argc) < 0 || argc > (unsigned long long)op->argc - 7)
+	for (const struct arg_spec *spec = args; spec->name; spec++) {
+		unsigned long long n = 0;
+		int from, to;
+
+		switch (spec->kind) {
+		case ARG_LIST:
+			from = at;
+			to = op->argc;
+			if ((unsigned long long)(to - from) < spec->min)
+				goto count;
+			break;
+		case ARG_COUNTED:
+		case ARG_ENV_OR_INHERIT:
+			if (at >= op->argc)
+				goto count;
+			if (spec->kind == ARG_ENV_OR_INHERIT && strcmp(op->argv[at], "inherit") == 0) {
+				from = to = ++at;
+				break;
+			}
+			if (parse_u64(op->argv[at], 10, &n) < 0 || n > (unsigned long long)(op->argc - at - 1))
+				goto count;
+			from = ++at;
+			to = from + (int)n;
+			break;
+		default:
+			if (at >= op->argc) {
+				if (spec->flags & ARG_OPTIONAL)
+					return 0;
+				goto count;
+			}
+			from = at;
+			to = at + 1;
+		}
+		for (int i = from; i < to; i++) {
+			const char *bad = bad_value(spec, spec->item, op->argv[i], why, sizeof(why));
+
+			if (bad)
+				return set_failure(f, 0, "op %d: %s: bad %s \"%.64s\" (argument %d): %s", index, op->name,
+						   spec->name, op->argv[i], i + 1, bad);
+		}
+		at = to;
+	}
+	if (at == op->argc)
 		return 0;
-	env = op->argv[6 + argc];
-	if (strcmp(env, "inherit") == 0)
-		return (unsigned long long)op->argc == 7 + argc;
-	return parse_u64(env, 10, &envc) == 0 && (unsigned long long)op->argc == 7 + argc + envc;
+count:
+	return set_failure(f, 0, "op %d: wrong argument count %d for %s", index, op->argc, op->name);
 }
 
 int ops_validate(const struct plan *plan, struct failure *f)
@@ -117,9 +132,8 @@ int ops_validate(const struct plan *plan, struct failure *f)
 		if (!(def->side & side))
 			return set_failure(f, 0, "op %d: %s is not a %s op", i, op->name,
 					   side == HEAD ? "head" : side == HOST ? "host" : "container");
-		if (op->argc < def->min_args || op->argc > def->max_args ||
-		    (def->run == op_exec && !exec_args_ok(op)) || (def->run == op_run_hook && !run_hook_args_ok(op)))
-			return set_failure(f, 0, "op %d: wrong argument count %d for %s", i, op->argc, op->name);
+		if (check_args(i, op, def->args, f) < 0)
+			return -1;
 	}
 	return 0;
 }

@@ -323,7 +323,7 @@ export function describeArgs(name: OpName): string {
       case 'enum': return ` (${k.values.map((v) => `\`${v}\``).join(' or ')})`;
     }
   };
-  const specs = OPS[name].args as readonly ArgSpec[];
+  const specs = (OPS[name].args as readonly ArgSpec[]).map((s) => ({ ...s, name: s.name.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`) }));
   if (specs.length === 0) return '—';
   return specs.map((s) => {
     switch (s.kind) {

@@ -772,7 +772,7 @@ describe('tsrunc-init', () => {
       container: [
         ctr('wait-release'),
         ctr('drop-bounding', ...Array.from({ length: lastCap + 1 }, (_, i) => String(i))),
-        ctr('capset', '0', '0', '0'),
+        ctr('capset', '0x0', '0x0', '0x0'),
         ctr('hooks', 'prestart'),
         ctr('find-exec', '/bin/sleep'), ctr('ready'), exec(['sleep', '10']),
       ],
