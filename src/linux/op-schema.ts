@@ -191,45 +191,18 @@ function camel(name: string): string {
   return name.replace(/-(.)/g, (_, c: string) => c.toUpperCase());
 }
 
-/** Why value is not of kind, or undefined when it is. */
-function badValue(kind: ArgKind, value: unknown): string | undefined {
-  switch (kind.kind) {
-    case 'int':
-      if (value === null && kind.nullable) return undefined;
-      return Number.isSafeInteger(value) && (value as number) >= 0 && (value as number) <= kind.max ? undefined : `an integer from 0 to ${kind.max}`;
-    case 'signed':
-      return Number.isSafeInteger(value) && Math.abs(value as number) <= kind.max ? undefined : `an integer from -${kind.max} to ${kind.max}`;
-    case 'u64':
-    case 'hex64':
-      return typeof value === 'bigint' && value >= 0n && value < 2n ** 64n ? undefined : 'a 64-bit unsigned bigint';
-    case 'string':
-      return typeof value === 'string' ? undefined : 'a string';
-    case 'path':
-      return typeof value === 'string' && value.startsWith('/') ? undefined : 'an absolute path';
-    case 'enum':
-      return kind.values.includes(value as string) ? undefined : kind.values.join(' or ');
-  }
-}
-
 function encodeValue(kind: ArgKind, value: unknown): string {
   if (value === null) return '';
   if (kind.kind === 'hex64') return `0x${(value as bigint).toString(16)}`;
   return String(value);
 }
 
-function encodeArg(opName: string, spec: ArgSpec, value: unknown, out: string[]): void {
-  const wrong = (what: string) => new Error(`plan: ${opName}'s ${spec.name} must be ${what}, not ${String(value)}`);
+function encodeArg(spec: ArgSpec, value: unknown, out: string[]): void {
   const each = (item: ArgKind, values: unknown) => {
-    if (!Array.isArray(values)) throw wrong('a list');
-    for (const v of values) {
-      const bad = badValue(item, v);
-      if (bad !== undefined) throw wrong(`a list of ${bad}`);
-      out.push(encodeValue(item, v));
-    }
+    for (const v of values as unknown[]) out.push(encodeValue(item, v));
   };
   switch (spec.kind) {
     case 'list':
-      if (!Array.isArray(value) || value.length < (spec.min ?? 0)) throw wrong(`a list of at least ${spec.min ?? 0}`);
       each(spec.item, value);
       return;
     case 'counted':
@@ -243,20 +216,85 @@ function encodeArg(opName: string, spec: ArgSpec, value: unknown, out: string[])
         each({ kind: 'string' }, value);
       }
       return;
-    default: {
+    default:
       if (value === undefined && spec.optional) return;
-      const bad = badValue(spec, value);
-      if (bad !== undefined) throw wrong(bad);
       out.push(encodeValue(spec, value));
-    }
   }
 }
 
-/** The op with its fields in wire form; a field of the wrong kind is a bug in the plan builder and throws. */
+/**
+ * The op with its fields in wire form. Nothing is checked here: a plan is built for a config with
+ * errors too (check and explain report them all); checkArgs checks what is sent (encodePlan).
+ */
 export function makeOp<N extends OpName>(name: N, fields: Partial<Record<string, unknown>> = {}, origin?: string): PlanOp<N> {
   const args: string[] = [];
-  for (const spec of OPS[name].args as readonly ArgSpec[]) encodeArg(name, spec, fields[spec.name], args);
+  for (const spec of OPS[name].args as readonly ArgSpec[]) encodeArg(spec, fields[spec.name], args);
   return origin === undefined ? { op: name, args } : { op: name, args, origin };
+}
+
+const U64_MAX = 2n ** 64n - 1n;
+const isDecimal = (t: string) => /^[0-9]+$/.test(t);
+
+/** Why the wire text is not of kind, or undefined when it is: the helper's own check (interp.c). */
+function badText(kind: ArgKind, text: string): string | undefined {
+  switch (kind.kind) {
+    case 'int':
+      if (text === '' && kind.nullable) return undefined;
+      return isDecimal(text) && BigInt(text) <= BigInt(kind.max) ? undefined : `must be a number, at most ${kind.max}`;
+    case 'signed': {
+      const digits = text.startsWith('-') ? text.slice(1) : text;
+      return isDecimal(digits) && BigInt(digits) <= BigInt(kind.max) ? undefined : `must be a number from -${kind.max} to ${kind.max}`;
+    }
+    case 'u64':
+      return isDecimal(text) && BigInt(text) <= U64_MAX ? undefined : 'must be a 64-bit number';
+    case 'hex64':
+      return /^0x[0-9a-fA-F]+$/.test(text) && BigInt(text) <= U64_MAX ? undefined : 'must be 0x and a 64-bit hex number';
+    case 'path':
+      return text.startsWith('/') ? undefined : 'must be an absolute path';
+    case 'enum':
+      return kind.values.includes(text) ? undefined : 'is not one of the values the op takes';
+    case 'string':
+      return undefined;
+  }
+}
+
+/** What is wrong with an op's arguments, worded as the helper words it, or undefined. */
+export function checkArgs(o: { op: string; args: readonly string[] }): string | undefined {
+  const spec = (OPS as Record<string, OpSpec>)[o.op];
+  if (spec === undefined) return `unknown op "${o.op}"`;
+  const { args } = o;
+  const count = `wrong argument count ${args.length} for ${o.op}`;
+  let at = 0;
+  for (const s of spec.args) {
+    let from = at;
+    let to: number;
+    if (s.kind === 'list') {
+      to = args.length;
+      if (to - from < (s.min ?? 0)) return count;
+    } else if (s.kind === 'counted' || s.kind === 'env-or-inherit') {
+      if (at >= args.length) return count;
+      if (s.kind === 'env-or-inherit' && args[at] === 'inherit') {
+        at++;
+        continue;
+      }
+      if (!isDecimal(args[at]) || Number(args[at]) > args.length - at - 1) return count;
+      from = at + 1;
+      to = from + Number(args[at]);
+    } else {
+      if (at >= args.length) {
+        if (s.optional) return undefined;
+        return count;
+      }
+      to = at + 1;
+    }
+    const item: ArgKind = s.kind === 'list' || s.kind === 'counted' ? s.item : s.kind === 'env-or-inherit' ? { kind: 'string' } : s;
+    for (let i = from; i < to; i++) {
+      const bad = badText(item, args[i]);
+      if (bad !== undefined) return `${o.op}: bad ${s.name} ${JSON.stringify(args[i])} (argument ${i + 1}): ${bad}`;
+    }
+    at = to;
+  }
+  return at === args.length ? undefined : count;
 }
 
 /** op.mountInRoot({ root, source, … }, origin): one constructor per op, named after it. */

@@ -1,6 +1,6 @@
 // The plan the helper executes (docs/plan-format.md). TypeScript decides; tsrunc-init interprets.
 
-import { op, type ContainerOpName, type HostOpName, type OpOf, type PlanOp } from './op-schema';
+import { checkArgs, op, type ContainerOpName, type HostOpName, type OpOf, type PlanOp } from './op-schema';
 
 export type { ContainerOpName, HostOpName, OpOf, PlanOp } from './op-schema';
 
@@ -28,6 +28,17 @@ export const EXEC_CGROUP_ORIGIN = "the container's cgroup";
 /** The op at a wire index: host ops first, then container ops (the separator is not counted). */
 export function opAt(plan: Plan, index: number): OpOf<HostOpName | ContainerOpName> | undefined {
   return index < plan.host.length ? plan.host[index] : plan.container[index - plan.host.length];
+}
+
+/**
+ * Throws when an op is not what the helper takes (checkArgs): a bug in the plan builder, found before
+ * anything is sent. The helper checks the same again before it runs any op.
+ */
+export function checkPlan(ops: readonly { op: string; args: string[]; origin?: string }[]): void {
+  for (const o of ops) {
+    const bad = checkArgs(o);
+    if (bad !== undefined) throw new Error(`the plan's ${o.op} op${o.origin ? ` (${o.origin})` : ''} is not what the helper takes: ${bad}`);
+  }
 }
 
 /**

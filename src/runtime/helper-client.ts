@@ -1,7 +1,7 @@
 // Runs tsrunc-init with a plan and reads what it reports (docs/plan-format.md).
 import * as fs from 'node:fs';
 import { getSystemErrorMap } from 'node:util';
-import { encodeHead, encodePlan, HostOpName, opAt, OpOf, Plan, PlanOp } from '../linux/plan';
+import { checkPlan, encodeHead, encodePlan, HostOpName, opAt, OpOf, Plan, PlanOp } from '../linux/plan';
 import { fieldsOf, type OpName } from '../linux/op-schema';
 import { helperPath, native } from '../linux/native';
 import { errnoOf, HelperError, isHelperError, isRuntimeError, RuntimeError } from '../common/errors';
@@ -135,6 +135,7 @@ export class StartedHelper {
    */
   sendHead(head: PlanOp<HostOpName>[]): void {
     if (!this.open || this.head.length > 0) throw new Error('tsrunc-init: a head after the helper was ended, or a second one');
+    checkPlan(head);
     const payload = encodeHead(head);
     this.head = head;
     // A helper that is gone already (it failed a head op) is not an error here: run() reads why.
@@ -169,6 +170,7 @@ export class StartedHelper {
     // made nothing but joins.
     let payload: Buffer;
     try {
+      checkPlan([...plan.host, ...plan.container]);
       payload = encodePlan(plan, this.head.length);
     } catch (err) {
       this.abandon();

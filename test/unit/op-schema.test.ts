@@ -3,7 +3,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { fieldsOf, HEAD_OPS, makeOp, op, OPS, type OpName } from '../../src/linux/op-schema';
+import { checkArgs, fieldsOf, HEAD_OPS, makeOp, op, OPS, type OpName } from '../../src/linux/op-schema';
 import { opsInReference, renderOpReference, renderOpTable } from '../../scripts/op-table';
 import { sampleFields } from '../support/op-samples';
 
@@ -46,14 +46,16 @@ describe('the op schema', () => {
     expect(op.console({ ptmx: '/dev/ptmx', rows: 0, cols: 0, uid: null, consolePath: '' }).args).toEqual(['/dev/ptmx', '0', '0', '', '']);
   });
 
-  it('refuses, as a bug in the plan builder, a value of the wrong kind', () => {
-    expect(() => op.umask({ mask: 0o1000 })).toThrow(/umask's mask must be an integer from 0 to 511/);
-    expect(() => op.chdir({ path: 'relative' })).toThrow(/chdir's path must be an absolute path/);
-    expect(() => op.mountInRoot({
-      root: '/r', source: '', dest: '/d', fstype: '', flags: 0, data: '', create: 'maybe' as 'dir', remountFlags: 0, propagation: 0,
-    })).toThrow(/create must be dir or file or none/);
-    expect(() => op.rlimit({ resource: 1, soft: -1n, hard: 0n })).toThrow(/soft must be a 64-bit unsigned bigint/);
-    expect(() => op.seccomp({ items: [] })).toThrow(/items must be a list of at least 1/);
-    expect(() => op.dropBounding({ caps: [64] })).toThrow(/caps must be a list of an integer from 0 to 63/);
+  it('checks what is sent as the helper does, worded as it words it', () => {
+    expect(checkArgs(op.umask({ mask: 0o1000 }))).toBe('umask: bad mask "512" (argument 1): must be a number, at most 511');
+    expect(checkArgs(op.chdir({ path: 'relative' }))).toBe('chdir: bad path "relative" (argument 1): must be an absolute path');
+    expect(checkArgs({ op: 'mount-in-root', args: ['/r', '', '/d', '', '0', '', 'maybe', '0', '0'] }))
+      .toBe('mount-in-root: bad create "maybe" (argument 7): is not one of the values the op takes');
+    expect(checkArgs({ op: 'rlimit', args: ['1', '18446744073709551616', '0'] })).toMatch(/bad soft .* must be a 64-bit number/);
+    expect(checkArgs(op.seccomp({ items: [] }))).toBe('wrong argument count 0 for seccomp');
+    expect(checkArgs(op.dropBounding({ caps: [1, 64] }))).toBe('drop-bounding: bad caps "64" (argument 2): must be a number, at most 63');
+    expect(checkArgs({ op: 'exec', args: ['5', 'a'] })).toBe('wrong argument count 2 for exec');
+    expect(checkArgs({ op: 'frobnicate', args: [] })).toBe('unknown op "frobnicate"');
+    for (const name of NAMES) expect(checkArgs(makeOp(name, sampleFields(name))), name).toBeUndefined();
   });
 });
