@@ -6,7 +6,8 @@
       "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")"],
       "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
       "cflags": ["-Wall", "-Wextra"],
-      "cflags_cc": ["-Wall", "-Wextra"]
+      "cflags_cc": ["-Wall", "-Wextra"],
+      "libraries": ["-lseccomp"]
     },
     {
       "target_name": "tsrunc-init",

@@ -1,5 +1,6 @@
 // tsrunc_native: the few system calls Node does not expose (pidfds, waitpid of any child, flock,
-// mkfifo, the child-subreaper flag, and a plain posix_spawn of the helper with a socketpair).
+// mkfifo, the child-subreaper flag, and a plain posix_spawn of the helper with a socketpair), and
+// libseccomp's name tables, so that seccomp rules reach the helper as numbers.
 #include <napi.h>
 
 #include <algorithm>
@@ -25,6 +26,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+
+#include <seccomp.h>
 
 namespace {
 
@@ -367,6 +370,68 @@ Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// seccomp_arch_resolve_name: a libseccomp architecture name ("x86", "x32", ...) to its token, 0 when
+// this libseccomp does not know it. With no name: the native architecture's token.
+Napi::Value SeccompArch(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() == 0) return Napi::Number::New(env, seccomp_arch_native());
+  if (!info[0].IsString()) {
+    Napi::TypeError::New(env, "arch must be a string").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, seccomp_arch_resolve_name(info[0].As<Napi::String>().Utf8Value().c_str()));
+}
+
+// seccomp_syscall_resolve_name_arch for each name: its number on the architecture (negative for
+// libseccomp's pseudo numbers of calls that architecture lacks), null when libseccomp does not know it.
+Napi::Value SeccompSyscallNumbers(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t arch;
+  if (!IntArg(info, 0, "arch", &arch)) return env.Undefined();
+  if (info.Length() < 2 || !info[1].IsArray()) {
+    Napi::TypeError::New(env, "names must be an array").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Array names = info[1].As<Napi::Array>();
+  Napi::Array result = Napi::Array::New(env, names.Length());
+  for (uint32_t i = 0; i < names.Length(); i++) {
+    Napi::Value name = names.Get(i);
+    int nr = name.IsString()
+      ? seccomp_syscall_resolve_name_arch(static_cast<uint32_t>(arch), name.As<Napi::String>().Utf8Value().c_str())
+      : __NR_SCMP_ERROR;
+    result.Set(i, nr == __NR_SCMP_ERROR ? env.Null() : Napi::Number::New(env, nr));
+  }
+  return result;
+}
+
+// seccomp_syscall_resolve_num_arch for each number: its name on the architecture, null when none.
+Napi::Value SeccompSyscallNames(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t arch;
+  if (!IntArg(info, 0, "arch", &arch)) return env.Undefined();
+  if (info.Length() < 2 || !info[1].IsArray()) {
+    Napi::TypeError::New(env, "numbers must be an array").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Array numbers = info[1].As<Napi::Array>();
+  Napi::Array result = Napi::Array::New(env, numbers.Length());
+  for (uint32_t i = 0; i < numbers.Length(); i++) {
+    Napi::Value nr = numbers.Get(i);
+    char* name = nr.IsNumber()
+      ? seccomp_syscall_resolve_num_arch(static_cast<uint32_t>(arch), nr.As<Napi::Number>().Int32Value())
+      : nullptr;
+    result.Set(i, name ? Napi::String::New(env, name) : env.Null());
+    free(name);
+  }
+  return result;
+}
+
+// The version of the libseccomp tsrunc runs with, "2.5.4".
+Napi::Value SeccompVersion(const Napi::CallbackInfo& info) {
+  const scmp_version* v = seccomp_version();
+  return Napi::String::New(info.Env(), std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro));
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
@@ -380,6 +445,10 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("consoleListen", Napi::Function::New(env, ConsoleListen, "consoleListen"));
   exports.Set("receiveFd", Napi::Function::New(env, ReceiveFd, "receiveFd"));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize, "setWinsize"));
+  exports.Set("seccompArch", Napi::Function::New(env, SeccompArch, "seccompArch"));
+  exports.Set("seccompSyscallNumbers", Napi::Function::New(env, SeccompSyscallNumbers, "seccompSyscallNumbers"));
+  exports.Set("seccompSyscallNames", Napi::Function::New(env, SeccompSyscallNames, "seccompSyscallNames"));
+  exports.Set("seccompVersion", Napi::Function::New(env, SeccompVersion, "seccompVersion"));
   return exports;
 }
 

@@ -1,5 +1,5 @@
 /* The `seccomp` and `seccomp-load` ops (docs/plan-format.md). `seccomp` compiles the items TypeScript
- * translated from linux.seccomp with libseccomp into a BPF program kept in ctx, while failures can
+ * translated from linux.seccomp (every name already a number) with libseccomp into a BPF program kept in ctx, while failures can
  * still be reported on the sync fd; `seccomp-load` installs it with seccomp(2), doing nothing else, so
  * that no allocation or other system call follows the filter inside the helper. */
 #define _GNU_SOURCE
@@ -18,84 +18,54 @@
 
 #include "ops.h"
 
-#ifndef SECCOMP_FILTER_FLAG_SPEC_ALLOW
-#define SECCOMP_FILTER_FLAG_SPEC_ALLOW (1UL << 2)
-#endif
-#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
-#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
-#endif
-
 /* A rule has at most one condition per system call argument. */
 #define MAX_CONDS 6
-/* "rule" name action errno, then four tokens per condition. */
-#define MAX_TOKENS (4 + 4 * MAX_CONDS + 1)
-
-static const struct { const char *name; unsigned int bit; } flag_names[] = {
-	{ "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC },
-	{ "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
-	{ "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
-	{ "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV", SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV },
-};
-
-static const struct { const char *name; enum scmp_compare op; } op_names[] = {
-	{ "ne", SCMP_CMP_NE }, { "lt", SCMP_CMP_LT }, { "le", SCMP_CMP_LE }, { "eq", SCMP_CMP_EQ },
-	{ "ge", SCMP_CMP_GE }, { "gt", SCMP_CMP_GT }, { "masked-eq", SCMP_CMP_MASKED_EQ },
-};
+/* "rule" syscall action, then four tokens per condition. */
+#define MAX_TOKENS (3 + 4 * MAX_CONDS + 1)
 
 struct item {
-	const char *text; /* as in the plan, for messages */
-	char *buf;        /* the copy the tokens point into */
+	int index;  /* its place among the op's arguments, for messages */
+	char *buf;  /* a copy of the item the tokens point into */
 	char *tok[MAX_TOKENS];
 	int n;
 };
 
-static void split(struct ctx *ctx, const char *text, struct item *it)
+static void split(struct ctx *ctx, const char *text, int index, struct item *it)
 {
 	char *save = NULL, *t;
 
-	it->text = text;
+	it->index = index;
 	it->n = 0;
 	it->buf = strdup(text);
 	if (!it->buf)
-		fail(ctx, errno, "seccomp: allocate a copy of \"%s\"", text);
+		fail(ctx, errno, "seccomp item %d: allocate a copy", index);
 	for (t = strtok_r(it->buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
 		if (it->n == MAX_TOKENS)
-			fail(ctx, 0, "seccomp: too many fields in \"%s\"", text);
+			fail(ctx, 0, "seccomp item %d: too many fields", index);
 		it->tok[it->n++] = t;
 	}
+}
+
+static _Noreturn void malformed(struct ctx *ctx, const struct item *it)
+{
+	fail(ctx, 0, "seccomp item %d: malformed", it->index);
 }
 
 static uint64_t u64(struct ctx *ctx, const struct item *it, const char *s, uint64_t max)
 {
 	unsigned long long v;
-	char *end;
 
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (*s < '0' || *s > '9' || errno || *end || v > max)
-		fail(ctx, 0, "seccomp: bad number \"%s\" in \"%s\"", s, it->text);
+	if (parse_u64(s, 10, &v) < 0 || v > max)
+		fail(ctx, 0, "seccomp item %d: bad number \"%s\"", it->index, s);
 	return (uint64_t)v;
 }
 
-static uint32_t action(struct ctx *ctx, const struct item *it, const char *name, const char *errno_s)
+/* A system call number: libseccomp's pseudo numbers (calls the native architecture lacks) are negative. */
+static int syscall_number(struct ctx *ctx, const struct item *it, const char *s)
 {
-	uint32_t err = (uint32_t)u64(ctx, it, errno_s, 0xffff);
+	int negative = s[0] == '-';
 
-	if (strcmp(name, "kill-thread") == 0)
-		return SCMP_ACT_KILL_THREAD;
-	if (strcmp(name, "kill-process") == 0)
-		return SCMP_ACT_KILL_PROCESS;
-	if (strcmp(name, "trap") == 0)
-		return SCMP_ACT_TRAP;
-	if (strcmp(name, "errno") == 0)
-		return SCMP_ACT_ERRNO(err);
-	if (strcmp(name, "trace") == 0)
-		return SCMP_ACT_TRACE(err);
-	if (strcmp(name, "allow") == 0)
-		return SCMP_ACT_ALLOW;
-	if (strcmp(name, "log") == 0)
-		return SCMP_ACT_LOG;
-	fail(ctx, 0, "seccomp: unknown action \"%s\" in \"%s\"", name, it->text);
+	return negative ? -(int)u64(ctx, it, s + 1, INT_MAX) : (int)u64(ctx, it, s, INT_MAX);
 }
 
 static void add_arch(struct ctx *ctx, scmp_filter_ctx f, const struct item *it)
@@ -104,25 +74,12 @@ static void add_arch(struct ctx *ctx, scmp_filter_ctx f, const struct item *it)
 	int rc;
 
 	if (it->n != 2)
-		fail(ctx, 0, "seccomp: malformed \"%s\"", it->text);
-	arch = seccomp_arch_resolve_name(it->tok[1]);
-	if (arch == 0)
-		fail(ctx, 0, "seccomp: architecture %s is unknown to libseccomp %u.%u.%u", it->tok[1],
-		     seccomp_version()->major, seccomp_version()->minor, seccomp_version()->micro);
+		malformed(ctx, it);
+	arch = (uint32_t)u64(ctx, it, it->tok[1], UINT32_MAX);
 	/* The native architecture is in the filter from the start. */
 	rc = seccomp_arch_add(f, arch);
 	if (rc < 0 && rc != -EEXIST)
-		fail(ctx, -rc, "seccomp: add architecture %s", it->tok[1]);
-}
-
-static unsigned int flag_bit(struct ctx *ctx, const struct item *it)
-{
-	if (it->n != 2)
-		fail(ctx, 0, "seccomp: malformed \"%s\"", it->text);
-	for (size_t i = 0; i < sizeof(flag_names) / sizeof(flag_names[0]); i++)
-		if (strcmp(flag_names[i].name, it->tok[1]) == 0)
-			return flag_names[i].bit;
-	fail(ctx, 0, "seccomp: unknown flag %s", it->tok[1]);
+		fail(ctx, -rc, "seccomp item %d: add the architecture", it->index);
 }
 
 static void add_rule(struct ctx *ctx, scmp_filter_ctx f, const struct item *it)
@@ -132,43 +89,34 @@ static void add_rule(struct ctx *ctx, scmp_filter_ctx f, const struct item *it)
 	uint32_t act;
 	int nr, rc;
 
-	if (it->n < 4 || (it->n - 4) % 4 != 0 || (it->n - 4) / 4 > MAX_CONDS)
-		fail(ctx, 0, "seccomp: malformed \"%s\"", it->text);
-	act = action(ctx, it, it->tok[2], it->tok[3]);
-	for (int t = 4; t < it->n; t += 4) {
-		enum scmp_compare op = 0;
-
-		for (size_t i = 0; i < sizeof(op_names) / sizeof(op_names[0]); i++)
-			if (strcmp(op_names[i].name, it->tok[t + 1]) == 0)
-				op = op_names[i].op;
-		if (!op)
-			fail(ctx, 0, "seccomp: unknown operator \"%s\" in \"%s\"", it->tok[t + 1], it->text);
+	if (it->n < 3 || (it->n - 3) % 4 != 0)
+		malformed(ctx, it);
+	nr = syscall_number(ctx, it, it->tok[1]);
+	act = (uint32_t)u64(ctx, it, it->tok[2], UINT32_MAX);
+	for (int t = 3; t < it->n; t += 4) {
 		conds[n].arg = (unsigned int)u64(ctx, it, it->tok[t], MAX_CONDS - 1);
-		conds[n].op = op;
+		conds[n].op = (enum scmp_compare)u64(ctx, it, it->tok[t + 1], _SCMP_CMP_MAX - 1);
 		conds[n].datum_a = u64(ctx, it, it->tok[t + 2], UINT64_MAX);
 		conds[n].datum_b = u64(ctx, it, it->tok[t + 3], UINT64_MAX);
 		n++;
 	}
-	/* A name this libseccomp does not know cannot be filtered on this system: skipped, as runc does. */
-	nr = seccomp_syscall_resolve_name(it->tok[1]);
-	if (nr == __NR_SCMP_ERROR)
-		return;
 	rc = seccomp_rule_add_array(f, act, nr, n, conds);
 	if (rc < 0)
-		fail(ctx, -rc, "seccomp: add the rule \"%s\"", it->text);
+		fail(ctx, -rc, "seccomp item %d: add the rule", it->index);
 }
 
 static void set_attr(struct ctx *ctx, scmp_filter_ctx f, const struct item *it)
 {
-	uint32_t value;
+	uint32_t attr, value;
 	int rc;
 
-	if (it->n != 3 || strcmp(it->tok[1], "optimize") != 0)
-		fail(ctx, 0, "seccomp: malformed \"%s\"", it->text);
-	value = (uint32_t)u64(ctx, it, it->tok[2], 2);
-	rc = seccomp_attr_set(f, SCMP_FLTATR_CTL_OPTIMIZE, value);
+	if (it->n != 3)
+		malformed(ctx, it);
+	attr = (uint32_t)u64(ctx, it, it->tok[1], UINT32_MAX);
+	value = (uint32_t)u64(ctx, it, it->tok[2], UINT32_MAX);
+	rc = seccomp_attr_set(f, (enum scmp_filter_attr)attr, value);
 	if (rc < 0)
-		fail(ctx, -rc, "seccomp: set optimization level %u", value);
+		fail(ctx, -rc, "seccomp item %d: set the attribute", it->index);
 }
 
 /* The filter as the kernel takes it, read back from libseccomp's export. */
@@ -221,27 +169,29 @@ void op_seccomp(struct ctx *ctx, const struct op *op)
 	if (ctx->seccomp_prog)
 		fail(ctx, 0, "seccomp: a filter is already compiled");
 	for (int i = 0; i < op->argc; i++) {
-		split(ctx, op->argv[i], &it);
+		split(ctx, op->argv[i], i, &it);
 		if (it.n == 0)
-			fail(ctx, 0, "seccomp: empty item %d", i);
+			malformed(ctx, &it);
 		if (strcmp(it.tok[0], "default") == 0) {
-			if (f || it.n != 3)
-				fail(ctx, 0, "seccomp: \"%s\" must come once, first, with an action and an errno", it.text);
-			f = seccomp_init(action(ctx, &it, it.tok[1], it.tok[2]));
+			if (f || it.n != 2)
+				fail(ctx, 0, "seccomp item %d: \"default\" must come once, first, with an action", i);
+			f = seccomp_init((uint32_t)u64(ctx, &it, it.tok[1], UINT32_MAX));
 			if (!f)
-				fail(ctx, 0, "seccomp: seccomp_init(%s) failed", it.tok[1]);
+				fail(ctx, 0, "seccomp item %d: seccomp_init failed", i);
 		} else if (!f) {
-			fail(ctx, 0, "seccomp: the first item must be \"default\", not \"%s\"", it.text);
+			fail(ctx, 0, "seccomp item %d: the first item must be \"default\"", i);
 		} else if (strcmp(it.tok[0], "arch") == 0) {
 			add_arch(ctx, f, &it);
-		} else if (strcmp(it.tok[0], "flag") == 0) {
-			flags |= flag_bit(ctx, &it);
+		} else if (strcmp(it.tok[0], "flags") == 0) {
+			if (it.n != 2)
+				malformed(ctx, &it);
+			flags = (unsigned int)u64(ctx, &it, it.tok[1], UINT32_MAX);
 		} else if (strcmp(it.tok[0], "attr") == 0) {
 			set_attr(ctx, f, &it);
 		} else if (strcmp(it.tok[0], "rule") == 0) {
 			add_rule(ctx, f, &it);
 		} else {
-			fail(ctx, 0, "seccomp: unknown item \"%s\"", it.text);
+			fail(ctx, 0, "seccomp item %d: unknown item \"%s\"", i, it.tok[0]);
 		}
 		free(it.buf);
 	}

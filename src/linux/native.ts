@@ -43,6 +43,14 @@ export interface NativeAddon {
   receiveFd(listenFd: number, timeoutMs: number): { fd: number; name: string };
   /** ioctl(TIOCSWINSZ). */
   setWinsize(fd: number, rows: number, cols: number): void;
+  /** seccomp_arch_resolve_name: a libseccomp architecture name's token, 0 when unknown; without a name, the native one's. */
+  seccompArch(name?: string): number;
+  /** seccomp_syscall_resolve_name_arch for each name (negative: libseccomp's pseudo number for a call the architecture lacks); null when unknown. */
+  seccompSyscallNumbers(arch: number, names: string[]): (number | null)[];
+  /** seccomp_syscall_resolve_num_arch for each number; null when it names no system call. */
+  seccompSyscallNames(arch: number, numbers: number[]): (string | null)[];
+  /** The installed libseccomp's version, "2.5.4". */
+  seccompVersion(): string;
 }
 
 let root: string | undefined;

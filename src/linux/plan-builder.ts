@@ -266,8 +266,10 @@ export function processOps(input: Pick<PlanInput, 'spec' | 'env' | 'host'>, prob
   ops.push(op.setgroupsList({ gids: proc.user.additionalGids ?? [] }, 'process.user.additionalGids'));
   ops.push(op.setresgid({ gid: proc.user.gid }, 'process.user.gid'));
   const seccomp = seccompFilter(input, caps !== undefined, problems);
-  const compile = seccomp ? [op.seccomp({ items: encodeSeccomp(seccomp) }, 'linux.seccomp')] : [];
-  const load = seccomp ? [op.seccompLoad({}, 'linux.seccomp')] : [];
+  const encoded = seccomp ? encodeSeccomp(seccomp) : undefined;
+  if (encoded) problems.push(...encoded.problems);
+  const compile = encoded ? [op.seccomp({ items: encoded.items }, 'linux.seccomp')] : [];
+  const load = encoded ? [op.seccompLoad({}, 'linux.seccomp')] : [];
   const lateSeccomp = proc.noNewPrivileges === true;
   if (!lateSeccomp) ops.push(...compile, ...load);
   ops.push(op.setresuid({ uid: proc.user.uid }, 'process.user.uid'));

@@ -1,9 +1,10 @@
 // linux.seccomp: validated and translated here into the items of the `seccomp` op
 // (docs/plan-format.md). The helper only compiles the items with libseccomp and loads the result;
 // every decision (actions, errno defaults, redundant rules, split conditions, what is refused) is
-// made here.
+// made here, and every name is a number by the time it reaches the helper (read back for explain).
 import type { Seccomp } from '../oci/types';
 import type { Problem } from '../common/errors';
+import { native, NativeAddon } from './native';
 
 /** Actions as the helper names them. */
 export type SeccompAction = 'kill-thread' | 'kill-process' | 'trap' | 'errno' | 'trace' | 'allow' | 'log';
@@ -99,12 +100,32 @@ const ARCHITECTURES: Record<string, string> = {
   SCMP_ARCH_SHEB: 'sheb',
 };
 
-export const SECCOMP_FLAGS = [
-  'SECCOMP_FILTER_FLAG_TSYNC',
-  'SECCOMP_FILTER_FLAG_LOG',
-  'SECCOMP_FILTER_FLAG_SPEC_ALLOW',
-  'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV',
-] as const;
+/** The flags of seccomp(2), with their bits (<linux/seccomp.h>). */
+const FLAG_BITS = {
+  SECCOMP_FILTER_FLAG_TSYNC: 1,
+  SECCOMP_FILTER_FLAG_LOG: 2,
+  SECCOMP_FILTER_FLAG_SPEC_ALLOW: 4,
+  SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: 32,
+} as const;
+
+export const SECCOMP_FLAGS = Object.keys(FLAG_BITS) as (keyof typeof FLAG_BITS)[];
+
+/** SCMP_ACT_* as libseccomp and the kernel number them (SECCOMP_RET_*); errno and trace add their 16-bit data. */
+const ACTION_VALUES: Record<SeccompAction, number> = {
+  'kill-thread': 0x00000000,
+  'kill-process': 0x80000000,
+  trap: 0x00030000,
+  errno: 0x00050000,
+  trace: 0x7ff00000,
+  log: 0x7ffc0000,
+  allow: 0x7fff0000,
+};
+
+/** enum scmp_compare. */
+const COMPARE_VALUES: Record<SeccompOp, number> = { ne: 1, lt: 2, le: 3, eq: 4, ge: 5, gt: 6, 'masked-eq': 7 };
+
+/** enum scmp_filter_attr: SCMP_FLTATR_CTL_OPTIMIZE. */
+const ATTR_OPTIMIZE = 8;
 
 /** What a syscall name can be: anything else can never be resolved, and must not break the encoding. */
 const SYSCALL_NAME = /^[A-Za-z0-9_]+$/;
@@ -265,19 +286,97 @@ export function translateSeccomp(seccomp: Seccomp): SeccompTranslation {
   return { filter: { defaultAction: def.action, defaultErrno: def.errno, architectures, flags, rules }, problems };
 }
 
-/** The `seccomp` op's arguments: one item per argument (docs/plan-format.md). */
-export function encodeSeccomp(filter: SeccompFilter): string[] {
-  const items = [`default ${filter.defaultAction} ${filter.defaultErrno}`];
+/** libseccomp's tables, which turn names into the numbers the helper takes and back (the addon's). */
+export type SeccompTables = Pick<NativeAddon, 'seccompArch' | 'seccompSyscallNumbers' | 'seccompSyscallNames' | 'seccompVersion'>;
+
+function actionValue(action: SeccompAction, errno: number): number {
+  return (ACTION_VALUES[action] | (action === 'errno' || action === 'trace' ? errno : 0)) >>> 0;
+}
+
+/**
+ * The `seccomp` op's arguments: one item per argument, every name a number (docs/plan-format.md).
+ * A system call is given by its number on the native architecture, as libseccomp takes it (it maps the
+ * number to each added architecture, leaving the rule out of one that lacks the call); a name libseccomp
+ * does not know is left out, as runc does. An architecture libseccomp does not know is an error.
+ */
+export function encodeSeccomp(filter: SeccompFilter, tables: SeccompTables = native()): { items: string[]; problems: Problem[] } {
+  const problems: Problem[] = [];
+  const items = [`default ${actionValue(filter.defaultAction, filter.defaultErrno)}`];
+  const names = [...new Set(filter.rules.map((r) => r.syscall))];
+  const resolved = tables.seccompSyscallNumbers(tables.seccompArch(), names);
+  const numbers = new Map(names.map((n, i) => [n, resolved[i]]));
+  const rules = filter.rules.filter((r) => numbers.get(r.syscall) !== null);
   // libseccomp's binary tree for long rule lists, as runc does (libseccomp <= 2.5.4 misbehaves with it
   // on very few rules).
-  if (filter.rules.length > OPTIMIZE_ABOVE) items.push('attr optimize 2');
-  for (const arch of filter.architectures) items.push(`arch ${arch}`);
-  for (const flag of filter.flags) items.push(`flag ${flag}`);
-  for (const rule of filter.rules) {
-    const conds = rule.args.map((c) => ` ${c.index} ${c.op} ${c.value} ${c.valueTwo}`).join('');
-    items.push(`rule ${rule.syscall} ${rule.action} ${rule.errno}${conds}`);
+  if (rules.length > OPTIMIZE_ABOVE) items.push(`attr ${ATTR_OPTIMIZE} 2`);
+  for (const arch of filter.architectures) {
+    const token = tables.seccompArch(arch);
+    if (token === 0) {
+      const oci = Object.keys(ARCHITECTURES).find((k) => ARCHITECTURES[k] === arch) ?? arch;
+      error(problems, 'linux.seccomp.architectures', `${oci} is unknown to the installed libseccomp ${tables.seccompVersion()}`);
+    }
+    items.push(`arch ${token}`);
   }
-  return items;
+  const flags = filter.flags.reduce((bits, f) => bits | (FLAG_BITS[f as keyof typeof FLAG_BITS] ?? 0), 0);
+  if (flags !== 0) items.push(`flags ${flags}`);
+  for (const rule of rules) {
+    const conds = rule.args.map((c) => ` ${c.index} ${COMPARE_VALUES[c.op]} ${c.value} ${c.valueTwo}`).join('');
+    items.push(`rule ${numbers.get(rule.syscall)} ${actionValue(rule.action, rule.errno)}${conds}`);
+  }
+  return { items, problems };
+}
+
+/** A `seccomp` op's item read back into names (for explain and messages); what no table names shows as its number. */
+export type SeccompItem =
+  | { kind: 'default'; action: string; errno: number }
+  | { kind: 'attr'; name: string; value: string }
+  | { kind: 'arch'; name: string }
+  | { kind: 'flags'; names: string[] }
+  | { kind: 'rule'; syscall: string; action: string; errno: number; conditions: { index: string; op: string; value: string; valueTwo: string }[] }
+  | { kind: 'unknown'; text: string };
+
+function decodeAction(value: number): { action: string; errno: number } {
+  const base = (value & 0xffff0000) >>> 0;
+  const action = (Object.keys(ACTION_VALUES) as SeccompAction[]).find((a) => ACTION_VALUES[a] === base);
+  if (action === undefined) return { action: `0x${value.toString(16)}`, errno: 0 };
+  return { action, errno: action === 'errno' || action === 'trace' ? value & 0xffff : 0 };
+}
+
+export function decodeSeccomp(items: readonly string[], tables: SeccompTables = native()): SeccompItem[] {
+  const fields = items.map((item) => item.split(' '));
+  const archNames = new Map(Object.values(ARCHITECTURES).map((name) => [tables.seccompArch(name), name]));
+  const ops = new Map(Object.entries(COMPARE_VALUES).map(([name, n]) => [String(n), name]));
+  const syscallNames = tables.seccompSyscallNames(tables.seccompArch(), fields.filter((f) => f[0] === 'rule').map((f) => Number(f[1])));
+  let rules = 0;
+  return fields.map(([kind, ...rest]): SeccompItem => {
+    const n = rest.map(Number);
+    switch (kind) {
+      case 'default': return { kind, ...decodeAction(n[0]) };
+      case 'attr': return { kind, name: n[0] === ATTR_OPTIMIZE ? 'optimize' : rest[0], value: rest[1] };
+      case 'arch': return { kind, name: archNames.get(n[0]) ?? rest[0] };
+      case 'flags': return { kind, names: SECCOMP_FLAGS.filter((f) => (n[0] & FLAG_BITS[f]) !== 0) };
+      case 'rule': {
+        const conditions = [];
+        for (let i = 2; i + 3 < rest.length; i += 4) {
+          conditions.push({ index: rest[i], op: ops.get(rest[i + 1]) ?? rest[i + 1], value: rest[i + 2], valueTwo: rest[i + 3] });
+        }
+        return { kind, syscall: syscallNames[rules++] ?? rest[0], ...decodeAction(n[1]), conditions };
+      }
+      default: return { kind: 'unknown', text: [kind, ...rest].join(' ') };
+    }
+  });
+}
+
+/** An item as one line: "rule mkdir errno 1 0 eq 8 0", "arch x86", "flags SECCOMP_FILTER_FLAG_LOG". */
+export function seccompItemText(item: SeccompItem): string {
+  switch (item.kind) {
+    case 'default': return `default ${item.action} ${item.errno}`;
+    case 'attr': return `attr ${item.name} ${item.value}`;
+    case 'arch': return `arch ${item.name}`;
+    case 'flags': return `flags ${item.names.join(' ')}`;
+    case 'rule': return [`rule ${item.syscall} ${item.action} ${item.errno}`, ...item.conditions.map((c) => `${c.index} ${c.op} ${c.value} ${c.valueTwo}`)].join(' ');
+    case 'unknown': return item.text;
+  }
 }
 
 /**

@@ -11,6 +11,7 @@ import { CLONE_NEWTIME, CLONE_PARENT, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from 
 import { NAMESPACE_FLAGS } from '../linux/namespaces';
 import { describeMountFlags } from '../linux/mount-options';
 import { describeIoprio, describePersonality, describeSchedAttr } from '../linux/process-attrs';
+import { decodeSeccomp } from '../linux/seccomp';
 import { formatProblem, type Problem } from '../common/errors';
 
 export interface ExplainData {
@@ -120,23 +121,22 @@ function deviceType(mode: number): string {
   return fmt === S_IFCHR ? 'c' : fmt === S_IFBLK ? 'b' : fmt === S_IFIFO ? 'p' : '?';
 }
 
-/** Items of a `seccomp` op ("default errno 1", "arch x86", "flag …", "rule <name> <action> <errno> …"). */
+/** A `seccomp` op's items, read back into names. */
 function seccompSummary(op: PlanOp<'seccomp'>, loadAt: string): string[] {
+  const withErrno = (action: string, errno: number) => (action === 'errno' || action === 'trace' ? `${action} (${errno})` : action);
   const lines: string[] = [];
   const groups = new Map<string, { rules: number; names: string[] }>();
   const arches: string[] = [];
   const flags: string[] = [];
-  for (const item of fieldsOf(op).items) {
-    const [kind, ...rest] = item.split(' ');
-    if (kind === 'default') lines.push(`default action: ${rest[0]}${rest[0] === 'errno' || rest[0] === 'trace' ? ` (${rest[1]})` : ''}`);
-    else if (kind === 'arch') arches.push(rest[0]);
-    else if (kind === 'flag') flags.push(rest[0]);
-    else if (kind === 'rule') {
-      const [name, action, errno, ...conds] = rest;
-      const key = action === 'errno' || action === 'trace' ? `${action} (${errno})` : action;
+  for (const item of decodeSeccomp(fieldsOf(op).items)) {
+    if (item.kind === 'default') lines.push(`default action: ${withErrno(item.action, item.errno)}`);
+    else if (item.kind === 'arch') arches.push(item.name);
+    else if (item.kind === 'flags') flags.push(...item.names);
+    else if (item.kind === 'rule') {
+      const key = withErrno(item.action, item.errno);
       const g = groups.get(key) ?? { rules: 0, names: [] };
       g.rules++;
-      const label = conds.length > 0 ? `${name}(if …)` : name;
+      const label = item.conditions.length > 0 ? `${item.syscall}(if …)` : item.syscall;
       if (!g.names.includes(label)) g.names.push(label);
       groups.set(key, g);
     }

@@ -4,6 +4,7 @@ import { getSystemErrorMap } from 'node:util';
 import { checkPlan, encodeHead, encodePlan, HostOpName, opAt, OpOf, Plan, PlanOp } from '../linux/plan';
 import { fieldsOf, type OpName } from '../linux/op-schema';
 import { helperPath, native } from '../linux/native';
+import { decodeSeccomp, seccompItemText } from '../linux/seccomp';
 import { errnoOf, HelperError, isHelperError, isRuntimeError, RuntimeError } from '../common/errors';
 
 export interface HelperResult {
@@ -35,6 +36,7 @@ function describeOpError(op: OpOf<OpName>, errno: number, text: string, given?: 
   const why = errno > 0 ? errnoText(errno) : text;
   switch (op.op) {
     case 'seccomp':
+      return `${where}${seccompText(op, text)}${errno > 0 ? `: ${errnoText(errno)}` : ''}`;
     case 'seccomp-load':
       return `${where}${text}${errno > 0 ? `: ${errnoText(errno)}` : ''}`;
     case 'find-exec': {
@@ -57,6 +59,14 @@ function describeOpError(op: OpOf<OpName>, errno: number, text: string, given?: 
     default:
       return `${where}${op.op} ${op.args.map((a) => JSON.stringify(a)).join(' ')}: ${why}`.replace(/ : /, ': ');
   }
+}
+
+/** The helper names a `seccomp` item by its index ("seccomp item 3: add the rule"); shown here as it reads in names. */
+function seccompText(op: PlanOp<'seccomp'>, text: string): string {
+  const m = /^seccomp item (\d+): (.*)$/.exec(text);
+  const item = m ? fieldsOf(op).items[Number(m[1])] : undefined;
+  if (!m || item === undefined) return text;
+  return `seccomp: item ${JSON.stringify(seccompItemText(decodeSeccomp([item])[0]))}: ${m[2]}`;
 }
 
 /** The container pid a helper failure left to reap, if any. */

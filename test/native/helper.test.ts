@@ -43,6 +43,11 @@ const exec = (argv: string[], env: string[] = ['PATH=/bin:/usr/bin']) =>
 
 // ---- bookkeeping, so every test cleans up even when it fails ----
 
+/** seccomp items take numbers: a system call's on this machine, actions as SCMP_ACT_* (docs/plan-format.md). */
+const nr = (name: string) => native().seccompSyscallNumbers(native().seccompArch(), [name])[0]!;
+const SCMP_ALLOW = 0x7fff0000;
+const SCMP_ERRNO = (e: number) => 0x50000 + e;
+
 const tempDirs: string[] = [];
 const allTempDirs: string[] = [];
 const helpers: ChildProcess[] = [];
@@ -664,8 +669,8 @@ describe('tsrunc-init', () => {
       container: [
         ctr('wait-release'),
         ctr('no-new-privs'),
-        ctr('seccomp', 'default allow 0', 'arch x86', 'flag SECCOMP_FILTER_FLAG_LOG', 'rule mkdir errno 13', 'rule mkdirat errno 13',
-          'rule tsrunc_unknown kill-process 0', 'rule chmod errno 1 1 eq 511 0'),
+        ctr('seccomp', `default ${SCMP_ALLOW}`, `arch ${native().seccompArch('x86')}`, 'flags 2', `rule ${nr('mkdir')} ${SCMP_ERRNO(13)}`,
+          `rule ${nr('mkdirat')} ${SCMP_ERRNO(13)}`, `rule ${nr('socketcall')} ${SCMP_ERRNO(1)}`, `rule ${nr('chmod')} ${SCMP_ERRNO(1)} 1 4 511 0`),
         ctr('find-exec', '/bin/busybox'),
         ctr('ready'),
         ctr('seccomp-load'),
@@ -682,13 +687,17 @@ describe('tsrunc-init', () => {
   });
 
   it('reports a seccomp item libseccomp or the kernel refuses by its index, before ready', { timeout: TIMEOUT }, async () => {
+    const mkdir = nr('mkdir');
     const cases: [string[], RegExp][] = [
-      [['default allow 0', 'rule mkdir frobnicate 0'], /^error 4 0 seccomp: unknown action "frobnicate"/],
-      [['rule mkdir errno 1'], /^error 4 0 seccomp: the first item must be "default"/],
-      [['default allow 0', 'rule mkdir errno 1 9 eq 1 0'], /^error 4 0 seccomp: bad number "9"/],
-      [['default allow 0', 'arch vax'], /^error 4 0 seccomp: architecture vax is unknown to libseccomp/],
+      [[`default ${SCMP_ALLOW}`, `rule ${mkdir} 12345`], /^error 4 22 seccomp item 1: add the rule$/],
+      [[`default ${SCMP_ALLOW}`, `rule ${mkdir}`], /^error 4 0 seccomp item 1: malformed$/],
+      [[`default ${SCMP_ALLOW}`, 'flag 2'], /^error 4 0 seccomp item 1: unknown item "flag"$/],
+      [[`rule ${mkdir} ${SCMP_ERRNO(1)}`], /^error 4 0 seccomp item 0: the first item must be "default"$/],
+      [[`default ${SCMP_ALLOW}`, `rule ${mkdir} ${SCMP_ERRNO(1)} 9 4 1 0`], /^error 4 0 seccomp item 1: bad number "9"$/],
+      [[`default ${SCMP_ALLOW}`, `rule ${mkdir} ${SCMP_ERRNO(1)} 0 8 1 0`], /^error 4 0 seccomp item 1: bad number "8"$/],
+      [[`default ${SCMP_ALLOW}`, 'arch 12345'], /^error 4 22 seccomp item 1: add the architecture$/],
       // Meaningless without a notification listener: the kernel says EINVAL (22).
-      [['default allow 0', 'flag SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'], /^error 4 22 seccomp: the kernel refuses the filter flags 0x20$/],
+      [[`default ${SCMP_ALLOW}`, 'flags 32'], /^error 4 22 seccomp: the kernel refuses the filter flags 0x20$/],
     ];
     for (const [items, expected] of cases) {
       const plan: Plan = {
@@ -719,7 +728,8 @@ describe('tsrunc-init', () => {
       host: [host('clone', flags(CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
       container: [
         ctr('wait-release'), ctr('no-new-privs'),
-        ctr('seccomp', 'default errno 1', 'rule write allow 0', 'rule exit_group allow 0', 'rule execve errno 13'),
+        ctr('seccomp', `default ${SCMP_ERRNO(1)}`, `rule ${nr('write')} ${SCMP_ALLOW}`, `rule ${nr('exit_group')} ${SCMP_ALLOW}`,
+          `rule ${nr('execve')} ${SCMP_ERRNO(13)}`),
         ctr('find-exec', '/bin/true'), ctr('ready'), ctr('seccomp-load'),
         exec(['true', ...Array.from({ length: 5000 }, (_, i) => `arg${i}`)]),
       ],

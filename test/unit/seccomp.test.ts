@@ -1,15 +1,38 @@
 // linux.seccomp → the `seccomp` op's items, and where the plan builder puts the filter.
 import { describe, expect, it } from 'vitest';
-import { blockedNeeds, encodeSeccomp, surelyBlocks, syscallsAfterFilter, translateSeccomp } from '../../src/linux/seccomp';
+import {
+  blockedNeeds, decodeSeccomp, encodeSeccomp, SeccompTables, seccompItemText, surelyBlocks, syscallsAfterFilter, translateSeccomp,
+} from '../../src/linux/seccomp';
 import { buildCreatePlan, PlanInput } from '../../src/linux/plan-builder';
+import { native } from '../../src/linux/native';
 import { defaultSpec } from '../../src/runtime/default-spec';
 import { describeHelperError } from '../../src/runtime/helper-client';
 import type { Seccomp, Spec } from '../../src/oci/types';
 
-const items = (s: Seccomp) => {
+/** libseccomp's tables as a fake: every system call in KNOWN numbered by its place, the rest unknown. */
+const KNOWN = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h', 'i', 'j', 'x', 'clone', 'personality', 'read', 'write', 'mkdir',
+  ...Array.from({ length: 33 }, (_, i) => `s${i}`)];
+const ARCH_TOKENS: Record<string, number> = { native: 1000, x86_64: 1000, x86: 1001, x32: 1002, aarch64: 1003 };
+const fakeTables: SeccompTables = {
+  seccompArch: (name) => ARCH_TOKENS[name ?? 'native'] ?? 0,
+  seccompSyscallNumbers: (_arch, names) => names.map((n) => (KNOWN.includes(n) ? KNOWN.indexOf(n) : null)),
+  seccompSyscallNames: (_arch, numbers) => numbers.map((n) => KNOWN[n] ?? null),
+  seccompVersion: () => '2.5.4',
+};
+
+/** The numbers of the items, from the names (as the fake numbers them). */
+const ALLOW = 0x7fff0000, KILL_THREAD = 0, KILL_PROCESS = 0x80000000, TRAP = 0x30000, LOG = 0x7ffc0000;
+const ERRNO = (e: number) => 0x50000 + e;
+const TRACE = (e: number) => 0x7ff00000 + e;
+const rule = (name: string, action: number, ...conds: string[]) => [`rule ${KNOWN.indexOf(name)} ${action}`, ...conds].join(' ');
+const CMP = { ne: 1, lt: 2, le: 3, eq: 4, ge: 5, gt: 6, 'masked-eq': 7 };
+
+const items = (s: Seccomp, tables = fakeTables) => {
   const { filter, problems } = translateSeccomp(s);
   expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
-  return encodeSeccomp(filter!);
+  const encoded = encodeSeccomp(filter!, tables);
+  expect(encoded.problems).toEqual([]);
+  return encoded.items;
 };
 
 const errors = (s: Seccomp) => translateSeccomp(s).problems.filter((p) => p.severity === 'error').map((p) => [p.path, p.message]);
@@ -31,13 +54,13 @@ describe('seccomp translation', () => {
         { names: ['j'], action: 'SCMP_ACT_ERRNO', errnoRet: 0 },
       ],
     })).toEqual([
-      'default allow 0',
-      'rule a kill-thread 0', 'rule b kill-thread 0', 'rule c kill-process 0', 'rule d trap 0',
-      'rule e errno 1', 'rule f errno 38', 'rule g trace 1', 'rule h trace 7', 'rule i log 0', 'rule j errno 0',
+      `default ${ALLOW}`,
+      rule('a', KILL_THREAD), rule('b', KILL_THREAD), rule('c', KILL_PROCESS), rule('d', TRAP),
+      rule('e', ERRNO(1)), rule('f', ERRNO(38)), rule('g', TRACE(1)), rule('h', TRACE(7)), rule('i', LOG), rule('j', ERRNO(0)),
     ]);
   });
 
-  it('encodes the default errno, architectures (libseccomp names, once each) and flags', () => {
+  it('encodes the default errno, architectures (libseccomp tokens, once each) and flags (one mask)', () => {
     expect(items({
       defaultAction: 'SCMP_ACT_ERRNO',
       defaultErrnoRet: 38,
@@ -45,13 +68,22 @@ describe('seccomp translation', () => {
       flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_LOG', 'SECCOMP_FILTER_FLAG_SPEC_ALLOW'],
       syscalls: [{ names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' }],
     })).toEqual([
-      'default errno 38',
-      'arch x86_64', 'arch x86', 'arch x32', 'arch aarch64',
-      'flag SECCOMP_FILTER_FLAG_TSYNC', 'flag SECCOMP_FILTER_FLAG_LOG', 'flag SECCOMP_FILTER_FLAG_SPEC_ALLOW',
-      'rule read allow 0', 'rule write allow 0',
+      `default ${ERRNO(38)}`,
+      'arch 1000', 'arch 1001', 'arch 1002', 'arch 1003',
+      'flags 7',
+      rule('read', ALLOW), rule('write', ALLOW),
     ]);
-    expect(items({ defaultAction: 'SCMP_ACT_ERRNO' })).toEqual(['default errno 1']);
-    expect(items({ defaultAction: 'SCMP_ACT_KILL_PROCESS' })).toEqual(['default kill-process 0']);
+    expect(items({ defaultAction: 'SCMP_ACT_ERRNO' })).toEqual([`default ${ERRNO(1)}`]);
+    expect(items({ defaultAction: 'SCMP_ACT_KILL_PROCESS' })).toEqual([`default ${KILL_PROCESS}`]);
+  });
+
+  it('leaves out a system call libseccomp does not know, and refuses an architecture it does not know', () => {
+    expect(items({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'no_such_call'], action: 'SCMP_ACT_ERRNO' }] }))
+      .toEqual([`default ${ALLOW}`, rule('mkdir', ERRNO(1))]);
+    const { filter } = translateSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', architectures: ['SCMP_ARCH_SHEB'] });
+    expect(encodeSeccomp(filter!, fakeTables).problems.map((p) => [p.severity, p.path, p.message])).toEqual([
+      ['error', 'linux.seccomp.architectures', 'SCMP_ARCH_SHEB is unknown to the installed libseccomp 2.5.4'],
+    ]);
   });
 
   it('translates argument comparisons, valueTwo defaulting to 0', () => {
@@ -60,8 +92,9 @@ describe('seccomp translation', () => {
       defaultAction: 'SCMP_ACT_ALLOW',
       syscalls: ops.map((op, i) => ({ names: ['x'], action: 'SCMP_ACT_ERRNO', args: [{ index: i % 6, value: 10 + i, op }] })),
     }).slice(1)).toEqual([
-      'rule x errno 1 0 ne 10 0', 'rule x errno 1 1 lt 11 0', 'rule x errno 1 2 le 12 0', 'rule x errno 1 3 eq 13 0',
-      'rule x errno 1 4 ge 14 0', 'rule x errno 1 5 gt 15 0', 'rule x errno 1 0 masked-eq 16 0',
+      rule('x', ERRNO(1), `0 ${CMP.ne} 10 0`), rule('x', ERRNO(1), `1 ${CMP.lt} 11 0`), rule('x', ERRNO(1), `2 ${CMP.le} 12 0`),
+      rule('x', ERRNO(1), `3 ${CMP.eq} 13 0`), rule('x', ERRNO(1), `4 ${CMP.ge} 14 0`), rule('x', ERRNO(1), `5 ${CMP.gt} 15 0`),
+      rule('x', ERRNO(1), `0 ${CMP['masked-eq']} 16 0`),
     ]);
     expect(items({
       defaultAction: 'SCMP_ACT_ALLOW',
@@ -69,7 +102,7 @@ describe('seccomp translation', () => {
         names: ['clone'], action: 'SCMP_ACT_ERRNO',
         args: [{ index: 0, value: 2114060288, valueTwo: 0, op: 'SCMP_CMP_MASKED_EQ' }, { index: 2, value: 4294967295, op: 'SCMP_CMP_EQ' }],
       }],
-    })).toEqual(['default allow 0', 'rule clone errno 1 0 masked-eq 2114060288 0 2 eq 4294967295 0']);
+    })).toEqual([`default ${ALLOW}`, rule('clone', ERRNO(1), `0 ${CMP['masked-eq']} 2114060288 0`, `2 ${CMP.eq} 4294967295 0`)]);
   });
 
   it('splits conditions on the same argument into one rule each, as runc does', () => {
@@ -79,7 +112,7 @@ describe('seccomp translation', () => {
         names: ['personality'], action: 'SCMP_ACT_ERRNO',
         args: [{ index: 0, value: 8, op: 'SCMP_CMP_EQ' }, { index: 0, value: 131072, op: 'SCMP_CMP_EQ' }],
       }],
-    }).slice(1)).toEqual(['rule personality errno 1 0 eq 8 0', 'rule personality errno 1 0 eq 131072 0']);
+    }).slice(1)).toEqual([rule('personality', ERRNO(1), `0 ${CMP.eq} 8 0`), rule('personality', ERRNO(1), `0 ${CMP.eq} 131072 0`)]);
   });
 
   it('leaves out rules with the default action and errno', () => {
@@ -91,13 +124,18 @@ describe('seccomp translation', () => {
         { names: ['c'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
         { names: ['d'], action: 'SCMP_ACT_ALLOW' },
       ],
-    })).toEqual(['default errno 1', 'rule c errno 38', 'rule d allow 0']);
+    })).toEqual([`default ${ERRNO(1)}`, rule('c', ERRNO(38)), rule('d', ALLOW)]);
   });
 
   it('asks libseccomp for a binary tree above 32 rules', () => {
     const names = Array.from({ length: 33 }, (_, i) => `s${i}`);
-    expect(items({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names, action: 'SCMP_ACT_ALLOW' }] })[1]).toBe('attr optimize 2');
-    expect(items({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: names.slice(1), action: 'SCMP_ACT_ALLOW' }] })[1]).toBe('rule s1 allow 0');
+    expect(items({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names, action: 'SCMP_ACT_ALLOW' }] })[1]).toBe('attr 8 2');
+    expect(items({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: names.slice(1), action: 'SCMP_ACT_ALLOW' }] })[1]).toBe(rule('s1', ALLOW));
+    // Counted after the names libseccomp does not know are left out.
+    const unknown = Array.from({ length: 33 }, (_, i) => `unknown${i}`);
+    expect(items({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['s0', ...unknown], action: 'SCMP_ACT_ALLOW' }] })).toEqual([
+      `default ${ERRNO(1)}`, rule('s0', ALLOW),
+    ]);
   });
 
   it('refuses SCMP_ACT_NOTIFY naming the field', () => {
@@ -149,7 +187,7 @@ describe('seccomp translation', () => {
     expect(problems.map((p) => [p.severity, p.path])).toEqual([
       ['warning', 'linux.seccomp.flags[0]'], ['warning', 'linux.seccomp.listenerPath'], ['warning', 'linux.seccomp.syscalls[0].names[1]'],
     ]);
-    expect(encodeSeccomp(filter!)).toEqual(['default allow 0', 'rule mkdir errno 1']);
+    expect(encodeSeccomp(filter!, fakeTables).items).toEqual([`default ${ALLOW}`, rule('mkdir', ERRNO(1))]);
   });
 
   it('knows when a filter surely blocks a system call', () => {
@@ -166,6 +204,30 @@ describe('seccomp translation', () => {
     const statOnly = f({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['statx'], action: 'SCMP_ACT_ALLOW' }] });
     expect(blockedNeeds(statOnly, [['newfstatat', 'statx'], ['execve']])).toEqual(['execve']);
     expect(syscallsAfterFilter('before-exec', true)).toEqual([['execve']]);
+  });
+});
+
+describe('seccomp numbers from the installed libseccomp', () => {
+  it('encodes names as libseccomp numbers them, and reads them back into the same names', () => {
+    const tables = native();
+    const profile: Seccomp = {
+      defaultAction: 'SCMP_ACT_ERRNO', defaultErrnoRet: 38,
+      architectures: ['SCMP_ARCH_X86', 'SCMP_ARCH_X32'], flags: ['SECCOMP_FILTER_FLAG_LOG'],
+      syscalls: [
+        { names: ['mkdir', 'socketcall', 'no_such_call'], action: 'SCMP_ACT_ALLOW' },
+        { names: ['chmod'], action: 'SCMP_ACT_ERRNO', errnoRet: 13, args: [{ index: 1, value: 511, op: 'SCMP_CMP_EQ' }] },
+      ],
+    };
+    const encoded = items(profile, tables);
+    const [mkdir, socketcall] = tables.seccompSyscallNumbers(tables.seccompArch(), ['mkdir', 'socketcall']);
+    expect(encoded).toContain(`rule ${mkdir} ${ALLOW}`);
+    // A call the native architecture lacks has libseccomp's (negative) pseudo number.
+    expect(socketcall).toBeLessThan(0);
+    expect(encoded).toContain(`rule ${socketcall} ${ALLOW}`);
+    expect(decodeSeccomp(encoded, tables).map(seccompItemText)).toEqual([
+      'default errno 38', 'arch x86', 'arch x32', 'flags SECCOMP_FILTER_FLAG_LOG',
+      'rule mkdir allow 0', 'rule socketcall allow 0', 'rule chmod errno 13 1 eq 511 0',
+    ]);
   });
 });
 
@@ -195,7 +257,8 @@ describe('seccomp in the plan', () => {
     expect(problems).toEqual([]);
     expect(names.slice(-7)).toEqual(['no-new-privs', 'find-exec', 'seccomp', 'ready', 'wait-start', 'seccomp-load', 'exec']);
     const op = plan.container.find((o) => o.op === 'seccomp')!;
-    expect(op).toEqual({ op: 'seccomp', args: ['default allow 0', 'rule mkdir errno 1'], origin: 'linux.seccomp' });
+    expect(op.origin).toBe('linux.seccomp');
+    expect(decodeSeccomp(op.args).map(seccompItemText)).toEqual(['default allow 0', 'rule mkdir errno 1']);
   });
 
   it('without noNewPrivileges: compiled and installed before the user switch', () => {
@@ -236,7 +299,8 @@ describe('seccomp in the plan', () => {
     const at = (name: string) => plan.host.length + plan.container.findIndex((o) => o.op === name);
     expect(describeHelperError(plan, at('setresuid'), 1, 'setresuid(0)')).toBe('process.user.uid: setresuid "0": operation not permitted (EPERM) (with the linux.seccomp filter in force)');
     expect(describeHelperError(plan, at('setresgid'), 1, 'setresgid(0)')).not.toMatch(/seccomp/);
-    expect(describeHelperError(plan, at('seccomp'), 0, 'seccomp: architecture m68k is unknown to libseccomp 2.5.4'))
-      .toBe('linux.seccomp: seccomp: architecture m68k is unknown to libseccomp 2.5.4');
+    // The helper names an item by its index; the message shows it in names.
+    expect(describeHelperError(plan, at('seccomp'), 22, 'seccomp item 1: add the rule'))
+      .toBe('linux.seccomp: seccomp: item "rule mkdir errno 1": add the rule: invalid argument (EINVAL)');
   });
 });
