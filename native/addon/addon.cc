@@ -426,6 +426,19 @@ Napi::Value SeccompSyscallNames(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// strerror and strerrorname_np of an errno: { message: "Exec format error", name: "ENOEXEC" } (name
+// empty when unknown), for the errnos Node's own table lacks.
+Napi::Value Strerror(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t err;
+  if (!IntArg(info, 0, "errno", &err)) return env.Undefined();
+  const char* name = strerrorname_np(static_cast<int>(err));
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("message", Napi::String::New(env, std::strerror(static_cast<int>(err))));
+  result.Set("name", Napi::String::New(env, name ? name : ""));
+  return result;
+}
+
 // The version of the libseccomp tsrunc runs with, "2.5.4".
 Napi::Value SeccompVersion(const Napi::CallbackInfo& info) {
   const scmp_version* v = seccomp_version();
@@ -445,6 +458,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("consoleListen", Napi::Function::New(env, ConsoleListen, "consoleListen"));
   exports.Set("receiveFd", Napi::Function::New(env, ReceiveFd, "receiveFd"));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize, "setWinsize"));
+  exports.Set("strerror", Napi::Function::New(env, Strerror, "strerror"));
   exports.Set("seccompArch", Napi::Function::New(env, SeccompArch, "seccompArch"));
   exports.Set("seccompSyscallNumbers", Napi::Function::New(env, SeccompSyscallNumbers, "seccompSyscallNumbers"));
   exports.Set("seccompSyscallNames", Napi::Function::New(env, SeccompSyscallNames, "seccompSyscallNames"));

@@ -85,6 +85,11 @@ int send_line(struct ctx *ctx, const char *fmt, ...) __attribute__((format(print
 void make_undumpable(struct ctx *ctx);
 /* Reports the failure of the current op (errno value err, 0 if no system call failed) and exits. */
 _Noreturn void fail(struct ctx *ctx, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Longest report fail_report sends. */
+#define REPORT_MAX 16384
+/* Sends a failure report other than `error` (a line of the sync protocol without its newline, at most
+ * REPORT_MAX bytes) where tsrunc reads it, as fail() does, and exits. */
+_Noreturn void fail_report(struct ctx *ctx, const char *report);
 
 /* seal.c */
 /* Returns 0 when already running from a sealed memfd, else re-executes from one; -1 on failure. */

@@ -1,6 +1,5 @@
 /* The hook ops: `hooks` (run by tsrunc on the host) and `run-hook` (run by the helper where it stands). */
 #define _GNU_SOURCE
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -77,7 +76,7 @@ static void write_fd_all(struct ctx *ctx, int fd, const char *s, size_t len)
 	}
 }
 
-/* The end of what the hook wrote (at most len-1 bytes), trimmed; "" when nothing. */
+/* The end of what the hook wrote (at most len-1 bytes; a NUL ends it early). */
 static void hook_output(int fd, char *buf, size_t len)
 {
 	struct stat st;
@@ -93,8 +92,44 @@ static void hook_output(int fd, char *buf, size_t len)
 	if (n <= 0)
 		return;
 	buf[n] = '\0';
-	while (n > 0 && isspace((unsigned char)buf[n - 1]))
-		buf[--n] = '\0';
+}
+
+/* s with every byte that would end a field (a blank, a control character) or is '%' as %XX. */
+static char *escape_field(const char *s, char *out, char *end)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (; *s && out + 4 < end; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c <= 0x20 || c == 0x7f || c == '%') {
+			*out++ = '%';
+			*out++ = hex[c >> 4];
+			*out++ = hex[c & 15];
+		} else {
+			*out++ = (char)c;
+		}
+	}
+	*out = '\0';
+	return out;
+}
+
+/* Reports how the hook failed, as data for tsrunc to word (docs/plan-format.md "Messages"), and exits:
+ * `hook <index> <outcome> <n> <label> <path> <output>`. */
+static _Noreturn void fail_hook(struct ctx *ctx, const char *outcome, long long n, const char *label, const char *path,
+				const char *output)
+{
+	char report[REPORT_MAX], *p = report, *end = report + sizeof(report);
+
+	p += snprintf(p, (size_t)(end - p), "hook %d %s %lld ", ctx->index, outcome, n);
+	p = escape_field(label, p, end);
+	if (p + 1 < end)
+		*p++ = ' ';
+	p = escape_field(path, p, end);
+	if (p + 1 < end)
+		*p++ = ' ';
+	escape_field(output, p, end);
+	fail_report(ctx, report);
 }
 
 /* Waits for the hook; 0 when it exited, -1 when timeout_ms (> 0) passed first. */
@@ -140,7 +175,7 @@ void op_run_hook(struct ctx *ctx, const struct op *op)
 	int argc = num_int(ctx, a[5]);
 	char **args = calloc((size_t)argc + 1, sizeof(char *));
 	char *const *env = strcmp(a[6 + argc], "inherit") == 0 ? environ : a + 7 + argc;
-	char pidtext[16], output[1024];
+	char pidtext[16], output[1001];
 	int in, out, errpipe[2], pidfd, status, exec_err = 0;
 	long pid;
 
@@ -194,20 +229,17 @@ void op_run_hook(struct ctx *ctx, const struct op *op)
 		while (waitpid((pid_t)pid, NULL, 0) < 0 && errno == EINTR)
 			;
 		hook_output(out, output, sizeof(output));
-		fail(ctx, 0, "%s: %s timed out after %s s and was killed%s%s", label, path, a[1],
-		     *output ? ": " : "", output);
+		fail_hook(ctx, "timed-out", timeout_ms / 1000, label, path, output);
 	}
 	close(pidfd);
 	if (read(errpipe[0], &exec_err, sizeof(exec_err)) == (ssize_t)sizeof(exec_err))
-		fail(ctx, 0, "%s: exec %s: %s", label, path, strerror(exec_err));
+		fail_hook(ctx, "exec-failed", exec_err, label, path, "");
 	close(errpipe[0]);
 	hook_output(out, output, sizeof(output));
 	close(out);
 	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
 		return;
 	if (WIFEXITED(status))
-		fail(ctx, 0, "%s: %s exited with status %d%s%s", label, path, WEXITSTATUS(status),
-		     *output ? ": " : "", output);
-	fail(ctx, 0, "%s: %s was killed by signal %d (%s)%s%s", label, path, WTERMSIG(status),
-	     strsignal(WTERMSIG(status)), *output ? ": " : "", output);
+		fail_hook(ctx, "exited", WEXITSTATUS(status), label, path, output);
+	fail_hook(ctx, "signaled", WTERMSIG(status), label, path, output);
 }

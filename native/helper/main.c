@@ -74,9 +74,41 @@ int set_failure(struct failure *f, int err, const char *fmt, ...)
 	return -1;
 }
 
+/*
+ * Sends a report (a line of the sync protocol, without its newline) where tsrunc reads it, then exits:
+ * on the sync fd; while `start` waits on exec.fifo (`wait-start hold`), there, after "e" and whether the
+ * seccomp filter is in force ("e1 ", "e0 "). Else nobody reads the helper but the user: `human` goes
+ * to fd 2.
+ */
+static _Noreturn void report_and_exit(struct ctx *ctx, const char *report, const char *human)
+{
+	char line[REPORT_MAX + 64];
+	int n;
+
+	if (ctx->child > 0)
+		kill(ctx->child, SIGKILL);
+	if (ctx->sync_fd >= 0)
+		n = snprintf(line, sizeof(line), "%s\n", report);
+	else if (ctx->fifo_fd >= 0 && !ctx->start_reported)
+		n = snprintf(line, sizeof(line), "e%d %s\n", ctx->seccomp_loaded, report);
+	else
+		n = snprintf(line, sizeof(line), "tsrunc: %s\n", human);
+	if (n > 0 && (size_t)n >= sizeof(line)) {
+		n = sizeof(line) - 1;
+		line[n - 1] = '\n';
+	}
+	if (n > 0) {
+		if (ctx->sync_fd >= 0)
+			send_all(ctx->sync_fd, line, (size_t)n);
+		else
+			write_all(ctx->fifo_fd >= 0 && !ctx->start_reported ? ctx->fifo_fd : STDERR_FILENO, line, (size_t)n);
+	}
+	_exit(ctx->exit_code);
+}
+
 _Noreturn void fail(struct ctx *ctx, int err, const char *fmt, ...)
 {
-	char text[TEXT_MAX];
+	char text[TEXT_MAX], report[TEXT_MAX + 64], human[TEXT_MAX + 256];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -85,23 +117,17 @@ _Noreturn void fail(struct ctx *ctx, int err, const char *fmt, ...)
 	for (char *c = text; *c; c++)
 		if (*c == '\n' || *c == '\r')
 			*c = ' ';
+	snprintf(report, sizeof(report), "error %d %d %s", ctx->index, err, text);
+	/* Only for fd 2, where tsrunc does not read (a failing `exec` after `report-start`): worded here,
+	 * as TypeScript words the reports. */
+	snprintf(human, sizeof(human), "%s%s%s%s", text, err ? ": " : "", err ? strerror(err) : "",
+		 ctx->seccomp_loaded ? " (with the linux.seccomp filter in force)" : "");
+	report_and_exit(ctx, report, human);
+}
 
-	if (ctx->child > 0)
-		kill(ctx->child, SIGKILL);
-	if (ctx->sync_fd >= 0) {
-		send_line(ctx, "error %d %d %s\n", ctx->index, err, text);
-	} else {
-		char line[TEXT_MAX + 256];
-		/* While `start` waits on exec.fifo (`wait-start hold`), it gets the failure, after an "e". */
-		int to_fifo = ctx->fifo_fd >= 0 && !ctx->start_reported;
-		int n = snprintf(line, sizeof(line), "%s%s%s%s%s\n", to_fifo ? "e" : "tsrunc: ", text,
-				 err ? ": " : "", err ? strerror(err) : "",
-				 ctx->seccomp_loaded ? " (with the seccomp filter in force)" : "");
-		if (n > 0)
-			write_all(to_fifo ? ctx->fifo_fd : STDERR_FILENO, line,
-				  (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1);
-	}
-	_exit(ctx->exit_code);
+_Noreturn void fail_report(struct ctx *ctx, const char *report)
+{
+	report_and_exit(ctx, report, report);
 }
 
 void make_undumpable(struct ctx *ctx)

@@ -22,3 +22,10 @@ export function parseSignal(text: string): number {
   if (n === undefined) throw new RuntimeError(`unknown signal ${JSON.stringify(text)}`);
   return n;
 }
+
+/** A signal's name ("SIGKILL", "SIGRTMIN+3"), or "signal N" for a number without one. */
+export function signalName(n: number): string {
+  if (n >= SIGRTMIN && n <= SIGRTMAX) return n === SIGRTMIN ? 'SIGRTMIN' : n === SIGRTMAX ? 'SIGRTMAX' : `SIGRTMIN+${n - SIGRTMIN}`;
+  const name = Object.entries(constants.signals).find(([, v]) => v === n)?.[0];
+  return name ?? `signal ${n}`;
+}

@@ -10,6 +10,7 @@ import { isSameLiveProcess, sleepMs } from '../linux/proc';
 import { native } from '../linux/native';
 import { cgroupManagerFor, cgroupManagerFromPaths, CgroupManager } from '../linux/cgroups';
 import type { Logger } from './log';
+import { fifoFailureText } from './helper-reports';
 import { hookState, HookStateBase } from '../oci/hooks';
 import { withHookRunner } from './hooks';
 
@@ -114,8 +115,8 @@ function hookStateOf(record: ContainerRecord, status: HookStateBase['status']): 
 }
 
 /**
- * Reads exec.fifo (opened non-blocking) until the init says "0" (go on), or "e<text>" and exits (a
- * startContainer hook failed: the text says which). With waitExec it then waits for the EOF that the
+ * Reads exec.fifo (opened non-blocking) until the init says "0" (go on), or "e<report>" and exits (a
+ * startContainer hook failed: the report says which). With waitExec it then waits for the EOF that the
  * init's execve makes (the fifo is close-on-exec there): the program has been executed, or the init
  * died. Returns the failure text, or undefined.
  */
@@ -144,7 +145,7 @@ function readExecFifo(fd: number, record: ContainerRecord, waitExec: boolean): s
     }
     // EOF after the init wrote: it executed the program, or it failed and exited.
     if (n === 0 && got.length > 0) {
-      return got[0] === 0x30 ? undefined : got.toString('utf8', got[0] === 0x65 /* e */ ? 1 : 0).trim();
+      return got[0] === 0x30 ? undefined : fifoFailureText(got.toString('utf8', got[0] === 0x65 /* e */ ? 1 : 0).trim());
     }
     // The init has the fifo open but has not written: wait for it. Before it opens the fifo (EOF
     // with nothing read) there is nothing to poll for: nap briefly.

@@ -1,20 +1,16 @@
 // Runs tsrunc-init with a plan and reads what it reports (docs/plan-format.md).
 import * as fs from 'node:fs';
-import { getSystemErrorMap } from 'node:util';
 import { checkPlan, encodeHead, encodePlan, HostOpName, opAt, OpOf, Plan, PlanOp } from '../linux/plan';
 import { fieldsOf, type OpName } from '../linux/op-schema';
 import { helperPath, native } from '../linux/native';
 import { decodeSeccomp, seccompItemText } from '../linux/seccomp';
+import { errnoText } from './errno-text';
+import { hookReportText, parseHookReport, withFilterNote } from './helper-reports';
 import { errnoOf, HelperError, isHelperError, isRuntimeError, RuntimeError } from '../common/errors';
 
 export interface HelperResult {
   /** The container process, a child of this process (CLONE_PARENT). */
   pid: number;
-}
-
-function errnoText(errno: number): string {
-  const entry = getSystemErrorMap().get(-errno);
-  return entry ? `${entry[1].toLowerCase()} (${entry[0]})` : `errno ${errno}`;
 }
 
 /** A helper failure as the user should read it: the config field, what was done, why it failed. */
@@ -24,12 +20,17 @@ export function describeHelperError(plan: Plan, index: number, errno: number, te
   // The program as the config gave it (exec's first argument): a PATH search or a path of its own.
   const exec = plan.container.find((o): o is PlanOp<'exec'> => o.op === 'exec');
   const program = exec !== undefined ? fieldsOf(exec).argv[0] : undefined;
-  const message = describeOpError(op, errno, text, program);
-  // A failure once the filter is in force may well be the filter's doing.
-  const loadedAt = plan.container.findIndex((o) => o.op === 'seccomp-load');
-  const filtered = loadedAt >= 0 && index > plan.host.length + loadedAt;
-  return filtered ? `${message} (with the linux.seccomp filter in force)` : message;
+  return withFilterNote(describeOpError(op, errno, text, program), filterInForce(plan, index));
 }
+
+/** True when op `index` runs once the plan's seccomp filter is installed. */
+function filterInForce(plan: Plan, index: number): boolean {
+  const loadedAt = plan.container.findIndex((o) => o.op === 'seccomp-load');
+  return loadedAt >= 0 && index > plan.host.length + loadedAt;
+}
+
+/** runc's words for a cwd that getcwd cannot place under the root (`chdir` reports "cwd-outside-root"). */
+const CWD_OUTSIDE_ROOT = 'current working directory is outside of container mount namespace root -- possible container breakout detected';
 
 function describeOpError(op: OpOf<OpName>, errno: number, text: string, given?: string): string {
   const where = op.origin ? `${op.origin}: ` : '';
@@ -52,9 +53,10 @@ function describeOpError(op: OpOf<OpName>, errno: number, text: string, given?: 
       return `${where}mount ${source} on ${dest} (type ${fstype || 'bind'}): ${why}`;
     }
     case 'chdir':
-      return `${where}cannot change to directory ${fieldsOf(op).path}: ${why}`;
+      return `${where}cannot change to directory ${fieldsOf(op).path}: ${text === 'cwd-outside-root' ? CWD_OUTSIDE_ROOT : why}`;
     case 'run-hook':
-      // The helper's text names the hook already ("hooks.createContainer[0]: /x exited with status 1: …").
+      // How the hook ended comes as a `hook` report; this is the runner's own failure (memfd_create, …),
+      // which names the hook where it matters, also for `start` (exec.fifo), which has no plan.
       return errno > 0 ? `${text}: ${errnoText(errno)}` : text;
     default:
       return `${where}${op.op} ${op.args.map((a) => JSON.stringify(a)).join(' ')}: ${why}`.replace(/ : /, ': ');
@@ -200,6 +202,9 @@ export class StartedHelper {
       } else if (kind === 'ready' && rest.length === 0) ready = true;
       else if (kind === 'error' && rest.length >= 2 && /^-?\d+$/.test(rest[0]) && /^\d+$/.test(rest[1])) {
         failure ??= describeHelperError(plan, Number(rest[0]), Number(rest[1]), rest.slice(2).join(' '));
+      } else if (kind === 'hook' && parseHookReport(line)) {
+        const report = parseHookReport(line)!;
+        failure ??= withFilterNote(hookReportText(report), filterInForce(plan, report.index));
       } else if (kind === 'hooks' && rest.length === 1) {
         const hookFailure = failure ?? (opts.onHooks ? opts.onHooks(rest[0], pid) : `hooks.${rest[0]}: no one to run them`);
         failure ??= hookFailure;

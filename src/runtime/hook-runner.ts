@@ -3,20 +3,20 @@
 // withHookRunner only when a container has hooks; child_process only when one runs.
 import * as fs from 'node:fs';
 import * as os from 'node:os';
-import { getSystemErrorMap } from 'node:util';
 import type { Hook } from '../oci/types';
 import type { Logger } from './log';
+import { hookFailure, HookOutcome } from './hook-outcome';
 import { hookArgv, HookPhase } from '../oci/hooks';
 
 const OUTPUT_SHOWN = 1000;
 
-/** The end of what a hook wrote, trimmed, on one line. */
+/** The end of what a hook wrote. */
 function outputTail(fd: number): string {
   const size = fs.fstatSync(fd).size;
   const length = Math.min(size, OUTPUT_SHOWN);
   const buf = Buffer.alloc(length);
   const n = length > 0 ? fs.readSync(fd, buf, 0, length, size - length) : 0;
-  return buf.subarray(0, n).toString('utf8').trim().replace(/\s*\n\s*/g, ' ');
+  return buf.subarray(0, n).toString('utf8');
 }
 
 /**
@@ -35,11 +35,6 @@ function outputFile(): number {
     fs.rmSync(file, { force: true });
     return fd;
   }
-}
-
-function errnoText(err: NodeJS.ErrnoException): string {
-  const entry = err.errno !== undefined ? getSystemErrorMap().get(err.errno) : undefined;
-  return entry ? `${entry[1].toLowerCase()} (${entry[0]})` : err.message;
 }
 
 /** "K=V" entries as an environment object (a later entry for a name wins). */
@@ -73,14 +68,14 @@ export function runHook(phase: HookPhase, index: number, hook: Hook, state: stri
       ...(hook.timeout !== undefined ? { timeout: hook.timeout * 1000, killSignal: 'SIGKILL' as const } : {}),
     });
     const output = outputTail(out);
-    const tail = output ? `: ${output}` : '';
-    const code = (r.error as NodeJS.ErrnoException | undefined)?.code;
-    if (code === 'ETIMEDOUT') return `${label}: ${hook.path} timed out after ${hook.timeout} s and was killed${tail}`;
+    const error = r.error as NodeJS.ErrnoException | undefined;
+    let outcome: HookOutcome;
+    if (error?.code === 'ETIMEDOUT') outcome = { kind: 'timed-out', seconds: hook.timeout!, output };
     // EPIPE: the hook exited without reading its stdin, which is its business.
-    if (r.error && code !== 'EPIPE') return `${label}: exec ${hook.path}: ${errnoText(r.error as NodeJS.ErrnoException)}`;
-    if (r.signal) return `${label}: ${hook.path} was killed by ${r.signal}${tail}`;
-    if (r.status !== 0) return `${label}: ${hook.path} exited with status ${r.status}${tail}`;
-    return undefined;
+    else if (error && error.code !== 'EPIPE') outcome = { kind: 'exec-failed', errno: Math.abs(error.errno ?? 0) };
+    else if (r.signal) outcome = { kind: 'signaled', signal: os.constants.signals[r.signal], output };
+    else outcome = { kind: 'exited', status: r.status ?? 0, output };
+    return hookFailure(label, hook.path, outcome);
   } finally {
     fs.closeSync(out);
   }

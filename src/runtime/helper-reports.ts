@@ -1,0 +1,55 @@
+// The helper's failure reports read and worded (docs/plan-format.md "Messages"): the helper reports
+// data (an op's errno, how a hook ended, whether the seccomp filter is in force); the words are here.
+import { errnoText } from './errno-text';
+import { hookFailure, HookOutcome } from './hook-outcome';
+
+/** A failure once the seccomp filter is in force may well be the filter's doing. */
+export function withFilterNote(message: string, filtered: boolean): string {
+  return filtered ? `${message} (with the linux.seccomp filter in force)` : message;
+}
+
+const OUTCOMES: Record<string, (n: number, output: string) => HookOutcome> = {
+  exited: (status, output) => ({ kind: 'exited', status, output }),
+  signaled: (signal, output) => ({ kind: 'signaled', signal, output }),
+  'timed-out': (seconds, output) => ({ kind: 'timed-out', seconds, output }),
+  'exec-failed': (errno) => ({ kind: 'exec-failed', errno }),
+};
+
+/** A field the helper escaped (%XX for blanks, control characters and '%'). */
+function unescapeField(field: string): string {
+  return field.replace(/%([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
+export interface HookReport {
+  index: number;
+  label: string;
+  path: string;
+  outcome: HookOutcome;
+}
+
+/** `hook <index> <outcome> <n> <label> <path> <output>`; undefined when the line is not one. */
+export function parseHookReport(line: string): HookReport | undefined {
+  const fields = line.split(' ');
+  const [kind, index, outcome, n, label, path, output] = fields;
+  const make = OUTCOMES[outcome];
+  if (kind !== 'hook' || fields.length !== 7 || !/^\d+$/.test(index) || !make || !/^\d+$/.test(n)) return undefined;
+  return { index: Number(index), label: unescapeField(label), path: unescapeField(path), outcome: make(Number(n), unescapeField(output)) };
+}
+
+/** A hook's failure as reported: its wording. */
+export function hookReportText(report: HookReport): string {
+  return hookFailure(report.label, report.path, report.outcome) ?? `${report.label}: ${report.path} failed`;
+}
+
+/**
+ * What `start` read from exec.fifo after "e": "<filtered> <report>", the report an `error` or a `hook`
+ * line. Without the plan, an op's failure is its text and errno; anything else is shown as it came.
+ */
+export function fifoFailureText(payload: string): string {
+  const m = /^([01]) (.*)$/s.exec(payload);
+  if (!m) return payload;
+  const hook = parseHookReport(m[2]);
+  const error = /^error -?\d+ (\d+) (.*)$/s.exec(m[2]);
+  const text = hook ? hookReportText(hook) : error ? `${error[2]}${error[1] !== '0' ? `: ${errnoText(Number(error[1]))}` : ''}` : m[2];
+  return withFilterNote(text, m[1] === '1');
+}
