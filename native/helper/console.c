@@ -100,8 +100,10 @@ void op_console(struct ctx *ctx, const struct op *op)
 	}
 	/* The peer of this very master, not whatever the path names (TIOCGPTPEER needs Linux 4.13). */
 	slave = ioctl(master, TIOCGPTPEER, O_RDWR | O_NOCTTY | O_CLOEXEC);
-	if (slave < 0 && (errno == EINVAL || errno == ENOTTY))
+	if (slave < 0 && (errno == EINVAL || errno == ENOTTY)) {
+		report_fallback(ctx, "pty-slave-by-path", errno);
 		slave = open(slave_path, O_RDWR | O_NOCTTY | O_CLOEXEC);
+	}
 	if (slave < 0)
 		fail(ctx, errno, "open the pty slave %s", slave_path);
 	if (*uid_arg) {

@@ -81,6 +81,9 @@ void dump_plan(const char *head, size_t head_len, const char *rest, size_t rest_
 int set_failure(struct failure *f, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Sends one line on the sync fd in a single write; returns -1 with errno set on failure. */
 int send_line(struct ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Tells tsrunc that the current op took a fallback (`what`, after a failure with errno err), on the
+ * sync fd when it is open: `fallback <index> <what> <errno>`. */
+void report_fallback(struct ctx *ctx, const char *what, int err);
 /* Makes the process non-dumpable (its /proc entries closed to the container) until its execve. */
 void make_undumpable(struct ctx *ctx);
 /* Reports the failure of the current op (errno value err, 0 if no system call failed) and exits. */
@@ -93,6 +96,6 @@ _Noreturn void fail_report(struct ctx *ctx, const char *report);
 
 /* seal.c */
 /* Returns 0 when already running from a sealed memfd, else re-executes from one; -1 on failure. */
-int ensure_sealed(char **argv, char **envp, struct failure *f);
+int ensure_sealed(struct ctx *ctx, char **argv, char **envp, struct failure *f);
 
 #endif

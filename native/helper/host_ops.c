@@ -110,7 +110,7 @@ void op_open_cgroup(struct ctx *ctx, const struct op *op)
  * clone3 with CLONE_INTO_CGROUP: C starts in the cgroup of `open-cgroup` and nothing is migrated (a
  * migration makes the kernel wait for an RCU grace period). A kernel without clone3 (ENOSYS, before
  * 5.3) or without CLONE_INTO_CGROUP (E2BIG: it does not know the `cgroup` field, before 5.7) gets P
- * joined to that cgroup and a plain clone instead. clone3 refuses an exit signal with CLONE_PARENT:
+ * joined to that cgroup and a plain clone instead (reported as a fallback). clone3 refuses an exit signal with CLONE_PARENT:
  * the child then gets P's own, which is the SIGCHLD the flags ask for.
  */
 static long clone_into(struct ctx *ctx, unsigned long flags)
@@ -126,6 +126,7 @@ static long clone_into(struct ctx *ctx, unsigned long flags)
 	child = syscall(SYS_clone3, &args, sizeof(args));
 	if (child >= 0 || (errno != ENOSYS && errno != E2BIG))
 		return child;
+	report_fallback(ctx, "join-cgroup-and-clone", errno);
 	n = snprintf(pid, sizeof(pid), "%d", getpid());
 	procs = openat(ctx->cgroup_fd, "cgroup.procs", O_WRONLY | O_CLOEXEC);
 	if (procs < 0 || write(procs, pid, (size_t)n) != n)

@@ -130,6 +130,14 @@ _Noreturn void fail_report(struct ctx *ctx, const char *report)
 	report_and_exit(ctx, report, report);
 }
 
+void report_fallback(struct ctx *ctx, const char *what, int err)
+{
+	/* Best effort: a sync fd that fails here fails the next report too, which is not ignored. */
+	if (ctx->sync_fd >= 0 && send_line(ctx, "fallback %d %s %d\n", ctx->index, what, err) < 0) {
+		/* nothing more to do */
+	}
+}
+
 void make_undumpable(struct ctx *ctx)
 {
 	if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0)
@@ -184,7 +192,7 @@ int main(int argc, char **argv, char **envp)
 		write_all(STDERR_FILENO, usage, sizeof(usage) - 1);
 		return 2;
 	}
-	if (ensure_sealed(argv, envp, &f) < 0)
+	if (ensure_sealed(&ctx, argv, envp, &f) < 0)
 		fail_early(&ctx, &f);
 	/* Only fds below the sync fd (stdio, --preserve-fds) are the container's: anything else the engine
 	 * let through goes now, not only at the execve. */

@@ -24,7 +24,7 @@ static int is_sealed(int fd)
 	return seals >= 0 && (seals & F_SEAL_WRITE);
 }
 
-static int sealed_copy(int src, struct failure *f)
+static int sealed_copy(struct ctx *ctx, int src, struct failure *f)
 {
 	struct stat st;
 	off_t off = 0;
@@ -35,8 +35,10 @@ static int sealed_copy(int src, struct failure *f)
 	/* Since Linux 6.3 a memfd without MFD_EXEC may be refused for execution (vm.memfd_noexec);
 	 * older kernels reject the unknown flag with EINVAL. */
 	fd = memfd_create("tsrunc-init", MFD_CLOEXEC | MFD_ALLOW_SEALING | MFD_EXEC);
-	if (fd < 0 && errno == EINVAL)
+	if (fd < 0 && errno == EINVAL) {
+		report_fallback(ctx, "memfd-without-exec", EINVAL);
 		fd = memfd_create("tsrunc-init", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+	}
 	if (fd < 0)
 		return set_failure(f, errno, "memfd_create(\"tsrunc-init\")");
 	while (off < st.st_size) {
@@ -57,7 +59,7 @@ static int sealed_copy(int src, struct failure *f)
 	return fd;
 }
 
-int ensure_sealed(char **argv, char **envp, struct failure *f)
+int ensure_sealed(struct ctx *ctx, char **argv, char **envp, struct failure *f)
 {
 	int self = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), copy;
 
@@ -67,7 +69,7 @@ int ensure_sealed(char **argv, char **envp, struct failure *f)
 		close(self);
 		return 0;
 	}
-	copy = sealed_copy(self, f);
+	copy = sealed_copy(ctx, self, f);
 	close(self);
 	if (copy < 0)
 		return -1;

@@ -338,7 +338,7 @@ async function createWithConsole(
       provisional.helper(helper.pid);
     }
     try {
-      pid = helper.run(plan, { onHooks, onPid: (initPid) => provisional?.init(initPid) }).pid;
+      pid = helper.run(plan, { onHooks, onPid: (initPid) => provisional?.init(initPid), log }).pid;
     } catch (err) {
       pid = unreapedPid(err) ?? 0;
       throw err;

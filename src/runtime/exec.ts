@@ -277,7 +277,7 @@ async function execWith(
   if (!opts.detach) for (const s of FORWARDED) process.on(s, forward);
   try {
     try {
-      pid = (helper ?? StartedHelper.start(opts.preserveFds)).run(plan).pid;
+      pid = (helper ?? StartedHelper.start(opts.preserveFds)).run(plan, { log }).pid;
     } catch (err) {
       const unreaped = unreapedPid(err);
       if (unreaped !== undefined) killAndReap(unreaped);

@@ -269,7 +269,7 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
     for (const o of joins) cgLines.push(withOrigin(st, `join: write the pid to ${fieldsOf(o).procsFile}`, o));
   }
   for (const o of ops('open-cgroup', host)) {
-    cgLines.push(withOrigin(st, `entry: the process is cloned into ${fieldsOf(o).directory} (clone3 CLONE_INTO_CGROUP: nothing migrates)`, o));
+    cgLines.push(withOrigin(st, `entry: the process is cloned into ${fieldsOf(o).directory} (clone3 CLONE_INTO_CGROUP: nothing migrates; before Linux 5.7 the helper joins it and clones, and reports that)`, o));
   }
   if (d.cgroup.writes.length === 0) cgLines.push('writes: (none)');
   else {

@@ -5,7 +5,8 @@ import { fieldsOf, type OpName } from '../linux/op-schema';
 import { helperPath, native } from '../linux/native';
 import { decodeSeccomp, seccompItemText } from '../linux/seccomp';
 import { errnoText } from './errno-text';
-import { hookReportText, parseHookReport, withFilterNote } from './helper-reports';
+import { fallbackText, hookReportText, parseHookReport, withFilterNote } from './helper-reports';
+import type { Logger } from './log';
 import { errnoOf, HelperError, isHelperError, isRuntimeError, RuntimeError } from '../common/errors';
 
 export interface HelperResult {
@@ -121,6 +122,8 @@ export interface HelperOptions {
   onHooks?: (phase: string, pid: number) => string | undefined;
   /** Told the container process's pid as soon as the helper reports it (create records it before going on). */
   onPid?: (pid: number) => void;
+  /** Gets the fallbacks the helper reports, at debug level. */
+  log?: Pick<Logger, 'debug'>;
 }
 
 /**
@@ -202,6 +205,8 @@ export class StartedHelper {
       } else if (kind === 'ready' && rest.length === 0) ready = true;
       else if (kind === 'error' && rest.length >= 2 && /^-?\d+$/.test(rest[0]) && /^\d+$/.test(rest[1])) {
         failure ??= describeHelperError(plan, Number(rest[0]), Number(rest[1]), rest.slice(2).join(' '));
+      } else if (kind === 'fallback' && fallbackText(plan, line) !== undefined) {
+        opts.log?.debug(fallbackText(plan, line)!);
       } else if (kind === 'hook' && parseHookReport(line)) {
         const report = parseHookReport(line)!;
         failure ??= withFilterNote(hookReportText(report), filterInForce(plan, report.index));

@@ -1,5 +1,6 @@
 // The helper's failure reports read and worded (docs/plan-format.md "Messages"): the helper reports
 // data (an op's errno, how a hook ended, whether the seccomp filter is in force); the words are here.
+import { opAt, Plan } from '../linux/plan';
 import { errnoText } from './errno-text';
 import { hookFailure, HookOutcome } from './hook-outcome';
 
@@ -52,4 +53,20 @@ export function fifoFailureText(payload: string): string {
   const error = /^error -?\d+ (\d+) (.*)$/s.exec(m[2]);
   const text = hook ? hookReportText(hook) : error ? `${error[2]}${error[1] !== '0' ? `: ${errnoText(Number(error[1]))}` : ''}` : m[2];
   return withFilterNote(text, m[1] === '1');
+}
+
+/** What each fallback the helper may take did instead (docs/plan-format.md "Messages"). */
+const FALLBACKS: Record<string, string> = {
+  'join-cgroup-and-clone': 'clone3 with CLONE_INTO_CGROUP failed, so the helper joined the cgroup (cgroup.procs) and cloned from there',
+  'pty-slave-by-path': 'TIOCGPTPEER failed, so the pty slave was opened by its /dev/pts path',
+  'memfd-without-exec': 'memfd_create refused MFD_EXEC, so the sealed copy of the helper was made without it',
+};
+
+/** `fallback <index> <what> <errno>`, for the debug log; undefined when the line is not one. */
+export function fallbackText(plan: Plan, line: string): string | undefined {
+  const m = /^fallback (-?\d+) (\S+) (\d+)$/.exec(line);
+  if (!m) return undefined;
+  const op = Number(m[1]) >= 0 ? opAt(plan, Number(m[1])) : undefined;
+  const where = op ? `op ${m[1]} (${op.op}${op.origin ? `, ${op.origin}` : ''})` : 'before the plan';
+  return `tsrunc-init: ${where}: ${FALLBACKS[m[2]] ?? `fell back: ${m[2]}`} (${errnoText(Number(m[3]))})`;
 }

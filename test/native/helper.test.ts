@@ -9,6 +9,7 @@ import { afterAll, afterEach, describe, expect, it } from 'vitest';
 
 import { helperPath, native, packageRoot } from '../../src/linux/native';
 import { encodeHead, encodePlan, type ContainerOpName, type HostOpName, type OpOf, type Plan } from '../../src/linux/plan';
+import { encodeSeccomp, translateSeccomp } from '../../src/linux/seccomp';
 
 const CLONE_NEWNS = 0x00020000;
 const CLONE_NEWUTS = 0x04000000;
@@ -609,6 +610,61 @@ describe('tsrunc-init', () => {
       const mount = cgroup2Mount()!;
       expect(await r.stdout).toMatch(new RegExp(`^0::${cgroup.slice(mount.length)}$`, 'm'));
     } finally {
+      fs.rmdirSync(cgroup);
+    }
+  });
+
+  it.skipIf(cgroup2Mount() === undefined)('reports each fallback it takes: a helper under a filter that refuses clone3, TIOCGPTPEER and MFD_EXEC', { timeout: TIMEOUT }, async () => {
+    const dir = tempDir();
+    const cgroup = testCgroup('fallback', cgroup2Mount());
+    const socketPath = path.join(dir, 'console.sock');
+    const listenFd = native().consoleListen(socketPath);
+    try {
+      // The outer helper's container process installs the filter and executes an inner helper, which
+      // gets the plan under test on fd 3.
+      const { filter } = translateSeccomp({
+        defaultAction: 'SCMP_ACT_ALLOW',
+        syscalls: [
+          { names: ['clone3'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
+          { names: ['ioctl'], action: 'SCMP_ACT_ERRNO', errnoRet: 22, args: [{ index: 1, value: 0x5441, op: 'SCMP_CMP_EQ' }] },
+          { names: ['memfd_create'], action: 'SCMP_ACT_ERRNO', errnoRet: 22, args: [{ index: 1, value: 0x10, valueTwo: 0x10, op: 'SCMP_CMP_MASKED_EQ' }] },
+        ],
+      });
+      const outer: Plan = {
+        host: [host('clone', flags(CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
+        container: [ctr('wait-release'), ctr('no-new-privs'), ctr('seccomp', ...encodeSeccomp(filter!).items), ctr('seccomp-load'), exec([helperPath(), '3'])],
+      };
+      const inner: Plan = {
+        host: [host('console-connect', socketPath), host('open-cgroup', cgroup), host('clone', flags(CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
+        container: [ctr('wait-release'), ctr('setsid'), ctr('console', '/dev/ptmx', '0', '0', '', ''), ctr('find-exec', '/bin/true'), ctr('ready'), exec(['true'])],
+      };
+      const child = spawn(helperPath(), ['4'], { stdio: ['inherit', 'pipe', 'pipe', 'pipe', 'pipe'] });
+      helpers.push(child);
+      const [innerSync, outerSync] = [child.stdio[3] as Socket, child.stdio[4] as Socket];
+      for (const [sock, plan] of [[outerSync, outer], [innerSync, inner]] as const) {
+        sock.on('error', () => {});
+        sock.write(encodePlan(plan));
+      }
+      void collect(child.stdout!);
+      const stderr = collect(child.stderr!);
+      const outerLines = new Lines(outerSync), innerLines = new Lines(innerSync);
+      const outerC = Number((await outerLines.expect(/^pid (\d+)$/))[1]);
+      containers.add(outerC);
+      // Before the plan is read: index -1.
+      await innerLines.expect(/^fallback -1 memfd-without-exec 22$/);
+      await innerLines.expect(/^fallback 2 join-cgroup-and-clone 38$/);
+      const innerC = Number((await innerLines.expect(/^pid (\d+)$/))[1]);
+      containers.add(innerC);
+      await innerLines.expect(/^fallback 7 pty-slave-by-path 22$/);
+      await innerLines.expect(/^ready$/);
+      // Kept open until C is gone: closing the master would hang its terminal up.
+      const { fd: master } = native().receiveFd(listenFd, 5000);
+      expect(await reap(innerC)).toEqual({ exitCode: 0, signal: null });
+      fs.closeSync(master);
+      expect(await reap(outerC)).toEqual({ exitCode: 0, signal: null });
+      expect(await stderr).toBe('');
+    } finally {
+      fs.closeSync(listenFd);
       fs.rmdirSync(cgroup);
     }
   });
