@@ -51,6 +51,16 @@ bool IntArg(const Napi::CallbackInfo& info, size_t i, const char* what, int64_t*
   return true;
 }
 
+// Checks that info[i] is an array; throws a TypeError otherwise.
+bool ArrayArg(const Napi::CallbackInfo& info, size_t i, const char* what, Napi::Array* out) {
+  if (info.Length() <= i || !info[i].IsArray()) {
+    Napi::TypeError::New(info.Env(), std::string(what) + " must be an array").ThrowAsJavaScriptException();
+    return false;
+  }
+  *out = info[i].As<Napi::Array>();
+  return true;
+}
+
 Napi::Value PidfdOpen(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int64_t pid;
@@ -387,12 +397,8 @@ Napi::Value SeccompArch(const Napi::CallbackInfo& info) {
 Napi::Value SeccompSyscallNumbers(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int64_t arch;
-  if (!IntArg(info, 0, "arch", &arch)) return env.Undefined();
-  if (info.Length() < 2 || !info[1].IsArray()) {
-    Napi::TypeError::New(env, "names must be an array").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Array names = info[1].As<Napi::Array>();
+  Napi::Array names;
+  if (!IntArg(info, 0, "arch", &arch) || !ArrayArg(info, 1, "names", &names)) return env.Undefined();
   Napi::Array result = Napi::Array::New(env, names.Length());
   for (uint32_t i = 0; i < names.Length(); i++) {
     Napi::Value name = names.Get(i);
@@ -408,12 +414,8 @@ Napi::Value SeccompSyscallNumbers(const Napi::CallbackInfo& info) {
 Napi::Value SeccompSyscallNames(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int64_t arch;
-  if (!IntArg(info, 0, "arch", &arch)) return env.Undefined();
-  if (info.Length() < 2 || !info[1].IsArray()) {
-    Napi::TypeError::New(env, "numbers must be an array").ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Array numbers = info[1].As<Napi::Array>();
+  Napi::Array numbers;
+  if (!IntArg(info, 0, "arch", &arch) || !ArrayArg(info, 1, "numbers", &numbers)) return env.Undefined();
   Napi::Array result = Napi::Array::New(env, numbers.Length());
   for (uint32_t i = 0; i < numbers.Length(); i++) {
     Napi::Value nr = numbers.Get(i);
