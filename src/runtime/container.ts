@@ -1,29 +1,29 @@
 // What start, kill and delete do to a container, and its live status (creating, created, running, paused
 // or stopped). Which status allows which action, and what is said when not, is lifecycle.ts.
-import * as fs from 'node:fs';
+import { constants } from 'node:fs';
 import * as path from 'node:path';
 import type { Status } from '../oci/types';
 import { ContainerRecord, CreatingRecord, ERR_NOT_EXIST, isCreating, ProcessIdentity, StateStore } from './state-store';
 import { RuntimeError } from '../common/errors';
 import { Action, mustAllow, refused } from './lifecycle';
-import { isSameLiveProcess, sleepMs } from '../linux/proc';
-import { native } from '../linux/native';
-import { cgroupManagerFor, cgroupManagerFromPaths, CgroupManager } from '../linux/cgroups';
+import type { CgroupManager } from '../linux/cgroups';
+import type { Host } from './host';
 import type { Logger } from './log';
 import { fifoFailureText } from './helper-reports';
 import { hookState, HookStateBase } from '../oci/hooks';
 import { withHookRunner } from './hooks';
 
 const SIGKILL = 9;
+const { O_RDONLY, O_NONBLOCK } = constants;
 
-export function cgroupOf(record: ContainerRecord) {
-  return cgroupManagerFromPaths(record.cgroup.driver, record.cgroup.paths, record.cgroup.created);
+export function cgroupOf(host: Host, record: ContainerRecord): CgroupManager {
+  return host.cgroupOf(record.cgroup);
 }
 
 export function statusOf(store: StateStore, record: ContainerRecord): Status {
   return store.status(record, () => {
     try {
-      return cgroupOf(record).frozen();
+      return cgroupOf(store.host, record).frozen();
     } catch {
       // No freezer state to read (the cgroup is gone, or has no freezer): not paused, and the status
       // is still derived (state, list and delete --force must not fail on it).
@@ -40,16 +40,16 @@ export function statusFor(store: StateStore, record: ContainerRecord, action: Ac
 }
 
 /** Opens a pidfd for a process and checks it is still the same one, so signals cannot hit a reused pid. */
-function openPidfd(p: ProcessIdentity): number | undefined {
+function openPidfd(host: Host, p: ProcessIdentity): number | undefined {
   let fd: number;
   try {
-    fd = native().pidfdOpen(p.pid);
+    fd = host.pidfdOpen(p.pid);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return undefined;
     throw err;
   }
-  if (!isSameLiveProcess(p.pid, p.startTime)) {
-    fs.closeSync(fd);
+  if (!host.isSameLiveProcess(p.pid, p.startTime)) {
+    host.close(fd);
     return undefined;
   }
   return fd;
@@ -58,31 +58,31 @@ function openPidfd(p: ProcessIdentity): number | undefined {
 const initOf = (record: ContainerRecord): ProcessIdentity => ({ pid: record.pid, startTime: record.pidStartTime });
 
 /** Signals the init. False when it is gone. */
-export function signalInit(record: ContainerRecord, signal: number): boolean {
-  const fd = openPidfd(initOf(record));
+export function signalInit(host: Host, record: ContainerRecord, signal: number): boolean {
+  const fd = openPidfd(host, initOf(record));
   if (fd === undefined) return false;
   try {
-    native().pidfdSendSignal(fd, signal);
+    host.pidfdSendSignal(fd, signal);
     return true;
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
     throw err;
   } finally {
-    fs.closeSync(fd);
+    host.close(fd);
   }
 }
 
 /** Signals every process in the container's cgroup (and the init through its pidfd). */
-export function signalAll(record: ContainerRecord, signal: number): void {
-  signalInit(record, signal);
-  signalCgroup(cgroupOf(record), signal);
+export function signalAll(host: Host, record: ContainerRecord, signal: number): void {
+  signalInit(host, record, signal);
+  signalCgroup(host, cgroupOf(host, record), signal);
 }
 
 /** Signals every process in `cgroup`. */
-function signalCgroup(cgroup: CgroupManager, signal: number): void {
+function signalCgroup(host: Host, cgroup: CgroupManager, signal: number): void {
   for (const pid of cgroup.pids()) {
     try {
-      process.kill(pid, signal);
+      host.kill(pid, signal);
     } catch {
       // Gone already.
     }
@@ -91,18 +91,19 @@ function signalCgroup(cgroup: CgroupManager, signal: number): void {
 
 export function kill(store: StateStore, id: string, signal: number, all: boolean): void {
   const action = all ? 'kill --all' : 'kill';
+  const { host } = store;
   const record = store.mustRead(id, action);
   const status = statusFor(store, record, action);
   if (status === 'stopped') return; // kill --all of a stopped container: nothing is signalled
   // Without its own pid namespace, killing the init would not take the other processes with it.
   if (all || (signal === SIGKILL && !record.ownPidNamespace)) {
-    if (status === 'paused') cgroupOf(record).thaw();
-    signalAll(record, signal);
-  } else if (!signalInit(record, signal)) {
+    if (status === 'paused') cgroupOf(host, record).thaw();
+    signalAll(host, record, signal);
+  } else if (!signalInit(host, record, signal)) {
     throw refused(action, 'stopped', id);
   } else if (signal === SIGKILL && status === 'paused') {
     // A frozen init would only die at resume: thawed so that SIGKILL ends it now, as runc does.
-    cgroupOf(record).thaw();
+    cgroupOf(host, record).thaw();
   }
 }
 
@@ -120,12 +121,12 @@ function hookStateOf(record: ContainerRecord, status: HookStateBase['status']): 
  * init's execve makes (the fifo is close-on-exec there): the program has been executed, or the init
  * died. Returns the failure text, or undefined.
  */
-function readExecFifo(fd: number, record: ContainerRecord, waitExec: boolean): string | undefined {
+function readExecFifo(host: Host, fd: number, record: ContainerRecord, waitExec: boolean): string | undefined {
   const buf = Buffer.alloc(4096);
   let got = Buffer.alloc(0);
   const read = (): number => {
     try {
-      return fs.readSync(fd, buf, 0, buf.length, null);
+      return host.read(fd, buf);
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
       return -1; // the init has it open and has written nothing yet
@@ -133,7 +134,7 @@ function readExecFifo(fd: number, record: ContainerRecord, waitExec: boolean): s
   };
   for (;;) {
     let n = read();
-    if (n <= 0 && got.length === 0 && !isSameLiveProcess(record.pid, record.pidStartTime)) {
+    if (n <= 0 && got.length === 0 && !host.isSameLiveProcess(record.pid, record.pidStartTime)) {
       // It may have written before it went.
       n = read();
       if (n <= 0) throw refused('start', 'stopped', record.id);
@@ -149,8 +150,8 @@ function readExecFifo(fd: number, record: ContainerRecord, waitExec: boolean): s
     }
     // The init has the fifo open but has not written: wait for it. Before it opens the fifo (EOF
     // with nothing read) there is nothing to poll for: nap briefly.
-    if (n < 0) native().waitReadable(fd, 10);
-    else sleepMs(0.1);
+    if (n < 0) host.waitReadable(fd, 10);
+    else host.sleep(0.1);
   }
 }
 
@@ -161,23 +162,24 @@ function readExecFifo(fd: number, record: ContainerRecord, waitExec: boolean): s
  * left stopped for `delete`, as after a startContainer hook failure.
  */
 export function start(store: StateStore, id: string): void {
+  const { host } = store;
   const record = store.mustRead(id, 'start');
   const poststart = record.hooks?.poststart ?? [];
   store.withLock(id, () => {
     statusFor(store, record, 'start');
     const fifo = store.fifoPath(id);
-    const fd = fs.openSync(fifo, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    const fd = host.open(fifo, O_RDONLY | O_NONBLOCK);
     let failure: string | undefined;
     try {
       // poststart hooks run "after the user-specified process is executed": wait for the execve.
-      failure = readExecFifo(fd, record, poststart.length > 0);
+      failure = readExecFifo(host, fd, record, poststart.length > 0);
     } finally {
-      fs.closeSync(fd);
+      host.close(fd);
     }
     store.removeFifo(id);
     if (failure !== undefined) {
       // The init has exited; anything it left in its cgroup goes too.
-      if (cgroupOf(record).pids().length > 0) killAndWait(record);
+      if (cgroupOf(host, record).pids().length > 0) killAndWait(host, record);
       throw new RuntimeError(failure);
     }
   });
@@ -185,15 +187,15 @@ export function start(store: StateStore, id: string): void {
     const state = hookState(hookStateOf(record, 'running'), record.pid);
     const failure = withHookRunner((r) => r.runHooksOrFail('poststart', poststart, state));
     if (failure !== undefined) {
-      killAndWait(record);
+      killAndWait(host, record);
       throw new RuntimeError(failure);
     }
   }
 }
 
 /** Kills everything in the container and waits for it to go. */
-function killAndWait(record: ContainerRecord): void {
-  killEverything(cgroupOf(record), [initOf(record)]);
+function killAndWait(host: Host, record: ContainerRecord): void {
+  killEverything(host, cgroupOf(host, record), [initOf(record)]);
 }
 
 /**
@@ -201,34 +203,34 @@ function killAndWait(record: ContainerRecord): void {
  * waits until they have exited and the cgroup is empty: up to 10 s for the processes, then about 1 s
  * more for what is still in the cgroup (a process that was forking when the cgroup was read).
  */
-function killEverything(cgroup: CgroupManager, processes: ProcessIdentity[]): void {
+function killEverything(host: Host, cgroup: CgroupManager, processes: ProcessIdentity[]): void {
   try {
     if (cgroup.frozen()) cgroup.thaw();
   } catch {
     // No freezer: nothing to thaw.
   }
-  const fds = processes.map(openPidfd).filter((fd): fd is number => fd !== undefined);
+  const fds = processes.map((p) => openPidfd(host, p)).filter((fd): fd is number => fd !== undefined);
   try {
     for (const fd of fds) {
       try {
-        native().pidfdSendSignal(fd, SIGKILL);
+        host.pidfdSendSignal(fd, SIGKILL);
       } catch {
         // Exited already.
       }
     }
-    signalCgroup(cgroup, SIGKILL);
+    signalCgroup(host, cgroup, SIGKILL);
     const deadline = Date.now() + 10_000;
     for (const [i, fd] of fds.entries()) {
-      if (!native().waitReadable(fd, Math.max(0, deadline - Date.now()))) {
+      if (!host.waitReadable(fd, Math.max(0, deadline - Date.now()))) {
         throw new RuntimeError(`process ${processes[i].pid} of the container did not exit after SIGKILL`);
       }
     }
   } finally {
-    for (const fd of fds) fs.closeSync(fd);
+    for (const fd of fds) host.close(fd);
   }
   for (let i = 0; i < 100 && cgroup.pids().length > 0; i++) {
-    signalCgroup(cgroup, SIGKILL);
-    sleepMs(10);
+    signalCgroup(host, cgroup, SIGKILL);
+    host.sleep(10);
   }
 }
 
@@ -237,8 +239,8 @@ function killEverything(cgroup: CgroupManager, processes: ProcessIdentity[]): vo
  * runs the poststop hooks, each of them even when one before failed (a failure is a warning).
  */
 function destroy(store: StateStore, record: ContainerRecord, log: Logger): void {
-  const cgroup = cgroupOf(record);
-  if (cgroup.pids().length > 0) killAndWait(record);
+  const cgroup = cgroupOf(store.host, record);
+  if (cgroup.pids().length > 0) killAndWait(store.host, record);
   removeCgroupAndState(store, record.id, cgroup, log);
   const poststop = record.hooks?.poststop ?? [];
   if (poststop.length > 0) {
@@ -277,7 +279,7 @@ export function remove(store: StateStore, id: string, force: boolean, log: Logge
   }
   store.withLock(id, () => {
     const status = statusFor(store, record, action);
-    if (status !== 'stopped') killAndWait(record);
+    if (status !== 'stopped') killAndWait(store.host, record);
     destroy(store, record, log);
   });
 }
@@ -298,8 +300,8 @@ function removeCgroupAndState(store: StateStore, id: string, cgroup: CgroupManag
  * namespace goes with its last process.
  */
 function removeCreating(store: StateStore, record: CreatingRecord, log: Logger): void {
-  const cgroup = cgroupManagerFromPaths(record.cgroup.driver, record.cgroup.paths, record.cgroup.created);
-  killEverything(cgroup, [record.helper, record.init].filter((p): p is ProcessIdentity => p !== undefined));
+  const cgroup = store.host.cgroupOf(record.cgroup);
+  killEverything(store.host, cgroup, [record.helper, record.init].filter((p): p is ProcessIdentity => p !== undefined));
   removeCgroupAndState(store, record.id, cgroup, log);
 }
 
@@ -311,7 +313,7 @@ function removeUnreadable(store: StateStore, id: string, why: RuntimeError, log:
   log.warn(`${why.message}; removing it, and what runs in its default cgroup`);
   let cgroup: CgroupManager | undefined;
   try {
-    cgroup = cgroupManagerFor({ id });
+    cgroup = store.host.cgroupFor({ id });
   } catch (err) {
     log.warn(`cannot find the default cgroup of ${id}: ${(err as Error).message}`);
   }
@@ -319,14 +321,14 @@ function removeUnreadable(store: StateStore, id: string, why: RuntimeError, log:
     store.remove(id);
     return;
   }
-  killEverything(cgroup, []);
+  killEverything(store.host, cgroup, []);
   removeCgroupAndState(store, id, cgroup, log);
 }
 
 /** Writes the pid file atomically, without a trailing newline (engines parse the whole file). */
-export function writePidFile(file: string, pid: number): void {
+export function writePidFile(host: Host, file: string, pid: number): void {
   const abs = path.resolve(file);
   const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.tmp`);
-  fs.writeFileSync(tmp, String(pid));
-  fs.renameSync(tmp, abs);
+  host.writeFile(tmp, String(pid));
+  host.rename(tmp, abs);
 }

@@ -20,13 +20,12 @@ import { buildCreatePlan, HostFacts, PlanInput } from '../linux/plan-builder';
 import { CgroupMountInfo, SourceKind } from '../linux/mounts';
 import { hasNew, namespaceSet } from '../linux/namespaces';
 import { deviceCgroupRules } from '../linux/devices';
-import { readProcStat } from '../linux/proc';
-import { native } from '../linux/native';
-import { cgroupManagerFor, CgroupManager, CgroupWrite, detectCgroupLayout } from '../linux/cgroups';
+import { CgroupManager, CgroupWrite, detectCgroupLayout } from '../linux/cgroups';
 import type { Plan } from '../linux/plan';
 import { homeDir } from '../linux/passwd';
 import { checkTerminal, OwnConsole } from './terminal';
 import { ProvisionalRecord } from './provisional-record';
+import { Host, realHost } from './host';
 
 export interface CreateOptions {
   id: string;
@@ -102,10 +101,6 @@ export function cgroupResources(spec: Spec): Resources {
   return { ...spec.linux?.resources, devices: deviceCgroupRules(spec.linux?.resources?.devices, spec.linux?.devices) };
 }
 
-export function cgroupFor(spec: Spec, id: string): CgroupManager {
-  return cgroupManagerFor({ id, cgroupsPath: spec.linux?.cgroupsPath });
-}
-
 function logWarnings(log: Logger, problems: Problem[]): void {
   for (const p of problems) if (p.severity === 'warning') log.warn(formatProblem(p));
 }
@@ -131,6 +126,8 @@ export interface PrepareOptions {
   file?: ConfigFile;
   /** The container's cgroup manager when it exists already (the head start made it). */
   cgroup?: CgroupManager;
+  /** How the cgroup manager is made otherwise (the command's host); the machine's when absent. */
+  cgroupFor?: Host['cgroupFor'];
 }
 
 /** Everything create needs, computed without changing anything on the host. */
@@ -201,7 +198,7 @@ export function diagnoseBundle(bundleDir: string, opts: PrepareOptions): Diagnos
     let cgroup: CgroupManager | undefined = opts.cgroup;
     if (cgroup === undefined) guard(() => {
       try {
-        cgroup = cgroupFor(spec, opts.id);
+        cgroup = (opts.cgroupFor ?? realHost.cgroupFor)({ id: opts.id, cgroupsPath: spec.linux?.cgroupsPath });
       } catch (err) {
         later.push(cgroupError(err, 'linux.cgroupsPath'));
       }
@@ -278,7 +275,7 @@ export async function createContainer(store: StateStore, log: Logger, opts: Crea
     }
     const detach = opts.detach ?? true;
     // A foreground run's own console socket: the plan needs its path (dropped when there is no terminal).
-    own = !detach && opts.consoleSocket === undefined ? OwnConsole.open() : undefined;
+    own = !detach && opts.consoleSocket === undefined ? OwnConsole.open(store.host) : undefined;
     return await createWithConsole(store, log, opts, detach, own, head);
   } catch (err) {
     head?.undo(log);
@@ -297,7 +294,7 @@ async function createWithConsole(
     prepared = prepareCreate(opts.bundle, {
       id: opts.id, stateDir: store.dir(opts.id), noPivot: opts.noPivot, preserveFds: opts.preserveFds,
       ...(consoleSocket !== undefined ? { consoleSocket } : {}),
-      ...(head !== undefined ? { file: head.file, cgroup: head.cgroup } : {}),
+      ...(head !== undefined ? { file: head.file, cgroup: head.cgroup } : { cgroupFor: (o: { id: string; cgroupsPath?: string }) => store.host.cgroupFor(o) }),
     });
   } catch (err) {
     // The warnings too, so the log shows as much as `tsrunc check` would.
@@ -320,6 +317,7 @@ async function createWithConsole(
   const onHooks = (phase: string, initPid: number) => withHookRunner((r) =>
     r.runHooksOrFail(phase as HookPhase, spec.hooks?.[phase as HookPhase], hookState(state('creating'), initPid)));
 
+  const { host } = store;
   if (head === undefined) store.claim(opts.id);
   let pid = 0;
   let cgroupMade = head !== undefined;
@@ -327,14 +325,14 @@ async function createWithConsole(
   try {
     // Without a head start, the provisional record names each thing before it is made (as there).
     provisional ??= new ProvisionalRecord(store, { id: opts.id, bundle: bundle.dir, cgroup });
-    native().mkfifo(store.fifoPath(opts.id), 0o622);
+    host.mkfifo(store.fifoPath(opts.id), 0o622);
     if (head === undefined) {
       cgroup.create();
       cgroupMade = true;
     }
     cgroup.apply(resources);
     if (helper === undefined) {
-      helper = StartedHelper.start(opts.preserveFds);
+      helper = StartedHelper.start(host, opts.preserveFds);
       provisional.helper(helper.pid);
     }
     try {
@@ -343,7 +341,7 @@ async function createWithConsole(
       pid = unreapedPid(err) ?? 0;
       throw err;
     }
-    const stat = readProcStat(pid);
+    const stat = host.procStat(pid);
     if (!stat) throw new RuntimeError('container init exited during create');
     const record: ContainerRecord = {
       ociVersion: spec.ociVersion,
@@ -365,14 +363,14 @@ async function createWithConsole(
     if (later) record.hooks = later;
     store.write(record);
     head?.settle();
-    if (opts.pidFile !== undefined) writePidFile(opts.pidFile, pid);
+    if (opts.pidFile !== undefined) writePidFile(host, opts.pidFile, pid);
     return ownConsole ? { ...record, consoleMaster: ownConsole.receive() } : record;
   } catch (err) {
     helper?.abandon();
     if (pid > 0) {
       try {
-        process.kill(pid, 'SIGKILL');
-        native().waitpidSync(pid);
+        host.kill(pid, 'SIGKILL');
+        host.waitpidSync(pid);
       } catch {
         // Already gone or not our child.
       }

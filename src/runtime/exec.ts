@@ -19,8 +19,7 @@ import { semanticProblems } from './bundle/semantic-checks';
 import { cwdMagicLinkProblem } from './bundle/host-checks';
 import { locatePath, parsePath } from './bundle/locate';
 import { buildExecPlan, EXEC_JOIN_ORDER, JoinedNamespace, NS_FILES } from '../linux/exec-plan';
-import { isSameLiveProcess } from '../linux/proc';
-import { native } from '../linux/native';
+import type { Host } from './host';
 import { checkTerminal, OwnConsole, proxyTerminal } from './terminal';
 
 export interface ExecOptions {
@@ -233,22 +232,22 @@ async function execIn(store: StateStore, log: Logger, opts: ExecOptions, head: E
 
   const terminal = proc.terminal === true;
   checkTerminal(terminal, opts.consoleSocket, opts.detach);
-  const own = terminal && opts.consoleSocket === undefined ? OwnConsole.open() : undefined;
+  const own = terminal && opts.consoleSocket === undefined ? OwnConsole.open(store.host) : undefined;
   try {
-    return await execWith(opts, log, record, proc, env, warnings, fromConfig, own?.socket ?? opts.consoleSocket, own, head?.helper);
+    return await execWith(store.host, opts, log, record, proc, env, warnings, fromConfig, own?.socket ?? opts.consoleSocket, own, head?.helper);
   } finally {
     own?.close();
   }
 }
 
 async function execWith(
-  opts: ExecOptions, log: Logger, record: ContainerRecord, proc: Process, env: string[], warnings: Problem[],
+  host: Host, opts: ExecOptions, log: Logger, record: ContainerRecord, proc: Process, env: string[], warnings: Problem[],
   config: FromConfig, consoleSocket: string | undefined, own: OwnConsole | undefined, helper: StartedHelper | undefined,
 ): Promise<number> {
   const namespaces = containerNamespaces(record.pid);
   const { plan, problems } = buildExecPlan({
     ...(consoleSocket !== undefined ? { consoleSocket } : {}),
-    process: proc, env, preserveFds: opts.preserveFds, cgroup: cgroupOf(record).entry(), namespaces, host: hostFacts(),
+    process: proc, env, preserveFds: opts.preserveFds, cgroup: cgroupOf(host, record).entry(), namespaces, host: hostFacts(),
     ...(config.seccomp !== undefined ? { seccomp: config.seccomp } : {}),
     ...(config.personality !== undefined ? { personality: config.personality } : {}),
   });
@@ -256,7 +255,7 @@ async function execWith(
   if (all.some((p) => p.severity === 'error')) throw processError(opts.processFile ?? FROM_FLAGS, all);
   for (const w of all) log.warn(formatProblem(w));
   // The namespace links were read by pid: make sure that pid is still the container's init.
-  if (!isSameLiveProcess(record.pid, record.pidStartTime)) throw refused(execAction(opts), 'stopped', record.id);
+  if (!host.isSameLiveProcess(record.pid, record.pidStartTime)) throw refused(execAction(opts), 'stopped', record.id);
 
   // Handlers first (see run): a signal before the process exists is passed on once it does.
   let pid = 0;
@@ -269,7 +268,7 @@ async function execWith(
       return;
     }
     try {
-      process.kill(pid, constants.signals[signal]);
+      host.kill(pid, constants.signals[signal]);
     } catch {
       // Exited already; waitpid reports it.
     }
@@ -277,17 +276,17 @@ async function execWith(
   if (!opts.detach) for (const s of FORWARDED) process.on(s, forward);
   try {
     try {
-      pid = (helper ?? StartedHelper.start(opts.preserveFds)).run(plan, { log }).pid;
+      pid = (helper ?? StartedHelper.start(host, opts.preserveFds)).run(plan, { log }).pid;
     } catch (err) {
       const unreaped = unreapedPid(err);
-      if (unreaped !== undefined) killAndReap(unreaped);
+      if (unreaped !== undefined) killAndReap(host, unreaped);
       throw err;
     }
     if (opts.pidFile !== undefined) {
       try {
-        writePidFile(opts.pidFile, pid);
+        writePidFile(host, opts.pidFile, pid);
       } catch (err) {
-        killAndReap(pid);
+        killAndReap(host, pid);
         throw err;
       }
     }
@@ -296,14 +295,14 @@ async function execWith(
       try {
         master = own.receive();
       } catch (err) {
-        killAndReap(pid);
+        killAndReap(host, pid);
         throw err;
       }
     }
     if (opts.detach) return 0;
     for (const signal of pending) forward(signal);
-    const exited = native().waitpid(pid);
-    const exit = master !== undefined ? await proxyTerminal(master, exited) : await exited;
+    const exited = host.waitpid(pid);
+    const exit = master !== undefined ? await proxyTerminal(host, master, exited) : await exited;
     return exit.signal !== null ? 128 + exit.signal : exit.exitCode ?? 0;
   } finally {
     if (!opts.detach) for (const s of FORWARDED) process.off(s, forward);
@@ -311,10 +310,10 @@ async function execWith(
 }
 
 /** The new process is our child (CLONE_PARENT): kill and reap it when exec fails after it exists. */
-function killAndReap(pid: number): void {
+function killAndReap(host: Host, pid: number): void {
   try {
-    process.kill(pid, 'SIGKILL');
-    native().waitpidSync(pid);
+    host.kill(pid, 'SIGKILL');
+    host.waitpidSync(pid);
   } catch {
     // Gone, or reaped already.
   }

@@ -13,7 +13,7 @@
 import type { Logger } from './log';
 import { checkId, ContainerRecord, StateStore } from './state-store';
 import { ConfigFile, readConfigFile } from './bundle/config-file';
-import { cgroupManagerFor, CgroupManager } from '../linux/cgroups';
+import type { CgroupManager } from '../linux/cgroups';
 import { EXEC_CGROUP_ORIGIN, startOps } from '../linux/plan';
 import { StartedHelper } from './helper-client';
 import { cgroupOf, statusOf } from './container';
@@ -70,10 +70,10 @@ export class CreateHeadStart extends HeadStart {
     }
     if ((cgroupsPath !== undefined && typeof cgroupsPath !== 'string') || store.exists(o.id)) return undefined;
     // Started first, so that its own start (exec, sealed re-exec) overlaps the cgroup's making.
-    const helper = StartedHelper.start(o.preserveFds);
+    const helper = StartedHelper.start(store.host, o.preserveFds);
     let cgroup: CgroupManager;
     try {
-      cgroup = cgroupManagerFor({ id: o.id, cgroupsPath });
+      cgroup = store.host.cgroupFor({ id: o.id, cgroupsPath });
       store.claim(o.id);
     } catch {
       // No head start (nothing is made yet); create meets the same failure and reports it.
@@ -133,9 +133,9 @@ export class ExecHeadStart extends HeadStart {
       // No head start; exec reads the record again and reports why it cannot exec.
       return undefined;
     }
-    const helper = StartedHelper.start(o.preserveFds);
+    const helper = StartedHelper.start(store.host, o.preserveFds);
     try {
-      helper.sendHead(startOps(o.preserveFds, cgroupOf(record).entry(), EXEC_CGROUP_ORIGIN));
+      helper.sendHead(startOps(o.preserveFds, cgroupOf(store.host, record).entry(), EXEC_CGROUP_ORIGIN));
     } catch {
       // No head start; exec starts its own helper and meets the same failure, which it reports.
       helper.abandon();

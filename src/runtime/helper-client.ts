@@ -1,12 +1,12 @@
 // Runs tsrunc-init with a plan and reads what it reports (docs/plan-format.md).
-import * as fs from 'node:fs';
 import { checkPlan, encodeHead, encodePlan, HostOpName, opAt, OpOf, Plan, PlanOp } from '../linux/plan';
 import { fieldsOf, type OpName } from '../linux/op-schema';
-import { helperPath, native } from '../linux/native';
+import { helperPath } from '../linux/native';
 import { decodeSeccomp, seccompItemText } from '../linux/seccomp';
 import { errnoText } from './errno-text';
 import { fallbackText, hookReportText, parseHookReport, withFilterNote } from './helper-reports';
 import type { Logger } from './log';
+import type { Host } from './host';
 import { errnoOf, HelperError, isHelperError, isRuntimeError, RuntimeError } from '../common/errors';
 
 export interface HelperResult {
@@ -87,14 +87,14 @@ function isPeerGone(err: unknown): boolean {
 }
 
 /** Calls onLine for each line read from the socket, until EOF: every process holding the other end (P, then C after `ready`) is done. */
-function readLines(fd: number, onLine: (line: string) => void): void {
+function readLines(host: Host, fd: number, onLine: (line: string) => void): void {
   const buf = Buffer.alloc(4096);
   // Bytes, not text, until a whole line is there: a read may end inside a UTF-8 sequence.
   let pending = Buffer.alloc(0);
   for (;;) {
     let n: number;
     try {
-      n = fs.readSync(fd, buf, 0, buf.length, null);
+      n = host.read(fd, buf);
     } catch (err) {
       if (errnoOf(err) === 'EINTR') continue;
       // The helper died with bytes of ours unread: an EOF, whose reason is its exit status.
@@ -136,12 +136,12 @@ export class StartedHelper {
   private open = true;
   private head: PlanOp<HostOpName>[] = [];
 
-  private constructor(readonly pid: number, private readonly fd: number) {}
+  private constructor(private readonly host: Host, readonly pid: number, private readonly fd: number) {}
 
-  static start(preserveFds: number): StartedHelper {
+  static start(host: Host, preserveFds: number): StartedHelper {
     const syncFd = 3 + preserveFds;
-    const { pid, fd } = native().spawnHelper(helperPath(), ['tsrunc-init', String(syncFd)], syncFd);
-    return new StartedHelper(pid, fd);
+    const { pid, fd } = host.spawnHelper(helperPath(), ['tsrunc-init', String(syncFd)], syncFd);
+    return new StartedHelper(host, pid, fd);
   }
 
   /**
@@ -160,7 +160,7 @@ export class StartedHelper {
   /** Writes all of payload; false when the helper has closed its end (EPIPE: it exited, its reason is still to read). */
   private send(payload: Buffer): boolean {
     try {
-      for (let off = 0; off < payload.length; ) off += fs.writeSync(this.fd, payload, off);
+      for (let off = 0; off < payload.length; ) off += this.host.write(this.fd, payload, off);
       return true;
     } catch (err) {
       if (isPeerGone(err)) return false;
@@ -223,22 +223,22 @@ export class StartedHelper {
     try {
       // A helper that failed in the head is gone (EPIPE): its `error` line is still there to read.
       this.send(payload);
-      readLines(fd, onLine);
+      readLines(this.host, fd, onLine);
     } catch (err) {
       // The channel itself failed: the helper and the container process may be waiting on each other
       // or on us, and nothing they say can be trusted any more.
       broken = err instanceof ProtocolError || isRuntimeError(err) ? err.message : `tsrunc-init: ${(err as Error).message}`;
       for (const p of [this.pid, pid]) {
         try {
-          if (p > 0) process.kill(p, 'SIGKILL');
+          if (p > 0) this.host.kill(p, 'SIGKILL');
         } catch {
           // Gone already.
         }
       }
     } finally {
-      fs.closeSync(fd);
+      this.host.close(fd);
     }
-    const exit = native().waitpidSync(this.pid);
+    const exit = this.host.waitpidSync(this.pid);
     if (ready && !failure && !broken && exit.exitCode === 0) return { pid };
     const status = exit.signal !== null ? `signal ${exit.signal}` : `exit status ${exit.exitCode}`;
     const ended = pid > 0 && exit.exitCode === 0 ? 'the container process ended before it was ready' : `tsrunc-init failed before the container was ready (${status})`;
@@ -249,12 +249,12 @@ export class StartedHelper {
   abandon(): void {
     if (!this.open) return;
     this.open = false;
-    fs.closeSync(this.fd);
+    this.host.close(this.fd);
     try {
-      process.kill(this.pid, 'SIGKILL');
+      this.host.kill(this.pid, 'SIGKILL');
     } catch {
       // Gone already (it exits by itself at EOF).
     }
-    native().waitpidSync(this.pid);
+    this.host.waitpidSync(this.pid);
   }
 }

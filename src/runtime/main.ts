@@ -7,6 +7,7 @@ import { COMMIT, LIBSECCOMP } from './build-info';
 import { createLogger, Logger, logFailure } from './log';
 import { RuntimeError } from '../common/errors';
 import { StateStore } from './state-store';
+import { realHost } from './host';
 import type { CommandContext, CommandHandler } from './commands/types';
 import { AnyHeadStart, CreateHeadStart, ExecHeadStart } from './head-start';
 import { createOptions } from './commands/create-options';
@@ -93,7 +94,8 @@ export async function main(argv: string[], loader?: DistFileLoader): Promise<num
     }
     log.debug(`${cl.command.name} ${cl.positionals.join(' ')}`);
     const ctx: CommandContext = {
-      store: new StateStore(cl.globals.root as string),
+      host: realHost,
+      store: new StateStore(cl.globals.root as string, realHost),
       log,
       globals: cl.globals,
       flags: cl.flags,

@@ -2,9 +2,7 @@
 // whatever instant the create is killed at, `delete --force` finds everything from it.
 import * as os from 'node:os';
 import type { CgroupManager } from '../linux/cgroups';
-import { CreatingRecord, identityOf, isCreating, ProcessIdentity, StateStore } from './state-store';
-
-let self: ProcessIdentity | undefined;
+import { CreatingRecord, identityOf, isCreating, StateStore } from './state-store';
 
 export class ProvisionalRecord {
   private readonly record: CreatingRecord;
@@ -14,11 +12,10 @@ export class ProvisionalRecord {
    * (cgroup.plannedDirs(): only those that do not exist yet) and the helper when it runs already.
    */
   constructor(private readonly store: StateStore, o: { id: string; bundle: string; cgroup: CgroupManager; helperPid?: number }) {
-    self ??= identityOf(process.pid)!;
     this.record = {
       status: 'creating',
       id: o.id,
-      creator: self,
+      creator: identityOf(store.host, process.pid)!,
       bundle: o.bundle,
       created: new Date().toISOString(),
       owner: os.userInfo().username,
@@ -35,7 +32,7 @@ export class ProvisionalRecord {
 
   /** Records the init as soon as its pid is known (before it is told to go on). */
   init(pid: number): void {
-    const identity = identityOf(pid);
+    const identity = identityOf(this.store.host, pid);
     if (identity === undefined || this.record.init?.pid === pid) return;
     this.record.init = identity;
     this.store.write(this.record);
@@ -56,7 +53,7 @@ export class ProvisionalRecord {
   }
 
   private setHelper(pid: number, write: boolean): void {
-    const identity = identityOf(pid);
+    const identity = identityOf(this.store.host, pid);
     // A helper that is gone already made nothing: there is nothing to record.
     if (identity === undefined) return;
     this.record.helper = identity;

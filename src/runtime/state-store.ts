@@ -1,12 +1,10 @@
 // The state store under --root: <root>/<id>/state.json (written atomically), exec.fifo while the
 // container is created, and a lock (flock on the container directory) around changes.
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describeSystemError, errnoOf, RuntimeError } from '../common/errors';
 import { SPEC_VERSION } from './cli/definition';
 import type { State, Status } from '../oci/types';
-import { isSameLiveProcess, readProcStat } from '../linux/proc';
-import { native } from '../linux/native';
+import type { Host } from './host';
 import { Action, mustAllow } from './lifecycle';
 import { ContainerRecord, CorruptRecord, CreatingRecord, isCreating, parseRecord, ProcessIdentity, StoredRecord } from './state-record';
 
@@ -32,8 +30,8 @@ export function checkId(id: string): void {
 }
 
 /** The identity of a live process (undefined once it is gone). */
-export function identityOf(pid: number): ProcessIdentity | undefined {
-  const stat = readProcStat(pid);
+export function identityOf(host: Host, pid: number): ProcessIdentity | undefined {
+  const stat = host.procStat(pid);
   return stat && { pid, startTime: stat.startTime };
 }
 
@@ -43,16 +41,16 @@ export type Loaded =
   | { kind: 'record'; record: StoredRecord }
   | { kind: 'unreadable'; error: RuntimeError };
 
-function unlinkIfThere(file: string): void {
+function unlinkIfThere(host: Host, file: string): void {
   try {
-    fs.unlinkSync(file);
+    host.unlink(file);
   } catch (err) {
     if (errnoOf(err) !== 'ENOENT') throw err;
   }
 }
 
 export class StateStore {
-  constructor(readonly root: string) {}
+  constructor(readonly root: string, readonly host: Host) {}
 
   dir(id: string): string {
     return path.join(this.root, id);
@@ -60,7 +58,7 @@ export class StateStore {
 
   /** exec.fifo goes once `start` has read it: from then on the container counts as running. */
   removeFifo(id: string): void {
-    unlinkIfThere(this.fifoPath(id));
+    unlinkIfThere(this.host, this.fifoPath(id));
   }
 
   fifoPath(id: string): string {
@@ -71,13 +69,13 @@ export class StateStore {
   claim(id: string): string {
     checkId(id);
     try {
-      fs.mkdirSync(this.root, { recursive: true, mode: 0o711 });
+      this.host.mkdir(this.root, { recursive: true, mode: 0o711 });
     } catch (err) {
       throw this.rootError(err);
     }
     const dir = this.dir(id);
     try {
-      fs.mkdirSync(dir, { mode: 0o711 });
+      this.host.mkdir(dir, { mode: 0o711 });
     } catch (err) {
       if (errnoOf(err) === 'EEXIST') throw new RuntimeError(ERR_EXISTS);
       throw this.rootError(err);
@@ -95,7 +93,7 @@ export class StateStore {
     for (let p = root; ; p = path.dirname(p)) {
       let isDir: boolean;
       try {
-        isDir = fs.statSync(p).isDirectory();
+        isDir = this.host.stat(p).isDirectory();
       } catch {
         // p cannot be looked at (missing, or not searchable): a directory above it may name the file in the way.
         if (p === path.dirname(p)) return err;
@@ -111,8 +109,8 @@ export class StateStore {
   write(record: StoredRecord): void {
     const file = path.join(this.dir(record.id), 'state.json');
     const tmp = `${file}.${process.pid}.tmp`;
-    fs.writeFileSync(tmp, JSON.stringify(record));
-    fs.renameSync(tmp, file);
+    this.host.writeFile(tmp, JSON.stringify(record));
+    this.host.rename(tmp, file);
   }
 
   statePath(id: string): string {
@@ -125,7 +123,7 @@ export class StateStore {
     const file = this.statePath(id);
     let text: string;
     try {
-      text = fs.readFileSync(file, 'utf8');
+      text = this.host.readFile(file);
     } catch (err) {
       if (errnoOf(err) === 'ENOENT') return this.exists(id) ? { kind: 'claimed' } : undefined;
       const rootError = this.rootError(err);
@@ -163,7 +161,7 @@ export class StateStore {
 
   exists(id: string): boolean {
     try {
-      fs.statSync(this.dir(id));
+      this.host.stat(this.dir(id));
       return true;
     } catch (err) {
       if (errnoOf(err) === 'ENOENT') return false;
@@ -173,7 +171,7 @@ export class StateStore {
 
   ids(): string[] {
     try {
-      return fs.readdirSync(this.root).filter((name) => ID_PATTERN.test(name) && name.length <= MAX_ID_BYTES).sort();
+      return this.host.readdir(this.root).filter((name) => ID_PATTERN.test(name) && name.length <= MAX_ID_BYTES).sort();
     } catch (err) {
       if (errnoOf(err) === 'ENOENT') return [];
       throw this.rootError(err);
@@ -184,7 +182,7 @@ export class StateStore {
     const dir = this.dir(id);
     let names: string[];
     try {
-      names = fs.readdirSync(dir);
+      names = this.host.readdir(dir);
     } catch (err) {
       if (errnoOf(err) === 'ENOENT') return;
       throw err;
@@ -192,35 +190,35 @@ export class StateStore {
     // The directory holds files only (state.json, exec.fifo): unlinked one by one, which is much
     // cheaper than rmSync's recursive walk; anything else falls back to it.
     try {
-      for (const name of names) unlinkIfThere(path.join(dir, name));
-      fs.rmdirSync(dir);
+      for (const name of names) unlinkIfThere(this.host, path.join(dir, name));
+      this.host.rmdir(dir);
     } catch {
       // Not files only (or changed meanwhile): the recursive removal, which says what it cannot remove.
-      fs.rmSync(dir, { recursive: true, force: true });
+      this.host.removeTree(dir);
     }
   }
 
   /** Runs fn holding an exclusive flock on the container directory. */
   withLock<T>(id: string, fn: () => T): T {
-    const fd = fs.openSync(this.dir(id), 'r');
+    const fd = this.host.open(this.dir(id), 'r');
     try {
-      native().flock(fd, true);
+      this.host.flock(fd, true);
       return fn();
     } finally {
-      fs.closeSync(fd);
+      this.host.close(fd);
     }
   }
 
   /** A create under way while its tsrunc lives; once that is gone, nothing will finish it: stopped. */
   creatingStatus(record: CreatingRecord): Status {
-    return isSameLiveProcess(record.creator.pid, record.creator.startTime) ? 'creating' : 'stopped';
+    return this.host.isSameLiveProcess(record.creator.pid, record.creator.startTime) ? 'creating' : 'stopped';
   }
 
   /** Status derived live: the init's identity, the freezer (a created container can be paused too, as in runc), the exec fifo. */
   status(record: ContainerRecord, frozen: () => boolean = () => false): Status {
-    if (!isSameLiveProcess(record.pid, record.pidStartTime)) return 'stopped';
+    if (!this.host.isSameLiveProcess(record.pid, record.pidStartTime)) return 'stopped';
     if (frozen()) return 'paused';
-    return fs.existsSync(this.fifoPath(record.id)) ? 'created' : 'running';
+    return this.host.exists(this.fifoPath(record.id)) ? 'created' : 'running';
   }
 
   ociState(record: ContainerRecord, status: Status): State {
@@ -241,7 +239,7 @@ export class StateStore {
   /** The OCI state of a container still being created (or whose create died): its init's pid while that lives. */
   creatingState(record: CreatingRecord): State {
     const status = this.creatingStatus(record);
-    const init = record.init !== undefined && isSameLiveProcess(record.init.pid, record.init.startTime) ? record.init.pid : 0;
+    const init = record.init !== undefined && this.host.isSameLiveProcess(record.init.pid, record.init.startTime) ? record.init.pid : 0;
     return {
       ociVersion: SPEC_VERSION, id: record.id, pid: status === 'creating' ? init : 0, status,
       bundle: record.bundle, rootfs: '', created: record.created, owner: record.owner,

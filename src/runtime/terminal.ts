@@ -6,7 +6,8 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RuntimeError } from '../common/errors';
-import { native, WaitStatus } from '../linux/native';
+import type { WaitStatus } from '../linux/native';
+import type { Host } from './host';
 
 /** sizeof(sockaddr_un.sun_path) - 1: the longest path connect(2) takes. */
 const SUN_PATH_MAX = 107;
@@ -29,13 +30,13 @@ export function checkTerminal(terminal: boolean, consoleSocket: string | undefin
 
 /** A console socket of tsrunc's own, in a new private directory. */
 export class OwnConsole {
-  private constructor(readonly dir: string, readonly socket: string, private listenFd: number) {}
+  private constructor(private readonly host: Host, readonly dir: string, readonly socket: string, private listenFd: number) {}
 
-  static open(): OwnConsole {
+  static open(host: Host): OwnConsole {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-pty-'));
     const socket = path.join(dir, 'pty.sock');
     try {
-      return new OwnConsole(dir, socket, native().consoleListen(socket));
+      return new OwnConsole(host, dir, socket, host.consoleListen(socket));
     } catch (err) {
       fs.rmSync(dir, { recursive: true, force: true });
       throw err;
@@ -44,7 +45,7 @@ export class OwnConsole {
 
   /** The master: the helper sent it before `ready`, so it is waiting already. */
   receive(): number {
-    return native().receiveFd(this.listenFd, 10_000).fd;
+    return this.host.receiveFd(this.listenFd, 10_000).fd;
   }
 
   close(): void {
@@ -59,7 +60,7 @@ export class OwnConsole {
  * nothing more (EIO once every slave fd is closed; at most 2 s after the exit). The caller's terminal
  * is raw meanwhile and follows its size (SIGWINCH). Closes the master.
  */
-export async function proxyTerminal(master: number, exited: Promise<WaitStatus>): Promise<WaitStatus> {
+export async function proxyTerminal(host: Host, master: number, exited: Promise<WaitStatus>): Promise<WaitStatus> {
   // Loaded here: node:tty brings Node's stream machinery, which create without a terminal never needs.
   const tty = require('node:tty') as typeof import('node:tty');
   const pty = new tty.ReadStream(master);
@@ -68,7 +69,7 @@ export async function proxyTerminal(master: number, exited: Promise<WaitStatus>)
   const resize = () => {
     if (!process.stdout.isTTY) return;
     try {
-      native().setWinsize(master, process.stdout.rows, process.stdout.columns);
+      host.setWinsize(master, process.stdout.rows, process.stdout.columns);
     } catch {
       // the pty is gone
     }

@@ -10,6 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CLONE_PARENT, SIGCHLD } from '../../src/linux/constants';
 import type { ContainerOpName, HostOpName, OpOf, Plan } from '../../src/linux/plan';
 import { StartedHelper, unreapedPid } from '../../src/runtime/helper-client';
+import { realHost } from '../../src/runtime/host';
 
 // Raw ops, any arguments: these tests talk to the helper's wire format directly.
 const host = (op: HostOpName, ...args: string[]) => ({ op, args }) as OpOf<HostOpName>;
@@ -48,7 +49,7 @@ const gone = (pid: number) => !fs.existsSync(`/proc/${pid}`);
 
 describe('the helper client never blocks on a helper that cannot go on', () => {
   it('a plan with a NUL byte: refused before anything is sent; the helper (given its head) is killed and reaped', () => {
-    const helper = StartedHelper.start(0);
+    const helper = StartedHelper.start(realHost, 0);
     helper.sendHead(HEAD);
     watchdog(5000, `kill -9 ${helper.pid}`);
     const plan: Plan = { host: [...HEAD, ...CLONE], container: [ctr('wait-release'), { op: 'exec', args: ['1', 'a\0b', 'PATH=/bin'], origin: 'process.args' }] };
@@ -61,7 +62,7 @@ describe('the helper client never blocks on a helper that cannot go on', () => {
   });
 
   it('a head with a NUL byte: sendHead throws and sends nothing', () => {
-    const helper = StartedHelper.start(0);
+    const helper = StartedHelper.start(realHost, 0);
     try {
       expect(() => helper.sendHead([...HEAD, host('join-cgroup', '/sys/fs/cgroup/a\0b/cgroup.procs')])).toThrow(/NUL byte/);
     } finally {
@@ -71,7 +72,7 @@ describe('the helper client never blocks on a helper that cannot go on', () => {
   });
 
   it('a helper killed before its plan: one error naming the signal, at once', async () => {
-    const helper = StartedHelper.start(0);
+    const helper = StartedHelper.start(realHost, 0);
     helper.sendHead(HEAD);
     process.kill(helper.pid, 'SIGKILL');
     // Dead (a zombie, ours to reap) before run() writes to it.
@@ -83,7 +84,7 @@ describe('the helper client never blocks on a helper that cannot go on', () => {
   });
 
   it('an argument that would smuggle a second line into a message: refused before any op runs', () => {
-    const helper = StartedHelper.start(0);
+    const helper = StartedHelper.start(realHost, 0);
     helper.sendHead(HEAD);
     watchdog(5000, `kill -9 ${helper.pid}`);
     // A phase with a newline would put a line of its own on the sync fd ("hooks prestart\nbogus 1 2");

@@ -8,7 +8,7 @@ export const pause: CommandHandler = async (ctx) => {
   const record = ctx.store.mustRead(id, 'pause');
   ctx.store.withLock(id, () => {
     statusFor(ctx.store, record, 'pause');
-    cgroupOf(record).freeze();
+    cgroupOf(ctx.host, record).freeze();
   });
   return 0;
 };
@@ -18,7 +18,7 @@ export const resume: CommandHandler = async (ctx) => {
   const record = ctx.store.mustRead(id, 'resume');
   ctx.store.withLock(id, () => {
     statusFor(ctx.store, record, 'resume');
-    cgroupOf(record).thaw();
+    cgroupOf(ctx.host, record).thaw();
   });
   return 0;
 };

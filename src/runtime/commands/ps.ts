@@ -15,7 +15,7 @@ export function psCommand(table: () => PsTable): CommandHandler {
     const [id, ...psArgs] = ctx.positionals;
     const record = ctx.store.mustRead(id, 'ps');
     statusFor(ctx.store, record, 'ps');
-    const pids = cgroupOf(record).pids();
+    const pids = cgroupOf(ctx.host, record).pids();
     const format = ctx.flags.format as string;
     if (format === 'json') {
       print(`${JSON.stringify(pids.length > 0 ? pids : null)}\n`);

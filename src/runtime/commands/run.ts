@@ -4,7 +4,6 @@ import type { CommandHandler } from './types';
 import { createContainer } from '../create';
 import { createOptions } from './create-options';
 import { remove, signalInit, start } from '../container';
-import { native } from '../../linux/native';
 import { constants } from 'node:os';
 import { closeSync } from 'node:fs';
 import { proxyTerminal } from '../terminal';
@@ -22,7 +21,7 @@ export const run: CommandHandler = async (ctx) => {
   const forward = (signal: NodeJS.Signals) => {
     // With tsrunc's own pty the kernel tells the container of a resize (proxyTerminal sets the size).
     if (terminal && signal === 'SIGWINCH') return;
-    if (target) signalInit(target, constants.signals[signal]);
+    if (target) signalInit(ctx.host, target, constants.signals[signal]);
     else pending.push(signal);
   };
   for (const s of FORWARDED) process.on(s, forward);
@@ -39,8 +38,8 @@ export const run: CommandHandler = async (ctx) => {
     if (ctx.flags.detach) return 0;
     target = record;
     for (const signal of pending) forward(signal);
-    const exited = native().waitpid(record.pid);
-    const status = consoleMaster !== undefined ? await proxyTerminal(consoleMaster, exited) : await exited;
+    const exited = ctx.host.waitpid(record.pid);
+    const status = consoleMaster !== undefined ? await proxyTerminal(ctx.host, consoleMaster, exited) : await exited;
     if (!ctx.flags.keep) remove(ctx.store, opts.id, true, ctx.log);
     return status.signal !== null ? 128 + status.signal : status.exitCode ?? 0;
   } finally {

@@ -1,9 +1,12 @@
 import type { FlagValues } from '../cli/parse';
 import type { Logger } from '../log';
 import type { StateStore } from '../state-store';
+import type { Host } from '../host';
 import type { AnyHeadStart } from '../head-start';
 
 export interface CommandContext {
+  /** The addon, files, /proc and cgroups (host.ts); the store's host too. */
+  host: Host;
   store: StateStore;
   log: Logger;
   globals: FlagValues;

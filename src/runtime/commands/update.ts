@@ -118,7 +118,7 @@ export const update: CommandHandler = async (ctx) => {
   ctx.store.withLock(id, () => {
     const record = ctx.store.mustRead(id, 'update');
     statusFor(ctx.store, record, 'update');
-    const cgroup = cgroupOf(record);
+    const cgroup = cgroupOf(ctx.host, record);
     for (const skipped of cgroup.unsupported(resources)) ctx.log.warn(skipped);
     cgroup.apply(resources);
     ctx.store.write({ ...record, resources: mergeResources(record.resources, resources) });
