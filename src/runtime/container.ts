@@ -72,10 +72,26 @@ export function signalInit(host: Host, record: ContainerRecord, signal: number):
   }
 }
 
-/** Signals every process in the container's cgroup (and the init through its pidfd). */
-export function signalAll(host: Host, record: ContainerRecord, signal: number): void {
-  signalInit(host, record, signal);
-  signalCgroup(host, cgroupOf(host, record), signal);
+/**
+ * Signals every process in the container's cgroup (and the init through its pidfd) with the cgroup
+ * frozen, so that none forks a process the signalling misses, then thaws it, as runc does: a paused
+ * container ends thawed too, so that its processes get the signal.
+ */
+function signalAll(host: Host, record: ContainerRecord, signal: number, log: Logger): void {
+  const cgroup = cgroupOf(host, record);
+  let frozen = false;
+  try {
+    cgroup.freeze();
+    frozen = true;
+  } catch (err) {
+    log.warn(`cannot freeze the cgroup of ${record.id} to signal it; signalling it as it runs: ${(err as Error).message}`);
+  }
+  try {
+    signalInit(host, record, signal);
+    signalCgroup(host, cgroup, signal);
+  } finally {
+    if (frozen) cgroup.thaw();
+  }
 }
 
 /** Signals every process in `cgroup`. */
@@ -89,7 +105,7 @@ function signalCgroup(host: Host, cgroup: CgroupManager, signal: number): void {
   }
 }
 
-export function kill(store: StateStore, id: string, signal: number, all: boolean): void {
+export function kill(store: StateStore, id: string, signal: number, all: boolean, log: Logger): void {
   const action = all ? 'kill --all' : 'kill';
   const { host } = store;
   const record = store.mustRead(id, action);
@@ -97,8 +113,7 @@ export function kill(store: StateStore, id: string, signal: number, all: boolean
   if (status === 'stopped') return; // kill --all of a stopped container: nothing is signalled
   // Without its own pid namespace, killing the init would not take the other processes with it.
   if (all || (signal === SIGKILL && !record.ownPidNamespace)) {
-    if (status === 'paused') cgroupOf(host, record).thaw();
-    signalAll(host, record, signal);
+    signalAll(host, record, signal, log);
   } else if (!signalInit(host, record, signal)) {
     throw refused(action, 'stopped', id);
   } else if (signal === SIGKILL && status === 'paused') {

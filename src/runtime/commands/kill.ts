@@ -4,6 +4,6 @@ import { parseSignal } from '../../linux/signals';
 
 export const kill: CommandHandler = async (ctx) => {
   const [id, signal = 'SIGTERM'] = ctx.positionals;
-  killContainer(ctx.store, id, parseSignal(signal), Boolean(ctx.flags.all));
+  killContainer(ctx.store, id, parseSignal(signal), Boolean(ctx.flags.all), ctx.log);
   return 0;
 };
