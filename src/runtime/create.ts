@@ -2,7 +2,6 @@
 // explain prints and check reports the problems of), then claim the id, make the cgroup and let the
 // helper run the plan. On any failure everything made so far is removed again.
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Resources, Spec } from '../oci/types';
 import { addProblems, Bundle, BundleInspection, bundleError, inspectBundle } from './bundle/load';
@@ -11,10 +10,8 @@ import { gatherHostCheckFacts, hostProblems } from './bundle/host-checks';
 import { ContainerRecord, StateStore, checkId, ERR_EXISTS } from './state-store';
 import { Problem, RuntimeError, formatProblem, isRuntimeError } from '../common/errors';
 import type { Logger } from './log';
-import { writePidFile } from './container';
-import { StartedHelper, unreapedPid } from './helper-client';
 import type { CreateHeadStart } from './head-start';
-import { HookPhase, hookState, HookStateBase, laterHooks } from '../oci/hooks';
+import { hookState } from '../oci/hooks';
 import { withHookRunner } from './hooks';
 import { buildCreatePlan, HostFacts, PlanInput } from '../linux/plan-builder';
 import { CgroupMountInfo, SourceKind } from '../linux/mounts';
@@ -24,7 +21,8 @@ import { CgroupManager, CgroupWrite, detectCgroupLayout } from '../linux/cgroups
 import type { Plan } from '../linux/plan';
 import { homeDir } from '../linux/passwd';
 import { checkTerminal, OwnConsole } from './terminal';
-import { ProvisionalRecord } from './provisional-record';
+import { CREATE_STEPS, createHookState, createRun } from './create-steps';
+import { runSteps } from './steps';
 import { Host, realHost } from './host';
 
 export interface CreateOptions {
@@ -263,8 +261,9 @@ export function prepareCreate(bundleDir: string, opts: PrepareOptions): Prepared
 }
 
 /**
- * Creates the container, going on from a head start when there is one (head-start.ts: id claimed,
- * cgroup made, helper joining it); when create fails, nothing it or the head start made is left.
+ * Creates the container: prepares it (nothing is made if the bundle is refused), then runs its host
+ * steps (create-steps.ts CREATE_STEPS), going on from a head start when there is one (it ran the first
+ * of them); when create fails, nothing it or the head start made is left.
  */
 export async function createContainer(store: StateStore, log: Logger, opts: CreateOptions, head?: CreateHeadStart): Promise<CreatedContainer> {
   let own: OwnConsole | undefined;
@@ -276,7 +275,7 @@ export async function createContainer(store: StateStore, log: Logger, opts: Crea
     const detach = opts.detach ?? true;
     // A foreground run's own console socket: the plan needs its path (dropped when there is no terminal).
     own = !detach && opts.consoleSocket === undefined ? OwnConsole.open(store.host) : undefined;
-    return await createWithConsole(store, log, opts, detach, own, head);
+    return createWithConsole(store, log, opts, detach, own, head);
   } catch (err) {
     head?.undo(log);
     throw err;
@@ -285,16 +284,16 @@ export async function createContainer(store: StateStore, log: Logger, opts: Crea
   }
 }
 
-async function createWithConsole(
+function createWithConsole(
   store: StateStore, log: Logger, opts: CreateOptions, detach: boolean, own: OwnConsole | undefined, head: CreateHeadStart | undefined,
-): Promise<CreatedContainer> {
+): CreatedContainer {
   let prepared: Prepared;
   const consoleSocket = opts.consoleSocket ?? own?.socket;
   try {
     prepared = prepareCreate(opts.bundle, {
       id: opts.id, stateDir: store.dir(opts.id), noPivot: opts.noPivot, preserveFds: opts.preserveFds,
       ...(consoleSocket !== undefined ? { consoleSocket } : {}),
-      ...(head !== undefined ? { file: head.file, cgroup: head.cgroup } : { cgroupFor: (o: { id: string; cgroupsPath?: string }) => store.host.cgroupFor(o) }),
+      ...(head !== undefined ? { file: head.file, cgroup: head.run.cgroup } : { cgroupFor: (o: { id: string; cgroupsPath?: string }) => store.host.cgroupFor(o) }),
     });
   } catch (err) {
     // The warnings too, so the log shows as much as `tsrunc check` would.
@@ -303,92 +302,28 @@ async function createWithConsole(
   }
   const terminal = prepared.bundle.spec.process?.terminal === true;
   checkTerminal(terminal, opts.consoleSocket, detach);
-  const ownConsole = terminal ? own : undefined;
   logWarnings(log, prepared.problems);
   const { bundle, plan, cgroup, resources } = prepared;
   const { spec } = bundle;
 
-  // The state hooks get; create is under way until the helper reports `ready`.
-  const state = (status: HookStateBase['status']): HookStateBase => ({
-    ociVersion: spec.ociVersion, id: opts.id, status, bundle: bundle.dir, ...(spec.annotations ? { annotations: spec.annotations } : {}),
-  });
-  // prestart and createRuntime, when the init asks (its `hooks` op, before the root change).
-  let provisional = head?.record;
-  const onHooks = (phase: string, initPid: number) => withHookRunner((r) =>
-    r.runHooksOrFail(phase as HookPhase, spec.hooks?.[phase as HookPhase], hookState(state('creating'), initPid)));
-
-  const { host } = store;
-  if (head === undefined) store.claim(opts.id);
-  let pid = 0;
-  let cgroupMade = head !== undefined;
-  let helper = head?.helper;
+  const run = head?.run ?? createRun(store, { id: opts.id, bundle: bundle.dir, preserveFds: opts.preserveFds, cgroup });
+  run.input = {
+    spec, rootfs: bundle.rootfs, plan, resources, log,
+    ...(opts.pidFile !== undefined ? { pidFile: opts.pidFile } : {}),
+    ...(terminal && own !== undefined ? { ownConsole: own } : {}),
+  };
+  // The head start ran the first steps of the list (its bundle has its own copy of them).
+  const done = head?.take() ?? [];
   try {
-    // Without a head start, the provisional record names each thing before it is made (as there).
-    provisional ??= new ProvisionalRecord(store, { id: opts.id, bundle: bundle.dir, cgroup });
-    host.mkfifo(store.fifoPath(opts.id), 0o622);
-    if (head === undefined) {
-      cgroup.create();
-      cgroupMade = true;
-    }
-    cgroup.apply(resources);
-    if (helper === undefined) {
-      helper = StartedHelper.start(host, opts.preserveFds);
-      provisional.helper(helper.pid);
-    }
-    try {
-      pid = helper.run(plan, { onHooks, onPid: (initPid) => provisional?.init(initPid), log }).pid;
-    } catch (err) {
-      pid = unreapedPid(err) ?? 0;
-      throw err;
-    }
-    const stat = host.procStat(pid);
-    if (!stat) throw new RuntimeError('container init exited during create');
-    const record: ContainerRecord = {
-      ociVersion: spec.ociVersion,
-      id: opts.id,
-      pid,
-      pidStartTime: stat.startTime,
-      bundle: bundle.dir,
-      rootfs: bundle.rootfs,
-      created: new Date().toISOString(),
-      owner: os.userInfo().username,
-      annotations: spec.annotations,
-      cgroup: { driver: cgroup.driver, paths: cgroup.paths, created: [...cgroup.created] },
-      ownPidNamespace: hasNew(namespaceSet(spec), 'pid'),
-      process: spec.process,
-      ...(spec.linux?.seccomp !== undefined ? { seccomp: spec.linux.seccomp } : {}),
-      ...(spec.linux?.personality !== undefined ? { personality: spec.linux.personality } : {}),
-    };
-    const later = laterHooks(spec.hooks);
-    if (later) record.hooks = later;
-    store.write(record);
-    head?.settle();
-    if (opts.pidFile !== undefined) writePidFile(host, opts.pidFile, pid);
-    return ownConsole ? { ...record, consoleMaster: ownConsole.receive() } : record;
+    runSteps(CREATE_STEPS.slice(done.length), run, log, done);
   } catch (err) {
-    helper?.abandon();
-    if (pid > 0) {
-      try {
-        host.kill(pid, 'SIGKILL');
-        host.waitpidSync(pid);
-      } catch {
-        // Already gone or not our child.
-      }
-    }
-    if (provisional === undefined || provisional.stillOwns(pid)) {
-      try {
-        if (cgroupMade) cgroup.destroy();
-      } catch (cleanupErr) {
-        log.warn(`cannot remove cgroup: ${(cleanupErr as Error).message}`);
-      }
-      store.remove(opts.id);
-    }
-    head?.settle();
     // Once the container existed, a failed create ends as a delete would (runtime.md "Lifecycle": a
-    // failing create-time hook continues at step 12), poststop hooks included, as runc does.
-    if (pid > 0 && (spec.hooks?.poststop?.length ?? 0) > 0) {
-      withHookRunner((r) => r.runHooksWarning('poststop', spec.hooks?.poststop, hookState(state('stopped'), 0), log));
+    // failing create-time hook continues at step 12), poststop hooks last, as runc does.
+    if (run.pid > 0 && (spec.hooks?.poststop?.length ?? 0) > 0) {
+      withHookRunner((r) => r.runHooksWarning('poststop', spec.hooks?.poststop, hookState(createHookState(run, 'stopped'), 0), log));
     }
     throw err;
   }
+  const record = run.record!;
+  return run.consoleMaster !== undefined ? { ...record, consoleMaster: run.consoleMaster } : record;
 }

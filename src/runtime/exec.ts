@@ -211,7 +211,7 @@ export async function execProcess(store: StateStore, log: Logger, opts: ExecOpti
     return await execIn(store, log, opts, head);
   } finally {
     // Once the helper has its plan this does nothing; before, it ends the helper.
-    head?.undo(log);
+    head?.undo();
   }
 }
 

@@ -2,121 +2,67 @@
 // ~6 ms) and the config or process is validated and the plan built (~3.5 ms), the core starts the helper
 // and sends it the head of its plan: `cloexec-from` and the cgroup joins (docs/plan-format.md). The
 // helper's own start and the kernel's wait on the first cgroup migration (an RCU grace period, 10 ms
-// or more on cgroup v1) then overlap that work instead of following it. For create the core first
-// claims the id and makes the container's cgroup; exec joins the container's.
+// or more on cgroup v1) then overlap that work instead of following it. For create these are create's
+// first steps (create-steps.ts HEAD_STEPS: the id claimed, exec.fifo, the helper, the container's cgroup
+// made and joined); exec joins the container's cgroup.
 //
-// The command sends the rest of the plan and settles the head start, or undoes it when the input turns
-// out to be wrong, so a refused bundle or process still leaves nothing; main undoes it in any case (a
-// no-op once settled). Anything unusual here (no config, not JSON, an id in use, a cgroup that cannot
+// The command goes on from the head start (create takes over its steps, exec sends the rest of the
+// plan), or undoes it when the input turns out to be wrong, so a refused bundle or process still leaves
+// nothing; main undoes it in any case (a no-op once the command took it over). Anything unusual here (no config, not JSON, an id in use, a cgroup that cannot
 // be made, a container that is neither created nor running) just means no head start: the command then does everything in order
 // and reports what is wrong in its usual words.
 import type { Logger } from './log';
 import { checkId, ContainerRecord, StateStore } from './state-store';
 import { ConfigFile, readConfigFile } from './bundle/config-file';
-import type { CgroupManager } from '../linux/cgroups';
 import { EXEC_CGROUP_ORIGIN, startOps } from '../linux/plan';
 import { StartedHelper } from './helper-client';
 import { cgroupOf, statusOf } from './container';
 import { isAllowed } from './lifecycle';
-import { ProvisionalRecord } from './provisional-record';
+import { createRun, CreateRun, HEAD_STEPS } from './create-steps';
+import { runSteps, Step, undoSteps } from './steps';
 
-/** What a head start made, for the command that goes on from it. */
-abstract class HeadStart {
-  private pending = true;
-
-  constructor(readonly helper: StartedHelper) {}
-
-  /** The command kept what the head start made, or removed it itself: undo() does nothing from now on. */
-  settle(): void {
-    this.pending = false;
-  }
-
-  /** Undoes the head start, once. */
-  undo(log: Logger): void {
-    if (!this.pending) return;
-    this.pending = false;
-    this.helper.abandon();
-    this.undoRest(log);
-  }
-
-  protected abstract undoRest(log: Logger): void;
-}
-
-export class CreateHeadStart extends HeadStart {
+/** create's first steps (create-steps.ts HEAD_STEPS: the id claimed, its cgroup made, the helper joining it), run early. */
+export class CreateHeadStart {
   readonly kind = 'create';
 
-  private constructor(
-    private readonly store: StateStore,
-    private readonly id: string,
-    readonly file: ConfigFile,
-    readonly cgroup: CgroupManager,
-    helper: StartedHelper,
-    readonly record: ProvisionalRecord,
-  ) {
-    super(helper);
-  }
+  private constructor(readonly file: ConfigFile, readonly run: CreateRun, private done: Step<CreateRun>[]) {}
 
-  /** Claims `id`, makes its cgroup and starts the helper joining it; undefined when any step fails (nothing is left then). */
-  static begin(store: StateStore, o: { id: string; bundle: string; preserveFds: number }): CreateHeadStart | undefined {
+  /** Runs HEAD_STEPS for `id`; undefined when any of them fails (runSteps has undone the others then). */
+  static begin(store: StateStore, log: Logger, o: { id: string; bundle: string; preserveFds: number }): CreateHeadStart | undefined {
     let file: ConfigFile;
     let cgroupsPath: unknown;
     try {
       checkId(o.id);
       file = readConfigFile(o.bundle);
       cgroupsPath = (JSON.parse(file.source) as { linux?: { cgroupsPath?: unknown } } | null)?.linux?.cgroupsPath;
+      if (cgroupsPath !== undefined && typeof cgroupsPath !== 'string') return undefined;
+      const run = createRun(store, { id: o.id, bundle: file.dir, preserveFds: o.preserveFds, cgroup: store.host.cgroupFor({ id: o.id, cgroupsPath }) });
+      const done: Step<CreateRun>[] = [];
+      runSteps(HEAD_STEPS, run, log, done);
+      return new CreateHeadStart(file, run, done);
     } catch {
-      // No head start; create reads the bundle again and reports what is wrong with it.
-      return undefined;
-    }
-    if ((cgroupsPath !== undefined && typeof cgroupsPath !== 'string') || store.exists(o.id)) return undefined;
-    // Started first, so that its own start (exec, sealed re-exec) overlaps the cgroup's making.
-    const helper = StartedHelper.start(store.host, o.preserveFds);
-    let cgroup: CgroupManager;
-    try {
-      cgroup = store.host.cgroupFor({ id: o.id, cgroupsPath });
-      store.claim(o.id);
-    } catch {
-      // No head start (nothing is made yet); create meets the same failure and reports it.
-      helper.abandon();
-      return undefined;
-    }
-    // From the claim on, the provisional record names each thing before it is made (provisional-record.ts).
-    let made = false;
-    try {
-      const record = new ProvisionalRecord(store, { id: o.id, bundle: file.dir, cgroup, helperPid: helper.pid });
-      cgroup.create();
-      made = true;
-      helper.sendHead(startOps(o.preserveFds, cgroup.entry(), 'linux.cgroupsPath'));
-      return new CreateHeadStart(store, o.id, file, cgroup, helper, record);
-    } catch {
-      // No head start: what it made is removed, and create meets the same failure and reports it.
-      helper.abandon();
-      try {
-        // create() removes what it made when it fails; a cgroup it refused is not ours to remove.
-        if (made) cgroup.destroy();
-      } finally {
-        store.remove(o.id);
-      }
+      // Not an error here: create does everything in order and reports what is wrong in its own words.
       return undefined;
     }
   }
 
-  protected undoRest(log: Logger): void {
-    try {
-      this.cgroup.destroy();
-    } catch (err) {
-      log.warn(`cannot remove cgroup: ${(err as Error).message}`);
-    }
-    this.store.remove(this.id);
+  /** create goes on from here: the steps done so far are its to undo from now on, and undo() does nothing. */
+  take(): Step<CreateRun>[] {
+    const done = this.done;
+    this.done = [];
+    return done;
+  }
+
+  /** Undoes what the head start made, once (nothing after take()). */
+  undo(log: Logger): void {
+    undoSteps(this.done, this.run, log);
   }
 }
 
-export class ExecHeadStart extends HeadStart {
+export class ExecHeadStart {
   readonly kind = 'exec';
 
-  private constructor(readonly record: ContainerRecord, helper: StartedHelper) {
-    super(helper);
-  }
+  private constructor(readonly record: ContainerRecord, readonly helper: StartedHelper) {}
 
   /**
    * Starts the helper joining the cgroup of a created or running container; undefined otherwise. Not
@@ -144,7 +90,10 @@ export class ExecHeadStart extends HeadStart {
     return new ExecHeadStart(record, helper);
   }
 
-  protected undoRest(): void {}
+  /** Ends the helper, unless it got its plan (abandon() does nothing then). */
+  undo(): void {
+    this.helper.abandon();
+  }
 }
 
 export type AnyHeadStart = CreateHeadStart | ExecHeadStart;

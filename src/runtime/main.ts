@@ -49,7 +49,7 @@ const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
   spec: async () => (await import('./commands/spec')).spec,
 };
 
-const createHeadStart = (ctx: CommandContext) => CreateHeadStart.begin(ctx.store, createOptions(ctx));
+const createHeadStart = (ctx: CommandContext) => CreateHeadStart.begin(ctx.store, ctx.log, createOptions(ctx));
 
 const HEAD_STARTS: Record<string, (ctx: CommandContext) => AnyHeadStart | undefined> = {
   create: createHeadStart,

@@ -9,9 +9,9 @@ export class ProvisionalRecord {
 
   /**
    * Written right after the id is claimed, naming the cgroup directories the create is about to make
-   * (cgroup.plannedDirs(): only those that do not exist yet) and the helper when it runs already.
+   * (cgroup.plannedDirs(): only those that do not exist yet).
    */
-  constructor(private readonly store: StateStore, o: { id: string; bundle: string; cgroup: CgroupManager; helperPid?: number }) {
+  constructor(private readonly store: StateStore, o: { id: string; bundle: string; cgroup: CgroupManager }) {
     this.record = {
       status: 'creating',
       id: o.id,
@@ -21,13 +21,16 @@ export class ProvisionalRecord {
       owner: os.userInfo().username,
       cgroup: { driver: o.cgroup.driver, paths: o.cgroup.paths, created: o.cgroup.plannedDirs() },
     };
-    if (o.helperPid !== undefined) this.setHelper(o.helperPid, false);
     store.write(this.record);
   }
 
   /** Records the helper (before it is sent anything that makes it join a cgroup or clone). */
   helper(pid: number): void {
-    this.setHelper(pid, true);
+    const identity = identityOf(this.store.host, pid);
+    // A helper that is gone already made nothing: there is nothing to record.
+    if (identity === undefined) return;
+    this.record.helper = identity;
+    this.store.write(this.record);
   }
 
   /** Records the init as soon as its pid is known (before it is told to go on). */
@@ -50,13 +53,5 @@ export class ProvisionalRecord {
     return isCreating(on)
       ? on.creator.pid === this.record.creator.pid && on.creator.startTime === this.record.creator.startTime
       : initPid > 0 && on.pid === initPid;
-  }
-
-  private setHelper(pid: number, write: boolean): void {
-    const identity = identityOf(this.store.host, pid);
-    // A helper that is gone already made nothing: there is nothing to record.
-    if (identity === undefined) return;
-    this.record.helper = identity;
-    if (write) this.store.write(this.record);
   }
 }

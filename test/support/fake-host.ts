@@ -3,6 +3,7 @@
 // cgroups with their freezer state. Every call that changes something is recorded in `calls`, in order
 // ("mkfifo /r/c1/exec.fifo", "kill 102 9", "cgroup.freeze /sys/fs/cgroup/c1"), and any of them can be
 // made to fail once (failOn).
+import { native } from '../../src/linux/native';
 import * as path from 'node:path';
 import { constants } from 'node:os';
 import type { Host } from '../../src/runtime/host';
@@ -446,6 +447,28 @@ export class FakeHost implements Host {
   }
 
   setWinsize(): void {}
+
+  // Planning input (libseccomp's tables, strerror): the real ones, which touch nothing of the host.
+
+  strerror(errno: number): { message: string; name: string } {
+    return native().strerror(errno);
+  }
+
+  seccompArch(name?: string): number {
+    return native().seccompArch(name);
+  }
+
+  seccompSyscallNumbers(arch: number, names: string[]): (number | null)[] {
+    return native().seccompSyscallNumbers(arch, names);
+  }
+
+  seccompSyscallNames(arch: number, numbers: number[]): (string | null)[] {
+    return native().seccompSyscallNames(arch, numbers);
+  }
+
+  seccompVersion(): string {
+    return native().seccompVersion();
+  }
 
   // Cgroups.
 

@@ -1,0 +1,227 @@
+// What create does on the host, in order: CREATE_STEPS below, run by runSteps (steps.ts), which undoes
+// the steps done so far, last first, when one fails. The order is runc's (libcontainer): the state
+// directory, exec.fifo, the init's process (here the helper) and then its cgroup, which it joins, the
+// resources, the init's setup with the create-time hooks, state.json; then the pid file. tsrunc's
+// provisional record names each thing before it is made (provisional-record.ts).
+//
+// The head start (head-start.ts) runs HEAD_STEPS, the first of them, before the bundle commands are
+// loaded, so that the helper's start and its cgroup join overlap that loading; create then goes on
+// with the rest, and undoing the whole create undoes those too.
+import * as os from 'node:os';
+import type { Resources, Spec } from '../oci/types';
+import type { CgroupManager } from '../linux/cgroups';
+import { startOps, type Plan } from '../linux/plan';
+import { hasNew, namespaceSet } from '../linux/namespaces';
+import { RuntimeError } from '../common/errors';
+import type { ContainerRecord, StateStore } from './state-store';
+import { ProvisionalRecord } from './provisional-record';
+import { StartedHelper, unreapedPid } from './helper-client';
+import { writePidFile } from './container';
+import type { OwnConsole } from './terminal';
+import { HookPhase, hookState, HookStateBase, laterHooks } from '../oci/hooks';
+import { withHookRunner } from './hooks';
+import type { Logger } from './log';
+import type { Step } from './steps';
+
+/** What the steps after the head need: the prepared bundle (create.ts). */
+export interface CreateInput {
+  spec: Spec;
+  rootfs: string;
+  plan: Plan;
+  /** What the cgroup gets (cgroupResources). */
+  resources: Resources;
+  /** Where the helper's fallbacks are logged (debug). */
+  log: Logger;
+  pidFile?: string;
+  /** tsrunc's own console socket (a foreground run with a terminal): the master is received there. */
+  ownConsole?: OwnConsole;
+}
+
+/** One create: what it is given, and what its steps made (for the steps after them and the undos). */
+export interface CreateRun {
+  readonly store: StateStore;
+  readonly id: string;
+  /** The bundle directory. */
+  readonly bundle: string;
+  readonly preserveFds: number;
+  readonly cgroup: CgroupManager;
+  /** Set by create before the steps after the head run. */
+  input?: CreateInput;
+  provisional?: ProvisionalRecord;
+  helper?: StartedHelper;
+  /** The container's init, once the helper reported it; 0 before. */
+  pid: number;
+  record?: ContainerRecord;
+  consoleMaster?: number;
+}
+
+export function createRun(store: StateStore, o: { id: string; bundle: string; preserveFds: number; cgroup: CgroupManager }): CreateRun {
+  return { store, ...o, pid: 0 };
+}
+
+function made<K extends 'input' | 'provisional' | 'helper'>(c: CreateRun, what: K): NonNullable<CreateRun[K]> {
+  const value = c[what];
+  if (value === undefined) throw new Error(`create: a step needs the ${what} before the step that makes it`);
+  return value as NonNullable<CreateRun[K]>;
+}
+
+/**
+ * Whether what the steps made is still this create's: a `delete --force` may have removed it meanwhile
+ * and another create claimed the id, whose state and cgroup an undo must leave alone.
+ */
+const stillOurs = (c: CreateRun) => c.provisional === undefined || c.provisional.stillOwns(c.pid);
+
+/** The state hooks get; create is under way until the helper reports `ready`. */
+export function createHookState(c: CreateRun, status: HookStateBase['status']): HookStateBase {
+  const { spec } = made(c, 'input');
+  return { ociVersion: spec.ociVersion, id: c.id, status, bundle: c.bundle, ...(spec.annotations ? { annotations: spec.annotations } : {}) };
+}
+
+/** The init (our child, CLONE_PARENT) killed and reaped. */
+function killInit(c: CreateRun): void {
+  if (c.pid <= 0) return;
+  try {
+    c.store.host.kill(c.pid, 'SIGKILL');
+    c.store.host.waitpidSync(c.pid);
+  } catch {
+    // Already gone, or not our child.
+  }
+}
+
+const claimId: Step<CreateRun> = {
+  name: 'claim the id (the state directory)',
+  run: (c) => {
+    c.store.claim(c.id);
+  },
+  undo: (c) => {
+    if (stillOurs(c)) c.store.remove(c.id);
+  },
+};
+
+const writeProvisionalRecord: Step<CreateRun> = {
+  name: 'write the provisional record',
+  run: (c) => {
+    c.provisional = new ProvisionalRecord(c.store, { id: c.id, bundle: c.bundle, cgroup: c.cgroup });
+  },
+};
+
+const makeExecFifo: Step<CreateRun> = {
+  name: 'make exec.fifo',
+  run: (c) => c.store.host.mkfifo(c.store.fifoPath(c.id), 0o622),
+};
+
+const startHelper: Step<CreateRun> = {
+  name: 'start the helper',
+  run: (c) => {
+    c.helper = StartedHelper.start(c.store.host, c.preserveFds);
+  },
+  undo: (c) => c.helper?.abandon(),
+};
+
+const recordHelper: Step<CreateRun> = {
+  name: 'record the helper',
+  run: (c) => made(c, 'provisional').helper(made(c, 'helper').pid),
+};
+
+const makeCgroup: Step<CreateRun> = {
+  name: 'make the cgroup',
+  // A create that fails removes what it made itself; a cgroup it refused is not ours to remove.
+  run: (c) => c.cgroup.create(),
+  undo: (c) => {
+    if (stillOurs(c)) c.cgroup.destroy();
+  },
+};
+
+const joinCgroup: Step<CreateRun> = {
+  name: 'send the helper into the cgroup',
+  run: (c) => made(c, 'helper').sendHead(startOps(c.preserveFds, c.cgroup.entry(), 'linux.cgroupsPath')),
+  // A helper that joined leaves the cgroup only by ending: before the cgroup can go.
+  undo: (c) => c.helper?.abandon(),
+};
+
+const applyResources: Step<CreateRun> = {
+  name: 'apply the resources',
+  run: (c) => c.cgroup.apply(made(c, 'input').resources),
+};
+
+const runPlan: Step<CreateRun> = {
+  name: 'run the plan (the init, the create-time hooks)',
+  run: (c) => {
+    const { plan, spec, log } = made(c, 'input');
+    const provisional = made(c, 'provisional');
+    // prestart and createRuntime, when the init asks (its `hooks` op, before the root change).
+    const onHooks = (phase: string, initPid: number) => withHookRunner((r) =>
+      r.runHooksOrFail(phase as HookPhase, spec.hooks?.[phase as HookPhase], hookState(createHookState(c, 'creating'), initPid)));
+    try {
+      c.pid = made(c, 'helper').run(plan, { onHooks, onPid: (initPid) => provisional.init(initPid), log }).pid;
+    } catch (err) {
+      c.pid = unreapedPid(err) ?? 0;
+      killInit(c);
+      throw err;
+    }
+  },
+  undo: killInit,
+};
+
+const writeState: Step<CreateRun> = {
+  name: 'write state.json',
+  run: (c) => {
+    const { spec, rootfs } = made(c, 'input');
+    const stat = c.store.host.procStat(c.pid);
+    if (!stat) throw new RuntimeError('container init exited during create');
+    const record: ContainerRecord = {
+      ociVersion: spec.ociVersion,
+      id: c.id,
+      pid: c.pid,
+      pidStartTime: stat.startTime,
+      bundle: c.bundle,
+      rootfs,
+      created: new Date().toISOString(),
+      owner: os.userInfo().username,
+      annotations: spec.annotations,
+      cgroup: { driver: c.cgroup.driver, paths: c.cgroup.paths, created: [...c.cgroup.created] },
+      ownPidNamespace: hasNew(namespaceSet(spec), 'pid'),
+      process: spec.process,
+      ...(spec.linux?.seccomp !== undefined ? { seccomp: spec.linux.seccomp } : {}),
+      ...(spec.linux?.personality !== undefined ? { personality: spec.linux.personality } : {}),
+    };
+    const later = laterHooks(spec.hooks);
+    if (later) record.hooks = later;
+    c.store.write(record);
+    c.record = record;
+  },
+};
+
+const writePid: Step<CreateRun> = {
+  name: 'write the pid file',
+  run: (c) => {
+    const { pidFile } = made(c, 'input');
+    if (pidFile !== undefined) writePidFile(c.store.host, pidFile, c.pid);
+  },
+};
+
+const receiveConsole: Step<CreateRun> = {
+  name: 'receive the console',
+  run: (c) => {
+    const { ownConsole } = made(c, 'input');
+    if (ownConsole !== undefined) c.consoleMaster = ownConsole.receive();
+  },
+};
+
+export const CREATE_STEPS: readonly Step<CreateRun>[] = [
+  claimId,
+  writeProvisionalRecord,
+  makeExecFifo,
+  startHelper,
+  recordHelper,
+  makeCgroup,
+  joinCgroup,
+  // The head start runs the steps above early (head-start.ts); those below need the prepared bundle.
+  applyResources,
+  runPlan,
+  writeState,
+  writePid,
+  receiveConsole,
+];
+
+export const HEAD_STEPS: readonly Step<CreateRun>[] = CREATE_STEPS.slice(0, CREATE_STEPS.indexOf(applyResources));
