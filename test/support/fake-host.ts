@@ -12,6 +12,7 @@ import type { ProcStat } from '../../src/linux/proc';
 import type { WaitStatus } from '../../src/linux/native';
 import type { RecordedCgroup } from '../../src/runtime/state-record';
 import type { ContainerRecord, StateStore } from '../../src/runtime/state-store';
+import type { Logger } from '../../src/runtime/log';
 
 /** An Error as node:fs and the addon throw them: `.code` the errno name. */
 export function sysError(code: string, what: string): NodeJS.ErrnoException {
@@ -75,12 +76,20 @@ interface FakeHelper {
   replies?: Buffer;
 }
 
+/** A Logger that keeps the warnings (and errors) it is given. */
+export function recordingLog(): Logger & { warnings: string[] } {
+  const warnings: string[] = [];
+  return { warnings, debug() {}, info() {}, warn: (m) => warnings.push(m), error: (m) => warnings.push(`error: ${m}`) };
+}
+
 const signalNumber = (signal: number | NodeJS.Signals): number => (typeof signal === 'number' ? signal : constants.signals[signal]);
 
 export class FakeHost implements Host {
   /** The calls that change something, in order. */
   readonly calls: string[] = [];
   readonly processes = new Map<number, FakeProcess>();
+  /** Every process there was, reaped ones too. */
+  readonly spawned: FakeProcess[] = [];
   /** Existing cgroup directories and whether each is frozen. */
   readonly cgroups = new Map<string, { frozen: boolean }>();
   /** What the next helper answers (then 'ready' again). */
@@ -121,6 +130,7 @@ export class FakeHost implements Host {
     while (o.pid === undefined && this.processes.has(pid)) pid = this.nextPid++;
     const proc: FakeProcess = { pid, startTime: `${1000 + pid}`, state: 'R', signals: [], survives: new Set(), pending: [], ...o };
     this.processes.set(pid, proc);
+    this.spawned.push(proc);
     return proc;
   }
 

@@ -2,18 +2,12 @@
 // --all with the cgroup frozen around the signalling, delete's kill-and-wait, with runc's texts. The
 // same commands run on real containers in test/oci-conformance/lifecycle.test.ts.
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FakeHost } from '../support/fake-host';
+import { FakeHost, recordingLog } from '../support/fake-host';
 import { StateStore } from '../../src/runtime/state-store';
 import { kill, remove, start, statusOf } from '../../src/runtime/container';
-import type { Logger } from '../../src/runtime/log';
 
 const SIGTERM = 15;
 const SIGKILL = 9;
-
-export function recordingLog(): Logger & { warnings: string[] } {
-  const warnings: string[] = [];
-  return { warnings, debug() {}, info() {}, warn: (m) => warnings.push(m), error: (m) => warnings.push(`error: ${m}`) };
-}
 
 let host: FakeHost;
 let store: StateStore;
