@@ -1,6 +1,7 @@
 // create: diagnose the bundle and compute the plan without touching anything (prepareCreate, which
-// explain prints and check reports the problems of), then claim the id, make the cgroup and let the
-// helper run the plan. On any failure everything made so far is removed again.
+// explain prints and check reports the problems of), then run create's host steps (create-steps.ts:
+// claim the id, make the cgroup, let the helper run the plan, ...). On any failure everything made so
+// far is removed again.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Resources, Spec } from '../oci/types';
