@@ -18,7 +18,7 @@ import { buildCreatePlan, HostFacts, PlanInput } from '../linux/plan-builder';
 import { CgroupMountInfo, SourceKind } from '../linux/mounts';
 import { hasNew, namespaceSet } from '../linux/namespaces';
 import { deviceCgroupRules } from '../linux/devices';
-import { CgroupManager, CgroupWrite, detectCgroupLayout } from '../linux/cgroups';
+import { CgroupManager, CgroupWrite, detectCgroupLayout, type NotApplied } from '../linux/cgroups';
 import type { Plan } from '../linux/plan';
 import { homeDir } from '../linux/passwd';
 import { checkTerminal, OwnConsole } from './terminal';
@@ -136,8 +136,8 @@ export interface Prepared {
   /** The resources apply() gets, and what it writes: cgroup.resourceWrites(resources). */
   resources: Resources;
   writes: CgroupWrite[];
-  /** "config.path: reason" of the settings the cgroup driver leaves out. */
-  unsupported: string[];
+  /** The settings the cgroup driver leaves out. */
+  unsupported: NotApplied[];
   plan: Plan;
   host: HostFacts;
   /** Every problem (warnings only, once prepareCreate returns), positioned, in document order. */
@@ -152,11 +152,8 @@ export interface Diagnosis {
 }
 
 /** "linux.resources.devices: 2 rule(s) not enforced …" as a warning about that field. */
-function unsupportedWarning(text: string): Problem {
-  const cut = text.indexOf(': ');
-  return cut < 0
-    ? { severity: 'warning', path: 'linux.resources', message: text }
-    : { severity: 'warning', path: text.slice(0, cut), message: `not applied: ${text.slice(cut + 2)}` };
+function unsupportedWarning(u: NotApplied): Problem {
+  return { severity: 'warning', path: u.path, message: `not applied: ${u.reason}` };
 }
 
 /**
@@ -213,7 +210,7 @@ export function diagnoseBundle(bundleDir: string, opts: PrepareOptions): Diagnos
     }
     const resources = guard(() => cgroupResources(spec)) ?? {};
     let writes: CgroupWrite[] = [];
-    let unsupported: string[] = [];
+    let unsupported: NotApplied[] = [];
     if (cgroup !== undefined) {
       const cg: CgroupManager = cgroup;
       guard(() => {

@@ -5,7 +5,7 @@
 import type { Plan, PlanOp } from '../linux/plan';
 import { fieldsOf, type OpName } from '../linux/op-schema';
 import type { Hook, Hooks } from '../oci/types';
-import type { CgroupWrite } from '../linux/cgroups';
+import { notAppliedText, type CgroupWrite, type NotApplied } from '../linux/cgroups';
 import { capabilityName } from '../linux/capabilities';
 import { CLONE_NEWTIME, CLONE_PARENT, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from '../linux/constants';
 import { NAMESPACE_FLAGS } from '../linux/namespaces';
@@ -18,7 +18,7 @@ export interface ExplainData {
   id: string;
   bundle: string;
   plan: Plan;
-  cgroup: { driver: 'v1' | 'v2'; paths: Record<string, string>; writes: CgroupWrite[]; unsupported: string[] };
+  cgroup: { driver: 'v1' | 'v2'; paths: Record<string, string>; writes: CgroupWrite[]; unsupported: NotApplied[] };
   /** The host's highest capability number: drop-bounding lists what is dropped, this says what is kept. */
   capLastCap: number;
   warnings: Problem[];
@@ -40,7 +40,7 @@ export function explainJson(d: ExplainData): object {
       driver: d.cgroup.driver,
       paths: d.cgroup.paths,
       writes: d.cgroup.writes.map((w) => ({ file: w.file, value: w.value, origin: w.origin })),
-      unsupported: d.cgroup.unsupported,
+      unsupported: d.cgroup.unsupported.map(notAppliedText),
     },
     warnings: d.warnings.map(problemJson),
   };
@@ -276,7 +276,7 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
     cgLines.push('writes, in order:');
     for (const w of d.cgroup.writes) cgLines.push(withOrigin(st, `  ${w.file} = ${JSON.stringify(w.value)}`, w));
   }
-  for (const u of d.cgroup.unsupported) cgLines.push(st.warn(`not applied: ${u}`));
+  for (const u of d.cgroup.unsupported) cgLines.push(st.warn(`not applied: ${notAppliedText(u)}`));
   section(out, st, 'Cgroup', cgLines);
 
   // Host and domain name, user namespace root

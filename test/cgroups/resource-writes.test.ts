@@ -5,6 +5,7 @@ import { blkioWeightToIoWeight, cpuSharesToWeight, swapToV2 } from '../../src/li
 import { ALL_FEATURES, type Feature } from '../../src/linux/cgroups/features';
 import { detectCgroupLayout } from '../../src/linux/cgroups/layout';
 import { type CgroupManager, cgroupManagerFor, type CgroupWrite } from '../../src/linux/cgroups/manager';
+import { notAppliedText } from '../../src/linux/cgroups/resource-writes';
 import type { Resources } from '../../src/oci/types';
 import { RuntimeError } from '../../src/common/errors';
 
@@ -104,7 +105,7 @@ describe('resourceWrites, cgroup v1', () => {
     expect(files).not.toContain('blkio.weight');
     expect(files).not.toContain('hugetlb.2MB.rsvd.limit_in_bytes');
     expect(files).toContain('memory.limit_in_bytes');
-    const u = m.unsupported(r).map((s) => s.split(':')[0]);
+    const u = m.unsupported(r).map((s) => s.path);
     expect(u).toEqual(expect.arrayContaining([
       'linux.resources.memory.swap', 'linux.resources.memory.kernelTCP', 'linux.resources.cpu.burst',
       'linux.resources.blockIO.weight', 'linux.resources.blockIO.leafWeight',
@@ -236,7 +237,7 @@ describe('resourceWrites, cgroup v2', () => {
   });
 
   it('device rules and v1-only knobs are reported by unsupported(), never silently dropped', () => {
-    const u = manager('v2').unsupported(richV2);
+    const u = manager('v2').unsupported(richV2).map(notAppliedText);
     expect(u).toEqual([
       'linux.resources.memory.kernelTCP: cgroup v2 has no separate kernel TCP memory limit',
       'linux.resources.memory.swappiness: cgroup v2 has no per-cgroup swappiness',

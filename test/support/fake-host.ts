@@ -7,7 +7,7 @@ import { native } from '../../src/linux/native';
 import * as path from 'node:path';
 import { constants } from 'node:os';
 import type { Host } from '../../src/runtime/host';
-import type { CgroupEntry, CgroupManager, CgroupWrite } from '../../src/linux/cgroups';
+import type { CgroupEntry, CgroupManager, CgroupWrite, NotApplied } from '../../src/linux/cgroups';
 import type { ProcStat } from '../../src/linux/proc';
 import type { WaitStatus } from '../../src/linux/native';
 import type { RecordedCgroup } from '../../src/runtime/state-record';
@@ -560,7 +560,7 @@ class FakeCgroup implements CgroupManager {
     return [];
   }
 
-  unsupported(): string[] {
+  unsupported(): NotApplied[] {
     return [];
   }
 

@@ -14,7 +14,7 @@ function data(spec: Spec): ExplainData {
   const { plan } = buildCreatePlan(input);
   return {
     id: 'c', bundle: '/b', plan, capLastCap: 40, warnings: [],
-    cgroup: { driver: 'v2', paths: { unified: '/sys/fs/cgroup/c' }, writes: [{ file: '/sys/fs/cgroup/c/pids.max', value: '100', origin: 'linux.resources.pids.limit' }], unsupported: ['linux.resources.devices: 1 device rule(s) not enforced'] },
+    cgroup: { driver: 'v2', paths: { unified: '/sys/fs/cgroup/c' }, writes: [{ file: '/sys/fs/cgroup/c/pids.max', value: '100', origin: 'linux.resources.pids.limit' }], unsupported: [{ path: 'linux.resources.devices', reason: '1 device rule(s) not enforced' }] },
   };
 }
 

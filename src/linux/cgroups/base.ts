@@ -9,7 +9,7 @@ import { frozenV1, frozenV2 } from './freezer';
 import { cgroupPids, describeFsError, levelsBelow, removeCgroupTree, writeCgroupFile } from './fsops';
 import { type CgroupLayout, UNIFIED } from './layout';
 import type { CgroupEntry, CgroupManager } from './manager';
-import { type CgroupWrite, planResourceWrites, type WriteTarget } from './resource-writes';
+import { type CgroupWrite, type NotApplied, planResourceWrites, type WriteTarget } from './resource-writes';
 
 export interface ManagerInit {
   /** hierarchy key → the container's directory (what the state store persists). */
@@ -106,11 +106,11 @@ export abstract class BaseCgroupManager implements CgroupManager {
   }
 
   /**
-   * Settings in `r` that apply() will not enforce, as "config.path: reason" — v2 device rules above all
+   * Settings in `r` that apply() will not enforce, with why — v2 device rules above all
    * (they need an eBPF program tsrunc does not have yet), and knobs this kernel lacks or ignores. The
    * caller should warn with these; resourceWrites() leaves them out.
    */
-  unsupported(r: Resources): string[] {
+  unsupported(r: Resources): NotApplied[] {
     return planResourceWrites(r, this.target).unsupported;
   }
 

@@ -1,6 +1,8 @@
 // The cgroup layer's public surface.
 
 export { cgroupManagerFor, cgroupManagerFromPaths } from './manager';
+export { notAppliedText } from './resource-writes';
+export type { NotApplied } from './resource-writes';
 export type { CgroupEntry, CgroupManager, CgroupManagerOptions, CgroupWrite } from './manager';
 export { detectCgroupLayout, unifiedControllers, cgroupControllers, parseProcCgroup, hugePageSizes, UNIFIED } from './layout';
 export type { CgroupLayout, CgroupMode } from './layout';

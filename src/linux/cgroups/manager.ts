@@ -18,7 +18,7 @@ import { type CgroupLayout, detectCgroupLayout, hugePageSizes, unifiedController
 import { resolveCgroupPaths } from './paths';
 import { V1CgroupManager } from './v1';
 import { V2CgroupManager } from './v2';
-import type { CgroupWrite } from './resource-writes';
+import type { CgroupWrite, NotApplied } from './resource-writes';
 
 export type { CgroupWrite } from './resource-writes';
 
@@ -33,8 +33,8 @@ export interface CgroupManager {
   plannedDirs(): string[];
   /** What apply(r) writes, in order; pure. Throws a RuntimeError naming each field that cannot be met. */
   resourceWrites(r: Resources): CgroupWrite[];
-  /** Settings of `r` that apply(r) leaves out, as "config.path: reason", for the caller to warn about. */
-  unsupported(r: Resources): string[];
+  /** Settings of `r` that apply(r) leaves out, with why, for the caller to warn about. */
+  unsupported(r: Resources): NotApplied[];
   /** Writes each of resourceWrites(r) in order, nothing else. */
   apply(r: Resources): void;
   /** cgroup.procs of every hierarchy the container joins. */

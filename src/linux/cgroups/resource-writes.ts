@@ -36,11 +36,22 @@ export interface WriteTarget {
   features: FeatureSet;
 }
 
+/** A setting that will not be applied: the config field, and why. */
+export interface NotApplied {
+  path: string;
+  reason: string;
+}
+
+/** "config.path: reason", as warnings and explain show it. */
+export function notAppliedText(u: NotApplied): string {
+  return `${u.path}: ${u.reason}`;
+}
+
 export interface ResourceWritePlan {
   writes: CgroupWrite[];
   problems: Problem[];
-  /** "config.path: reason" for each setting that will not be applied. */
-  unsupported: string[];
+  /** Each setting that will not be applied. */
+  unsupported: NotApplied[];
 }
 
 type Route = { kind: 'v1'; dir: string } | { kind: 'v2'; dir: string };
@@ -53,7 +64,7 @@ const nz = (n: number | undefined): number | undefined => (n === undefined || n 
 class ResourceWritePlanner {
   readonly writes: CgroupWrite[] = [];
   readonly problems: Problem[] = [];
-  readonly unsupported: string[] = [];
+  readonly unsupported: NotApplied[] = [];
 
   constructor(private readonly t: WriteTarget) {}
 
@@ -81,7 +92,7 @@ class ResourceWritePlanner {
   }
 
   skip(path: string, reason: string): void {
-    this.unsupported.push(`${path}: ${reason}`);
+    this.unsupported.push({ path, reason });
   }
 
   /** Where controller v1Name/v2Name lives, or undefined after recording a problem for `field`. */

@@ -5,6 +5,7 @@
 import * as fs from 'node:fs';
 import type { Resources } from '../../oci/types';
 import { cgroupOf, statusFor } from '../container';
+import { notAppliedText } from '../../linux/cgroups';
 import type { FlagValues } from '../cli/parse';
 import { formatProblem, type Problem, RuntimeError } from '../../common/errors';
 import { schemaProblems } from '../bundle/schema-problems';
@@ -119,7 +120,7 @@ export const update: CommandHandler = async (ctx) => {
     const record = ctx.store.mustRead(id, 'update');
     statusFor(ctx.store, record, 'update');
     const cgroup = cgroupOf(ctx.host, record);
-    for (const skipped of cgroup.unsupported(resources)) ctx.log.warn(skipped);
+    for (const skipped of cgroup.unsupported(resources)) ctx.log.warn(notAppliedText(skipped));
     cgroup.apply(resources);
     ctx.store.write({ ...record, resources: mergeResources(record.resources, resources) });
   });
