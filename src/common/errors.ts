@@ -96,6 +96,15 @@ export function problemsError(title: string, problems: Problem[]): RuntimeError 
   return new RuntimeError(head, problems);
 }
 
+/**
+ * A RuntimeError as problems: the ones it carries, or its message as one error about `path`. Anything
+ * else is rethrown (an internal error is not a problem of the bundle).
+ */
+export function problemsOf(err: unknown, path: string): Problem[] {
+  if (!isRuntimeError(err)) throw err;
+  return err.problems.length > 0 ? err.problems : [{ severity: 'error', path, message: err.message }];
+}
+
 /** A system call's error as one line: "mkdir /a/b: no such file or directory" (runc's form). */
 export function describeSystemError(err: unknown): string {
   const e = err as NodeJS.ErrnoException & { dest?: string };

@@ -9,7 +9,7 @@ import { addProblems, Bundle, BundleInspection, bundleError, inspectBundle } fro
 import type { ConfigFile } from './bundle/config-file';
 import { gatherHostCheckFacts, hostProblems } from './bundle/host-checks';
 import { ContainerRecord, StateStore, checkId, ERR_EXISTS } from './state-store';
-import { Problem, RuntimeError, formatProblem, isRuntimeError } from '../common/errors';
+import { Problem, RuntimeError, formatProblem, isRuntimeError, problemsOf } from '../common/errors';
 import type { Logger } from './log';
 import type { CreateHeadStart } from './head-start';
 import { hookState } from '../oci/hooks';
@@ -187,16 +187,12 @@ export function diagnoseBundle(bundleDir: string, opts: PrepareOptions): Diagnos
     const rootfs = inspection.rootfs ?? path.resolve(dir, typeof spec.root?.path === 'string' ? spec.root.path : 'rootfs');
     const bundle: Bundle = { dir, configPath: inspection.configPath, source, spec, rootfs, problems: inspection.problems };
     const host = hostFacts();
-    const cgroupError = (err: unknown, field: string): Problem[] => {
-      if (!isRuntimeError(err)) throw err;
-      return err.problems.length > 0 ? err.problems : [{ severity: 'error', path: field, message: err.message }];
-    };
     let cgroup: CgroupManager | undefined = opts.cgroup;
     if (cgroup === undefined) guard(() => {
       try {
         cgroup = (opts.cgroupFor ?? realHost.cgroupFor)({ id: opts.id, cgroupsPath: spec.linux?.cgroupsPath });
       } catch (err) {
-        later.push(cgroupError(err, 'linux.cgroupsPath'));
+        later.push(problemsOf(err, 'linux.cgroupsPath'));
       }
     });
     let plan: Plan | undefined;
@@ -217,7 +213,7 @@ export function diagnoseBundle(bundleDir: string, opts: PrepareOptions): Diagnos
         try {
           writes = cg.resourceWrites(resources);
         } catch (err) {
-          later.push(cgroupError(err, 'linux.resources'));
+          later.push(problemsOf(err, 'linux.resources'));
         }
         unsupported = cg.unsupported(resources);
         later.push(unsupported.map(unsupportedWarning));

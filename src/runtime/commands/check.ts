@@ -3,7 +3,7 @@
 import * as path from 'node:path';
 import type { CommandHandler } from './types';
 import { diagnoseBundle } from '../create';
-import { isRuntimeError, Problem } from '../../common/errors';
+import { problemsOf } from '../../common/errors';
 import { print } from '../output';
 import { ANSI_REPORT, checkJson, CheckReport, checkText, colourWanted, PLAIN_REPORT } from '../bundle/report';
 
@@ -18,11 +18,7 @@ export const check: CommandHandler = async (ctx) => {
     report = { bundle: d.bundle.dir, config: d.bundle.configPath, source: d.bundle.source, problems: d.problems };
   } catch (err) {
     // No document to look at (no bundle, no config.json, not JSON): that is the one problem.
-    if (!isRuntimeError(err)) throw err;
-    const problems: Problem[] = err.problems.length > 0
-      ? err.problems
-      : [{ severity: 'error', path: '', message: err.message }];
-    report = { bundle: bundleDir, config: path.join(bundleDir, 'config.json'), problems };
+    report = { bundle: bundleDir, config: path.join(bundleDir, 'config.json'), problems: problemsOf(err, '') };
   }
   if (ctx.flags.json) print(`${JSON.stringify(checkJson(report), null, 2)}\n`);
   else print(checkText(report, colourWanted() ? ANSI_REPORT : PLAIN_REPORT));
