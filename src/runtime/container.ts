@@ -200,10 +200,12 @@ export function start(store: StateStore, id: string): void {
   });
   if (poststart.length > 0) {
     const state = hookState(hookStateOf(record, 'running'), record.pid);
-    const failure = withHookRunner((r) => r.runHooksOrFail('poststart', poststart, state));
-    if (failure !== undefined) {
+    try {
+      withHookRunner((r) => r.runHooksOrFail('poststart', poststart, state));
+    } catch (err) {
+      // A poststart hook that fails stops the container, as with runc.
       killAndWait(host, record);
-      throw new RuntimeError(failure);
+      throw err;
     }
   }
 }

@@ -117,9 +117,9 @@ function readLines(host: Host, fd: number, onLine: (line: string) => void): void
 export interface HelperOptions {
   /**
    * Runs the hooks of a phase when the init asks (`hooks <phase>`), with the init's pid as tsrunc sees
-   * it; returns undefined when they all succeeded, else the failure, which becomes the create's error.
+   * it; a RuntimeError it throws is the failure the init is told of, and becomes the create's error.
    */
-  onHooks?: (phase: string, pid: number) => string | undefined;
+  onHooks?: (phase: string, pid: number) => void;
   /** Told the container process's pid as soon as the helper reports it (create records it before going on). */
   onPid?: (pid: number) => void;
   /** Gets the fallbacks the helper reports, at debug level. */
@@ -174,6 +174,18 @@ export class StartedHelper {
    * a socketpair; the one that asks something (`hooks <phase>`) gets a line back (`ok`, or `fail`,
    * after which the init exits).
    */
+  /** The phase's hooks run by onHooks: undefined when they succeeded, else the failure (a RuntimeError's text). */
+  private runHooks(opts: HelperOptions, phase: string, pid: number): string | undefined {
+    if (!opts.onHooks) return `hooks.${phase}: no one to run them`;
+    try {
+      opts.onHooks(phase, pid);
+      return undefined;
+    } catch (err) {
+      if (!isRuntimeError(err)) throw err;
+      return err.message;
+    }
+  }
+
   run(plan: Plan, opts: HelperOptions = {}): HelperResult {
     if (!this.open) throw new Error('tsrunc-init: run() after the helper was ended');
     const headMatches = this.head.every((h, i) => plan.host[i]?.op === h.op && plan.host[i].args.join('\0') === h.args.join('\0'));
@@ -211,7 +223,7 @@ export class StartedHelper {
         const report = parseHookReport(line)!;
         failure ??= withFilterNote(hookReportText(report), filterInForce(plan, report.index));
       } else if (kind === 'hooks' && rest.length === 1) {
-        const hookFailure = failure ?? (opts.onHooks ? opts.onHooks(rest[0], pid) : `hooks.${rest[0]}: no one to run them`);
+        const hookFailure = failure ?? this.runHooks(opts, rest[0], pid);
         failure ??= hookFailure;
         // An init that is gone already (EPIPE) ends the read with its EOF.
         this.send(Buffer.from(hookFailure === undefined ? 'ok\n' : 'fail\n'));

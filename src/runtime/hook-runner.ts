@@ -5,6 +5,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Hook } from '../oci/types';
 import type { Logger } from './log';
+import { RuntimeError } from '../common/errors';
 import { hookFailure, HookOutcome } from './hook-outcome';
 import { hookArgv, HookPhase } from '../oci/hooks';
 
@@ -48,15 +49,13 @@ function envObject(env: string[]): NodeJS.ProcessEnv {
 }
 
 /**
- * Runs one hook in this (the runtime's) namespaces with the state on stdin: undefined when it exits 0,
- * else what went wrong, naming it ("hooks.poststop[1]: /x exited with status 2: <its output>").
+ * Runs one hook in this (the runtime's) namespaces with the state on stdin, and says how it ended.
  * Without `env` it gets tsrunc's environment and without `timeout` it may take as long as it takes,
  * as with runc and crun; the spec leaves both open.
  */
-export function runHook(phase: HookPhase, index: number, hook: Hook, state: string): string | undefined {
+export function runHook(hook: Hook, state: string): HookOutcome {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { spawnSync } = require('node:child_process') as typeof import('node:child_process');
-  const label = `hooks.${phase}[${index}]`;
   const argv = hookArgv(hook);
   const out = outputFile();
   try {
@@ -69,31 +68,33 @@ export function runHook(phase: HookPhase, index: number, hook: Hook, state: stri
     });
     const output = outputTail(out);
     const error = r.error as NodeJS.ErrnoException | undefined;
-    let outcome: HookOutcome;
-    if (error?.code === 'ETIMEDOUT') outcome = { kind: 'timed-out', seconds: hook.timeout!, output };
+    if (error?.code === 'ETIMEDOUT') return { kind: 'timed-out', seconds: hook.timeout!, output };
     // EPIPE: the hook exited without reading its stdin, which is its business.
-    else if (error && error.code !== 'EPIPE') outcome = { kind: 'exec-failed', errno: Math.abs(error.errno ?? 0) };
-    else if (r.signal) outcome = { kind: 'signaled', signal: os.constants.signals[r.signal], output };
-    else outcome = { kind: 'exited', status: r.status ?? 0, output };
-    return hookFailure(label, hook.path, outcome);
+    if (error && error.code !== 'EPIPE') return { kind: 'exec-failed', errno: Math.abs(error.errno ?? 0) };
+    if (r.signal) return { kind: 'signaled', signal: os.constants.signals[r.signal], output };
+    return { kind: 'exited', status: r.status ?? 0, output };
   } finally {
     fs.closeSync(out);
   }
 }
 
-/** Runs a phase's hooks in order and stops at the first failure, whose text it returns. */
-export function runHooksOrFail(phase: HookPhase, hooks: Hook[] | undefined, state: string): string | undefined {
+/** What went wrong with hook `index` of `phase` ("hooks.poststop[1]: /x exited with status 2: …"), or undefined. */
+function failureOf(phase: HookPhase, index: number, hook: Hook, state: string): string | undefined {
+  return hookFailure(`hooks.${phase}[${index}]`, hook.path, runHook(hook, state));
+}
+
+/** Runs a phase's hooks in order; the first failure stops them and is thrown (a RuntimeError naming the hook). */
+export function runHooksOrFail(phase: HookPhase, hooks: Hook[] | undefined, state: string): void {
   for (const [i, hook] of (hooks ?? []).entries()) {
-    const failure = runHook(phase, i, hook, state);
-    if (failure !== undefined) return failure;
+    const failure = failureOf(phase, i, hook, state);
+    if (failure !== undefined) throw new RuntimeError(failure);
   }
-  return undefined;
 }
 
 /** Runs every hook of a phase; a failure is a warning and the next hooks still run (poststop). */
 export function runHooksWarning(phase: HookPhase, hooks: Hook[] | undefined, state: string, log: Logger): void {
   for (const [i, hook] of (hooks ?? []).entries()) {
-    const failure = runHook(phase, i, hook, state);
+    const failure = failureOf(phase, i, hook, state);
     if (failure !== undefined) log.warn(failure);
   }
 }

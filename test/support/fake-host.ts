@@ -51,7 +51,8 @@ export interface FakeProcess {
 export type HelperAnswer =
   | 'ready' // clones the init into the cgroup it was sent, reports its pid and ready
   | { fails: string } // fails before there is an init
-  | { failsAfterPid: string }; // clones the init, reports it, then fails (the caller must reap the init)
+  | { failsAfterPid: string } // clones the init, reports it, then fails (the caller must reap the init)
+  | { saysAfterPid: string }; // clones the init, reports it, then writes a line outside the protocol and waits
 
 interface Fifo {
   data: Buffer;
@@ -233,11 +234,16 @@ export class FakeHost implements Host {
   private answer(helper: FakeHelper): Buffer {
     const { answer } = helper;
     const lines: string[] = [];
-    if (answer === 'ready' || 'failsAfterPid' in answer) {
+    if (answer === 'ready' || 'failsAfterPid' in answer || 'saysAfterPid' in answer) {
       const init = this.spawn({ atStart: 'go' });
       const cgroup = this.helperCgroup(helper);
       if (cgroup !== undefined) init.cgroup = cgroup;
       lines.push(`pid ${init.pid}`);
+    }
+    if (typeof answer === 'object' && 'saysAfterPid' in answer) {
+      // The helper goes on running: only the client can end it.
+      lines.push(answer.saysAfterPid);
+      return Buffer.from(lines.map((l) => `${l}\n`).join(''));
     }
     if (answer === 'ready') lines.push('ready');
     else lines.push(`error -1 0 ${'fails' in answer ? answer.fails : answer.failsAfterPid}`);
