@@ -8,10 +8,11 @@ export class ProvisionalRecord {
   private readonly record: CreatingRecord;
 
   /**
-   * Written right after the id is claimed, naming the cgroup directories the create is about to make
-   * (cgroup.plannedDirs(): only those that do not exist yet).
+   * Written right after the id is claimed, naming the helper already started (before it is sent
+   * anything that makes it join a cgroup or clone) and the cgroup directories the create is about to
+   * make (cgroup.plannedDirs(): only those that do not exist yet).
    */
-  constructor(private readonly store: StateStore, o: { id: string; bundle: string; cgroup: CgroupManager }) {
+  constructor(private readonly store: StateStore, o: { id: string; bundle: string; cgroup: CgroupManager; helperPid: number }) {
     this.record = {
       status: 'creating',
       id: o.id,
@@ -21,16 +22,10 @@ export class ProvisionalRecord {
       owner: os.userInfo().username,
       cgroup: { driver: o.cgroup.driver, paths: o.cgroup.paths, created: o.cgroup.plannedDirs() },
     };
-    store.write(this.record);
-  }
-
-  /** Records the helper (before it is sent anything that makes it join a cgroup or clone). */
-  helper(pid: number): void {
-    const identity = identityOf(this.store.host, pid);
     // A helper that is gone already made nothing: there is nothing to record.
-    if (identity === undefined) return;
-    this.record.helper = identity;
-    this.store.write(this.record);
+    const helper = identityOf(store.host, o.helperPid);
+    if (helper !== undefined) this.record.helper = helper;
+    store.write(this.record);
   }
 
   /** Records the init as soon as its pid is known (before it is told to go on). */

@@ -64,12 +64,12 @@ function expectNothingLeft(): void {
 }
 
 describe('create', () => {
-  it("makes what it makes in runc's order, and leaves a created container", async () => {
+  it("makes what it makes in runc's order (but the helper, started first), and leaves a created container", async () => {
     const created = await createContainer(store, recordingLog(), opts);
     expect(madeAndUndone()).toEqual([
+      'spawnHelper tsrunc-init 3', // first: its start overlaps the claim; it waits for its head
       `mkdir ${DIR}`, // the state directory (its provisional record follows)
       `mkfifo ${DIR}/exec.fifo`,
-      'spawnHelper tsrunc-init 3',
       `cgroup.create ${CGROUP}`,
       'write helper helper0', // the head: into the cgroup
       'write helper helper0', // the rest of the plan
@@ -89,13 +89,12 @@ describe('create', () => {
 
   // What is undone when each step fails, in the order undone (kill helper0: the helper ended; kill init).
   const undone: Record<string, string[]> = {
-    'claim the id (the state directory)': [],
-    'write the provisional record': [`rmdir ${DIR}`],
-    'make exec.fifo': [`rmdir ${DIR}`],
-    'start the helper': [`rmdir ${DIR}`],
-    'record the helper': ['kill helper0 9', `rmdir ${DIR}`],
-    'make the cgroup': ['kill helper0 9', `rmdir ${DIR}`],
-    'send the helper into the cgroup': [`cgroup.destroy ${CGROUP}`, 'kill helper0 9', `rmdir ${DIR}`],
+    'start the helper': [],
+    'claim the id (the state directory)': ['kill helper0 9'],
+    'write the provisional record': [`rmdir ${DIR}`, 'kill helper0 9'],
+    'make exec.fifo': [`rmdir ${DIR}`, 'kill helper0 9'],
+    'make the cgroup': [`rmdir ${DIR}`, 'kill helper0 9'],
+    'send the helper into the cgroup': [`cgroup.destroy ${CGROUP}`, `rmdir ${DIR}`, 'kill helper0 9'],
     'apply the resources': ['kill helper0 9', `cgroup.destroy ${CGROUP}`, `rmdir ${DIR}`],
     'run the plan (the init, the create-time hooks)': ['kill helper0 9', `cgroup.destroy ${CGROUP}`, `rmdir ${DIR}`],
     // From here the helper has exited: the init is killed (and reaped) first.
@@ -166,7 +165,7 @@ describe("create's head start", () => {
   it('runs the first steps: the state directory, exec.fifo, the helper in the cgroup', () => {
     const head = CreateHeadStart.begin(store, recordingLog(), opts)!;
     expect(head).toBeDefined();
-    expect(madeAndUndone()).toEqual([`mkdir ${DIR}`, `mkfifo ${DIR}/exec.fifo`, 'spawnHelper tsrunc-init 3', `cgroup.create ${CGROUP}`, 'write helper helper0']);
+    expect(madeAndUndone()).toEqual(['spawnHelper tsrunc-init 3', `mkdir ${DIR}`, `mkfifo ${DIR}/exec.fifo`, `cgroup.create ${CGROUP}`, 'write helper helper0']);
     expect(HEAD_STEPS).toEqual(CREATE_STEPS.slice(0, HEAD_STEPS.length));
     expect(JSON.parse(host.fileText(`${DIR}/state.json`)!)).toMatchObject({ status: 'creating', helper: { pid: host.helpers[0].proc.pid } });
   });
@@ -195,7 +194,7 @@ describe("create's head start", () => {
   it('create goes on from it without repeating its steps; its undo then does nothing', async () => {
     const head = CreateHeadStart.begin(store, recordingLog(), opts)!;
     const created = await createContainer(store, recordingLog(), opts, head);
-    expect(madeAndUndone().filter((c) => c.startsWith('mkdir') || c.startsWith('spawnHelper'))).toEqual([`mkdir ${DIR}`, 'spawnHelper tsrunc-init 3']);
+    expect(madeAndUndone().filter((c) => c.startsWith('mkdir') || c.startsWith('spawnHelper'))).toEqual(['spawnHelper tsrunc-init 3', `mkdir ${DIR}`]);
     const after = host.calls.length;
     head.undo(recordingLog());
     expect(host.calls.length).toBe(after);
