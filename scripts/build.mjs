@@ -6,7 +6,8 @@
 //   dist/help.js             yargs, for --help
 //   dist/pino.js             pino, for the first log record written
 //   dist/hook-runner.js      running hooks (child_process), for containers that have hooks
-// and a V8 code cache for tsrunc.js and lazy-commands.js (make-code-cache.mjs).
+//   dist/head-start.js       create's and exec's head starts (helper client, op schema), for those commands
+// and a V8 code cache for tsrunc.js, lazy-commands.js and head-start.js (make-code-cache.mjs).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -21,6 +22,7 @@ const LAZY = [
   { filter: /^\.\/cli\/help$/, out: 'help.js', entry: 'src/runtime/cli/help.ts' },
   { filter: /^pino$/, out: 'pino.js', entry: 'scripts/pino-entry.cjs' },
   { filter: /^\.\/hook-runner$/, out: 'hook-runner.js', entry: 'src/runtime/hook-runner.ts' },
+  { filter: /^\.\/head-start$/, out: 'head-start.js', entry: 'src/runtime/head-start.ts' },
 ];
 
 /** Every lazy module but the one being built becomes external. */

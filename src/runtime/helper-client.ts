@@ -208,6 +208,7 @@ export class StartedHelper {
     let pid = 0;
     let ready = false;
     let failure: string | undefined;
+    const opAtIndex = (index: number) => opAt(plan, index);
     const onLine = (line: string) => {
       const [kind, ...rest] = line.split(' ');
       // A pid once, and never 0, 1 or negative: it is killed if anything goes wrong.
@@ -217,8 +218,8 @@ export class StartedHelper {
       } else if (kind === 'ready' && rest.length === 0) ready = true;
       else if (kind === 'error' && rest.length >= 2 && /^-?\d+$/.test(rest[0]) && /^\d+$/.test(rest[1])) {
         failure ??= describeHelperError(plan, Number(rest[0]), Number(rest[1]), rest.slice(2).join(' '));
-      } else if (kind === 'fallback' && fallbackText(plan, line) !== undefined) {
-        opts.log?.debug(fallbackText(plan, line)!);
+      } else if (kind === 'fallback' && fallbackText(opAtIndex, line) !== undefined) {
+        opts.log?.debug(fallbackText(opAtIndex, line)!);
       } else if (kind === 'hook' && parseHookReport(line)) {
         const report = parseHookReport(line)!;
         failure ??= withFilterNote(hookReportText(report), filterInForce(plan, report.index));

@@ -1,6 +1,5 @@
 // The helper's failure reports read and worded (docs/plan-format.md "Messages"): the helper reports
 // data (an op's errno, how a hook ended, whether the seccomp filter is in force); the words are here.
-import { opAt, Plan } from '../linux/plan';
 import { errnoText } from './errno-text';
 import { hookFailure, HookOutcome } from './hook-outcome';
 
@@ -62,11 +61,14 @@ const FALLBACKS: Record<string, string> = {
   'memfd-without-exec': 'memfd_create refused MFD_EXEC, so the sealed copy of the helper was made without it',
 };
 
+/** The plan's op at an index (plan.ts opAt), passed in: start's core, which words fifo failures, has no plan. */
+export type OpAtIndex = (index: number) => { op: string; origin?: string } | undefined;
+
 /** `fallback <index> <what> <errno>`, for the debug log; undefined when the line is not one. */
-export function fallbackText(plan: Plan, line: string): string | undefined {
+export function fallbackText(opAtIndex: OpAtIndex, line: string): string | undefined {
   const m = /^fallback (-?\d+) (\S+) (\d+)$/.exec(line);
   if (!m) return undefined;
-  const op = Number(m[1]) >= 0 ? opAt(plan, Number(m[1])) : undefined;
+  const op = Number(m[1]) >= 0 ? opAtIndex(Number(m[1])) : undefined;
   const where = op ? `op ${m[1]} (${op.op}${op.origin ? `, ${op.origin}` : ''})` : 'before the plan';
   return `tsrunc-init: ${where}: ${FALLBACKS[m[2]] ?? `fell back: ${m[2]}`} (${errnoText(Number(m[3]))})`;
 }

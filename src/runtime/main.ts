@@ -9,7 +9,7 @@ import { RuntimeError } from '../common/errors';
 import { StateStore } from './state-store';
 import { realHost } from './host';
 import type { CommandContext, CommandHandler } from './commands/types';
-import { AnyHeadStart, CreateHeadStart, ExecHeadStart } from './head-start';
+import type { AnyHeadStart } from './head-start';
 import { createOptions } from './commands/create-options';
 
 type LazyCommands = typeof import('./commands/lazy-commands');
@@ -49,12 +49,18 @@ const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
   spec: async () => (await import('./commands/spec')).spec,
 };
 
-const createHeadStart = (ctx: CommandContext) => CreateHeadStart.begin(ctx.store, ctx.log, createOptions(ctx));
+// The head starts are a dist file of their own too (they bring the op schema and the helper client), so
+// that state, start, kill and delete do not compile them.
+function headStarts(): typeof import('./head-start') {
+  return load(path.join(__dirname, 'head-start.js')).exports as typeof import('./head-start');
+}
+
+const createHeadStart = (ctx: CommandContext) => headStarts().CreateHeadStart.begin(ctx.store, ctx.log, createOptions(ctx));
 
 const HEAD_STARTS: Record<string, (ctx: CommandContext) => AnyHeadStart | undefined> = {
   create: createHeadStart,
   run: createHeadStart,
-  exec: (ctx) => ExecHeadStart.begin(ctx.store, {
+  exec: (ctx) => headStarts().ExecHeadStart.begin(ctx.store, {
     id: ctx.positionals[0],
     preserveFds: (ctx.flags['preserve-fds'] as number | undefined) ?? 0,
   }),

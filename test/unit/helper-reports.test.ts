@@ -2,7 +2,7 @@
 // TypeScript words it, the same way for the hooks tsrunc runs itself.
 import { describe, expect, it } from 'vitest';
 import { hookFailure } from '../../src/runtime/hook-outcome';
-import type { Plan } from '../../src/linux/plan';
+import { opAt, type Plan } from '../../src/linux/plan';
 import { fallbackText, fifoFailureText, hookReportText, parseHookReport, withFilterNote } from '../../src/runtime/helper-reports';
 
 describe('hook outcomes', () => {
@@ -47,12 +47,13 @@ describe('fallbacks', () => {
     host: [{ op: 'open-cgroup', args: ['/sys/fs/cgroup/c'] }, { op: 'clone', args: ['0'], origin: 'linux.namespaces' }],
     container: [{ op: 'console', args: ['/dev/ptmx', '0', '0', '', '/dev/console'], origin: 'process.terminal' }],
   };
+  const at = (index: number) => opAt(plan, index);
   it('says what the helper did instead, for the debug log', () => {
-    expect(fallbackText(plan, 'fallback 1 join-cgroup-and-clone 38')).toBe(
+    expect(fallbackText(at, 'fallback 1 join-cgroup-and-clone 38')).toBe(
       'tsrunc-init: op 1 (clone, linux.namespaces): clone3 with CLONE_INTO_CGROUP failed, so the helper joined the cgroup (cgroup.procs) and cloned from there (function not implemented (ENOSYS))');
-    expect(fallbackText(plan, 'fallback 2 pty-slave-by-path 25')).toMatch(/^tsrunc-init: op 2 \(console, process\.terminal\): TIOCGPTPEER failed, so the pty slave was opened by its \/dev\/pts path \(.*\(ENOTTY\)\)$/);
-    expect(fallbackText(plan, 'fallback -1 memfd-without-exec 22')).toMatch(/^tsrunc-init: before the plan: memfd_create refused MFD_EXEC/);
-    expect(fallbackText(plan, 'fallback 1 something-new 1')).toBe('tsrunc-init: op 1 (clone, linux.namespaces): fell back: something-new (operation not permitted (EPERM))');
-    expect(fallbackText(plan, 'fallback x')).toBeUndefined();
+    expect(fallbackText(at, 'fallback 2 pty-slave-by-path 25')).toMatch(/^tsrunc-init: op 2 \(console, process\.terminal\): TIOCGPTPEER failed, so the pty slave was opened by its \/dev\/pts path \(.*\(ENOTTY\)\)$/);
+    expect(fallbackText(at, 'fallback -1 memfd-without-exec 22')).toMatch(/^tsrunc-init: before the plan: memfd_create refused MFD_EXEC/);
+    expect(fallbackText(at, 'fallback 1 something-new 1')).toBe('tsrunc-init: op 1 (clone, linux.namespaces): fell back: something-new (operation not permitted (EPERM))');
+    expect(fallbackText(at, 'fallback x')).toBeUndefined();
   });
 });
