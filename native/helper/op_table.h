@@ -305,7 +305,7 @@ static const struct arg_spec op_args_exec[] = {
 	OP("join-cgroup", join_cgroup, HOST | HEAD) \
 	OP("open-cgroup", open_cgroup, HOST | HEAD) \
 	OP("open-ns", open_ns, HOST) \
-	OP("setns", setns, HOST) \
+	OP("setns", setns, BOTH) \
 	OP("unshare", unshare, HOST) \
 	OP("write-file", write_file, BOTH) \
 	OP("clone", clone, HOST) \

@@ -3,9 +3,15 @@
 // user, capabilities, no_new_privs, seccomp, cwd, program) is the create plan's own (processOps), so an
 // exec'd process is set up exactly as the container's init was, minus `wait-start`.
 //
-//   P: cloexec-from, join-cgroup…, [oom_score_adj], open-ns…, setns… (user first, mount last), clone(CLONE_PARENT),
-//      report-pid, release
-//   C: wait-release, rlimits, umask, capabilities and user, …, chdir, find-exec, ready, exec
+//   P: cloexec-from, join-cgroup… or open-cgroup, [oom_score_adj], open-ns…, setns… (user first, mount
+//      last), clone(CLONE_PARENT), report-pid, release
+//   C: [setns cgroup], wait-release, rlimits, umask, capabilities and user, …, chdir, find-exec, ready, exec
+//
+// On cgroup v2 C is cloned into the container's cgroup (open-cgroup), and joins the container's cgroup
+// namespace only then: with the nsdelegate mount option, which systemd always sets, the kernel refuses
+// (ENOENT) to move a process into a cgroup from one outside the cgroup namespace it is in, and
+// clone3's CLONE_INTO_CGROUP is such a move from P's cgroup. (runc, too, joins the cgroup namespace of an
+// exec'd process only once the process is in the container's cgroup.)
 //
 // After setns into the container's pid namespace P's children are born in it; the mount namespace's
 // root is the container's root (its init pivoted), so cwd and the program resolve inside it.
@@ -67,6 +73,8 @@ export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
   const problems: Problem[] = [];
   const terminal = terminalOps(input.process, input.consoleSocket, '');
   const joined = [...input.namespaces].sort((a, b) => EXEC_JOIN_ORDER.indexOf(a.type) - EXEC_JOIN_ORDER.indexOf(b.type));
+  const joinedByChild = (ns: JoinedNamespace) => ns.type === 'cgroup' && input.cgroup.cloneInto !== undefined;
+  const setnsOp = (ns: JoinedNamespace) => op.setns({ path: ns.path, nstype: NAMESPACE_FLAGS[ns.type] }, `the container's ${ns.type} namespace`);
   const host: OpOf<HostOpName>[] = [
     ...startOps(input.preserveFds, input.cgroup, EXEC_CGROUP_ORIGIN),
     ...terminal.host,
@@ -76,7 +84,7 @@ export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
     // Every file opened before the first setns: in the container's user namespace, P may no longer open
     // those of an init that is not dumpable (a created container's).
     ...joined.map((ns) => op.openNs({ path: ns.path }, `the container's ${ns.type} namespace`)),
-    ...joined.map((ns) => op.setns({ path: ns.path, nstype: NAMESPACE_FLAGS[ns.type] }, `the container's ${ns.type} namespace`)),
+    ...joined.filter((ns) => !joinedByChild(ns)).map(setnsOp),
     op.clone({ flags: CLONE_PARENT | SIGCHLD }), op.reportPid(), op.release(),
   ];
 
@@ -90,6 +98,8 @@ export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
     },
   };
   const container: OpOf<ContainerOpName>[] = [
+    // With the fd P opened (open-ns): C's /proc is the container's.
+    ...joined.filter(joinedByChild).map(setnsOp),
     op.waitRelease(),
     // A session of its own (runc's init always makes one), so the pty can be its controlling terminal.
     ...(terminal.container.length > 0 ? [op.setsid({}, 'process.terminal'), ...terminal.container] : []),

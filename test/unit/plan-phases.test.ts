@@ -103,4 +103,24 @@ describe('exec plan, phase by phase', () => {
     input.process.oomScoreAdj = 3;
     expect(lines(buildExecPlan(input).plan)).toMatchSnapshot();
   });
+
+  it('on cgroup v2, C joins the cgroup namespace after it is cloned into the cgroup (nsdelegate)', () => {
+    const input = execInput({
+      cgroup: { join: [], cloneInto: '/sys/fs/cgroup/c' },
+      namespaces: [{ type: 'cgroup', path: '/proc/42/ns/cgroup' }, { type: 'pid', path: '/proc/42/ns/pid' }, { type: 'mount', path: '/proc/42/ns/mnt' }],
+    });
+    const { plan } = buildExecPlan(input);
+    const text = (o: { op: string; args: string[] }) => [o.op, ...o.args].join(' ');
+    expect(plan.host.map(text)).toEqual([
+      'cloexec-from 3', 'open-cgroup /sys/fs/cgroup/c',
+      'open-ns /proc/42/ns/pid', 'open-ns /proc/42/ns/cgroup', 'open-ns /proc/42/ns/mnt',
+      `setns /proc/42/ns/pid ${0x20000000}`, `setns /proc/42/ns/mnt ${0x20000}`,
+      `clone ${0x8000 | 17}`, 'report-pid', 'release',
+    ]);
+    expect(plan.container.slice(0, 2).map(text)).toEqual([`setns /proc/42/ns/cgroup ${0x2000000}`, 'wait-release']);
+    // On v1 P joins every hierarchy before any setns, so it joins the cgroup namespace itself.
+    const v1 = buildExecPlan({ ...input, cgroup: { join: ['/sys/fs/cgroup/memory/c/cgroup.procs'] } }).plan;
+    expect(v1.host.some((o) => o.op === 'setns' && o.args[0] === '/proc/42/ns/cgroup')).toBe(true);
+    expect(v1.container[0].op).toBe('wait-release');
+  });
 });
