@@ -334,4 +334,18 @@ describe('a bundle made by runc spec', () => {
     expect(check.status, check.stdout).toBe(0);
     expect(check.stdout + check.stderr).toMatch(/CAP_AUDIT_WRITE is ambient but not inheritable/);
   });
+
+  it.each([[[]], [['--rootless']]])('tsrunc spec %j writes what runc spec writes, but for the ociVersion and a cgroup namespace', (flags) => {
+    const ours = env.bundle(`spec-ours${flags.join('')}`, '{}');
+    const theirs = env.bundle(`spec-runc${flags.join('')}`, '{}');
+    for (const dir of [ours, theirs]) fs.rmSync(`${dir}/config.json`);
+    env.ok(['spec', ...flags, '--bundle', ours]);
+    const r = spawnSync('runc', ['spec', ...flags], { cwd: theirs, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const read = (dir: string) => JSON.parse(fs.readFileSync(`${dir}/config.json`, 'utf8')) as Spec;
+    const [mine, runc] = [read(ours), read(theirs)];
+    expect(mine.linux!.namespaces).toContainEqual({ type: 'cgroup' });
+    mine.linux!.namespaces = mine.linux!.namespaces!.filter((ns) => ns.type !== 'cgroup');
+    expect({ ...mine, ociVersion: runc.ociVersion }).toEqual(runc);
+  });
 });

@@ -211,7 +211,7 @@ describe('masked and read-only paths', () => {
     const lines = out.trim().split('\n');
     expect(lines[0]).toMatch(/\/proc\/sys\/kernel\/hostname: Read-only file system/);
     expect(lines[1]).toBe('touch: /etc/new: Read-only file system');
-    expect(lines.slice(2, 4)).toEqual(['tsrunc', 'ok']);
+    expect(lines.slice(2, 4)).toEqual(['runc', 'ok']);
     const entries = parseMountinfo(lines.slice(4).join('\n'));
     expect(must(entries, '/proc/sys').options).toContain('ro');
     expect(must(entries, '/etc').options).toContain('ro');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildCreatePlan, PlanInput } from '../../src/linux/plan-builder';
-import { defaultSpec } from '../../src/runtime/default-spec';
+import { baseSpec } from '../support/base-spec';
 import { ExplainData, explainJson, explainText } from '../../src/runtime/explain';
 import type { Spec } from '../../src/oci/types';
 
@@ -20,7 +20,7 @@ function data(spec: Spec): ExplainData {
 
 describe('explain text', () => {
   it('shows the scheduler, I/O priority and personality', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.linux!.personality = { domain: 'LINUX32' };
     spec.process!.scheduler = { policy: 'SCHED_BATCH', nice: -3 };
     spec.process!.ioPriority = { class: 'IOPRIO_CLASS_IDLE', priority: 0 };
@@ -28,11 +28,11 @@ describe('explain text', () => {
     expect(text).toContain('scheduler: SCHED_BATCH  nice -3  priority 0  [process.scheduler]');
     expect(text).toContain('I/O priority: IOPRIO_CLASS_IDLE priority 0  [process.ioPriority]');
     expect(text).toContain('personality: LINUX32  [linux.personality]');
-    expect(explainText(data(defaultSpec()))).not.toContain('Scheduling and personality');
+    expect(explainText(data(baseSpec()))).not.toContain('Scheduling and personality');
   });
 
   it('shows namespaces, maps, cgroup writes, mounts, devices, sysctls, rlimits, capabilities, user and process', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.linux!.namespaces!.push({ type: 'user' }, { type: 'time', path: '/proc/7/ns/time' });
     spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     spec.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 1000 }];
@@ -58,7 +58,7 @@ describe('explain text', () => {
   });
 
   it('is read off the plan: changing an op changes the text, with no config involved', () => {
-    const d = data(defaultSpec());
+    const d = data(baseSpec());
     const hostname = d.plan.container.find((o) => o.op === 'sethostname')!;
     hostname.args[0] = 'from-the-plan';
     expect(explainText(d)).toContain('hostname "from-the-plan"  [hostname]');
@@ -67,7 +67,7 @@ describe('explain text', () => {
   });
 
   it('shows the hooks: where the plan runs them, and the ones tsrunc runs itself after create', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.hooks = {
       createRuntime: [{ path: '/h/cr', args: ['cr', '--net'], timeout: 5 }],
       createContainer: [{ path: '/h/cc' }],
@@ -88,14 +88,14 @@ describe('explain text', () => {
       '    /h/clean  env: 0 entries',
     ]) expect(text).toContain(`${line}\n`);
     expect(text).not.toContain('poststart');
-    expect(explainText(data(defaultSpec()))).toMatch(/\nHooks\n {2}\(none\)\n/);
+    expect(explainText(data(baseSpec()))).toMatch(/\nHooks\n {2}\(none\)\n/);
   });
 
   it('--json: the plan ops with their origins, the cgroup writes, stable field names', () => {
-    const json = explainJson(data(defaultSpec())) as { plan: { host: unknown[]; container: unknown[] }; cgroup: object; warnings: unknown[] };
+    const json = explainJson(data(baseSpec())) as { plan: { host: unknown[]; container: unknown[] }; cgroup: object; warnings: unknown[] };
     expect(Object.keys(json)).toEqual(['id', 'bundle', 'plan', 'cgroup', 'warnings']);
     expect(Object.keys(json.cgroup)).toEqual(['driver', 'paths', 'writes', 'unsupported']);
     expect(json.plan.host[0]).toEqual({ op: 'cloexec-from', args: ['3'] });
-    expect(json.plan.container).toContainEqual({ op: 'sethostname', args: ['tsrunc'], origin: 'hostname' });
+    expect(json.plan.container).toContainEqual({ op: 'sethostname', args: ['runc'], origin: 'hostname' });
   });
 });

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   cwdMagicLinkProblem, FsEntry, FsView, HostCheckFacts, hostProblems, loadSyscallTable, procMagicLink, resolveInRoot,
 } from '../../src/runtime/bundle/host-checks';
-import { defaultSpec } from '../../src/runtime/default-spec';
+import { baseSpec } from '../support/base-spec';
 import type { Spec } from '../../src/oci/types';
 
 // ---------------------------------------------------------------------------------------------
@@ -84,7 +84,7 @@ function facts(over: Partial<HostCheckFacts> = {}, tree: Record<string, FakeNode
 }
 
 function spec(edit: (s: Spec) => void = () => undefined): Spec {
-  const s = defaultSpec();
+  const s = baseSpec();
   s.process!.args = ['sh'];
   edit(s);
   return s;

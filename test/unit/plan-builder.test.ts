@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCreatePlan, execCandidates, PlanInput } from '../../src/linux/plan-builder';
 import { encodePlan, Plan } from '../../src/linux/plan';
 import { defaultSpec } from '../../src/runtime/default-spec';
+import { baseSpec } from '../support/base-spec';
 import { CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS, CLONE_PARENT, MS, SIGCHLD } from '../../src/linux/constants';
 import type { Spec } from '../../src/oci/types';
 
@@ -19,7 +20,7 @@ const ops = (plan: Plan, name: string) => [...plan.host, ...plan.container].filt
 
 describe('plan builder', () => {
   it('clones every new namespace but time, as a child of the runtime', () => {
-    const { plan, problems } = buildCreatePlan(input(defaultSpec()));
+    const { plan, problems } = buildCreatePlan(input(baseSpec()));
     expect(problems).toEqual([]);
     const flags = Number(ops(plan, 'clone')[0].args[0]);
     expect(flags).toBe(CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_PARENT | SIGCHLD);
@@ -28,7 +29,7 @@ describe('plan builder', () => {
   });
 
   it('joins namespaces by path, the user namespace first, and writes id maps for a new one', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.linux!.namespaces = [{ type: 'network', path: '/proc/1/ns/net' }, { type: 'user' }, { type: 'mount' }];
     spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
@@ -43,7 +44,7 @@ describe('plan builder', () => {
   });
 
   it('turns mounts into mount-in-root ops with flags and data', () => {
-    const { plan } = buildCreatePlan(input(defaultSpec()));
+    const { plan } = buildCreatePlan(input(baseSpec()));
     const shm = ops(plan, 'mount-in-root').find((o) => o.args[2] === '/dev/shm')!;
     expect(shm.args).toEqual(['/b/rootfs', 'shm', '/dev/shm', 'tmpfs', String(MS.NOSUID | MS.NOEXEC | MS.NODEV), 'mode=1777,size=65536k', 'dir', '0', '0']);
     expect(shm.origin).toBe('mounts[3]');
@@ -52,7 +53,7 @@ describe('plan builder', () => {
   });
 
   it('binds read-only with a remount, relative sources from the bundle', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.mounts = [{ destination: '/data', source: 'data', options: ['rbind', 'ro', 'nosuid'] }];
     const { plan } = buildCreatePlan(input(spec, { host: { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: false, sourceKind: () => 'file' } }));
     const m = ops(plan, 'mount-in-root')[0];
@@ -60,14 +61,14 @@ describe('plan builder', () => {
   });
 
   it('reports a missing bind source and unsupported options as errors naming the field', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.mounts = [{ destination: '/x', source: '/nope', type: 'bind', options: ['bind'] }, { destination: '/y', type: 'tmpfs', options: ['tmpcopyup'] }, { destination: '/proc', type: 'proc', source: 'proc' }];
     const { problems } = buildCreatePlan(input(spec, { host: { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: false, sourceKind: () => 'missing' } }));
     expect(problems.map((p) => [p.path, p.severity])).toEqual([['mounts[0].source', 'error'], ['mounts[1].options', 'error']]);
   });
 
   it('takes exec.fifo itself before the root change, never the state directory', () => {
-    const { plan } = buildCreatePlan(input(defaultSpec()));
+    const { plan } = buildCreatePlan(input(baseSpec()));
     const names = plan.container.map((o) => o.op);
     expect(ops(plan, 'open-exec-fifo')).toEqual([{ op: 'open-exec-fifo', args: ['/run/tsrunc/c/exec.fifo'] }]);
     expect(names.indexOf('open-exec-fifo')).toBeLessThan(names.indexOf('pivot-root'));
@@ -77,7 +78,7 @@ describe('plan builder', () => {
   });
 
   it('refuses a container without /proc, which waiting for start needs; a bind of the host\'s /proc will do', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.mounts = spec.mounts!.filter((m) => m.destination !== '/proc');
     const { problems } = buildCreatePlan(input(spec));
     expect(problems.map((p) => [p.path, p.severity])).toEqual([['mounts', 'error']]);
@@ -87,7 +88,7 @@ describe('plan builder', () => {
   });
 
   it('drops every capability outside the bounding set and warns about what it cannot grant', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.process!.capabilities!.bounding!.push('CAP_SYS_RESOURCE', 'CAP_BOGUS');
     const { plan, problems } = buildCreatePlan(input(spec));
     const dropped = ops(plan, 'drop-bounding')[0].args.map(Number);
@@ -98,8 +99,15 @@ describe('plan builder', () => {
     expect(ops(plan, 'capset')[0].args).toEqual(['0x20000420', '0x20000420', '0x0']);
   });
 
+  it("runs runc's default config: each ambient capability that is not inheritable is a warning and left out", () => {
+    const { plan, problems } = buildCreatePlan(input({ ...defaultSpec(), process: { ...defaultSpec().process!, terminal: false } }));
+    expect(problems.map((p) => [p.severity, p.path])).toEqual([0, 1, 2].map((i) => ['warning', `process.capabilities.ambient[${i}]`]));
+    expect(problems[0].message).toBe('CAP_AUDIT_WRITE is ambient but not inheritable: the kernel cannot raise it, so it is left out of the ambient set');
+    expect(ops(plan, 'ambient')[0]?.args ?? []).toEqual([]);
+  });
+
   it('orders the end of the plan: cwd before privileges are dropped, then user, caps, program, ready, start, exec', () => {
-    const { plan } = buildCreatePlan(input(defaultSpec()));
+    const { plan } = buildCreatePlan(input(baseSpec()));
     const tail = plan.container.slice(-13).map((o) => o.op);
     expect(tail).toEqual([
       'umask', 'chdir', 'keep-caps', 'drop-bounding', 'setgroups-list', 'setresgid', 'setresuid', 'capset', 'ambient', 'no-new-privs', 'find-exec', 'ready', 'wait-start', 'exec',
@@ -108,7 +116,7 @@ describe('plan builder', () => {
   });
 
   it('uses move-root with --no-pivot and remounts a read-only root', () => {
-    const { plan } = buildCreatePlan(input(defaultSpec(), { noPivot: true }));
+    const { plan } = buildCreatePlan(input(baseSpec(), { noPivot: true }));
     expect(ops(plan, 'move-root')).toHaveLength(1);
     expect(ops(plan, 'pivot-root')).toHaveLength(0);
     expect(ops(plan, 'remount-ro')[0].args).toEqual(['/']);
@@ -121,7 +129,7 @@ describe('plan builder', () => {
   });
 
   it('places the hooks: prestart, createRuntime and createContainer before the root change, startContainer between start and exec', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.annotations = { k: 'v' };
     spec.hooks = {
       prestart: [{ path: '/h/pre' }],
@@ -154,7 +162,7 @@ describe('plan builder', () => {
   });
 
   it('gives createContainer hooks without env the helper\'s environment, and leaves hook-less plans as they were', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.hooks = { createContainer: [{ path: '/h/cc' }], startContainer: [] };
     const { plan } = buildCreatePlan(input(spec));
     expect(ops(plan, 'run-hook')[0].args.slice(-1)).toEqual(['inherit']);
@@ -165,7 +173,7 @@ describe('plan builder', () => {
   });
 
   it('refuses a seccomp filter that blocks what startContainer hooks need when they run under it', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.process!.noNewPrivileges = false;
     spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['memfd_create'], action: 'SCMP_ACT_ERRNO' }] };
     expect(buildCreatePlan(input(spec)).problems).toEqual([]);
