@@ -254,7 +254,9 @@ Napi::Value SpawnHelper(const Napi::CallbackInfo& info) {
   // Node marks every inherited fd close-on-exec at start (uv_disable_stdio_inheritance); a dup2 of
   // an fd onto itself clears that flag in the child (glibc >= 2.29), so stdio and --preserve-fds
   // reach the helper.
+  // Never the socketpair's own ends (the init would hold the helper's channel open).
   for (int fd = 0; fd < syncFd; fd++) {
+    if (fd == sv[0] || fd == sv[1] || fd == child) continue;
     if (fcntl(fd, F_GETFD) >= 0) posix_spawn_file_actions_adddup2(&actions, fd, fd);
   }
   sigset_t all, none;

@@ -23,6 +23,8 @@ export interface Host extends NativeAddon {
   /** rmSync(dir, { recursive: true, force: true }). */
   removeTree(dir: string): void;
   readdir(dir: string): string[];
+  /** readlinkSync(link). */
+  readlink(link: string): string;
   /** statSync: throws ENOENT (and the like) when there is nothing to stat. */
   stat(file: string): { isDirectory(): boolean };
   exists(file: string): boolean;
@@ -69,6 +71,7 @@ export const realHost: Host = {
   seccompVersion: () => native().seccompVersion(),
 
   readFile: (file) => fs.readFileSync(file, 'utf8'),
+  readlink: (link) => fs.readlinkSync(link),
   writeFile: (file, data) => fs.writeFileSync(file, data),
   rename: (from, to) => fs.renameSync(from, to),
   unlink: (file) => fs.unlinkSync(file),

@@ -11,6 +11,7 @@ import { realHost } from './host';
 import type { CommandContext, CommandHandler } from './commands/types';
 import type { AnyHeadStart } from './head-start';
 import { createOptions } from './commands/create-options';
+import { checkPreservedFds } from './preserved-fds';
 
 type LazyCommands = typeof import('./commands/lazy-commands');
 
@@ -66,6 +67,9 @@ const HEAD_STARTS: Record<string, (ctx: CommandContext) => AnyHeadStart | undefi
   }),
 };
 
+/** The commands that give the container the caller's descriptors 3 to 3+N-1. */
+const PRESERVE_FDS_COMMANDS = new Set(['create', 'run', 'exec']);
+
 /** The commands whose stdio the container may share: tsrunc's warnings stay off their stderr. */
 const CONTAINER_STDIO_COMMANDS = new Set(['create', 'run', 'start', 'exec']);
 
@@ -107,6 +111,7 @@ export async function main(argv: string[], loader?: DistFileLoader): Promise<num
       flags: cl.flags,
       positionals: cl.positionals,
     };
+    if (PRESERVE_FDS_COMMANDS.has(cl.command.name)) checkPreservedFds(ctx.host, (ctx.flags['preserve-fds'] as number | undefined) ?? 0);
     // Begun before the command's dist file is loaded, so that the two overlap.
     ctx.head = HEAD_STARTS[cl.command.name]?.(ctx);
     try {

@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/oci/types';
 import { TestEnv } from '../support/env';
 import {
-  hostMounts, MountEntry, mountAt, output, parseMountinfo, runSpec, setConfig, specWith, } from './helpers';
+  hostMounts, MountEntry, mountAt, output, parseMountinfo, runSpec, setConfig, specWith, leftoversOf } from './helpers';
 
 let env: TestEnv;
 let bundle: string;
@@ -464,6 +464,21 @@ describe('file descriptors', () => {
     } finally {
       fs.closeSync(fd3);
       fs.closeSync(fd4);
+    }
+  });
+
+  it.each([[2, 1, 4], [100, 10, 13]])('--preserve-fds %i with %i descriptors open fails at once, naming fd %i, and leaves nothing', (n, open, missing) => {
+    setConfig(bundle, specWith(['true']));
+    const fds = Array.from({ length: open }, () => fs.openSync('/dev/null', 'r'));
+    const id = env.id('pfdx');
+    try {
+      const r = env.tsrunc(['run', '--preserve-fds', String(n), '--bundle', bundle, id], { extraFds: fds, timeout: 10_000 });
+      expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({
+        status: 1, stderr: expect.stringMatching(new RegExp(`level=error msg="--preserve-fds ${n}: file descriptor ${missing} is not open"$`)),
+      });
+      expect(leftoversOf(env, id, { bundle })).toEqual([]);
+    } finally {
+      for (const fd of fds) fs.closeSync(fd);
     }
   });
 });

@@ -347,6 +347,15 @@ export class FakeHost implements Host {
     return this.under(dir).filter((p) => path.dirname(p) === abs && p !== abs).map((p) => path.basename(p));
   }
 
+  /** What readlink answers, by path (/proc/self/fd/<n> for the descriptors a test says are open). */
+  readonly links = new Map<string, string>();
+
+  readlink(link: string): string {
+    const target = this.links.get(link);
+    if (target === undefined) throw sysError('ENOENT', `readlink ${link}`);
+    return target;
+  }
+
   stat(file: string): { isDirectory(): boolean } {
     const e = this.entry(file);
     if (e === undefined) throw sysError('ENOENT', `stat ${file}`);
