@@ -244,8 +244,10 @@ static const struct arg_spec op_args_seccomp_load[] = {
 	{ NULL },
 };
 
+static const char *const op_values_chdir_missing[] = { "create", NULL };
 static const struct arg_spec op_args_chdir[] = {
 	{ "path", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
+	{ "missing", ARG_ENUM, ARG_ENUM, 0, 0, ARG_OPTIONAL, op_values_chdir_missing },
 	{ NULL },
 };
 

@@ -220,7 +220,7 @@ function seccompFilter(input: Pick<PlanInput, 'spec'>, hasCapabilities: boolean,
  * the program found, `ready`, then `start` (what create waits for; nothing for exec), and `exec`.
  * `exec` (the command) reuses it for a process joining a running container.
  */
-export function processOps(input: Pick<PlanInput, 'spec' | 'env' | 'host'>, problems: Problem[], start: ContainerOp[]): ContainerOp[] {
+export function processOps(input: Pick<PlanInput, 'spec' | 'env' | 'host'>, problems: Problem[], start: ContainerOp[], o: { createCwd: boolean }): ContainerOp[] {
   const proc = input.spec.process!;
   const ops: ContainerOp[] = [];
   (proc.rlimits ?? []).forEach((r, i) => {
@@ -250,8 +250,9 @@ export function processOps(input: Pick<PlanInput, 'spec' | 'env' | 'host'>, prob
   const ioprio = ioprioValue(proc.ioPriority, problems);
   if (ioprio !== undefined) ops.push(op.ioprio({ value: ioprio }, 'process.ioPriority'));
   // Entered (and verified under the root) before privileges are dropped and before any filter is in
-  // force, as runc does: the user then keeps a cwd it could not have entered itself.
-  ops.push(op.chdir({ path: proc.cwd }, 'process.cwd'));
+  // force, as runc does: the user then keeps a cwd it could not have entered itself. The init's is
+  // made when missing (mode 0755, as root of the container, inside its root), as runc makes it.
+  ops.push(op.chdir({ path: proc.cwd, ...(o.createCwd ? { missing: 'create' as const } : {}) }, 'process.cwd'));
 
   const caps = proc.capabilities
     ? resolveCapabilities(proc.capabilities, input.host.boundingSet, input.host.capLastCap)
@@ -386,7 +387,7 @@ export function buildCreatePlan(input: PlanInput): PlanResult {
     rootChangeOp(input),
     ...terminal.container,
     ...afterRootOps(input, rootfs.afterRoot),
-    ...processOps(input, problems, startOpsOfCreate(input)),
+    ...processOps(input, problems, startOpsOfCreate(input), { createCwd: true }),
   ];
   return { plan: { host, container }, problems };
 }

@@ -349,3 +349,19 @@ describe('a bundle made by runc spec', () => {
     expect({ ...mine, ociVersion: runc.ociVersion }).toEqual(runc);
   });
 });
+
+describe('the working directory', () => {
+  it("is made when missing for the init (0755, inside the root), as runc makes it; an exec'd process's must exist", () => {
+    // run --detach returns once the init is ready, which is after its chdir.
+    const made = env.bundle('cwd', specWith(['sh', '-c', 'while :; do sleep 0.1; done'], (s) => { s.process!.cwd = '/made/here'; }));
+    const id = env.id('cwd');
+    env.ok(['run', '--detach', '--bundle', made, id]);
+    expect(fs.statSync(`${made}/rootfs/made/here`).mode & 0o7777).toBe(0o755);
+    expect(env.ok(['exec', '--cwd', '/made/here', id, 'pwd']).stdout).toBe('/made/here\n');
+    const r = env.tsrunc(['exec', '--cwd', '/not/made', id, 'pwd']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/cannot change to directory \/not\/made: no such file or directory/);
+    expect(fs.existsSync(`${made}/rootfs/not`)).toBe(false);
+    env.ok(['delete', '--force', id]);
+  });
+});

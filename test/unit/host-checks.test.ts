@@ -146,7 +146,8 @@ describe('hostProblems', () => {
   });
 
   it('the cwd', () => {
-    expect(problems(spec((s) => { s.process!.cwd = '/work'; }))).toEqual(['error process.cwd: cannot change to directory /work: no such file or directory (ENOENT)']);
+    // A missing one is made by the init, as runc makes it.
+    expect(problems(spec((s) => { s.process!.cwd = '/work'; }))).toEqual([]);
     expect(problems(spec((s) => { s.process!.cwd = '/etc/passwd'; }))).toEqual(['error process.cwd: cannot change to directory /etc/passwd: not a directory (ENOTDIR)']);
     expect(problems(spec((s) => { s.process!.cwd = '/proc/self'; }))).toEqual([]);
   });

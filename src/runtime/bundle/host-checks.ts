@@ -380,8 +380,8 @@ function checkCwd(input: HostCheckInput, facts: HostCheckFacts, out: Out): void 
   const r = resolveInRoot(rootfs, cwd, { fs: facts.fs, covered: (p) => points.has(p) });
   const fail = (why: string, detail: string, via: string[]) =>
     error(out, 'process.cwd', `cannot change to directory ${cwd}: ${why}`, { ...describeVia(via), hint: detail });
-  if (r.status === 'missing') fail('no such file or directory (ENOENT)', `${r.path} does not exist in the rootfs; create it, or choose an existing directory`, r.via);
-  else if (r.status === 'not-dir') fail('not a directory (ENOTDIR)', `${r.path} is not a directory`, r.via);
+  // A missing cwd is made by the init, as runc makes it (plan-builder.ts processOps).
+  if (r.status === 'not-dir') fail('not a directory (ENOTDIR)', `${r.path} is not a directory`, r.via);
   else if (r.status === 'loop') fail('too many levels of symbolic links (ELOOP)', `at ${r.path}`, r.via);
   else if (r.status === 'found' && r.entry.type !== 'dir') fail('not a directory (ENOTDIR)', `${r.path} is not a directory`, r.via);
 }
