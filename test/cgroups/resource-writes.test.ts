@@ -132,10 +132,10 @@ describe('resourceWrites, cgroup v1', () => {
     expect(() => m.resourceWrites({ memory: { swappiness: 101 } })).toThrow(/swappiness/);
   });
 
-  it('pids: -1 is max, 0 stays 0 (runtime-spec), other values as given', () => {
+  it('pids: -1 is max, 0 is no limit (nothing written, as runc and crun read it), other values as given', () => {
     const m = manager('v1');
-    const v = (limit: number): string => m.resourceWrites({ pids: { limit } })[0].value;
-    expect([v(-1), v(-5), v(0), v(42)]).toEqual(['max', 'max', '0', '42']);
+    const v = (limit: number): string | undefined => m.resourceWrites({ pids: { limit } })[0]?.value;
+    expect([v(-1), v(-5), v(0), v(42)]).toEqual(['max', 'max', undefined, '42']);
   });
 
   it('cpu: quota alone needs no reset; shares outside 2..262144 are refused', () => {

@@ -304,11 +304,11 @@ class ResourceWritePlanner {
   // ---- pids ----
 
   pids(limit: number | undefined): void {
-    if (limit === undefined) return;
+    // 0 is no limit, as runc and crun read it (nothing is written; a container would not even start
+    // with pids.max 0). -1 and other negative values mean "max", as with runc.
+    if (limit === undefined || limit === 0) return;
     const route = this.route(`${R}.pids.limit`, 'pids', 'pids');
     if (!route) return;
-    // runtime-spec: -1 means "max", and 0 is a real limit that SHOULD be kept (runc writes 1 for 0, to
-    // match systemd; tsrunc follows the spec). Other negative values are taken as -1, as runc does.
     this.write(route.dir, 'pids.max', limit < 0 ? 'max' : int(limit), `${R}.pids.limit`);
   }
 
