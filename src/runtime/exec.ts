@@ -92,11 +92,12 @@ export function readProcessFile(file: string): { process: Process; warnings: Pro
     throw new RuntimeError(`cannot read process file ${file}: ${(err as Error).message}`);
   }
   const process = parseConfig(file, source) as Process;
+  // runc reads a missing user as its zero value: root.
+  if (process !== null && typeof process === 'object' && !Array.isArray(process) && process.user === undefined) process.user = { uid: 0, gid: 0 };
   const warnings = checkProcess(process, file, source);
   return { process, warnings };
 }
 
-/** The process of the container's config.json (records made before create kept it). */
 /** What exec takes from the container's config: its process, and the seccomp filter and personality every process gets. */
 interface FromConfig {
   process?: Process;

@@ -127,6 +127,9 @@ describe('exec', () => {
     });
     const r = env.ok(['exec', '--process', file, id]);
     expect(r.stdout.trim().split('\n')).toEqual(['/etc', 'process unset /somewhere', '65534', '65534']);
+    // No user: root, as runc reads it.
+    const rootless = env.ok(['exec', '--process', processFile({ args: ['sh', '-c', 'id -u; id -g'], cwd: '/' }), id]);
+    expect(rootless.stdout).toBe('0\n0\n');
     await deleteAndCheck(id, pid);
   });
 
