@@ -294,6 +294,9 @@ function createWithConsole(
     if (isRuntimeError(err)) logWarnings(log, err.problems);
     throw err;
   }
+  // As runc, which works in the bundle directory from here: the hooks start there (and for run the
+  // later ones too), and the config's relative paths mean the same to them as to the runtime.
+  process.chdir(prepared.bundle.dir);
   const terminal = prepared.bundle.spec.process?.terminal === true;
   checkTerminal(terminal, opts.consoleSocket, detach);
   logWarnings(log, prepared.problems);

@@ -105,7 +105,8 @@ export async function main(argv: string[], loader?: DistFileLoader): Promise<num
     log.debug(`${cl.command.name} ${cl.positionals.join(' ')}`);
     const ctx: CommandContext = {
       host: realHost,
-      store: new StateStore(cl.globals.root as string, realHost),
+      // Absolute, as runc makes it: create and run work in the bundle directory.
+      store: new StateStore(path.resolve(cl.globals.root as string), realHost),
       log,
       globals: cl.globals,
       flags: cl.flags,
