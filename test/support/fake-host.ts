@@ -575,6 +575,10 @@ class FakeCgroup implements CgroupManager {
     return [];
   }
 
+  deviceProgram(): undefined {
+    return undefined;
+  }
+
   unsupported(): NotApplied[] {
     return [];
   }
