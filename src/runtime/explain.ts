@@ -6,7 +6,7 @@ import type { Plan, PlanOp } from '../linux/plan';
 import { fieldsOf, type OpName } from '../linux/op-schema';
 import type { Hook, Hooks } from '../oci/types';
 import { describeProgramRule, notAppliedText, type CgroupWrite, type NotApplied, type PlannedDeviceProgram } from '../linux/cgroups';
-import { listProgram } from '../linux/bpf-insn';
+import { describeInsn } from '../linux/bpf-insn';
 import { capabilityName } from '../linux/capabilities';
 import { CLONE_NEWTIME, CLONE_PARENT, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from '../linux/constants';
 import { NAMESPACE_FLAGS } from '../linux/namespaces';
@@ -38,7 +38,7 @@ function deviceProgramJson(d: PlannedDeviceProgram): object {
     origin: d.origin,
     rules: rules.map((r) => ({ allow: r.allow, type: r.type, major: r.major ?? null, minor: r.minor ?? null, access: r.access, origin: r.origin })),
     otherwise: { allow: otherwise.allow, origin: otherwise.origin ?? null },
-    instructions: listProgram(insns),
+    instructions: insns.map(describeInsn),
   };
 }
 
