@@ -4,7 +4,7 @@
 // verifier takes what tsrunc builds, and that it goes with the cgroup.
 
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { closeSync, constants, existsSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { type CgroupLayout, detectCgroupLayout } from '../../src/linux/cgroups/layout';
@@ -12,6 +12,8 @@ import { cgroupManagerFor } from '../../src/linux/cgroups/manager';
 import { attachDeviceProgram, attachedDevicePrograms, deviceProgramUnavailable } from '../../src/linux/cgroups/device-filter';
 import { buildDeviceProgram } from '../../src/linux/cgroups/device-program';
 import { deviceCgroupRules, type SourcedDeviceRule } from '../../src/linux/devices';
+import { encodeProgram, exit, mov64Imm } from '../../src/linux/bpf-insn';
+import { native } from '../../src/linux/native';
 import { cleanupTestCgroups, isRoot, testId } from './helpers';
 
 const mount = detectCgroupLayout().unified;
@@ -101,6 +103,26 @@ describe.skipIf(!usable)(`the cgroup v2 device program on the real cgroup2 mount
       attachDeviceProgram(dir, program!, 'linux.resources.devices');
       expect(attachedDevicePrograms(dir)).toHaveLength(1);
     }
+    m.destroy();
+  });
+
+  it('a program above that lets no other in is a clear error naming the field', () => {
+    id = testId('devnone');
+    const m = cgroupManagerFor({ id, cgroupsPath: `/${id}/ctr`, layout });
+    m.create();
+    // Attached to the parent without flags (BPF_F_NONE): no program may be attached below it.
+    const prog = native().bpfProgLoad(15, encodeProgram([mov64Imm(0, 1), exit()]), 'GPL');
+    const parent = openSync(join(mount!, id), constants.O_RDONLY | constants.O_DIRECTORY);
+    try {
+      native().bpfProgAttach(parent, prog, 6, 0);
+    } finally {
+      closeSync(parent);
+      closeSync(prog);
+    }
+    expect(() => m.apply({ devices: [{ allow: true }] })).toThrow(new RegExp(
+      `^linux\\.resources\\.devices: cannot attach the device program to ${m.paths.unified}: bpf\\(BPF_PROG_ATTACH\\): Operation not permitted \\(.*`
+      + 'or a program attached to this cgroup or above it without BPF_F_ALLOW_MULTI keeps others out\\)$'));
+    expect(attachedDevicePrograms(m.paths.unified)).toEqual([]);
     m.destroy();
   });
 });

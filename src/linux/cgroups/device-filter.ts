@@ -29,7 +29,12 @@ function bpfFailure(err: unknown): string {
   const e = err as Error & { log?: string };
   const said = (e.log ?? '').trim().split('\n').filter(Boolean).slice(-2).join('; ');
   if (said !== '') return `${e.message}; the verifier said: ${said}`;
-  return code === 'EPERM' ? `${e.message} (${NEEDS})` : e.message;
+  if (code !== 'EPERM') return e.message;
+  // The kernel also refuses an attach under a cgroup whose program allows none below it, or next to
+  // one attached with other flags.
+  const attach = e.message.includes('BPF_PROG_ATTACH')
+    ? '; or a program attached to this cgroup or above it without BPF_F_ALLOW_MULTI keeps others out' : '';
+  return `${e.message} (${NEEDS}${attach})`;
 }
 
 function loadProgram(bpf: BpfCalls, program: Pick<DeviceProgram, 'insns'>): number {
