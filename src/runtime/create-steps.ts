@@ -136,6 +136,8 @@ const joinCgroup: Step<CreateRun> = {
   undo: (c) => c.helper?.abandon(),
 };
 
+// Before the plan runs: on cgroup v2 the device program is attached here too, so the init is cloned
+// into a cgroup that already enforces the device rules (and its rootfs setup with it).
 const applyResources: Step<CreateRun> = {
   name: 'apply the resources',
   run: (c) => c.cgroup.apply(made(c, 'input').resources),
