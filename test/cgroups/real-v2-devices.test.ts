@@ -103,6 +103,11 @@ describe.skipIf(!usable)(`the cgroup v2 device program on the real cgroup2 mount
       attachDeviceProgram(dir, program!, 'linux.resources.devices');
       expect(attachedDevicePrograms(dir)).toHaveLength(1);
     }
+    // What the verifier refuses is said in its words (a program that does not end in exit).
+    const broken = { rules: [], otherwise: { allow: false }, insns: [mov64Imm(0, 1)] };
+    expect(() => attachDeviceProgram(dir, broken, 'linux.resources.devices'))
+      .toThrow(/^linux\.resources\.devices: cannot load the device program \(BPF_PROG_TYPE_CGROUP_DEVICE\): bpf\(BPF_PROG_LOAD\): \w.*; the verifier said: \S/);
+    expect(attachedDevicePrograms(dir)).toHaveLength(1);
     m.destroy();
   });
 

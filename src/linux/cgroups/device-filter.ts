@@ -27,7 +27,8 @@ function bpfFailure(err: unknown): string {
   const code = errnoOf(err);
   if (code === undefined) throw err;
   const e = err as Error & { log?: string };
-  const said = (e.log ?? '').trim().split('\n').filter(Boolean).slice(-2).join('; ');
+  // Its last words, without the statistics line it ends with ("processed 12 insns (limit …").
+  const said = (e.log ?? '').trim().split('\n').filter((l) => l !== '' && !l.startsWith('processed ')).slice(-2).join('; ');
   if (said !== '') return `${e.message}; the verifier said: ${said}`;
   if (code !== 'EPERM') return e.message;
   // The kernel also refuses an attach under a cgroup whose program allows none below it, or next to
