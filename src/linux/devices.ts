@@ -45,10 +45,25 @@ export function deviceMode(device: Device): number {
   return type | ((device.fileMode ?? 0o666) & 0o7777);
 }
 
-/** The device cgroup rules: the config's, then the defaults, then access to the config's devices. */
-export function deviceCgroupRules(rules: DeviceCgroupRule[] = [], devices: Device[] = []): DeviceCgroupRule[] {
-  const forDevices = devices
-    .filter((d) => d.type !== 'p')
-    .map((d): DeviceCgroupRule => ({ allow: true, type: d.type === 'b' ? 'b' : 'c', major: d.major, minor: d.minor, access: 'rwm' }));
-  return [...rules, ...DEFAULT_ALLOWED, ...forDevices];
+/**
+ * A device cgroup rule with the config field it comes from: the list a container gets mixes the
+ * config's rules with defaults and rules for its devices, so a rule's index says nothing by itself.
+ */
+export type SourcedDeviceRule = DeviceCgroupRule & { origin?: string };
+
+export const DEFAULT_RULE_ORIGIN = 'default device rule';
+
+/**
+ * The device cgroup rules: the config's, then the defaults, then access to the config's devices
+ * (runc's order, so that neither of the last two can be taken away by a rule of the config).
+ */
+export function deviceCgroupRules(rules: DeviceCgroupRule[] = [], devices: Device[] = []): SourcedDeviceRule[] {
+  const forDevices = devices.flatMap((d, i): SourcedDeviceRule[] => d.type === 'p' ? [] : [
+    { allow: true, type: d.type === 'b' ? 'b' : 'c', major: d.major, minor: d.minor, access: 'rwm', origin: `linux.devices[${i}]` },
+  ]);
+  return [
+    ...rules.map((r, i) => ({ ...r, origin: `linux.resources.devices[${i}]` })),
+    ...DEFAULT_ALLOWED.map((r) => ({ ...r, origin: DEFAULT_RULE_ORIGIN })),
+    ...forDevices,
+  ];
 }

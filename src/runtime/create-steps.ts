@@ -136,6 +136,8 @@ const joinCgroup: Step<CreateRun> = {
   undo: (c) => c.helper?.abandon(),
 };
 
+// Before the plan runs: on cgroup v2 the device program is attached here too, so the init is cloned
+// into a cgroup that already enforces the device rules (and its rootfs setup with it).
 const applyResources: Step<CreateRun> = {
   name: 'apply the resources',
   run: (c) => c.cgroup.apply(made(c, 'input').resources),
@@ -181,6 +183,7 @@ const writeState: Step<CreateRun> = {
       process: spec.process,
       ...(spec.linux?.seccomp !== undefined ? { seccomp: spec.linux.seccomp } : {}),
       ...(spec.linux?.personality !== undefined ? { personality: spec.linux.personality } : {}),
+      ...((spec.linux?.devices?.length ?? 0) > 0 ? { devices: spec.linux!.devices } : {}),
     };
     const later = laterHooks(spec.hooks);
     if (later) record.hooks = later;

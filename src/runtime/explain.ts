@@ -5,7 +5,8 @@
 import type { Plan, PlanOp } from '../linux/plan';
 import { fieldsOf, type OpName } from '../linux/op-schema';
 import type { Hook, Hooks } from '../oci/types';
-import { notAppliedText, type CgroupWrite, type NotApplied } from '../linux/cgroups';
+import { describeProgramRule, notAppliedText, type CgroupWrite, type NotApplied, type PlannedDeviceProgram } from '../linux/cgroups';
+import { describeInsn } from '../linux/bpf-insn';
 import { capabilityName } from '../linux/capabilities';
 import { CLONE_NEWTIME, CLONE_PARENT, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from '../linux/constants';
 import { NAMESPACE_FLAGS } from '../linux/namespaces';
@@ -18,7 +19,7 @@ export interface ExplainData {
   id: string;
   bundle: string;
   plan: Plan;
-  cgroup: { driver: 'v1' | 'v2'; paths: Record<string, string>; writes: CgroupWrite[]; unsupported: NotApplied[] };
+  cgroup: { driver: 'v1' | 'v2'; paths: Record<string, string>; writes: CgroupWrite[]; deviceProgram?: PlannedDeviceProgram; unsupported: NotApplied[] };
   /** The host's highest capability number: drop-bounding lists what is dropped, this says what is kept. */
   capLastCap: number;
   warnings: Problem[];
@@ -27,6 +28,18 @@ export interface ExplainData {
    * but not the hooks themselves, and poststart and poststop are not in the plan at all.
    */
   hooks?: Hooks;
+}
+
+/** The device program's JSON form: where, its rules in order, what no rule decides, its instructions. */
+function deviceProgramJson(d: PlannedDeviceProgram): object {
+  const { rules, otherwise, insns } = d.program;
+  return {
+    directory: d.dir,
+    origin: d.origin,
+    rules: rules.map((r) => ({ allow: r.allow, type: r.type, major: r.major ?? null, minor: r.minor ?? null, access: r.access, origin: r.origin })),
+    otherwise: { allow: otherwise.allow, origin: otherwise.origin ?? null },
+    instructions: insns.map(describeInsn),
+  };
 }
 
 /** The stable JSON form: { id, bundle, plan: { host, container }, cgroup, warnings }. */
@@ -40,6 +53,7 @@ export function explainJson(d: ExplainData): object {
       driver: d.cgroup.driver,
       paths: d.cgroup.paths,
       writes: d.cgroup.writes.map((w) => ({ file: w.file, value: w.value, origin: w.origin })),
+      ...(d.cgroup.deviceProgram !== undefined ? { deviceProgram: deviceProgramJson(d.cgroup.deviceProgram) } : {}),
       unsupported: d.cgroup.unsupported.map(notAppliedText),
     },
     warnings: d.warnings.map(problemJson),
@@ -214,8 +228,21 @@ function section(out: string[], st: Style, title: string, lines: string[]): void
   for (const l of lines.length > 0 ? lines : ['(none)']) out.push(`  ${l}`);
 }
 
-function withOrigin(st: Style, text: string, op: PlanOp | CgroupWrite | undefined): string {
+function withOrigin(st: Style, text: string, op: { origin?: string } | undefined): string {
   return op?.origin ? `${text}  ${st.dim(`[${op.origin}]`)}` : text;
+}
+
+/** The device program create attaches on cgroup v2, as the rules it decides by. */
+function deviceProgramLines(st: Style, d: PlannedDeviceProgram): string[] {
+  const { rules, otherwise, insns } = d.program;
+  const lines = [
+    withOrigin(st, `device program: BPF_PROG_TYPE_CGROUP_DEVICE, ${insns.length} instructions, attached to ${d.dir} (BPF_F_ALLOW_MULTI)`, d),
+    st.dim('  for each access asked (r, w, m), the last rule naming the device and that access decides:'),
+  ];
+  const width = Math.max(0, ...rules.map((r) => describeProgramRule(r).length));
+  for (const r of rules) lines.push(withOrigin(st, `  ${describeProgramRule(r).padEnd(width)}`, r));
+  lines.push(withOrigin(st, `  otherwise ${otherwise.allow ? 'allow' : 'deny'}`, otherwise.origin !== undefined ? { origin: otherwise.origin } : undefined));
+  return lines;
 }
 
 export function explainText(d: ExplainData, st: Style = PLAIN): string {
@@ -276,6 +303,7 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
     cgLines.push('writes, in order:');
     for (const w of d.cgroup.writes) cgLines.push(withOrigin(st, `  ${w.file} = ${JSON.stringify(w.value)}`, w));
   }
+  if (d.cgroup.deviceProgram !== undefined) cgLines.push(...deviceProgramLines(st, d.cgroup.deviceProgram));
   for (const u of d.cgroup.unsupported) cgLines.push(st.warn(`not applied: ${notAppliedText(u)}`));
   section(out, st, 'Cgroup', cgLines);
 

@@ -236,7 +236,7 @@ describe('resourceWrites, cgroup v2', () => {
     ]);
   });
 
-  it('device rules and v1-only knobs are reported by unsupported(), never silently dropped', () => {
+  it('v1-only knobs are reported by unsupported(), never silently dropped', () => {
     const u = manager('v2').unsupported(richV2).map(notAppliedText);
     expect(u).toEqual([
       'linux.resources.memory.kernelTCP: cgroup v2 has no separate kernel TCP memory limit',
@@ -246,9 +246,36 @@ describe('resourceWrites, cgroup v2', () => {
       'linux.resources.cpu.realtimePeriod: cgroup v2 has no realtime group scheduling interface',
       'linux.resources.blockIO.leafWeight: cgroup v2 has no leaf weight',
       'linux.resources.blockIO.weightDevice[0].leafWeight: cgroup v2 has no leaf weight',
-      'linux.resources.devices: 3 device rule(s) not enforced: cgroup v2 needs an eBPF device program, which tsrunc does not have yet',
     ]);
-    expect(manager('v2').resourceWrites({ devices: rich.devices })).toEqual([]);
+  });
+
+  it('device rules become the device program of the container directory, no file writes', () => {
+    const m = manager('v2');
+    expect(m.resourceWrites({ devices: rich.devices })).toEqual([]);
+    const planned = m.deviceProgram({ devices: rich.devices })!;
+    expect(planned.dir).toBe('/sys/fs/cgroup/tsrunc/c1');
+    expect(planned.origin).toBe('linux.resources.devices');
+    // The first rule denies everything: it is what no later rule decides, not a rule of its own.
+    expect(planned.program.otherwise).toEqual({ allow: false, origin: 'linux.resources.devices[0]' });
+    expect(planned.program.rules.map((r) => [r.allow, r.type, r.major, r.minor, r.access, r.origin])).toEqual([
+      [true, 'c', 1, 3, 'rwm', 'linux.resources.devices[1]'],
+      [true, 'c', 136, undefined, 'rwm', 'linux.resources.devices[2]'],
+    ]);
+    expect(manager('v1').deviceProgram({ devices: rich.devices })).toBeUndefined();
+    expect(manager('hybrid').deviceProgram({ devices: rich.devices })).toBeUndefined();
+  });
+
+  it('a device rule the program cannot express, or a process that cannot load one, is an error naming the field', () => {
+    const m = manager('v2');
+    expect(() => m.deviceProgram({ devices: [{ allow: true, type: 'c', major: 2 ** 32, minor: 1, access: 'r' }] }))
+      .toThrow('linux.resources.devices[0].major: 4294967296 cannot be matched by a cgroup v2 device program: the kernel gives it device numbers of 32 bits (0 to 4294967295)');
+    const sourced = [{ allow: true, type: 'b' as const, major: 8, minor: 2 ** 40, access: 'rwm', origin: 'linux.devices[3]' }];
+    expect(() => m.deviceProgram({ devices: sourced })).toThrow(/^linux\.devices\[3\]\.minor: 1099511627776 cannot be matched/);
+    const noBpf = manager('v2', noBfq.filter((f) => f !== 'v2:device-program'));
+    expect(() => noBpf.deviceProgram({ devices: rich.devices }))
+      .toThrow('linux.resources.devices: cgroup v2 enforces device rules with an eBPF program (BPF_PROG_TYPE_CGROUP_DEVICE), and this process cannot load one');
+    // Other settings need no program: a config without device rules never asks.
+    expect(noBpf.resourceWrites({ pids: { limit: 1 } })).toHaveLength(1);
   });
 
   it('network is an error on v2 (no net_cls/net_prio there)', () => {

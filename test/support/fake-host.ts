@@ -577,6 +577,10 @@ class FakeCgroup implements CgroupManager {
     return [];
   }
 
+  deviceProgram(): undefined {
+    return undefined;
+  }
+
   unsupported(): NotApplied[] {
     return [];
   }

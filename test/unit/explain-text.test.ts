@@ -3,6 +3,8 @@ import { buildCreatePlan, PlanInput } from '../../src/linux/plan-builder';
 import { baseSpec } from '../support/base-spec';
 import { ExplainData, explainJson, explainText } from '../../src/runtime/explain';
 import type { Spec } from '../../src/oci/types';
+import { buildDeviceProgram } from '../../src/linux/cgroups/device-program';
+import { deviceCgroupRules } from '../../src/linux/devices';
 
 function data(spec: Spec): ExplainData {
   const input: PlanInput = {
@@ -14,7 +16,7 @@ function data(spec: Spec): ExplainData {
   const { plan } = buildCreatePlan(input);
   return {
     id: 'c', bundle: '/b', plan, capLastCap: 40, warnings: [],
-    cgroup: { driver: 'v2', paths: { unified: '/sys/fs/cgroup/c' }, writes: [{ file: '/sys/fs/cgroup/c/pids.max', value: '100', origin: 'linux.resources.pids.limit' }], unsupported: [{ path: 'linux.resources.devices', reason: '1 device rule(s) not enforced' }] },
+    cgroup: { driver: 'v2', paths: { unified: '/sys/fs/cgroup/c' }, writes: [{ file: '/sys/fs/cgroup/c/pids.max', value: '100', origin: 'linux.resources.pids.limit' }], unsupported: [{ path: 'linux.resources.memory.swappiness', reason: 'cgroup v2 has no per-cgroup swappiness' }] },
   };
 }
 
@@ -46,7 +48,7 @@ describe('explain text', () => {
       'uid 0-65535 → host 100000-165535 (65536 ids)  [linux.uidMappings]',
       'gid 0-999 → host 200000-200999 (1000 ids)  [linux.gidMappings]',
       '  /sys/fs/cgroup/c/pids.max = "100"  [linux.resources.pids.limit]',
-      'not applied: linux.resources.devices: 1 device rule(s) not enforced',
+      'not applied: linux.resources.memory.swappiness: cgroup v2 has no per-cgroup swappiness',
       'cgroup → /sys/fs/cgroup (in root)  type cgroup2  flags ro|nosuid|nodev|noexec|relatime  mount point made as dir  [mounts[6]]',
       'bind /dev/null from the host onto /dev/null (no mknod in a user namespace)  [default device]',
       'net.ipv4.ip_forward = "1"  [linux.sysctl["net.ipv4.ip_forward"]]',
@@ -55,6 +57,33 @@ describe('explain text', () => {
       'umask 0022  [process.user.umask]',
       'args: sh  [process.args]',
     ]) expect(text).toContain(line);
+  });
+
+  it('shows the device program of cgroup v2 as its rules, in order, each with its origin', () => {
+    const rules = deviceCgroupRules([{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 237, access: 'r' }],
+      [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }]);
+    const { program } = buildDeviceProgram(rules, 'linux.resources.devices');
+    const d = data(baseSpec());
+    d.cgroup.deviceProgram = { dir: '/sys/fs/cgroup/c', program: program!, origin: 'linux.resources.devices' };
+    const text = explainText(d);
+    const lines = text.split('\n');
+    const at = lines.findIndex((l) => l.includes('device program:'));
+    expect(lines.slice(at, at + 4)).toEqual([
+      `  device program: BPF_PROG_TYPE_CGROUP_DEVICE, ${program!.insns.length} instructions, attached to /sys/fs/cgroup/c (BPF_F_ALLOW_MULTI)  [linux.resources.devices]`,
+      '    for each access asked (r, w, m), the last rule naming the device and that access decides:',
+      '    allow c 10:237 r    [linux.resources.devices[1]]',
+      '    allow c *:* m       [default device rule]',
+    ]);
+    expect(lines.slice(at + 15, at + 17)).toEqual([
+      '    allow c 10:229 rwm  [linux.devices[0]]',
+      '    otherwise deny  [linux.resources.devices[0]]',
+    ]);
+    const json = explainJson(d) as { cgroup: { deviceProgram: { rules: { origin: string }[]; otherwise: object; instructions: string[] } } };
+    expect(json.cgroup.deviceProgram.rules).toHaveLength(14);
+    expect(json.cgroup.deviceProgram.rules[0]).toEqual({ allow: true, type: 'c', major: 10, minor: 237, access: 'r', origin: 'linux.resources.devices[1]' });
+    expect(json.cgroup.deviceProgram.otherwise).toEqual({ allow: false, origin: 'linux.resources.devices[0]' });
+    expect(json.cgroup.deviceProgram.instructions.slice(0, 2)).toEqual(['r2 = *(u32 *)(r1 + 0)', 'w2 &= 0xffff']);
+    expect(json.cgroup.deviceProgram.instructions).toHaveLength(program!.insns.length);
   });
 
   it('is read off the plan: changing an op changes the text, with no config involved', () => {

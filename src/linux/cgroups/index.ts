@@ -3,7 +3,9 @@
 export { cgroupManagerFor, cgroupManagerFromPaths } from './manager';
 export { notAppliedText } from './resource-writes';
 export type { NotApplied } from './resource-writes';
-export type { CgroupEntry, CgroupManager, CgroupManagerOptions, CgroupWrite } from './manager';
+export type { CgroupEntry, CgroupManager, CgroupManagerOptions, CgroupWrite, PlannedDeviceProgram } from './manager';
+export { describeProgramRule } from './device-program';
+export type { DeviceProgram, ProgramRule } from './device-program';
 export { detectCgroupLayout, unifiedControllers, cgroupControllers, parseProcCgroup, hugePageSizes, UNIFIED } from './layout';
 export type { CgroupLayout, CgroupMode } from './layout';
 export { cpuSharesToWeight, swapToV2, blkioWeightToIoWeight } from './convert';

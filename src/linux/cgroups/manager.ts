@@ -2,13 +2,14 @@
 //
 // Lifecycle, as `tsrunc create` uses it:
 //   const cg = cgroupManagerFor({ id, cgroupsPath: spec.linux?.cgroupsPath });
-//   for (const w of cg.unsupported(resources)) warn(w);    // e.g. device rules on cgroup v2
+//   for (const w of cg.unsupported(resources)) warn(w);    // e.g. knobs this kernel lacks
 //   cg.create();                                            // mkdirs; refuses a busy or frozen cgroup
 //   persist({ driver: cg.driver, paths: cg.paths, created: cg.created });
-//   cg.apply(resources);                                    // before the container process joins
+//   cg.apply(resources);                                    // writes; on v2 the device program too; before the container process joins
 //   for (const f of cg.procsFiles()) write(f, String(pid)); // join every hierarchy (the helper's join-cgroup)
 // and later, from the state alone: cgroupManagerFromPaths(driver, paths, created).pids() / .destroy().
-// `tsrunc explain` prints cg.resourceWrites(resources): exactly what apply() writes, in that order.
+// `tsrunc explain` prints cg.resourceWrites(resources): exactly what apply() writes, in that order, and
+// cg.deviceProgram(resources): the rules of the device program apply() attaches on cgroup v2.
 
 import { readFileSync } from 'node:fs';
 import type { Resources } from '../../oci/types';
@@ -18,9 +19,9 @@ import { type CgroupLayout, detectCgroupLayout, hugePageSizes, unifiedController
 import { resolveCgroupPaths } from './paths';
 import { V1CgroupManager } from './v1';
 import { V2CgroupManager } from './v2';
-import type { CgroupWrite, NotApplied } from './resource-writes';
+import type { CgroupWrite, NotApplied, PlannedDeviceProgram } from './resource-writes';
 
-export type { CgroupWrite } from './resource-writes';
+export type { CgroupWrite, PlannedDeviceProgram } from './resource-writes';
 
 export interface CgroupManager {
   readonly driver: 'v1' | 'v2';
@@ -33,9 +34,11 @@ export interface CgroupManager {
   plannedDirs(): string[];
   /** What apply(r) writes, in order; pure. Throws a RuntimeError naming each field that cannot be met. */
   resourceWrites(r: Resources): CgroupWrite[];
+  /** The device program apply(r) attaches (cgroup v2, when `r` has device rules); pure, throws as resourceWrites. */
+  deviceProgram(r: Resources): PlannedDeviceProgram | undefined;
   /** Settings of `r` that apply(r) leaves out, with why, for the caller to warn about. */
   unsupported(r: Resources): NotApplied[];
-  /** Writes each of resourceWrites(r) in order, nothing else. */
+  /** Writes each of resourceWrites(r) in order, then attaches deviceProgram(r) (replacing the one before); nothing else. */
   apply(r: Resources): void;
   /** cgroup.procs of every hierarchy the container joins. */
   procsFiles(): string[];

@@ -1,8 +1,8 @@
 // The cgroup v2 manager: one directory in the unified hierarchy (key "unified" in `paths`).
 //
-// Not done here yet: device rules (need a BPF_CGROUP_DEVICE program; reported by unsupported()), the
-// threaded/"domain invalid" cgroup types (runc turns a "domain invalid" parent threaded when only
-// threaded controllers are asked for).
+// Device rules are a BPF_CGROUP_DEVICE program that apply() attaches (base.ts, device-filter.ts). Not
+// done here yet: the threaded/"domain invalid" cgroup types (runc turns a "domain invalid" parent
+// threaded when only threaded controllers are asked for).
 
 import { isRuntimeError, RuntimeError } from '../../common/errors';
 import { BaseCgroupManager } from './base';

@@ -40,7 +40,11 @@ export const explain: CommandHandler = async (ctx) => {
     id,
     bundle: prepared.bundle.dir,
     plan: prepared.plan,
-    cgroup: { driver: prepared.cgroup.driver, paths: prepared.cgroup.paths, writes: prepared.writes, unsupported: prepared.unsupported },
+    cgroup: {
+      driver: prepared.cgroup.driver, paths: prepared.cgroup.paths, writes: prepared.writes,
+      ...(prepared.deviceProgram !== undefined ? { deviceProgram: prepared.deviceProgram } : {}),
+      unsupported: prepared.unsupported,
+    },
     capLastCap: prepared.host.capLastCap,
     warnings,
     ...(prepared.bundle.spec.hooks ? { hooks: prepared.bundle.spec.hooks } : {}),
