@@ -16,7 +16,7 @@ export default defineConfig({
       'test/check/broken-bundles.test.ts',
       'test/cgroups/layout.test.ts',
       'test/cgroups/paths.test.ts',
-      'test/cgroups/writes.test.ts',
+      'test/cgroups/resource-writes.test.ts',
     ],
     // The real tsrunc-init, as root.
     exclude: ['test/unit/helper-client.test.ts'],
