@@ -36,7 +36,7 @@ export interface ContainerRecord {
   seccomp?: Seccomp;
   /** The config's linux.personality, which `exec` applies too (as runc does). */
   personality?: Personality;
-  /** The config's linux.devices: device rules `update` applies keep access to them, as create's do. */
+  /** The config's linux.devices: `update` builds the device rules from them as create does (deviceCgroupRules). */
   devices?: Device[];
   /** The config's poststart and poststop hooks, which start and delete run (config.json may change after create). */
   hooks?: Pick<Hooks, 'poststart' | 'poststop'>;

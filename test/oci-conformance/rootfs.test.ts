@@ -254,6 +254,17 @@ describe('devices', () => {
     expect(out).toBe('character special file 1:5 604 1000:1000\n3\n');
   });
 
+  it('a device of linux.devices is allowed only by a rule of linux.resources.devices, as with runc', () => {
+    const withFuse = (rules: boolean) => runSpec(env, bundle, specWith(['sh', '-c', ': < /dev/fuse-like && echo opened'], (s) => {
+      s.linux!.devices = [{ path: '/dev/fuse-like', type: 'c', major: 10, minor: 229, fileMode: 0o600 }];
+      if (rules) s.linux!.resources!.devices!.push({ allow: true, type: 'c', major: 10, minor: 229, access: 'r' });
+    }));
+    const refused = withFuse(false);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/Operation not permitted/);
+    expect(withFuse(true).stdout).toBe('opened\n');
+  });
+
   it('a device the cgroup does not allow cannot be opened', () => {
     const r = runSpec(env, bundle, specWith(['sh', '-c', 'mknod /tmp/mem c 1 1 && head -c 1 /tmp/mem >/dev/null'], (s) => {
       s.process!.capabilities!.bounding!.push('CAP_MKNOD');

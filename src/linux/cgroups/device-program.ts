@@ -1,8 +1,8 @@
 // The cgroup v2 device controller is a BPF_PROG_TYPE_CGROUP_DEVICE program attached to the cgroup: the
 // kernel runs it on every open and mknod of a device node by a process in the cgroup, with the
 // device's type and numbers and the access asked, and refuses the access (EPERM) when it returns 0.
-// This module turns the device rules (create's list: the config's, runc's defaults, access to
-// linux.devices; the same list cgroup v1 gets as devices.allow/deny lines) into that program. Pure.
+// This module turns the device rules (create's list: the config's, then runc's defaults; the same list
+// cgroup v1 gets as devices.allow/deny lines) into that program. Pure.
 //
 // What the program decides, for a device and the access asked (open for reading and writing asks for
 // both at once): for each kind of access, the last rule that names the device and that access decides;

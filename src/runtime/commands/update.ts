@@ -3,7 +3,7 @@
 // as go-runc sends it), the flags over it, checked against our schema, then written with the
 // container's cgroup manager (exactly its resourceWrites) and kept in the state. Device rules (which
 // runc's update leaves alone) replace the config's linux.resources.devices: the container keeps runc's
-// default list and access to its linux.devices, as at create; on cgroup v2 the new device program
+// default list, as at create (devices.ts deviceCgroupRules); on cgroup v2 the new device program
 // replaces the old one.
 import * as fs from 'node:fs';
 import type { Resources } from '../../oci/types';
