@@ -134,6 +134,18 @@ describe('process', () => {
     expect(out).toBe('hello from tools\n');
   });
 
+  it("args[0] is looked up with the process's capabilities: root without CAP_DAC_OVERRIDE passes over a program it cannot run", () => {
+    for (const [dir, mode] of [['/opt/private', 0o700], ['/opt/public', 0o755]] as const) {
+      fs.mkdirSync(`${bundle}/rootfs${dir}`, { recursive: true });
+      fs.writeFileSync(`${bundle}/rootfs${dir}/which-one`, `#!/bin/sh\necho ${dir}\n`, { mode });
+      fs.chownSync(`${bundle}/rootfs${dir}/which-one`, 1000, 1000);
+    }
+    const out = output(env, bundle, specWith(['which-one'], (s) => {
+      s.process!.env = ['PATH=/opt/private:/opt/public:/bin'];
+    }));
+    expect(out).toBe('/opt/public\n');
+  });
+
   it('cwd is the working directory', () => {
     expect(output(env, bundle, specWith(['pwd'], (s) => {
       s.process!.cwd = '/tmp';
