@@ -140,7 +140,12 @@ const joinCgroup: Step<CreateRun> = {
 // into a cgroup that already enforces the device rules (and its rootfs setup with it).
 const applyResources: Step<CreateRun> = {
   name: 'apply the resources',
-  run: (c) => c.cgroup.apply(made(c, 'input').resources),
+  run: (c) => {
+    const { resources, log } = made(c, 'input');
+    // What making the cgroup found (it may have run in the head start, before there was a log).
+    for (const w of c.cgroup.warnings()) log.warn(w);
+    c.cgroup.apply(resources);
+  },
 };
 
 const runPlan: Step<CreateRun> = {

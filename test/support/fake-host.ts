@@ -559,6 +559,10 @@ class FakeCgroup implements CgroupManager {
     this.created = [...created];
   }
 
+  warnings(): string[] {
+    return [];
+  }
+
   create(): void {
     this.host.cgroupCall(`cgroup.create ${this.dir}`);
     if (this.host.cgroups.has(this.dir)) {

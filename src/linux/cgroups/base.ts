@@ -153,14 +153,25 @@ export abstract class BaseCgroupManager implements CgroupManager {
     return cgroupPids(this.primaryDir());
   }
 
-  /** create() refuses a cgroup that already has processes or is frozen (runc does too; the spec allows it). */
+  private readonly found = new Set<string>();
+
+  /** What create() found that it goes on with (a cgroup that already has processes), for the caller to warn about. */
+  warnings(): string[] {
+    return [...this.found];
+  }
+
+  /**
+   * create() refuses a frozen cgroup, and goes on with one that already has processes, with a warning,
+   * as runc does (the spec leaves both to the runtime).
+   */
   protected assertUsable(): void {
     for (const dir of this.uniqueDirs()) {
       if (!existsSync(dir)) continue;
       const pids = cgroupPids(dir);
-      if (pids.length > 0) {
+      // Once, for the first hierarchy that has any (they usually all hold the same processes).
+      if (pids.length > 0 && this.found.size === 0) {
         const shown = pids.slice(0, 5).join(', ') + (pids.length > 5 ? ', ...' : '');
-        throw new RuntimeError(`cgroup ${dir} is not empty: it has ${pids.length} process(es) (${shown}); a new container needs an empty cgroup`);
+        this.found.add(`cgroup ${dir} is not empty: it has ${pids.length} process(es) (${shown}); they stay in it, and kill --all and delete signal them with the container's`);
       }
     }
     const freezer = this.paths.freezer;

@@ -3,7 +3,8 @@
 // Lifecycle, as `tsrunc create` uses it:
 //   const cg = cgroupManagerFor({ id, cgroupsPath: spec.linux?.cgroupsPath });
 //   for (const w of cg.unsupported(resources)) warn(w);    // e.g. knobs this kernel lacks
-//   cg.create();                                            // mkdirs; refuses a busy or frozen cgroup
+//   cg.create();                                            // mkdirs; refuses a frozen cgroup
+//   for (const w of cg.warnings()) warn(w);                 // e.g. a cgroup that already has processes
 //   persist({ driver: cg.driver, paths: cg.paths, created: cg.created });
 //   cg.apply(resources);                                    // writes; on v2 the device program too; before the container process joins
 //   for (const f of cg.procsFiles()) write(f, String(pid)); // join every hierarchy (the helper's join-cgroup)
@@ -30,6 +31,8 @@ export interface CgroupManager {
   /** Directories create() made, parents first (the leaves included). Persist it with `paths`. */
   readonly created: readonly string[];
   create(): void;
+  /** What create() (or plannedDirs()) found and went on with: a cgroup that already has processes. */
+  warnings(): string[];
   /** The directories create() would make now, parents first (checking what create() checks); changes nothing. */
   plannedDirs(): string[];
   /** What apply(r) writes, in order; pure. Throws a RuntimeError naming each field that cannot be met. */
