@@ -2,7 +2,7 @@
 import { print } from './output';
 import * as path from 'node:path';
 import { parseCommandLine, ParsedCommandLine } from './cli/parse';
-import { SPEC_VERSION, VERSION } from './cli/definition';
+import { findCommand, SPEC_VERSION, VERSION } from './cli/definition';
 import { COMMIT, LIBSECCOMP } from './build-info';
 import { createLogger, Logger, logFailure } from './log';
 import { RuntimeError } from '../common/errors';
@@ -27,7 +27,7 @@ function lazyCommands(): LazyCommands {
   return load(path.join(__dirname, 'lazy-commands.js')).exports as LazyCommands;
 }
 
-const lazyCommand = (name: 'create' | 'run' | 'check' | 'explain' | 'exec' | 'update' | 'features') => async () => lazyCommands()[name];
+const lazyCommand = (name: 'create' | 'run' | 'check' | 'explain' | 'exec' | 'update' | 'features' | 'events') => async () => lazyCommands()[name];
 
 const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
   create: lazyCommand('create'),
@@ -48,6 +48,9 @@ const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
   pause: async () => (await import('./commands/pause')).pause,
   resume: async () => (await import('./commands/pause')).resume,
   spec: async () => (await import('./commands/spec')).spec,
+  events: lazyCommand('events'),
+  checkpoint: async () => (await import('./commands/checkpoint')).checkpoint,
+  restore: async () => (await import('./commands/checkpoint')).restore,
 };
 
 // The head starts are a dist file of their own too (they bring the op schema and the helper client), so
@@ -95,8 +98,11 @@ export async function main(argv: string[], loader?: DistFileLoader): Promise<num
       print(`tsrunc version ${VERSION}\ncommit: ${COMMIT}\nspec: ${SPEC_VERSION}\n${LIBSECCOMP !== undefined ? `libseccomp: ${LIBSECCOMP}\n` : ''}`);
       return 0;
     }
-    if (cl.globals.help || cl.flags.help || !cl.command) {
-      (require('./cli/help') as typeof import('./cli/help')).showHelp(cl.command?.name);
+    if (cl.globals.help || cl.flags.help || !cl.command || cl.command.name === 'help') {
+      // `help CMD` as runc has it, besides CMD --help.
+      const topic = cl.command?.name === 'help' ? cl.positionals[0] : cl.command?.name;
+      if (topic !== undefined && findCommand(topic) === undefined) throw new RuntimeError(`unknown command ${JSON.stringify(topic)}`);
+      (require('./cli/help') as typeof import('./cli/help')).showHelp(topic);
       return 0;
     }
     if (cl.globals['systemd-cgroup']) {
