@@ -10,11 +10,11 @@ import { print } from '../output';
 import type { ContainerRecord } from '../state-store';
 import type { CommandHandler } from './types';
 
-const UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+const UNITS_MS: Record<string, number> = { ns: 1e-6, us: 1e-3, '\u00b5s': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
 
 /** A Go duration ("5s", "500ms", "1m30s") in ms, as runc's --interval takes it. */
 export function parseInterval(text: string): number {
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|\u00b5s|ms|s|m|h)/g)];
   if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text) throw new RuntimeError(`invalid --interval ${JSON.stringify(text)}: a duration such as 5s or 500ms`);
   const ms = parts.reduce((sum, p) => sum + Number(p[1]) * UNITS_MS[p[2]], 0);
   if (!(ms > 0)) throw new RuntimeError('duration interval must be greater than 0');
