@@ -20,6 +20,7 @@ import { cwdMagicLinkProblem } from './bundle/host-checks';
 import { locatePath, parsePath } from './bundle/locate';
 import { buildExecPlan, EXEC_JOIN_ORDER, JoinedNamespace, NS_FILES } from '../linux/exec-plan';
 import type { Host } from './host';
+import { subCgroupEntry } from '../linux/cgroups/sub-cgroup';
 import { checkTerminal, OwnConsole, proxyTerminal } from './terminal';
 
 export interface ExecOptions {
@@ -38,6 +39,8 @@ export interface ExecOptions {
   detach: boolean;
   pidFile?: string;
   preserveFds: number;
+  /** --cgroup: sub-cgroups of the container's cgroup to run the process in (sub-cgroup.ts). */
+  cgroups: string[];
   ignorePaused: boolean;
   /** --tty: process.terminal of the process made from the flags. */
   tty?: boolean;
@@ -248,7 +251,10 @@ async function execWith(
   const namespaces = containerNamespaces(record.pid);
   const { plan, problems } = buildExecPlan({
     ...(consoleSocket !== undefined ? { consoleSocket } : {}),
-    process: proc, env, preserveFds: opts.preserveFds, cgroup: cgroupOf(host, record).entry(), namespaces, host: hostFacts(),
+    process: proc, env, preserveFds: opts.preserveFds, namespaces, host: hostFacts(),
+    cgroup: opts.cgroups.length > 0
+      ? subCgroupEntry(record.cgroup.driver, record.cgroup.paths, opts.cgroups, (dir) => host.exists(dir))
+      : cgroupOf(host, record).entry(),
     ...(config.seccomp !== undefined ? { seccomp: config.seccomp } : {}),
     ...(config.personality !== undefined ? { personality: config.personality } : {}),
   });

@@ -64,10 +64,11 @@ const createHeadStart = (ctx: CommandContext) => headStarts().CreateHeadStart.be
 const HEAD_STARTS: Record<string, (ctx: CommandContext) => AnyHeadStart | undefined> = {
   create: createHeadStart,
   run: createHeadStart,
-  exec: (ctx) => headStarts().ExecHeadStart.begin(ctx.store, {
+  // Not with --cgroup: the head start joins the container's own cgroup.
+  exec: (ctx) => ((ctx.flags.cgroup as string[] | undefined)?.length ? undefined : headStarts().ExecHeadStart.begin(ctx.store, {
     id: ctx.positionals[0],
     preserveFds: (ctx.flags['preserve-fds'] as number | undefined) ?? 0,
-  }),
+  })),
 };
 
 /** The commands that give the container the caller's descriptors 3 to 3+N-1. */

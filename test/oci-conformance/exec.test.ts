@@ -133,6 +133,25 @@ describe('exec', () => {
     await deleteAndCheck(id, pid);
   });
 
+  it('--cgroup runs the process in an existing sub-cgroup of the container\'s; a missing one is refused', async () => {
+    const { id, pid } = runDetached(FOREVER);
+    const rec = JSON.parse(fs.readFileSync(path.join(env.root, id, 'state.json'), 'utf8')) as { cgroup: { driver: string; paths: Record<string, string> } };
+    const dir = rec.cgroup.driver === 'v2' ? rec.cgroup.paths.unified : rec.cgroup.paths.memory;
+    const sub = path.join(dir, 'worker');
+    fs.mkdirSync(sub);
+    try {
+      const spec = rec.cgroup.driver === 'v2' ? 'worker' : 'memory:worker';
+      const out = env.ok(['exec', '--cgroup', spec, id, 'cat', '/proc/self/cgroup']).stdout;
+      expect(out).toMatch(rec.cgroup.driver === 'v2' ? /^0::\/worker$/m : /:memory:\/worker$/m);
+      const missing = env.tsrunc(['exec', '--cgroup', 'nope', id, 'true']);
+      expect(missing.status).not.toBe(0);
+      expect(missing.stderr).toContain("--cgroup nope: the container's cgroup has no sub-cgroup nope");
+    } finally {
+      fs.rmdirSync(sub);
+    }
+    await deleteAndCheck(id, pid);
+  });
+
   it('passes the exit status through, 128+N for signal N', async () => {
     const { id, pid } = runDetached(FOREVER);
     expect(env.tsrunc(['exec', id, 'sh', '-c', 'exit 7']).status).toBe(7);

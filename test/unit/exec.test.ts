@@ -119,7 +119,7 @@ describe('exec plan', () => {
 
 function opts(over: Partial<ExecOptions> = {}): ExecOptions {
   return {
-    id: 'c', args: ['sh'], env: [], additionalGids: [], caps: [], noNewPrivs: false, detach: false, preserveFds: 0, ignorePaused: false, ...over,
+    id: 'c', args: ['sh'], env: [], additionalGids: [], caps: [], noNewPrivs: false, detach: false, preserveFds: 0, cgroups: [], ignorePaused: false, ...over,
   };
 }
 

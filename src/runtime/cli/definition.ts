@@ -105,7 +105,7 @@ export const COMMANDS: CommandDef[] = [
       { name: 'tty', type: 'boolean', alias: ['t'], describe: 'allocate a pseudo-terminal' },
       { name: 'console-socket', type: 'string', describe: 'AF_UNIX socket to receive the pty master (with process.terminal)' },
       { name: 'pidfd-socket', type: 'string', hidden: true, describe: 'not supported yet' },
-      { name: 'cgroup', type: 'array', hidden: true, describe: 'not supported yet' },
+      { name: 'cgroup', type: 'array', describe: 'run the process in an existing sub-cgroup: [controller[,controller]:]path (repeatable)' },
       { name: 'process-label', type: 'string', hidden: true, describe: 'ignored (SELinux)' },
       { name: 'apparmor', type: 'string', hidden: true, describe: 'ignored (AppArmor)' },
     ],
