@@ -39,9 +39,10 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/tsrunc-guest.XXXXXX")
 ctl=$tmp/ctl
 qpid= tails=()
 cleanup() {
-  [ -n "$qpid" ] && kill "$qpid" 2>/dev/null && wait "$qpid" 2>/dev/null
+  set +e # a failing step must not skip the rest
+  if [ -n "$qpid" ]; then kill "$qpid" 2>/dev/null; wait "$qpid" 2>/dev/null; fi
   for t in "${tails[@]}"; do kill "$t" 2>/dev/null; done
-  [ -n "$console" ] && cp "$tmp/console.log" "$console" 2>/dev/null
+  if [ -n "$console" ]; then cp "$tmp/console.log" "$console"; fi
   rm -rf "$tmp"
 }
 trap cleanup EXIT
