@@ -35,7 +35,7 @@ struct ctx {
 	int release_rd;       /* release socket (SOCK_SEQPACKET), created by `clone`: C's end ... */
 	int release_wr;       /* ... and P's, which also carries the mount sources P sends C */
 	int in_child_mntns;   /* P: joined C's mount namespace (for the mount sources) */
-	int host_fd[64];      /* C: the mount sources P sent, received by `wait-release`, in order ... */
+	int host_fd[512];     /* C: the mount sources P sent, received by `wait-release`, in order ... */
 	int host_fd_count;
 	int host_fd_next;     /* ... and the next one a `mount-from-host` takes */
 	int fifo_path_fd;     /* exec.fifo as an O_PATH fd, from `open-exec-fifo`, until `wait-start` reopens it */

@@ -117,7 +117,7 @@ fail: {
 
 	kill((pid_t)pid, SIGKILL);
 	waitpid((pid_t)pid, NULL, 0);
-	fail(ctx, err, "%s of an id-mapping user namespace (\"%s\" / \"%s\")", path, uid_map, gid_map);
+	fail(ctx, err, "id-mapping user namespace with uid map \"%s\" and gid map \"%s\": %s", uid_map, gid_map, path);
 }
 }
 

@@ -111,6 +111,11 @@ function idmapUserns(m: Mount, userns: MountPlanInput['userns']): Pick<Fields<'s
   return { userns: 'new', uidMap, gidMap };
 }
 
+/** An id-mapped mount: idmap or ridmap, or (as runc takes them) the mount's own mappings alone. */
+function isIdmapped(m: Mount, opts: ParsedMountOptions): boolean {
+  return opts.idmap !== undefined || m.uidMappings !== undefined || m.gidMappings !== undefined;
+}
+
 /** Checks of runc's extensions that depend on the mount's type; true when the mount can be planned. */
 function checkExtensions(m: Mount, opts: ParsedMountOptions, isBind: boolean, type: string | undefined, origin: string, problems: Problem[]): boolean {
   if (opts.tmpcopyup && type !== 'tmpfs') {
@@ -119,8 +124,7 @@ function checkExtensions(m: Mount, opts: ParsedMountOptions, isBind: boolean, ty
       message: `tmpcopyup only applies to a tmpfs mount; it is ignored on this ${isBind ? 'bind' : type ?? ''} mount (as runc does)`,
     });
   }
-  const idmapped = opts.idmap !== undefined || m.uidMappings !== undefined || m.gidMappings !== undefined;
-  if (idmapped && !isBind) {
+  if (isIdmapped(m, opts) && !isBind) {
     problems.push({
       severity: 'error', path: optionPath(origin, opts.idmap, 'uidMappings'),
       message: `id-mapped mounts are only supported for bind mounts, and this one is of type ${type ?? '(none)'}`,
@@ -147,8 +151,7 @@ function bindOps(input: MountPlanInput, m: Mount, opts: ParsedMountOptions, dest
   const flags = MS.BIND | (opts.recursive ? MS.REC : 0);
   const remountFlags = opts.flags & REMOUNT_FLAGS;
   const { propagation } = opts;
-  const idmapped = opts.idmap !== undefined || m.uidMappings !== undefined || m.gidMappings !== undefined;
-  if (idmapped) {
+  if (isIdmapped(m, opts)) {
     const mapping = idmapUserns(m, input.userns);
     if (mapping === undefined) return;
     out.hostOps.push(op.sendIdmappedMount({

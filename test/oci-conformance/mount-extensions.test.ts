@@ -206,17 +206,27 @@ describe('id-mapped mounts', () => {
     fs.rmSync(path.join(ids, 'written'));
   });
 
-  it('the mount\'s own uidMappings and gidMappings, in a container without a user namespace', () => {
-    const out = output(env, bundle, specWith(['sh', '-c', "stat -c '%n %u:%g' /mapped/root-owned /mapped/user-owned; grep ' /mapped ' /proc/self/mountinfo"], (s) => {
-      s.mounts!.push({
-        destination: '/mapped', type: 'bind', source: ids, options: ['rbind', 'ridmap'],
-        uidMappings: [{ containerID: 0, hostID: 4242, size: 1 }], gidMappings: [{ containerID: 0, hostID: 4343, size: 1 }],
-      });
-    }));
+  it('ridmap with the mount\'s own uidMappings and gidMappings, in a container without a user namespace: the mounts below are mapped too', () => {
+    const sub = path.join(ids, 'sub');
+    fs.mkdirSync(sub);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=755', 'tsrunc-test-ids', sub]);
+    let out: string;
+    try {
+      out = output(env, bundle, specWith(['sh', '-c', "stat -c '%n %u:%g' /mapped/root-owned /mapped/user-owned /mapped/sub; grep -E ' /mapped(/sub)? ' /proc/self/mountinfo"], (s) => {
+        s.mounts!.push({
+          destination: '/mapped', type: 'bind', source: ids, options: ['rbind', 'ridmap'],
+          uidMappings: [{ containerID: 0, hostID: 4242, size: 1 }], gidMappings: [{ containerID: 0, hostID: 4343, size: 1 }],
+        });
+      }));
+    } finally {
+      execFileSync('umount', ['-l', sub]);
+      fs.rmdirSync(sub);
+    }
     const lines = out.trim().split('\n');
     // On disk 0 is 4242:4343 through the mapping; 1000 is outside it.
-    expect(lines.slice(0, 2)).toEqual(['/mapped/root-owned 4242:4343', '/mapped/user-owned 65534:65534']);
-    expect(parseMountinfo(lines[2])[0].options).toContain('idmapped');
+    expect(lines.slice(0, 3)).toEqual(['/mapped/root-owned 4242:4343', '/mapped/user-owned 65534:65534', '/mapped/sub 4242:4343']);
+    const entries = parseMountinfo(lines.slice(3).join('\n'));
+    for (const p of ['/mapped', '/mapped/sub']) expect(mountAt(entries, p)!.options, p).toContain('idmapped');
     expect(hostMounts(ids)).toEqual([]);
   });
 });
