@@ -8,9 +8,9 @@ import type { Hook, Hooks } from '../oci/types';
 import { describeProgramRule, notAppliedText, type CgroupWrite, type NotApplied, type PlannedDeviceProgram } from '../linux/cgroups';
 import { describeInsn } from '../linux/bpf-insn';
 import { capabilityName } from '../linux/capabilities';
-import { CLONE_NEWTIME, CLONE_PARENT, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from '../linux/constants';
+import { CLONE_NEWTIME, CLONE_PARENT, MS, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from '../linux/constants';
 import { NAMESPACE_FLAGS } from '../linux/namespaces';
-import { describeMountFlags } from '../linux/mount-options';
+import { describeMountAttrs, describeMountFlags } from '../linux/mount-options';
 import { describeIoprio, describePersonality, describeSchedAttr } from '../linux/process-attrs';
 import { decodeSeccomp } from '../linux/seccomp';
 import { formatProblem, type Problem } from '../common/errors';
@@ -316,6 +316,8 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
   // Mounts, in plan order (devices bound from the host are under Devices)
   const isDevice = (o: PlanOp) => o.origin === 'default device' || (o.origin ?? '').startsWith('linux.devices');
   const mountLines: string[] = [];
+  // P sends the sources in the order C's mount-from-host ops take them.
+  const fromHost = host.filter((o) => o.op === 'send-mount-source' || o.op === 'send-idmapped-mount');
   let n = 0;
   for (const o of plan.container) {
     if (o.op === 'mount') {
@@ -331,6 +333,32 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
       if (propagation !== 0) extra.push(`then ${describeMountFlags(propagation)}`);
       if (create !== 'none') extra.push(`mount point made as ${create}`);
       mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. ${source} → ${dest} (in root)  type ${fstype || 'bind'}  flags ${describeMountFlags(flags)}${extra.length > 0 ? `  ${extra.join(', ')}` : ''}`, o));
+    } else if (o.op === 'mount-from-host') {
+      const { source, dest, flags, create, remountFlags, propagation } = fieldsOf(o);
+      const sent = fromHost.shift();
+      const extra: string[] = [];
+      let shownFlags = flags;
+      if (sent?.op === 'send-idmapped-mount') {
+        const f = fieldsOf(sent);
+        shownFlags = MS.BIND | (f.tree === 'recursive' ? MS.REC : 0);
+        const maps = f.userns === 'container' ? "the container's user namespace" : `uid ${idMap(f.uidMap).join(', ')}; gid ${idMap(f.gidMap).join(', ')}`;
+        extra.push(`id-mapped${f.idmap === 'recursive' ? ' recursively' : ''} (${maps}), ${f.tree === 'recursive' ? 'the tree' : 'the mount'} made by the host side and moved in`);
+      } else {
+        extra.push('source opened by the host side (before the user namespace)');
+      }
+      if (remountFlags !== 0) extra.push(`then remount ${describeMountFlags(remountFlags)}`);
+      if (propagation !== 0) extra.push(`then ${describeMountFlags(propagation)}`);
+      if (create !== 'none') extra.push(`mount point made as ${create}`);
+      mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. ${source} → ${dest} (in root)  type bind  flags ${describeMountFlags(shownFlags)}  ${extra.join(', ')}`, o));
+    } else if (o.op === 'tmpfs-copyup') {
+      const { source, dest, flags, data, remountFlags, propagation } = fieldsOf(o);
+      const extra = [`data "mode=<the directory's>${data ? `,${data}` : ''}"`, "the directory's files copied up into it (tmpcopyup)"];
+      if (remountFlags !== 0) extra.push(`then remount ${describeMountFlags(remountFlags)}`);
+      if (propagation !== 0) extra.push(`then ${describeMountFlags(propagation)}`);
+      mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. ${source || 'tmpfs'} → ${dest} (in root)  type tmpfs  flags ${describeMountFlags(flags)}  ${extra.join(', ')}`, o));
+    } else if (o.op === 'mount-setattr') {
+      const { dest, attrSet, attrClr } = fieldsOf(o);
+      mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. ${dest} and every mount below it (mount_setattr AT_RECURSIVE): ${describeMountAttrs(attrSet, attrClr)}`, o));
     } else if (o.op === 'remount-ro') {
       mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. remount ${fieldsOf(o).path} read-only (after the root change)`, o));
     }

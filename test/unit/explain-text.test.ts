@@ -87,6 +87,26 @@ describe('explain text', () => {
     expect(json.cgroup.deviceProgram.instructions).toHaveLength(program!.insns.length);
   });
 
+  it('shows runc\'s mount extensions: tmpcopyup, recursive attributes, sources opened by the host side, id-mapped binds', () => {
+    const spec = baseSpec();
+    spec.linux!.namespaces!.push({ type: 'user' });
+    spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.mounts!.push(
+      { destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'tmpcopyup', 'size=1m'] },
+      { destination: '/data', type: 'bind', source: '/srv/data', options: ['rbind', 'rro', 'rnoatime'] },
+      { destination: '/ids', type: 'bind', source: '/srv/ids', options: ['bind', 'idmap'], uidMappings: [{ containerID: 0, hostID: 5, size: 1 }], gidMappings: [{ containerID: 0, hostID: 7, size: 1 }] },
+    );
+    const text = explainText(data(spec));
+    for (const line of [
+      'tmpfs → /etc (in root)  type tmpfs  flags 0  data "mode=<the directory\'s>,size=1m", the directory\'s files copied up into it (tmpcopyup), then remount ro  [mounts[7]]',
+      '/srv/data → /data (in root)  type bind  flags bind|rec  source opened by the host side (before the user namespace), mount point made as dir  [mounts[8]]',
+      '/data and every mount below it (mount_setattr AT_RECURSIVE): set ro, atime noatime  [mounts[8]]',
+      '/srv/ids → /ids (in root)  type bind  flags bind  id-mapped (uid 0-0 → host 5-5 (1 ids); gid 0-0 → host 7-7 (1 ids)), the mount made by the host side and moved in, mount point made as dir  [mounts[9]]',
+      'host send-mount-source "/srv/data"  [mounts[8]]',
+    ]) expect(text).toContain(line);
+  });
+
   it('is read off the plan: changing an op changes the text, with no config involved', () => {
     const d = data(baseSpec());
     const hostname = d.plan.container.find((o) => o.op === 'sethostname')!;

@@ -279,6 +279,25 @@ describe('hostProblems', () => {
     expect(problems(withType('fuse.sshfs'))).toEqual([]);
   });
 
+  it('recursive attributes and id-mapped mounts on a kernel without mount_setattr are refused, naming the option', () => {
+    const withMounts = spec((s) => {
+      s.mounts!.push(
+        { destination: '/a', type: 'bind', source: '/srv', options: ['rbind', 'rro', 'rnosymfollow'] },
+        { destination: '/b', type: 'bind', source: '/srv', options: ['bind'], uidMappings: [{ containerID: 0, hostID: 1, size: 1 }], gidMappings: [{ containerID: 0, hostID: 1, size: 1 }] },
+        { destination: '/c', type: 'tmpfs', source: 'tmpfs', options: ['tmpcopyup'] },
+      );
+    });
+    expect(problems(withMounts, facts({ kernel: { release: '5.10.0-8-amd64', version: [5, 10] } }))).toEqual([
+      'error mounts[7].options[1]: rro is applied with mount_setattr(2), which needs Linux 5.12 or later; this kernel is 5.10.0-8-amd64',
+      'error mounts[7].options[2]: rnosymfollow is applied with mount_setattr(2) and MOUNT_ATTR_NOSYMFOLLOW, which needs Linux 5.14 or later; this kernel is 5.10.0-8-amd64',
+      'error mounts[8].uidMappings: an id-mapped mount is made with mount_setattr(2) MOUNT_ATTR_IDMAP, which needs Linux 5.12 or later; this kernel is 5.10.0-8-amd64',
+    ]);
+    expect(problems(withMounts, facts({ kernel: { release: '5.13.1', version: [5, 13] } }))).toEqual([
+      expect.stringMatching(/^error mounts\[7\]\.options\[2\]: rnosymfollow .* Linux 5\.14/),
+    ]);
+    expect(problems(withMounts, facts({ kernel: { release: '6.18.44', version: [6, 18] } }))).toEqual([]);
+  });
+
   it('tolerant: a check that trips over a malformed field is skipped', () => {
     const bad = spec((s) => { (s.process!.capabilities as unknown as { effective: number }).effective = 3; });
     expect(() => hostProblems({ spec: bad, rootfs: ROOT, bundle: '/b', env: [] }, facts())).toThrow();

@@ -60,11 +60,99 @@ describe('plan builder', () => {
     expect(m.args.slice(1, 9)).toEqual(['/b/data', '/data', '', String(MS.BIND | MS.REC), '', 'file', String(MS.RDONLY | MS.NOSUID), '0']);
   });
 
-  it('reports a missing bind source and unsupported options as errors naming the field', () => {
+  it('reports a missing bind source, an id-mapping of a tmpfs, and ignores tmpcopyup on a bind with a warning, naming the field', () => {
     const spec = baseSpec();
-    spec.mounts = [{ destination: '/x', source: '/nope', type: 'bind', options: ['bind'] }, { destination: '/y', type: 'tmpfs', options: ['tmpcopyup'] }, { destination: '/proc', type: 'proc', source: 'proc' }];
-    const { problems } = buildCreatePlan(input(spec, { host: { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: false, sourceKind: () => 'missing' } }));
-    expect(problems.map((p) => [p.path, p.severity])).toEqual([['mounts[0].source', 'error'], ['mounts[1].options', 'error']]);
+    spec.mounts = [
+      { destination: '/x', source: '/nope', type: 'bind', options: ['bind'] },
+      { destination: '/y', type: 'tmpfs', options: ['nosuid', 'idmap'] },
+      { destination: '/z', source: '/srv', type: 'bind', options: ['rbind', 'tmpcopyup'] },
+      { destination: '/proc', type: 'proc', source: 'proc' },
+    ];
+    const kinds: Record<string, 'dir' | 'missing'> = { '/nope': 'missing', '/srv': 'dir' };
+    const { problems } = buildCreatePlan(input(spec, { host: { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: false, sourceKind: (p) => kinds[p] } }));
+    expect(problems.map((p) => [p.path, p.severity])).toEqual([
+      ['mounts[0].source', 'error'], ['mounts[1].options[1]', 'error'], ['mounts[2].options[1]', 'warning'],
+    ]);
+    expect(problems[1].message).toMatch(/only supported for bind mounts/);
+  });
+
+  it('tmpcopyup: a tmpfs-copyup op, made read-only only after the copy', () => {
+    const spec = baseSpec();
+    spec.mounts!.push({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'nosuid', 'tmpcopyup', 'size=1m', 'rprivate'] });
+    const { plan, problems } = buildCreatePlan(input(spec));
+    expect(problems).toEqual([]);
+    expect(ops(plan, 'tmpfs-copyup')).toEqual([{
+      op: 'tmpfs-copyup', args: ['/b/rootfs', 'tmpfs', '/etc', String(MS.NOSUID), 'size=1m', String(MS.RDONLY), String(MS.PRIVATE | MS.REC)],
+      origin: 'mounts[7]',
+    }]);
+  });
+
+  it('recursive attributes: mount-setattr right after the mount, the last option of an attribute winning, atime as runc', () => {
+    const spec = baseSpec();
+    spec.mounts!.push(
+      { destination: '/data', source: '/srv', type: 'bind', options: ['rbind', 'rro', 'rnosuid', 'rsuid', 'rnoexec', 'rnoatime'] },
+      { destination: '/t', type: 'tmpfs', source: 'tmpfs', options: ['ratime', 'rnosymfollow'] },
+    );
+    const { plan, problems } = buildCreatePlan(input(spec));
+    expect(problems).toEqual([]);
+    const names = plan.container.map((o) => o.op);
+    const at = plan.container.findIndex((o) => o.op === 'mount-setattr');
+    expect(names[at - 1]).toBe('mount-in-root');
+    expect(plan.container[at - 1].origin).toBe('mounts[7]');
+    // set ro|noexec|noatime; clear nosuid and the atime field
+    expect(ops(plan, 'mount-setattr').map((o) => [o.args.slice(1), o.origin])).toEqual([
+      [['/data', String(0x1 | 0x8 | 0x10), String(0x2 | 0x70)], 'mounts[7]'],
+      // ratime clears noatime and the field (relatime), as runc does
+      [['/t', String(0x200000), String(0x10 | 0x70)], 'mounts[8]'],
+    ]);
+  });
+
+  it('a user namespace: bind sources are opened by P before the release, in the order C takes them', () => {
+    const spec = baseSpec();
+    spec.linux!.namespaces!.push({ type: 'user' });
+    spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.mounts!.push(
+      { destination: '/a', source: '/srv/a', type: 'bind', options: ['rbind', 'ro'] },
+      { destination: '/b', source: 'b', options: ['bind'] },
+    );
+    const { plan, problems } = buildCreatePlan(input(spec));
+    expect(problems).toEqual([]);
+    expect(plan.host.map((o) => o.op).slice(-5)).toEqual(['gid-map', 'report-pid', 'send-mount-source', 'send-mount-source', 'release']);
+    expect(ops(plan, 'send-mount-source').map((o) => [o.args, o.origin])).toEqual([[['/srv/a'], 'mounts[7]'], [['/b/b'], 'mounts[8]']]);
+    expect(ops(plan, 'mount-from-host').map((o) => o.args.slice(1))).toEqual([
+      ['/srv/a', '/a', 'dir', 'bind', String(MS.BIND | MS.REC), String(MS.RDONLY), '0'],
+      ['/b/b', '/b', 'dir', 'bind', String(MS.BIND), '0', '0'],
+    ]);
+    // Without a user namespace C binds them itself.
+    const plain = baseSpec();
+    plain.mounts!.push({ destination: '/a', source: '/srv/a', type: 'bind', options: ['rbind'] });
+    expect(ops(buildCreatePlan(input(plain)).plan, 'send-mount-source')).toEqual([]);
+  });
+
+  it('id-mapped binds: the container\'s user namespace for idmap alone or the same maps, else one of the mount\'s own', () => {
+    const spec = baseSpec();
+    spec.linux!.namespaces!.push({ type: 'user' });
+    const maps = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.linux!.uidMappings = maps;
+    spec.linux!.gidMappings = maps;
+    spec.mounts!.push(
+      { destination: '/a', source: '/srv/a', type: 'bind', options: ['rbind', 'ridmap'] },
+      { destination: '/b', source: '/srv/b', type: 'bind', options: ['bind', 'idmap'], uidMappings: maps, gidMappings: maps },
+      { destination: '/c', source: '/srv/c', type: 'bind', options: ['bind', 'ro'], uidMappings: [{ containerID: 0, hostID: 5, size: 1 }], gidMappings: [{ containerID: 0, hostID: 7, size: 1 }] },
+    );
+    const { plan } = buildCreatePlan(input(spec));
+    expect(ops(plan, 'send-idmapped-mount').map((o) => o.args)).toEqual([
+      ['/srv/a', 'recursive', 'recursive', 'container', '', ''],
+      ['/srv/b', 'single', 'single', 'container', '', ''],
+      ['/srv/c', 'single', 'single', 'new', '0 5 1\n', '0 7 1\n'],
+    ]);
+    expect(ops(plan, 'mount-from-host').map((o) => [o.args[2], o.args[4], o.args[6]])).toEqual([['/a', 'move', '0'], ['/b', 'move', '0'], ['/c', 'move', String(MS.RDONLY)]]);
+    // Without a user namespace: only the mount's own maps can map it.
+    const plain = baseSpec();
+    plain.mounts!.push({ destination: '/c', source: '/srv/c', type: 'bind', options: ['bind'], uidMappings: [{ containerID: 0, hostID: 5, size: 1 }], gidMappings: [{ containerID: 0, hostID: 7, size: 1 }] });
+    const host = buildCreatePlan(input(plain)).plan.host.map((o) => o.op);
+    expect(host.slice(-3)).toEqual(['report-pid', 'send-idmapped-mount', 'release']);
   });
 
   it('takes exec.fifo itself before the root change, never the state directory', () => {
