@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { blkioWeightToIoWeight, cpuSharesToWeight, swapToV2 } from '../../src/linux/cgroups/convert';
 import { ALL_FEATURES, type Feature } from '../../src/linux/cgroups/features';
@@ -227,7 +227,6 @@ describe('resourceWrites, cgroup v2', () => {
       ['cpuset.mems', '0', 'linux.resources.cpu.mems'],
       ['pids.max', '100', 'linux.resources.pids.limit'],
       ['io.weight', 'default 4950', 'linux.resources.blockIO.weight'],
-      ['io.weight', '8:0 5960', 'linux.resources.blockIO.weightDevice[0].weight'],
       ['io.max', '8:0 rbps=1048576', 'linux.resources.blockIO.throttleReadBpsDevice[0]'],
       ['io.max', '8:16 wiops=300', 'linux.resources.blockIO.throttleWriteIOPSDevice[0]'],
       ['hugetlb.2MB.max', '209715200', 'linux.resources.hugepageLimits[0]'],
@@ -245,7 +244,15 @@ describe('resourceWrites, cgroup v2', () => {
       'linux.resources.cpu.realtimeRuntime: cgroup v2 has no realtime group scheduling interface',
       'linux.resources.cpu.realtimePeriod: cgroup v2 has no realtime group scheduling interface',
       'linux.resources.blockIO.leafWeight: cgroup v2 has no leaf weight',
+      'linux.resources.blockIO.weightDevice[0].weight: io.bfq.weight does not exist (per-device weights need the BFQ I/O scheduler)',
       'linux.resources.blockIO.weightDevice[0].leafWeight: cgroup v2 has no leaf weight',
+    ]);
+  });
+
+  it('with BFQ, weights go to io.bfq.weight unscaled, per-device ones too (as runc)', () => {
+    const m = manager('v2', ALL_FEATURES);
+    expect(m.resourceWrites({ blockIO: { weight: 500, weightDevice: [{ major: 8, minor: 0, weight: 600 }] } }).map((w) => [basename(w.file), w.value])).toEqual([
+      ['io.bfq.weight', 'default 500'], ['io.bfq.weight', '8:0 600'],
     ]);
   });
 

@@ -17,6 +17,8 @@ vitest() { node_modules/.bin/vitest run --configLoader runner "$@"; }
 echo "== guest: $(uname -r), systemd $(systemctl is-system-running), $(grep -o 'cgroup2 [^ ]* [^ ]*' /proc/self/mountinfo)"
 step "smoke: busybox container" bash scripts/example.sh /tmp/tsrunc-example
 step "vitest: cgroup v2" vitest test/oci-conformance/cgroup-v2.test.ts
+step "vitest: every v2 resource, read back" vitest test/guest/
+step "vitest: exec (nsdelegate), events (v2 stats)" vitest test/oci-conformance/exec.test.ts test/oci-conformance/events.test.ts
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf '== failed: %s\n' "${failed[@]}"

@@ -72,17 +72,19 @@ describe('events', () => {
 });
 
 describe('help, checkpoint and restore', () => {
-  it('help and -h for every command', () => {
-    expect(env.ok(['help']).stdout).toMatch(/Commands:/);
-    for (const c of COMMANDS) expect(env.ok(['help', c.name]).stdout, c.name).toContain(`tsrunc ${c.name}`);
-    for (const name of ['events', 'checkpoint']) expect(env.ok([name, '-h']).stdout, name).toContain(`tsrunc ${name}`);
+  it('help lists every command; help CMD and CMD -h show its options', () => {
+    const all = env.ok(['help']).stdout;
+    for (const c of COMMANDS) expect(all, c.name).toMatch(new RegExp(`^ {2}tsrunc ${c.name}\\b`, 'm'));
+    for (const name of ['events', 'checkpoint']) {
+      expect(env.ok(['help', name]).stdout, name).toContain(`tsrunc ${name}`);
+      expect(env.ok([name, '-h']).stdout, name).toContain(`tsrunc ${name}`);
+    }
     expect(env.tsrunc(['help', 'nope']).stderr).toContain('unknown command \\"nope\\"');
   });
 
   it('checkpoint and restore take runc\'s options and say that CRIU is missing', () => {
-    const env2 = { PATH: '/usr/bin:/bin' };
     for (const args of [['checkpoint', '--image-path', '/tmp/x', '--leave-running', 'c1'], ['restore', '--image-path', '/tmp/x', '--bundle', bundle, 'c1']]) {
-      const r = env.tsrunc(['--criu', 'no-such-criu', ...args], { env: env2 });
+      const r = env.tsrunc(['--criu', 'no-such-criu', ...args]);
       expect({ status: r.status, err: r.stderr.trim() }).toEqual({
         status: 1, err: expect.stringContaining(`${args[0]} needs CRIU, and there is no \\"no-such-criu\\" in PATH`),
       });

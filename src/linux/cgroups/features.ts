@@ -4,7 +4,7 @@
 // never makes tsrunc look for blkio files, and a host with the v1 devices controller never loads a
 // program).
 
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
 import { deviceProgramUnavailable } from './device-filter';
 import { cgroupControllers } from './layout';
@@ -27,6 +27,7 @@ export type Feature =
   | 'v2:cpu.max.burst'
   | 'v2:cpu.idle'
   | 'v2:io.weight'
+  | 'v2:io.bfq.weight'
   | 'v2:hugetlb.rsvd'
   /** Not a file: a BPF_PROG_TYPE_CGROUP_DEVICE program loads (the kernel has them, the process may). */
   | 'v2:device-program';
@@ -43,7 +44,8 @@ export const ALL_FEATURES: readonly Feature[] = [
   'v1:cpu.cfs_burst_us', 'v1:cpu.rt_runtime_us', 'v1:cpu.idle',
   'v1:blkio.weight', 'v1:blkio.bfq.weight', 'v1:blkio.weight_device', 'v1:blkio.bfq.weight_device',
   'v1:blkio.leaf_weight', 'v1:blkio.leaf_weight_device', 'v1:hugetlb.rsvd',
-  'v2:memory.swap.max', 'v2:cpu.max.burst', 'v2:cpu.idle', 'v2:io.weight', 'v2:hugetlb.rsvd', 'v2:device-program',
+  'v2:memory.swap.max', 'v2:cpu.max.burst', 'v2:cpu.idle', 'v2:io.weight', 'v2:io.bfq.weight', 'v2:hugetlb.rsvd',
+  'v2:device-program',
 ];
 
 /** The controller a feature's file belongs to, and the file to look for. */
@@ -111,5 +113,20 @@ function probeFeature(f: Feature, input: ProbeInput): boolean {
     if (!cgroupControllers(d).includes(controller)) continue;
     return existsSync(posix.join(d, file));
   }
-  return true;
+  // BFQ's file is there only when the BFQ scheduler is loaded, which a block device's list of schedulers tells.
+  return f === 'v2:io.bfq.weight' ? bfqLoaded() : true;
+}
+
+function bfqLoaded(): boolean {
+  try {
+    return readdirSync('/sys/block').some((dev) => {
+      try {
+        return /\bbfq\b/.test(readFileSync(`/sys/block/${dev}/queue/scheduler`, 'utf8'));
+      } catch {
+        return false; // a device without a scheduler (none listed)
+      }
+    });
+  } catch {
+    return false; // no sysfs: no BFQ known
+  }
 }

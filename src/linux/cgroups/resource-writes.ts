@@ -380,19 +380,21 @@ class ResourceWritePlanner {
       }
       return;
     }
-    // cgroup v2 io: weights go to io.weight, scaled from the blkio range (runc's fallback when there is
-    // no io.bfq.weight; tsrunc does not use BFQ's file).
-    const ioWeight = this.has('v2:io.weight');
+    // cgroup v2 io, as runc: with BFQ, io.bfq.weight takes the weight as it is, and the per-device
+    // weights; without it the weight goes to io.weight scaled from the blkio range, and per-device
+    // weights are left out (io.weight's per-device form is the io cost controller's, which runc never writes).
+    const bfq = this.has('v2:io.bfq.weight');
     if (weight !== undefined) {
-      if (ioWeight) this.write(dir, 'io.weight', `default ${int(blkioWeightToIoWeight(weight))}`, `${base}.weight`);
-      else this.skip(`${base}.weight`, 'io.weight does not exist (no io cost controller)');
+      if (bfq) this.write(dir, 'io.bfq.weight', `default ${int(weight)}`, `${base}.weight`);
+      else if (this.has('v2:io.weight')) this.write(dir, 'io.weight', `default ${int(blkioWeightToIoWeight(weight))}`, `${base}.weight`);
+      else this.skip(`${base}.weight`, 'neither io.bfq.weight nor io.weight exists (no BFQ scheduler, no io cost controller)');
     }
     if (leafWeight !== undefined) this.skip(`${base}.leafWeight`, 'cgroup v2 has no leaf weight');
     (b.weightDevice ?? []).forEach((wd, i) => {
       const o = `${base}.weightDevice[${i}]`;
       if (nz(wd.weight) !== undefined) {
-        if (ioWeight) this.write(dir, 'io.weight', `${dev(wd)} ${int(blkioWeightToIoWeight(wd.weight!))}`, `${o}.weight`);
-        else this.skip(`${o}.weight`, 'io.weight does not exist (no io cost controller)');
+        if (bfq) this.write(dir, 'io.bfq.weight', `${dev(wd)} ${int(wd.weight!)}`, `${o}.weight`);
+        else this.skip(`${o}.weight`, 'io.bfq.weight does not exist (per-device weights need the BFQ I/O scheduler)');
       }
       if (nz(wd.leafWeight) !== undefined) this.skip(`${o}.leafWeight`, 'cgroup v2 has no leaf weight');
     });
