@@ -70,7 +70,7 @@ describe.skipIf(!usable)(`every cgroup v2 resource on a v2-only host (${mount})`
   const hostRead = (dir: string, file: string) => fs.readFileSync(path.join(dir, file), 'utf8').trim();
   const insideRead = (id: string, files: string[]) => Object.fromEntries(
     env.ok(['exec', id, 'sh', '-c', files.map((f) => `echo "${f}=$(cat /sys/fs/cgroup/${f})"`).join('; ')]).stdout
-      .trim().split('\n').map((line) => line.split('=') as [string, string]),
+      .trim().split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
   /** The file's value, the same from the host and from inside the container. */
   function readBoth(c: { id: string; dir: string }, files: string[]): Record<string, string> {
