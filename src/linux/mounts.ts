@@ -199,10 +199,14 @@ export function mountOps(input: MountPlanInput): MountPlan {
         propagation: opts.propagation,
       }, origin));
     } else {
+      // As runc: a tmpfs (and /dev) is mounted writable and made read-only after the root change, once
+      // everything under it (devpts, shm, the device nodes) is in place.
+      const late = (type === 'tmpfs' || dest === '/dev') && (opts.flags & MS.RDONLY) !== 0;
       ops.push(mountInRoot({
-        root: input.rootfs, source: m.source ?? type, dest, fstype: type, flags: opts.flags & ~MS.REMOUNT, data: opts.data.join(','),
-        create: 'dir', propagation: opts.propagation,
+        root: input.rootfs, source: m.source ?? type, dest, fstype: type, flags: opts.flags & ~MS.REMOUNT & ~(late ? MS.RDONLY : 0),
+        data: opts.data.join(','), create: 'dir', propagation: opts.propagation,
       }, origin));
+      if (late) out.afterRoot.push(op.remountRo({ path: dest }, origin));
     }
     if (ops.length > before && opts.attrOptions.length > 0) {
       ops.push(op.mountSetattr({ root: input.rootfs, dest, attrSet: opts.attrSet, attrClr: opts.attrClr }, origin));

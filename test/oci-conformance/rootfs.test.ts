@@ -254,6 +254,14 @@ describe('devices', () => {
     expect(out).toBe('character special file 1:5 604 1000:1000\n3\n');
   });
 
+  it('a read-only /dev is made read-only after everything under it, as runc does', () => {
+    const r = runSpec(env, bundle, specWith(['sh', '-c', 'test -c /dev/null && test -d /dev/pts/ && grep -c " /dev/pts \\| /dev/shm " /proc/self/mounts; touch /dev/new'], (s) => {
+      s.mounts!.find((m) => m.destination === '/dev')!.options!.push('ro');
+    }));
+    expect(r.stdout).toBe('2\n');
+    expect(r.stderr).toMatch(/touch: \/dev\/new: Read-only file system/);
+  });
+
   it('a device of linux.devices is allowed only by a rule of linux.resources.devices, as with runc', () => {
     const withFuse = (rules: boolean) => runSpec(env, bundle, specWith(['sh', '-c', ': < /dev/fuse-like && echo opened'], (s) => {
       s.linux!.devices = [{ path: '/dev/fuse-like', type: 'c', major: 10, minor: 229, fileMode: 0o600 }];
