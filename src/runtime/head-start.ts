@@ -34,7 +34,11 @@ export class CreateHeadStart {
     try {
       checkId(o.id);
       file = readConfigFile(o.bundle);
-      cgroupsPath = (JSON.parse(file.source) as { linux?: { cgroupsPath?: unknown } } | null)?.linux?.cgroupsPath;
+      const doc = JSON.parse(file.source) as { linux?: { cgroupsPath?: unknown } } | null;
+      // A key spelled in another case is read as runc reads it only later (runc-reading.ts): no head start then.
+      const otherCase = (o: object | null | undefined, key: string) => Object.keys(o ?? {}).some((k) => k !== key && k.toLowerCase() === key.toLowerCase());
+      if (otherCase(doc, 'linux') || otherCase(doc?.linux, 'cgroupsPath')) return undefined;
+      cgroupsPath = doc?.linux?.cgroupsPath;
       if (cgroupsPath !== undefined && typeof cgroupsPath !== 'string') return undefined;
       const run = createRun(store, { id: o.id, bundle: file.dir, preserveFds: o.preserveFds, cgroup: store.host.cgroupFor({ id: o.id, cgroupsPath }) });
       const done: Step<CreateRun>[] = [];

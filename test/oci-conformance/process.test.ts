@@ -347,6 +347,21 @@ describe('a bundle made by runc spec', () => {
     expect(check.stdout + check.stderr).toMatch(/CAP_AUDIT_WRITE is ambient but not inheritable/);
   });
 
+  it('runs a config runc reads with other spellings: keys in another case, a namespace path of ""; check names each', () => {
+    const text = JSON.stringify(specWith(['sh', '-c', 'echo $WHO; hostname'], (s) => {
+      s.process!.env = ['WHO=folded'];
+      s.hostname = 'folded-host';
+      s.linux!.namespaces!.find((n) => n.type === 'uts')!.path = '';
+    })).replace('"process":', '"Process":').replace('"hostname":', '"HostName":');
+    const made = env.bundle('folded', text);
+    const id = env.id('fold');
+    const r = env.tsrunc(['run', '--bundle', made, id]);
+    expect({ status: r.status, out: r.stdout, err: r.stderr }).toEqual({ status: 0, out: 'folded\nfolded-host\n', err: '' });
+    const check = env.tsrunc(['check', '--json', '--bundle', made]);
+    const warned = (JSON.parse(check.stdout) as { problems: { path: string; severity: string }[] }).problems.filter((p) => /Process|HostName|namespaces\[\d\]\.path/.test(p.path));
+    expect(warned.map((p) => [p.severity, p.path])).toEqual([['warning', 'Process'], ['warning', 'HostName'], ['warning', expect.stringMatching(/^linux\.namespaces\[\d\]\.path$/)]]);
+  });
+
   it.each([[[]], [['--rootless']]])('tsrunc spec %j writes what runc spec writes, but for the ociVersion and a cgroup namespace', (flags) => {
     const ours = env.bundle(`spec-ours${flags.join('')}`, '{}');
     const theirs = env.bundle(`spec-runc${flags.join('')}`, '{}');
