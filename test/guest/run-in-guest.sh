@@ -12,7 +12,8 @@ step() {
   echo "== $name: $((SECONDS - t)) s"
 }
 # vitest: the checkout is read-only, so the config is loaded without writing a bundled copy next to it.
-vitest() { node_modules/.bin/vitest run --configLoader runner "$@"; }
+# Everything in the guest runs 5-8x slower under TCG (more on a busy host): generous per-test limits.
+vitest() { node_modules/.bin/vitest run --configLoader runner --testTimeout 180000 --hookTimeout 180000 "$@"; }
 
 echo "== guest: $(uname -r), systemd $(systemctl is-system-running), $(grep -o 'cgroup2 [^ ]* [^ ]*' /proc/self/mountinfo)"
 step "smoke: busybox container" bash scripts/example.sh /tmp/tsrunc-example
