@@ -16,6 +16,7 @@ import { startOps, type Plan } from '../linux/plan';
 import { hasNew, namespaceSet } from '../linux/namespaces';
 import { RuntimeError } from '../common/errors';
 import type { ContainerRecord, StateStore } from './state-store';
+import { recordedCgroup } from './state-record';
 import { ProvisionalRecord } from './provisional-record';
 import { StartedHelper, unreapedPid } from './helper-client';
 import { writePidFile } from './container';
@@ -122,8 +123,9 @@ const startHelper: Step<CreateRun> = {
 
 const makeCgroup: Step<CreateRun> = {
   name: 'make the cgroup',
-  // A create that fails removes what it made itself; a cgroup it refused is not ours to remove.
-  run: (c) => c.cgroup.create(),
+  // A create that fails removes what it made itself; a cgroup it refused is not ours to remove. The
+  // helper's pid is for the systemd driver, whose scope starts with it.
+  run: (c) => c.cgroup.create(made(c, 'helper').pid),
   undo: (c) => {
     if (stillOurs(c)) c.cgroup.destroy();
   },
@@ -176,7 +178,7 @@ const writeState: Step<CreateRun> = {
       created: new Date().toISOString(),
       owner: os.userInfo().username,
       annotations: spec.annotations,
-      cgroup: { driver: c.cgroup.driver, paths: c.cgroup.paths, created: [...c.cgroup.created] },
+      cgroup: recordedCgroup(c.cgroup),
       ownPidNamespace: hasNew(namespaceSet(spec), 'pid'),
       process: spec.process,
       ...(spec.linux?.seccomp !== undefined ? { seccomp: spec.linux.seccomp } : {}),

@@ -12,6 +12,7 @@
 // be made, a container that is neither created nor running) just means no head start: the command then does everything in order
 // and reports what is wrong in its usual words.
 import type { Logger } from './log';
+import type { Resources } from '../oci/types';
 import { checkId, ContainerRecord, StateStore } from './state-store';
 import { ConfigFile, readConfigFile } from './bundle/config-file';
 import { EXEC_CGROUP_ORIGIN, startOps } from '../linux/plan';
@@ -30,13 +31,20 @@ export class CreateHeadStart {
   /** Runs HEAD_STEPS for `id`; undefined when any of them fails (runSteps has undone the others then). */
   static begin(store: StateStore, log: Logger, o: { id: string; bundle: string; preserveFds: number }): CreateHeadStart | undefined {
     let file: ConfigFile;
-    let cgroupsPath: unknown;
     try {
       checkId(o.id);
       file = readConfigFile(o.bundle);
-      cgroupsPath = (JSON.parse(file.source) as { linux?: { cgroupsPath?: unknown } } | null)?.linux?.cgroupsPath;
-      if (cgroupsPath !== undefined && typeof cgroupsPath !== 'string') return undefined;
-      const run = createRun(store, { id: o.id, bundle: file.dir, preserveFds: o.preserveFds, cgroup: store.host.cgroupFor({ id: o.id, cgroupsPath }) });
+      // Unchecked yet: what does not even have the right shape means no head start. (The systemd driver's
+      // unit starts with the annotations and resources: a bundle refused later stops it again.)
+      const config = JSON.parse(file.source) as { annotations?: unknown; linux?: { cgroupsPath?: unknown; resources?: unknown } } | null;
+      const { cgroupsPath, resources } = config?.linux ?? {};
+      const annotations = config?.annotations;
+      const isObject = (v: unknown) => v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v));
+      if ((cgroupsPath !== undefined && typeof cgroupsPath !== 'string') || !isObject(resources) || !isObject(annotations)) return undefined;
+      const cgroup = store.host.cgroupFor({
+        id: o.id, cgroupsPath, annotations: annotations as Record<string, string> | undefined, resources: resources as Resources | undefined,
+      });
+      const run = createRun(store, { id: o.id, bundle: file.dir, preserveFds: o.preserveFds, cgroup });
       const done: Step<CreateRun>[] = [];
       runSteps(HEAD_STEPS, run, log, done);
       return new CreateHeadStart(file, run, done);

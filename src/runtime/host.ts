@@ -10,6 +10,14 @@ import { native, NativeAddon, WaitStatus } from '../linux/native';
 import { isSameLiveProcess, ProcStat, readProcStat, sleepMs } from '../linux/proc';
 import { cgroupManagerFor, cgroupManagerFromPaths, CgroupManager } from '../linux/cgroups';
 import type { RecordedCgroup } from './state-record';
+import type { Resources } from '../oci/types';
+
+export interface CgroupFor {
+  id: string;
+  cgroupsPath?: string;
+  annotations?: Record<string, string>;
+  resources?: Resources;
+}
 
 export interface Host extends NativeAddon {
   /** readFileSync(file, 'utf8'). */
@@ -42,8 +50,11 @@ export interface Host extends NativeAddon {
   /** Sleeps synchronously. */
   sleep(ms: number): void;
 
-  /** The cgroup of a container about to be created, from its id and linux.cgroupsPath. */
-  cgroupFor(o: { id: string; cgroupsPath?: string }): CgroupManager;
+  /**
+   * The cgroup of a container about to be created, from its id and linux.cgroupsPath (and, for the
+   * systemd driver, its annotations and resources, which its unit starts with).
+   */
+  cgroupFor(o: CgroupFor): CgroupManager;
   /** The cgroup of an existing container, from what its record keeps. */
   cgroupOf(recorded: RecordedCgroup): CgroupManager;
 }
@@ -93,6 +104,11 @@ export const realHost: Host = {
   sleep: sleepMs,
 
   cgroupFor: (o) => cgroupManagerFor(o),
-  cgroupOf: (recorded) => cgroupManagerFromPaths(recorded.driver, recorded.paths, recorded.created),
+  cgroupOf: (recorded) => cgroupManagerFromPaths(recorded.driver, recorded.paths, recorded.created, { unit: recorded.unit }),
 };
+
+/** `host` with the systemd cgroup driver for new containers (--systemd-cgroup); existing ones keep the driver their record names. */
+export function withSystemdCgroups(host: Host): Host {
+  return { ...host, cgroupFor: (o) => cgroupManagerFor({ ...o, systemd: true }) };
+}
 

@@ -7,7 +7,8 @@ import { COMMIT, LIBSECCOMP } from './build-info';
 import { createLogger, Logger, logFailure } from './log';
 import { RuntimeError } from '../common/errors';
 import { StateStore } from './state-store';
-import { realHost } from './host';
+import { realHost, withSystemdCgroups } from './host';
+import { checkSystemdCgroupHost } from '../linux/cgroups';
 import type { CommandContext, CommandHandler } from './commands/types';
 import type { AnyHeadStart } from './head-start';
 import { createOptions } from './commands/create-options';
@@ -95,13 +96,14 @@ export async function main(argv: string[], loader?: DistFileLoader): Promise<num
       (require('./cli/help') as typeof import('./cli/help')).showHelp(cl.command?.name);
       return 0;
     }
-    if (cl.globals['systemd-cgroup']) {
-      throw new RuntimeError('--systemd-cgroup: the systemd cgroup driver is not supported by tsrunc yet; use cgroupfs (omit the flag)');
-    }
     log.debug(`${cl.command.name} ${cl.positionals.join(' ')}`);
+    const systemd = Boolean(cl.globals['systemd-cgroup']);
+    // Said before anything else, and not as a problem of the bundle.
+    if (systemd && (cl.command.name === 'create' || cl.command.name === 'run')) checkSystemdCgroupHost();
+    const host = systemd ? withSystemdCgroups(realHost) : realHost;
     const ctx: CommandContext = {
-      host: realHost,
-      store: new StateStore(cl.globals.root as string, realHost),
+      host,
+      store: new StateStore(cl.globals.root as string, host),
       log,
       globals: cl.globals,
       flags: cl.flags,

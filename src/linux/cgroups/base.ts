@@ -8,7 +8,7 @@ import { type Feature, lazyFeatures } from './features';
 import { frozenV1, frozenV2 } from './freezer';
 import { cgroupPids, describeFsError, levelsBelow, removeCgroupTree, writeCgroupFile } from './fsops';
 import { type CgroupLayout, UNIFIED } from './layout';
-import type { CgroupEntry, CgroupManager } from './manager';
+import type { CgroupDriver, CgroupEntry, CgroupManager } from './manager';
 import { type CgroupWrite, type NotApplied, planResourceWrites, type WriteTarget } from './resource-writes';
 
 export interface ManagerInit {
@@ -32,7 +32,7 @@ function settingsError(problems: Problem[]): RuntimeError {
 }
 
 export abstract class BaseCgroupManager implements CgroupManager {
-  abstract readonly driver: 'v1' | 'v2';
+  abstract readonly driver: CgroupDriver;
   readonly paths: Record<string, string>;
   protected readonly createdDirs: string[];
   private readonly init: ManagerInit;
@@ -92,7 +92,7 @@ export abstract class BaseCgroupManager implements CgroupManager {
     return [...new Set(Object.values(this.paths))];
   }
 
-  abstract create(): void;
+  abstract create(pid?: number): void;
   abstract freeze(): void;
   abstract thaw(): void;
   abstract frozen(): boolean;

@@ -19,16 +19,31 @@ import { resolveCgroupPaths } from './paths';
 import { V1CgroupManager } from './v1';
 import { V2CgroupManager } from './v2';
 import type { CgroupWrite, NotApplied } from './resource-writes';
+import type { SystemdBus } from './systemd/bus';
+import type { SystemdUnitPlan } from './systemd/manager';
+
+type SystemdDriver = typeof import('./systemd/driver');
+/** The systemd driver is a dist file of its own (scripts/build.mjs): only its commands load it. */
+const systemdDriver = (): SystemdDriver => require('./systemd/driver') as SystemdDriver;
 
 export type { CgroupWrite } from './resource-writes';
 
+/** cgroupfs on v1 (and hybrid), cgroupfs on v2, or systemd's units on v2 (--systemd-cgroup). */
+export type CgroupDriver = 'v1' | 'v2' | 'systemd';
+
 export interface CgroupManager {
-  readonly driver: 'v1' | 'v2';
+  readonly driver: CgroupDriver;
+  /** The systemd driver's unit ("runc-<id>.scope"). Persist it with `paths`. */
+  readonly unit?: string;
   /** hierarchy key (v1 controller, "name=systemd", or "unified") → absolute directory. Persist it. */
   readonly paths: Record<string, string>;
   /** Directories create() made, parents first (the leaves included). Persist it with `paths`. */
   readonly created: readonly string[];
-  create(): void;
+  /**
+   * Makes the cgroup. `pid`: the process it is made for (the helper); the systemd driver starts its scope
+   * with it (systemd moves it in), the cgroupfs drivers ignore it.
+   */
+  create(pid?: number): void;
   /** The directories create() would make now, parents first (checking what create() checks); changes nothing. */
   plannedDirs(): string[];
   /** What apply(r) writes, in order; pure. Throws a RuntimeError naming each field that cannot be met. */
@@ -48,6 +63,8 @@ export interface CgroupManager {
   frozen(): boolean;
   /** Removes the container's cgroups and the empty parents create() made. Tolerates what is already gone. */
   destroy(): void;
+  /** The systemd driver: the unit and the properties it starts with, for explain. */
+  unitPlan?(): SystemdUnitPlan;
 }
 
 /**
@@ -63,6 +80,14 @@ export interface CgroupEntry {
 export interface CgroupManagerOptions {
   id: string;
   cgroupsPath?: string;
+  /** --systemd-cgroup: the cgroup is a systemd unit (needs cgroup v2 and systemd). */
+  systemd?: boolean;
+  /** The config's annotations (the systemd driver reads org.systemd.property.<Name>). */
+  annotations?: Record<string, string>;
+  /** The config's resources (the systemd driver starts its unit with them as properties). */
+  resources?: Resources;
+  /** How the systemd driver reaches systemd (tests give a fake). */
+  bus?: () => SystemdBus;
   /** The host's layout; detected from /proc/self/mountinfo when absent. */
   layout?: CgroupLayout;
   // The rest exist so tests can describe a host that is not this one; by default they are read.
@@ -79,6 +104,7 @@ export interface CgroupManagerOptions {
 /** A manager for a container about to be created, from the config's id and linux.cgroupsPath. */
 export function cgroupManagerFor(o: CgroupManagerOptions): CgroupManager {
   const layout = o.layout ?? detectCgroupLayout();
+  if (o.systemd) return systemdDriver().systemdManagerFor(o, layout, (paths) => managerInit(o, layout, paths));
   const paths = resolveCgroupPaths({
     id: o.id,
     cgroupsPath: o.cgroupsPath,
@@ -100,17 +126,35 @@ export function cgroupManagerFor(o: CgroupManagerOptions): CgroupManager {
   return layout.mode === 'v2' ? new V2CgroupManager(init) : new V1CgroupManager(init);
 }
 
+function managerInit(o: Omit<CgroupManagerOptions, 'id'>, layout: CgroupLayout, paths: Record<string, string>, created?: readonly string[]) {
+  return {
+    paths,
+    created,
+    layout,
+    get unifiedControllers() {
+      return o.unifiedControllers ?? unifiedControllers(layout);
+    },
+    get hugePageSizes() {
+      return o.hugePageSizes ?? hugePageSizes();
+    },
+    features: o.features,
+  };
+}
+
 /**
  * A manager for an existing container, from what the state store kept (driver, paths, created), for
  * kill, delete, pause and the like; the layout is detected again unless given.
  */
 export function cgroupManagerFromPaths(
-  driver: 'v1' | 'v2',
+  driver: CgroupDriver,
   paths: Record<string, string>,
   created: readonly string[] = [],
-  o: Omit<CgroupManagerOptions, 'id' | 'cgroupsPath' | 'ownCgroups'> = {},
+  o: Omit<CgroupManagerOptions, 'id' | 'cgroupsPath' | 'ownCgroups'> & { unit?: string } = {},
 ): CgroupManager {
   if (Object.keys(paths).length === 0) throw new RuntimeError('the container has no recorded cgroup paths');
+  if (driver === 'systemd') {
+    return systemdDriver().systemdManagerFromRecord(managerInit(o, o.layout ?? detectCgroupLayout(), paths, created), o.unit, o.bus);
+  }
   // Read only when needed: resource writes (update) need all of it; kill, delete and state none.
   const init = {
     paths,
@@ -127,4 +171,9 @@ export function cgroupManagerFromPaths(
     features: o.features,
   };
   return driver === 'v2' ? new V2CgroupManager(init) : new V1CgroupManager(init);
+}
+
+/** --systemd-cgroup for a new container: a RuntimeError when this host cannot have one (no systemd to reach, not cgroup v2). */
+export function checkSystemdCgroupHost(layout: CgroupLayout = detectCgroupLayout()): void {
+  systemdDriver().checkSystemdHost(layout);
 }

@@ -24,6 +24,7 @@ export const explain: CommandHandler = async (ctx) => {
     noPivot: Boolean(ctx.flags['no-pivot']),
     preserveFds: (ctx.flags['preserve-fds'] as number | undefined) ?? 0,
     ...(consoleSocket !== undefined ? { consoleSocket } : {}),
+    cgroupFor: (o) => ctx.host.cgroupFor(o),
   });
   const warnings: Problem[] = prepared.problems.filter((p) => p.severity === 'warning');
   // What create (which detaches) would refuse about the terminal, as a warning: the plan is still shown.
@@ -40,7 +41,10 @@ export const explain: CommandHandler = async (ctx) => {
     id,
     bundle: prepared.bundle.dir,
     plan: prepared.plan,
-    cgroup: { driver: prepared.cgroup.driver, paths: prepared.cgroup.paths, writes: prepared.writes, unsupported: prepared.unsupported },
+    cgroup: {
+      driver: prepared.cgroup.driver, paths: prepared.cgroup.paths, writes: prepared.writes, unsupported: prepared.unsupported,
+      ...(prepared.cgroup.unitPlan ? { systemd: prepared.cgroup.unitPlan() } : {}),
+    },
     capLastCap: prepared.host.capLastCap,
     warnings,
     ...(prepared.bundle.spec.hooks ? { hooks: prepared.bundle.spec.hooks } : {}),
