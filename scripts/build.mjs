@@ -24,7 +24,7 @@ const LAZY = [
   { filter: /^pino$/, out: 'pino.js', entry: 'scripts/pino-entry.cjs' },
   { filter: /^\.\/hook-runner$/, out: 'hook-runner.js', entry: 'src/runtime/hook-runner.ts' },
   { filter: /^\.\/head-start$/, out: 'head-start.js', entry: 'src/runtime/head-start.ts' },
-  { filter: /^\.\/systemd\/driver$/, out: 'systemd-driver.js', entry: 'src/linux/cgroups/systemd/driver.ts' },
+  { filter: /^\.\.\/linux\/cgroups\/systemd\/driver$/, out: 'systemd-driver.js', entry: 'src/linux/cgroups/systemd/driver.ts' },
 ];
 
 /** Every lazy module but the one being built becomes external. */

@@ -104,11 +104,17 @@ export const realHost: Host = {
   sleep: sleepMs,
 
   cgroupFor: (o) => cgroupManagerFor(o),
-  cgroupOf: (recorded) => cgroupManagerFromPaths(recorded.driver, recorded.paths, recorded.created, { unit: recorded.unit }),
+  cgroupOf: (recorded) => recorded.driver === 'systemd'
+    ? systemdDriver().systemdManagerFromRecord(recorded.paths, recorded.created, recorded.unit)
+    : cgroupManagerFromPaths(recorded.driver, recorded.paths, recorded.created),
 };
+
+type SystemdDriver = typeof import('../linux/cgroups/systemd/driver');
+/** The systemd cgroup driver is a dist file of its own (scripts/build.mjs), loaded only where it is used. */
+export const systemdDriver = (): SystemdDriver => require('../linux/cgroups/systemd/driver') as SystemdDriver;
 
 /** `host` with the systemd cgroup driver for new containers (--systemd-cgroup); existing ones keep the driver their record names. */
 export function withSystemdCgroups(host: Host): Host {
-  return { ...host, cgroupFor: (o) => cgroupManagerFor({ ...o, systemd: true }) };
+  return { ...host, cgroupFor: (o) => systemdDriver().systemdManagerFor(o) };
 }
 

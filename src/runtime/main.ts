@@ -7,8 +7,7 @@ import { COMMIT, LIBSECCOMP } from './build-info';
 import { createLogger, Logger, logFailure } from './log';
 import { RuntimeError } from '../common/errors';
 import { StateStore } from './state-store';
-import { realHost, withSystemdCgroups } from './host';
-import { checkSystemdCgroupHost } from '../linux/cgroups';
+import { realHost, systemdDriver, withSystemdCgroups } from './host';
 import type { CommandContext, CommandHandler } from './commands/types';
 import type { AnyHeadStart } from './head-start';
 import { createOptions } from './commands/create-options';
@@ -99,7 +98,7 @@ export async function main(argv: string[], loader?: DistFileLoader): Promise<num
     log.debug(`${cl.command.name} ${cl.positionals.join(' ')}`);
     const systemd = Boolean(cl.globals['systemd-cgroup']);
     // Said before anything else, and not as a problem of the bundle.
-    if (systemd && (cl.command.name === 'create' || cl.command.name === 'run')) checkSystemdCgroupHost();
+    if (systemd && (cl.command.name === 'create' || cl.command.name === 'run')) systemdDriver().checkSystemdHost();
     const host = systemd ? withSystemdCgroups(realHost) : realHost;
     const ctx: CommandContext = {
       host,

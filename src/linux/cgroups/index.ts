@@ -1,6 +1,6 @@
 // The cgroup layer's public surface.
 
-export { cgroupManagerFor, cgroupManagerFromPaths, checkSystemdCgroupHost } from './manager';
+export { cgroupManagerFor, cgroupManagerFromPaths } from './manager';
 export { notAppliedText } from './resource-writes';
 export type { NotApplied } from './resource-writes';
 export type { CgroupDriver, CgroupEntry, CgroupManager, CgroupManagerOptions, CgroupWrite } from './manager';

@@ -19,12 +19,7 @@ import { resolveCgroupPaths } from './paths';
 import { V1CgroupManager } from './v1';
 import { V2CgroupManager } from './v2';
 import type { CgroupWrite, NotApplied } from './resource-writes';
-import type { SystemdBus } from './systemd/bus';
 import type { SystemdUnitPlan } from './systemd/manager';
-
-type SystemdDriver = typeof import('./systemd/driver');
-/** The systemd driver is a dist file of its own (scripts/build.mjs): only its commands load it. */
-const systemdDriver = (): SystemdDriver => require('./systemd/driver') as SystemdDriver;
 
 export type { CgroupWrite } from './resource-writes';
 
@@ -80,14 +75,10 @@ export interface CgroupEntry {
 export interface CgroupManagerOptions {
   id: string;
   cgroupsPath?: string;
-  /** --systemd-cgroup: the cgroup is a systemd unit (needs cgroup v2 and systemd). */
-  systemd?: boolean;
   /** The config's annotations (the systemd driver reads org.systemd.property.<Name>). */
   annotations?: Record<string, string>;
   /** The config's resources (the systemd driver starts its unit with them as properties). */
   resources?: Resources;
-  /** How the systemd driver reaches systemd (tests give a fake). */
-  bus?: () => SystemdBus;
   /** The host's layout; detected from /proc/self/mountinfo when absent. */
   layout?: CgroupLayout;
   // The rest exist so tests can describe a host that is not this one; by default they are read.
@@ -104,7 +95,6 @@ export interface CgroupManagerOptions {
 /** A manager for a container about to be created, from the config's id and linux.cgroupsPath. */
 export function cgroupManagerFor(o: CgroupManagerOptions): CgroupManager {
   const layout = o.layout ?? detectCgroupLayout();
-  if (o.systemd) return systemdDriver().systemdManagerFor(o, layout, (paths) => managerInit(o, layout, paths));
   const paths = resolveCgroupPaths({
     id: o.id,
     cgroupsPath: o.cgroupsPath,
@@ -126,7 +116,8 @@ export function cgroupManagerFor(o: CgroupManagerOptions): CgroupManager {
   return layout.mode === 'v2' ? new V2CgroupManager(init) : new V1CgroupManager(init);
 }
 
-function managerInit(o: Omit<CgroupManagerOptions, 'id'>, layout: CgroupLayout, paths: Record<string, string>, created?: readonly string[]) {
+/** What a manager is made with; the controllers and page sizes read only when asked for. */
+export function managerInit(o: Omit<CgroupManagerOptions, 'id'>, layout: CgroupLayout, paths: Record<string, string>, created?: readonly string[]) {
   return {
     paths,
     created,
@@ -149,12 +140,10 @@ export function cgroupManagerFromPaths(
   driver: CgroupDriver,
   paths: Record<string, string>,
   created: readonly string[] = [],
-  o: Omit<CgroupManagerOptions, 'id' | 'cgroupsPath' | 'ownCgroups'> & { unit?: string } = {},
+  o: Omit<CgroupManagerOptions, 'id' | 'cgroupsPath' | 'ownCgroups'> = {},
 ): CgroupManager {
   if (Object.keys(paths).length === 0) throw new RuntimeError('the container has no recorded cgroup paths');
-  if (driver === 'systemd') {
-    return systemdDriver().systemdManagerFromRecord(managerInit(o, o.layout ?? detectCgroupLayout(), paths, created), o.unit, o.bus);
-  }
+  if (driver === 'systemd') throw new RuntimeError('a systemd driver record needs the systemd driver (systemd/driver.ts)');
   // Read only when needed: resource writes (update) need all of it; kill, delete and state none.
   const init = {
     paths,
@@ -173,7 +162,3 @@ export function cgroupManagerFromPaths(
   return driver === 'v2' ? new V2CgroupManager(init) : new V1CgroupManager(init);
 }
 
-/** --systemd-cgroup for a new container: a RuntimeError when this host cannot have one (no systemd to reach, not cgroup v2). */
-export function checkSystemdCgroupHost(layout: CgroupLayout = detectCgroupLayout()): void {
-  systemdDriver().checkSystemdHost(layout);
-}
