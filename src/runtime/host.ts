@@ -109,9 +109,17 @@ export const realHost: Host = {
     : cgroupManagerFromPaths(recorded.driver, recorded.paths, recorded.created),
 };
 
-type SystemdDriver = typeof import('../linux/cgroups/systemd/driver');
+export type SystemdDriver = typeof import('../linux/cgroups/systemd/driver');
+let driver: SystemdDriver | undefined;
+let loadDriver = (): SystemdDriver => require('../linux/cgroups/systemd/driver') as SystemdDriver;
+
+/** How the driver's dist file is loaded (main: with its code cache). */
+export function loadSystemdDriverWith(load: () => SystemdDriver): void {
+  loadDriver = load;
+}
+
 /** The systemd cgroup driver is a dist file of its own (scripts/build.mjs), loaded only where it is used. */
-export const systemdDriver = (): SystemdDriver => require('../linux/cgroups/systemd/driver') as SystemdDriver;
+export const systemdDriver = (): SystemdDriver => (driver ??= loadDriver());
 
 /** `host` with the systemd cgroup driver for new containers (--systemd-cgroup); existing ones keep the driver their record names. */
 export function withSystemdCgroups(host: Host): Host {

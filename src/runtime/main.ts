@@ -7,7 +7,7 @@ import { COMMIT, LIBSECCOMP } from './build-info';
 import { createLogger, Logger, logFailure } from './log';
 import { RuntimeError } from '../common/errors';
 import { StateStore } from './state-store';
-import { realHost, systemdDriver, withSystemdCgroups } from './host';
+import { loadSystemdDriverWith, realHost, type SystemdDriver, systemdDriver, withSystemdCgroups } from './host';
 import type { CommandContext, CommandHandler } from './commands/types';
 import type { AnyHeadStart } from './head-start';
 import { createOptions } from './commands/create-options';
@@ -82,6 +82,7 @@ function loggerFor(cl: ParsedCommandLine): Logger {
 
 export async function main(argv: string[], loader?: DistFileLoader): Promise<number> {
   if (loader) load = loader;
+  loadSystemdDriverWith(() => load(path.join(__dirname, 'systemd-driver.js')).exports as SystemdDriver);
   let log = createLogger({ format: 'text', debug: false });
   try {
     const cl = parseCommandLine(argv);

@@ -39,8 +39,10 @@ const UNIT_NAME_MAX = 255;
 /** The characters systemd allows in a unit name (unit_name_is_valid: letters, digits, ":-_.\" and one '@'). */
 const UNIT_NAME_CHARS = /^[A-Za-z0-9:_.\\@-]+$/;
 
+/** One line naming the field; as a problem of the field (check, create's refusal), without the name. */
 function malformed(cgroupsPath: string, why: string): RuntimeError {
-  return new RuntimeError(`${FIELD}: ${JSON.stringify(cgroupsPath)} ${why}`);
+  const message = `${JSON.stringify(cgroupsPath)} ${why}`;
+  return new RuntimeError(`${FIELD}: ${message}`, [{ severity: 'error', path: FIELD, message }]);
 }
 
 /**
