@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <cstring>
 #include <ctime>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -264,24 +265,59 @@ sd_bus_message* NewCall(Napi::Env env, const Napi::CallbackInfo& info, std::stri
   return m;
 }
 
-// Sends m; on success the reply's object path (if it starts with one) in *path.
-bool Send(Napi::Env env, const std::string& member, sd_bus_message* m, uint64_t timeout_usec, std::string* path) {
-  sd_bus_error e = SD_BUS_ERROR_NULL;
+struct Pending {
+  bool done = false;
   sd_bus_message* reply = nullptr;
-  int r = sd_bus_call(bus, m, timeout_usec, &e, &reply);
+  sd_bus_error error = SD_BUS_ERROR_NULL;
+};
+
+int OnReply(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  Pending* p = static_cast<Pending*>(userdata);
+  p->done = true;
+  const sd_bus_error* e = sd_bus_message_get_error(m);
+  if (e != nullptr) sd_bus_error_copy(&p->error, e);
+  else p->reply = sd_bus_message_ref(m);
+  return 0;
+}
+
+// Runs the connection until done() or the deadline. A signal (SIGCHLD of a child that systemd just
+// killed, say) interrupts the wait: that is no failure, the wait goes on (sd_bus_call would fail EINTR).
+int RunUntil(uint64_t deadline, const std::function<bool()>& done) {
+  for (;;) {
+    if (done()) return 0;
+    int r = sd_bus_process(bus, nullptr);
+    if (r < 0) return r;
+    if (r > 0) continue;
+    uint64_t now = NowUsec();
+    if (now >= deadline) return -ETIMEDOUT;
+    r = sd_bus_wait(bus, deadline - now);
+    if (r < 0 && r != -EINTR) return r;
+  }
+}
+
+// Sends m (and unrefs it); the reply, which the caller unrefs, or nullptr after throwing.
+sd_bus_message* Send(Napi::Env env, const std::string& what, sd_bus_message* m, uint64_t timeout_usec) {
+  Pending p;
+  sd_bus_slot* slot = nullptr;
+  int r = sd_bus_call_async(bus, &slot, m, OnReply, &p, timeout_usec);
   sd_bus_message_unref(m);
-  if (r < 0) {
-    BusError(env, member, r, &e).ThrowAsJavaScriptException();
-    sd_bus_error_free(&e);
-    return false;
+  if (r >= 0) r = RunUntil(NowUsec() + timeout_usec, [&p] { return p.done; });
+  sd_bus_slot_unref(slot);
+  if (r < 0 || sd_bus_error_is_set(&p.error)) {
+    BusError(env, what, r < 0 ? r : -sd_bus_error_get_errno(&p.error), &p.error).ThrowAsJavaScriptException();
+    sd_bus_error_free(&p.error);
+    sd_bus_message_unref(p.reply);
+    return nullptr;
   }
+  return p.reply;
+}
+
+// The object path a reply starts with ("" when it has none).
+std::string ReplyPath(sd_bus_message* reply) {
+  char type;
   const char* p = nullptr;
-  if (path != nullptr && sd_bus_message_peek_type(reply, nullptr, nullptr) > 0) {
-    char type;
-    if (sd_bus_message_peek_type(reply, &type, nullptr) > 0 && type == 'o' && sd_bus_message_read(reply, "o", &p) > 0) *path = p;
-  }
-  sd_bus_message_unref(reply);
-  return true;
+  if (sd_bus_message_peek_type(reply, &type, nullptr) > 0 && type == 'o' && sd_bus_message_read(reply, "o", &p) > 0) return p;
+  return "";
 }
 
 Napi::Value Call(const Napi::CallbackInfo& info) {
@@ -290,9 +326,11 @@ Napi::Value Call(const Napi::CallbackInfo& info) {
   std::string member;
   sd_bus_message* m = NewCall(env, info, &member);
   if (m == nullptr) return env.Undefined();
-  std::string path;
   uint64_t timeout = static_cast<uint64_t>(info[3].As<Napi::Number>().Int64Value()) * 1000;
-  if (!Send(env, member, m, timeout, &path)) return env.Undefined();
+  sd_bus_message* reply = Send(env, member, m, timeout);
+  if (reply == nullptr) return env.Undefined();
+  std::string path = ReplyPath(reply);
+  sd_bus_message_unref(reply);
   return path.empty() ? env.Undefined() : Napi::String::New(env, path);
 }
 
@@ -313,34 +351,21 @@ Napi::Value CallJob(const Napi::CallbackInfo& info) {
   std::string member;
   sd_bus_message* m = NewCall(env, info, &member);
   if (m == nullptr) return env.Undefined();
-  std::string job;
-  if (!Send(env, member, m, timeout, &job)) return env.Undefined();
-  for (;;) {
-    auto found = finished_jobs.find(job);
-    if (found != finished_jobs.end()) {
-      Napi::Object out = Napi::Object::New(env);
-      out.Set("job", job);
-      out.Set("result", found->second);
-      finished_jobs.erase(found);
-      return out;
-    }
-    int r = sd_bus_process(bus, nullptr);
-    if (r > 0) continue;
-    if (r < 0) {
-      BusError(env, member + " (waiting for its job)", r).ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    uint64_t now = NowUsec();
-    if (now >= deadline) {
-      BusError(env, member + ": job " + job + " did not finish in time", ETIMEDOUT).ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
-    r = sd_bus_wait(bus, deadline - now);
-    if (r < 0 && r != -EINTR) {
-      BusError(env, member + " (waiting for its job)", r).ThrowAsJavaScriptException();
-      return env.Undefined();
-    }
+  sd_bus_message* reply = Send(env, member, m, timeout);
+  if (reply == nullptr) return env.Undefined();
+  std::string job = ReplyPath(reply);
+  sd_bus_message_unref(reply);
+  int r = RunUntil(deadline, [&job] { return finished_jobs.count(job) > 0; });
+  if (r < 0) {
+    std::string what = r == -ETIMEDOUT ? member + ": job " + job + " did not finish in time" : member + " (waiting for its job)";
+    BusError(env, what, r).ThrowAsJavaScriptException();
+    return env.Undefined();
   }
+  Napi::Object out = Napi::Object::New(env);
+  out.Set("job", job);
+  out.Set("result", finished_jobs[job]);
+  finished_jobs.erase(job);
+  return out;
 }
 
 Napi::Value ManagerProperty(const Napi::CallbackInfo& info) {
@@ -348,14 +373,17 @@ Napi::Value ManagerProperty(const Napi::CallbackInfo& info) {
   if (!NeedBus(env)) return env.Undefined();
   if (info.Length() < 2 || !info[0].IsString() || !info[1].IsNumber()) return Fail(env, "managerProperty(name, timeoutMs)"), env.Undefined();
   std::string name = info[0].As<Napi::String>().Utf8Value();
-  sd_bus_error e = SD_BUS_ERROR_NULL;
-  sd_bus_message* reply = nullptr;
-  int r = sd_bus_call_method(bus, kDest, kPath, "org.freedesktop.DBus.Properties", "Get", &e, &reply, "ss", kManager, name.c_str());
+  uint64_t timeout = static_cast<uint64_t>(info[1].As<Napi::Number>().Int64Value()) * 1000;
+  sd_bus_message* m = nullptr;
+  int r = sd_bus_message_new_method_call(bus, &m, kDest, kPath, "org.freedesktop.DBus.Properties", "Get");
+  if (r >= 0) r = sd_bus_message_append(m, "ss", kManager, name.c_str());
   if (r < 0) {
-    BusError(env, "Get " + name, r, &e).ThrowAsJavaScriptException();
-    sd_bus_error_free(&e);
+    sd_bus_message_unref(m);
+    BusError(env, "Get " + name, r).ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  sd_bus_message* reply = Send(env, "Get " + name, m, timeout);
+  if (reply == nullptr) return env.Undefined();
   Napi::Value out = env.Undefined();
   const char* contents = nullptr;
   char type;

@@ -42,11 +42,5 @@ export function systemdManagerFromRecord(
 ): SystemdCgroupManager {
   if (unit === undefined) throw new RuntimeError('the container\'s record names no systemd unit');
   if (Object.keys(paths).length === 0) throw new RuntimeError('the container has no recorded cgroup paths');
-  const init = {
-    ...managerInit(o, o.layout ?? { mode: 'v2', v1: {} }, paths, created),
-    get layout() {
-      return o.layout ?? detectCgroupLayout();
-    },
-  };
-  return new SystemdCgroupManager(init, unit, o.bus ?? systemdBus);
+  return new SystemdCgroupManager(managerInit(o, o.layout ?? detectCgroupLayout(), paths, created), unit, o.bus ?? systemdBus);
 }
