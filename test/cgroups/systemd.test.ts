@@ -12,7 +12,7 @@ import { parseGVariant } from '../../src/linux/cgroups/systemd/gvariant';
 import { annotationProperties, rangeToBits, resourceProperties, roundCpuMax, unitProperties } from '../../src/linux/cgroups/systemd/properties';
 import { formatDbusValue, UINT64_MAX, type UnitProperty } from '../../src/linux/cgroups/systemd/dbus-value';
 import type { SystemdBus } from '../../src/linux/cgroups/systemd/bus';
-import { busAddresses } from '../../src/linux/cgroups/systemd/bus';
+import { busAddresses, type SdbusAddon, systemdBusOver } from '../../src/linux/cgroups/systemd/bus';
 import type { CgroupWrite } from '../../src/linux/cgroups/resource-writes';
 import { parseRecord } from '../../src/runtime/state-record';
 
@@ -286,5 +286,70 @@ describe('where the bus is', () => {
   it('takes $DBUS_SYSTEM_BUS_ADDRESS, else systemd\'s private socket (root) and the system bus', () => {
     expect(busAddresses({ DBUS_SYSTEM_BUS_ADDRESS: 'unix:path=/x' }, true)).toEqual([['unix:path=/x', true]]);
     expect(busAddresses({}, false)).toEqual([['unix:path=/run/dbus/system_bus_socket', true]]);
+  });
+});
+
+describe('the calls, over a fake addon', () => {
+  const dbusError = (dbusName: string, message: string) => Object.assign(new Error(message), { dbusName, code: 'EIO' });
+  function addon(script: Record<string, (args: unknown[]) => unknown>, calls: string[]): SdbusAddon {
+    const answer = (member: string, args: unknown[]) => {
+      calls.push(member);
+      const f = script[member];
+      if (!f) throw new Error(`unexpected ${member}`);
+      return f(args);
+    };
+    return {
+      connect: () => undefined,
+      call: (member, _sig, args) => answer(member, args) as string | undefined,
+      callJob: (member, _sig, args) => answer(member, args) as { job: string; result: string },
+      managerProperty: (name) => answer(`Get ${name}`, []) as string,
+    };
+  }
+
+  it('sends StartTransientUnit with the properties as a(sv), and waits for "done"', () => {
+    const calls: string[] = [];
+    let sent: unknown[] = [];
+    const bus = systemdBusOver(addon({ StartTransientUnit: (args) => { sent = args; return { job: '/j/1', result: 'done' }; } }, calls));
+    bus.startTransientUnit('runc-c1.scope', [{ name: 'Delegate', sig: 'b', value: true, origin: 'x' }]);
+    expect(sent).toEqual(['runc-c1.scope', 'replace', [['Delegate', { sig: 'b', value: true }]], []]);
+  });
+
+  it('resets a leftover unit of the same name and tries once more (runc)', () => {
+    const calls: string[] = [];
+    let n = 0;
+    const bus = systemdBusOver(addon({
+      StartTransientUnit: () => {
+        if (n++ === 0) throw dbusError('org.freedesktop.systemd1.UnitExists', 'StartTransientUnit: Unit runc-c1.scope was already loaded or has a fragment file.');
+        return { job: '/j/2', result: 'done' };
+      },
+      ResetFailedUnit: () => undefined,
+    }, calls));
+    bus.startTransientUnit('runc-c1.scope', []);
+    expect(calls).toEqual(['StartTransientUnit', 'ResetFailedUnit', 'StartTransientUnit']);
+  });
+
+  it('says what went wrong: a unit in use, a refusal, a failed job', () => {
+    const exists = () => { throw dbusError('org.freedesktop.systemd1.UnitExists', 'StartTransientUnit: exists'); };
+    expect(() => systemdBusOver(addon({ StartTransientUnit: exists, ResetFailedUnit: () => undefined }, [])).startTransientUnit('u.scope', []))
+      .toThrow('systemd cgroup driver: the unit u.scope exists already and is in use');
+    const refused = () => { throw dbusError('org.freedesktop.DBus.Error.InvalidArgs', 'StartTransientUnit: Cannot set property Bogus, or unknown property.'); };
+    expect(() => systemdBusOver(addon({ StartTransientUnit: refused }, [])).startTransientUnit('u.scope', []))
+      .toThrow('systemd cgroup driver: systemd refused to start the unit u.scope: Cannot set property Bogus, or unknown property.');
+    const calls: string[] = [];
+    expect(() => systemdBusOver(addon({ StartTransientUnit: () => ({ job: '/j', result: 'failed' }), ResetFailedUnit: () => undefined }, calls)).startTransientUnit('u.scope', []))
+      .toThrow('systemd cgroup driver: the unit u.scope did not start: its job ended "failed"');
+    expect(calls).toEqual(['StartTransientUnit', 'ResetFailedUnit']);
+  });
+
+  it('takes a unit that is not loaded as stopped; reads the version once', () => {
+    const calls: string[] = [];
+    const bus = systemdBusOver(addon({
+      StopUnit: () => { throw dbusError('org.freedesktop.systemd1.NoSuchUnit', 'StopUnit: Unit u.scope not loaded.'); },
+      'Get Version': () => '252.39-1~deb12u2',
+    }, calls));
+    bus.stopUnit('u.scope');
+    expect(bus.version()).toBe(252);
+    expect(bus.version()).toBe(252);
+    expect(calls).toEqual(['StopUnit', 'Get Version']);
   });
 });

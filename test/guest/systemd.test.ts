@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectCgroupLayout } from '../../src/linux/cgroups/layout';
 import { systemdRunning } from '../../src/linux/cgroups/systemd/bus';
-import { TestEnv, TSRUNC } from '../support/env';
+import { makeRootfs, TestEnv, TSRUNC } from '../support/env';
 import { childPids, delay, leftoversOf, specWith } from '../oci-conformance/helpers';
 import { native } from '../../src/linux/native';
 import { readProcStat } from '../../src/linux/proc';
@@ -67,7 +67,8 @@ describe.skipIf(!usable)('the systemd cgroup driver on a systemd host', () => {
     // The helper that systemd moved in has left: only the container is in the scope.
     const procs = fs.readFileSync(`${dir}/cgroup.procs`, 'utf8').split('\n').filter(Boolean).map(Number);
     expect(procs).toContain(pid);
-    expect(procs.map((p) => fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim())).not.toContain('tsrunc-init');
+    const comm = (p: number) => { try { return fs.readFileSync(`/proc/${p}/comm`, 'utf8').trim(); } catch { return 'exited'; } };
+    expect(procs.map(comm)).not.toContain('tsrunc-init');
     expect(fs.readFileSync(`${dir}/memory.max`, 'utf8').trim()).toBe(String(64 << 20));
     expect(fs.readFileSync(`${dir}/cpu.max`, 'utf8').trim()).toBe('13000 100000');
     expect(env.ok(['exec', id, 'cat', '/sys/fs/cgroup/memory.max', '/proc/self/cgroup']).stdout).toBe(`${64 << 20}\n0::/\n`);
@@ -151,4 +152,57 @@ describe.skipIf(!usable)('the systemd cgroup driver on a systemd host', () => {
       expect(fs.existsSync(`${CG}/system.slice/runc-${id}.scope`)).toBe(false);
     }
   }, 120_000);
+});
+
+const hasContainerd = spawnSync('sh', ['-c', 'command -v containerd && command -v ctr && command -v containerd-shim-runc-v2']).status === 0;
+
+describe.skipIf(!usable || !hasContainerd)('containerd\'s shim with SystemdCgroup (ctr --runc-systemd-cgroup)', () => {
+  let env: TestEnv;
+  let sock = '';
+  let rootfs = '';
+  let daemon: ReturnType<typeof spawn> | undefined;
+  const ctr = (args: string[]) => spawnSync('ctr', ['-a', sock, ...args], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+
+  beforeAll(async () => {
+    env = new TestEnv('sdctr');
+    const dir = path.join(env.tmp, 'containerd');
+    fs.mkdirSync(dir);
+    sock = path.join(dir, 'containerd.sock');
+    rootfs = path.join(env.tmp, 'rootfs');
+    makeRootfs(rootfs);
+    fs.writeFileSync(path.join(dir, 'config.toml'), [
+      'version = 2', `root = "${dir}/root"`, `state = "${dir}/state"`, '[grpc]', `  address = "${sock}"`,
+      '[plugins."io.containerd.grpc.v1.cri"]', '  disable = true', '',
+    ].join('\n'));
+    daemon = spawn('containerd', ['--config', path.join(dir, 'config.toml')], { stdio: 'ignore' });
+    for (let i = 0; i < 300 && ctr(['version']).status !== 0; i++) await delay(100);
+  }, 60_000);
+
+  afterAll(async () => {
+    if (daemon && daemon.exitCode === null) {
+      daemon.kill('SIGTERM');
+      await new Promise((r) => daemon!.once('exit', r));
+    }
+    for (const p of childPids()) {
+      try {
+        process.kill(p, 'SIGKILL');
+        await native().waitpid(p);
+      } catch {
+        // gone already
+      }
+    }
+    expect(await env.cleanup()).toEqual([]);
+  }, 60_000);
+
+  it('runs the container in the scope the engine names, and removes it', () => {
+    const id = `sdctr${randomBytes(3).toString('hex')}`;
+    const unit = `ctr-${id}.scope`;
+    const r = ctr(['run', '--rm', '--runc-binary', TSRUNC, '--runc-systemd-cgroup', '--cgroup', `system.slice:ctr:${id}`, '--rootfs', rootfs, id,
+      'sh', '-c', 'cat /proc/self/cgroup; cat /sys/fs/cgroup/pids.max']);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toMatch(/^0::\/\n/);
+    expect(gone(unit)).toBe(true);
+    expect(fs.existsSync(`${CG}/system.slice/${unit}`)).toBe(false);
+  }, 90_000);
 });

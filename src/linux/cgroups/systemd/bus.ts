@@ -23,7 +23,8 @@ export interface SystemdBus {
   version(): number | undefined;
 }
 
-interface SdbusAddon {
+/** The addon's calls (native/sdbus/sdbus.cc). */
+export interface SdbusAddon {
   connect(address: string, busClient: boolean): void;
   call(member: string, signature: string, args: DbusValue[], timeoutMs: number): string | undefined;
   callJob(member: string, signature: string, args: DbusValue[], timeoutMs: number): { job: string; result: string };
@@ -171,6 +172,11 @@ class SdBus implements SystemdBus {
     const n = typeof v === 'string' ? Number(/^\D*(\d+)/.exec(v)?.[1]) : undefined;
     return (this.cachedVersion = n !== undefined && Number.isInteger(n) ? n : undefined);
   }
+}
+
+/** The driver's calls over an addon (tests give a fake one). */
+export function systemdBusOver(a: SdbusAddon): SystemdBus {
+  return new SdBus(a);
 }
 
 let connected: SystemdBus | undefined;
