@@ -24,6 +24,11 @@ function show(unit: string, ...props: string[]): Record<string, string> {
 
 const gone = (unit: string) => show(unit, 'LoadState').LoadState === 'not-found';
 
+/** Reaps the container inits that have exited (they come to this process, a subreaper). */
+async function reapExited(): Promise<void> {
+  for (const p of childPids()) if (readProcStat(p)?.state === 'Z') await native().waitpid(p);
+}
+
 /** Units of this test run that systemd still knows. */
 function unitsLeft(pattern: string): string[] {
   const r = spawnSync('systemctl', ['list-units', '--all', '--no-legend', '--plain', pattern], { encoding: 'utf8' });
@@ -47,7 +52,7 @@ describe.skipIf(!usable)('the systemd cgroup driver on a systemd host', () => {
 
   const write = (spec: object) => fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
 
-  it('makes a scope with the container\'s limits as properties and in its files; update, pause, ps and delete use it', () => {
+  it('makes a scope with the container\'s limits as properties and in its files; update, pause, ps and delete use it', async () => {
     const id = env.id('sd');
     const unit = `runc-${id}.scope`;
     const dir = `${CG}/system.slice/${unit}`;
@@ -86,6 +91,7 @@ describe.skipIf(!usable)('the systemd cgroup driver on a systemd host', () => {
     env.ok(['delete', '--force', id]);
     expect(gone(unit)).toBe(true);
     expect(fs.existsSync(dir)).toBe(false);
+    await reapExited();
     expect(leftoversOf(env, id, { pid })).toEqual([]);
   });
 
@@ -146,7 +152,7 @@ describe.skipIf(!usable)('the systemd cgroup driver on a systemd host', () => {
       child.kill('SIGKILL');
       await exited;
       env.tsrunc(['delete', '--force', id]);
-      for (const p of childPids()) if (readProcStat(p)?.state === 'Z') await native().waitpid(p);
+      await reapExited();
       expect(gone(`runc-${id}.scope`), `killed after ${ms} ms`).toBe(true);
       expect(leftoversOf(env, id), `killed after ${ms} ms`).toEqual([]);
       expect(fs.existsSync(`${CG}/system.slice/runc-${id}.scope`)).toBe(false);
@@ -194,14 +200,24 @@ describe.skipIf(!usable || !hasContainerd)('containerd\'s shim with SystemdCgrou
     expect(await env.cleanup()).toEqual([]);
   }, 60_000);
 
-  it('runs the container in the scope the engine names, and removes it', () => {
+  it('runs the container in the scope the engine names; exec, pause and delete go with it', async () => {
     const id = `sdctr${randomBytes(3).toString('hex')}`;
     const unit = `ctr-${id}.scope`;
-    const r = ctr(['run', '--rm', '--runc-binary', TSRUNC, '--runc-systemd-cgroup', '--cgroup', `system.slice:ctr:${id}`, '--rootfs', rootfs, id,
-      'sh', '-c', 'cat /proc/self/cgroup; cat /sys/fs/cgroup/pids.max']);
+    const r = ctr(['run', '-d', '--runc-binary', TSRUNC, '--runc-systemd-cgroup', '--cgroup', `system.slice:ctr:${id}`, '--rootfs', rootfs, id,
+      'sh', '-c', 'while :; do sleep 0.1; done']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^0::\/\n/);
+    expect(show(unit, 'ActiveState', 'Delegate')).toEqual({ ActiveState: 'active', Delegate: 'yes' });
+    const exec = ctr(['task', 'exec', '--exec-id', 'e1', id, 'cat', '/proc/self/cgroup']);
+    expect(exec.status).toBe(0);
+    expect(exec.stdout).toMatch(new RegExp(`^0::/(system\\.slice/${unit})?\n$`));
+    expect(ctr(['task', 'pause', id]).status).toBe(0);
+    expect(fs.readFileSync(`${CG}/system.slice/${unit}/cgroup.freeze`, 'utf8').trim()).toBe('1');
+    expect(ctr(['task', 'resume', id]).status).toBe(0);
+    expect(ctr(['task', 'kill', '-s', 'SIGKILL', id]).status).toBe(0);
+    for (let i = 0; i < 100 && !/STOPPED/.test(ctr(['task', 'ls']).stdout); i++) await delay(100);
+    expect(ctr(['task', 'delete', id]).status).toBe(0);
+    expect(ctr(['container', 'rm', id]).status).toBe(0);
     expect(gone(unit)).toBe(true);
     expect(fs.existsSync(`${CG}/system.slice/${unit}`)).toBe(false);
   }, 90_000);
