@@ -74,10 +74,11 @@ for (const [label, address, busClient] of [
 }
 
 // The driver as create uses it, in one process: its dist file's load, then the manager's create() (the
-// addon's load and the connection on first use, StartTransientUnit with the resources, the job, the
-// controllers down to the scope), apply() of the same resources (the files only) and destroy().
+// addon's load and the connection on first use, StartTransientUnit with the resources, until systemd
+// has queued it), settle() (its job's end, the controllers down to the scope), apply() of the same
+// resources (the files only) and destroy().
 {
-  const rows = { load: [], create: [], apply: [], destroy: [] };
+  const rows = { load: [], create: [], settle: [], apply: [], destroy: [] };
   for (let i = 0; i < runs; i++) {
     const script = `
       const now = () => process.hrtime.bigint(); const d = (t) => Number(now() - t) / 1e6;
@@ -87,10 +88,11 @@ for (const [label, address, busClient] of [
       const resources = { memory: { limit: 67108864 }, pids: { limit: 100 } };
       const m = driver.systemdManagerFor({ id: 'bench-' + process.pid, resources });
       t = now(); m.create(child.pid); const create = d(t);
+      t = now(); m.settle(); const settle = d(t);
       t = now(); m.apply(resources); const apply = d(t);
       child.kill('SIGKILL');
       t = now(); m.destroy(); const destroy = d(t);
-      console.log(JSON.stringify({ load, create, apply, destroy }));`;
+      console.log(JSON.stringify({ load, create, settle, apply, destroy }));`;
     const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8', timeout: 60_000 });
     if (r.status !== 0) {
       console.log(`in-process: failed: ${r.stderr.trim().split('\n').filter((l) => /Error|error/.test(l)).slice(0, 3).join(' | ')}`);
@@ -101,7 +103,8 @@ for (const [label, address, busClient] of [
   }
   if (rows.load.length > 0) {
     console.log(`in-process: require dist/systemd-driver.js          ${fmt(rows.load)}`);
-    console.log(`in-process: create() (addon, connect, unit, job)   ${fmt(rows.create)}`);
+    console.log(`in-process: create() (addon, connect, queued)      ${fmt(rows.create)}`);
+    console.log(`in-process: settle() (the job, controllers)        ${fmt(rows.settle)}`);
     console.log(`in-process: apply() of the same resources          ${fmt(rows.apply)}`);
     console.log(`in-process: destroy() (StopUnit, job, reset)       ${fmt(rows.destroy)}`);
   }

@@ -7,6 +7,8 @@
 //   call(member, signature, args, timeoutMs)     a Manager method; its reply's object path, if it has one
 //   callJob(member, signature, args, timeoutMs)  a Manager method that queues a job: waits for the job's
 //                                                JobRemoved signal; { job, result } ("done", "failed", ...)
+//   queueJob(member, signature, args, timeoutMs) the same in two halves: the job's path once it is
+//   waitJob(job, timeoutMs)                      queued, and later its result
 //   managerProperty(name, timeoutMs)             a string or integer property of the Manager
 // Failures throw an Error: .code is the errno name, and for a D-Bus error .dbusName is its name.
 #include <napi.h>
@@ -334,37 +336,73 @@ Napi::Value Call(const Napi::CallbackInfo& info) {
   return path.empty() ? env.Undefined() : Napi::String::New(env, path);
 }
 
-Napi::Value CallJob(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  if (!NeedBus(env)) return env.Undefined();
-  uint64_t timeout = static_cast<uint64_t>(info.Length() > 3 && info[3].IsNumber() ? info[3].As<Napi::Number>().Int64Value() : 0) * 1000;
-  uint64_t deadline = NowUsec() + timeout;
+// Calls a Manager method that queues a job; the job's path, or "" after throwing. The match for the
+// job's JobRemoved is added first (asynchronously: the bus handles the AddMatch before the call that
+// follows it, so no signal of the job can be missed, and no round trip is waited for).
+std::string QueueJob(Napi::Env env, const Napi::CallbackInfo& info, uint64_t timeout) {
   if (job_match == nullptr) {
-    // Asynchronously: the bus handles the AddMatch before the call that follows it, so no signal of
-    // our job can be missed, and no round trip is waited for.
     int r = sd_bus_match_signal_async(bus, &job_match, kDest, kPath, kManager, "JobRemoved", OnJobRemoved, nullptr, nullptr);
     if (r < 0) {
       BusError(env, "AddMatch JobRemoved", r).ThrowAsJavaScriptException();
-      return env.Undefined();
+      return "";
     }
   }
   std::string member;
   sd_bus_message* m = NewCall(env, info, &member);
-  if (m == nullptr) return env.Undefined();
+  if (m == nullptr) return "";
   sd_bus_message* reply = Send(env, member, m, timeout);
-  if (reply == nullptr) return env.Undefined();
+  if (reply == nullptr) return "";
   std::string job = ReplyPath(reply);
   sd_bus_message_unref(reply);
-  int r = RunUntil(deadline, [&job] { return finished_jobs.count(job) > 0; });
+  if (job.empty()) Napi::Error::New(env, member + ": the reply names no job").ThrowAsJavaScriptException();
+  return job;
+}
+
+// Waits for the JobRemoved of `job` (it may have come already); its result, or "" after throwing.
+std::string WaitJob(Napi::Env env, const std::string& job, uint64_t timeout) {
+  int r = RunUntil(NowUsec() + timeout, [&job] { return finished_jobs.count(job) > 0; });
   if (r < 0) {
-    std::string what = r == -ETIMEDOUT ? member + ": job " + job + " did not finish in time" : member + " (waiting for its job)";
+    std::string what = r == -ETIMEDOUT ? "job " + job + " did not finish in time" : "waiting for job " + job;
     BusError(env, what, r).ThrowAsJavaScriptException();
-    return env.Undefined();
+    return "";
   }
+  std::string result = finished_jobs[job];
+  finished_jobs.erase(job);
+  return result;
+}
+
+uint64_t TimeoutArg(const Napi::CallbackInfo& info, size_t i) {
+  return static_cast<uint64_t>(info.Length() > i && info[i].IsNumber() ? info[i].As<Napi::Number>().Int64Value() : 0) * 1000;
+}
+
+Napi::Value QueueJobCall(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!NeedBus(env)) return env.Undefined();
+  std::string job = QueueJob(env, info, TimeoutArg(info, 3));
+  return job.empty() ? env.Undefined() : Napi::String::New(env, job);
+}
+
+Napi::Value WaitJobCall(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!NeedBus(env)) return env.Undefined();
+  if (info.Length() < 2 || !info[0].IsString()) return Fail(env, "waitJob(job, timeoutMs)"), env.Undefined();
+  std::string result = WaitJob(env, info[0].As<Napi::String>().Utf8Value(), TimeoutArg(info, 1));
+  return result.empty() ? env.Undefined() : Napi::String::New(env, result);
+}
+
+Napi::Value CallJob(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (!NeedBus(env)) return env.Undefined();
+  uint64_t timeout = TimeoutArg(info, 3);
+  uint64_t start = NowUsec();
+  std::string job = QueueJob(env, info, timeout);
+  if (job.empty()) return env.Undefined();
+  uint64_t spent = NowUsec() - start;
+  std::string result = WaitJob(env, job, timeout > spent ? timeout - spent : 0);
+  if (result.empty()) return env.Undefined();
   Napi::Object out = Napi::Object::New(env);
   out.Set("job", job);
-  out.Set("result", finished_jobs[job]);
-  finished_jobs.erase(job);
+  out.Set("result", result);
   return out;
 }
 
@@ -410,6 +448,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("connect", Napi::Function::New(env, Connect, "connect"));
   exports.Set("call", Napi::Function::New(env, Call, "call"));
   exports.Set("callJob", Napi::Function::New(env, CallJob, "callJob"));
+  exports.Set("queueJob", Napi::Function::New(env, QueueJobCall, "queueJob"));
+  exports.Set("waitJob", Napi::Function::New(env, WaitJobCall, "waitJob"));
   exports.Set("managerProperty", Napi::Function::New(env, ManagerProperty, "managerProperty"));
   return exports;
 }

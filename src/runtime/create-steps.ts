@@ -133,7 +133,10 @@ const makeCgroup: Step<CreateRun> = {
 
 const joinCgroup: Step<CreateRun> = {
   name: 'send the helper into the cgroup',
-  run: (c) => made(c, 'helper').sendHead(startOps(c.preserveFds, c.cgroup.entry(), 'linux.cgroupsPath')),
+  run: (c) => {
+    c.cgroup.settle?.();
+    made(c, 'helper').sendHead(startOps(c.preserveFds, c.cgroup.entry(), 'linux.cgroupsPath'));
+  },
   // A helper that joined leaves the cgroup only by ending: before the cgroup can go.
   undo: (c) => c.helper?.abandon(),
 };
@@ -223,3 +226,12 @@ export const CREATE_STEPS: readonly Step<CreateRun>[] = [
 ];
 
 export const HEAD_STEPS: readonly Step<CreateRun>[] = CREATE_STEPS.slice(0, CREATE_STEPS.indexOf(applyResources));
+
+/**
+ * The head start's steps for this cgroup: HEAD_STEPS, or, when the cgroup's create() only queues it
+ * (the systemd driver: settle() waits for its unit), up to that create(), so that systemd's job runs
+ * while the bundle is checked, and joining the cgroup (which waits for it) comes after.
+ */
+export function headStepsFor(cgroup: CgroupManager): readonly Step<CreateRun>[] {
+  return cgroup.settle !== undefined ? CREATE_STEPS.slice(0, CREATE_STEPS.indexOf(joinCgroup)) : HEAD_STEPS;
+}

@@ -19,7 +19,7 @@ import { EXEC_CGROUP_ORIGIN, startOps } from '../linux/plan';
 import { StartedHelper } from './helper-client';
 import { cgroupOf, statusOf } from './container';
 import { isAllowed } from './lifecycle';
-import { createRun, CreateRun, HEAD_STEPS } from './create-steps';
+import { createRun, CreateRun, headStepsFor } from './create-steps';
 import { runSteps, Step, undoSteps } from './steps';
 
 /** create's first steps (create-steps.ts HEAD_STEPS: the id claimed, its cgroup made, the helper joining it), run early. */
@@ -28,7 +28,7 @@ export class CreateHeadStart {
 
   private constructor(readonly file: ConfigFile, readonly run: CreateRun, private done: Step<CreateRun>[]) {}
 
-  /** Runs HEAD_STEPS for `id`; undefined when any of them fails (runSteps has undone the others then). */
+  /** Runs the head steps (headStepsFor) for `id`; undefined when any of them fails (runSteps has undone the others then). */
   static begin(store: StateStore, log: Logger, o: { id: string; bundle: string; preserveFds: number }): CreateHeadStart | undefined {
     let file: ConfigFile;
     try {
@@ -46,7 +46,7 @@ export class CreateHeadStart {
       });
       const run = createRun(store, { id: o.id, bundle: file.dir, preserveFds: o.preserveFds, cgroup });
       const done: Step<CreateRun>[] = [];
-      runSteps(HEAD_STEPS, run, log, done);
+      runSteps(headStepsFor(cgroup), run, log, done);
       return new CreateHeadStart(file, run, done);
     } catch {
       // Not an error here: create does everything in order and reports what is wrong in its own words.

@@ -192,10 +192,15 @@ describe('the manager, against a fake bus', () => {
     return () => ({
       startTransientUnit: (name, properties) => {
         calls.push(['start', name, properties]);
-        // systemd makes the unit's directory, with the files the writes go to.
-        const unitDir = join(root!, 'system.slice', name);
-        mkdirSync(unitDir, { recursive: true });
-        for (const f of ['memory.max', 'cpu.max', 'cpu.weight', 'pids.max', 'cgroup.procs']) writeFileSync(join(unitDir, f), '');
+        return {
+          wait: () => {
+            calls.push(['wait', name]);
+            // systemd makes the unit's directory, with the files the writes go to.
+            const unitDir = join(root!, 'system.slice', name);
+            mkdirSync(unitDir, { recursive: true });
+            for (const f of ['memory.max', 'cpu.max', 'cpu.weight', 'pids.max', 'cgroup.procs']) writeFileSync(join(unitDir, f), '');
+          },
+        };
       },
       setUnitProperties: (name, runtime, properties) => void calls.push(['set', name, runtime, properties]),
       stopUnit: (name) => {
@@ -230,6 +235,9 @@ describe('the manager, against a fake bus', () => {
     expect(cg.plannedDirs()).toEqual([]);
     cg.create(4242);
     expect(calls.map((c) => c[0])).toEqual(['version', 'start']);
+    cg.settle!();
+    cg.settle!();
+    expect(calls.map((c) => c[0])).toEqual(['version', 'start', 'wait']);
     const props = calls[1][2] as UnitProperty[];
     expect(names(props)).toEqual([
       'Description', 'Slice', 'Delegate', 'PIDs', 'MemoryAccounting', 'CPUAccounting', 'IOAccounting', 'TasksAccounting', 'DefaultDependencies',
@@ -242,23 +250,24 @@ describe('the manager, against a fake bus', () => {
       '/system.slice/runc-c1.scope/memory.max=67108864', '/system.slice/runc-c1.scope/cpu.max=13000 100000',
     ]);
     cg.apply(resources);
-    expect(calls.map((c) => c[0])).toEqual(['version', 'start']);
+    expect(calls.map((c) => c[0])).toEqual(['version', 'start', 'wait']);
     cg.apply({ memory: { limit: 1 << 27 } });
-    expect(calls[2]).toEqual(['set', 'runc-c1.scope', true, [expect.objectContaining({ name: 'MemoryMax', value: BigInt(1 << 27) })]]);
+    expect(calls[3]).toEqual(['set', 'runc-c1.scope', true, [expect.objectContaining({ name: 'MemoryMax', value: BigInt(1 << 27) })]]);
     cg.destroy();
-    expect(calls[3]).toEqual(['stop', 'runc-c1.scope']);
+    expect(calls[4]).toEqual(['stop', 'runc-c1.scope']);
   });
 
   it('is found again from its record, and stops its unit on delete', () => {
     const calls: Call[] = [];
     const cg = manager(calls, {} as never);
     cg.create(1);
+    cg.settle!();
     const again = systemdManagerFromRecord(cg.paths, cg.created, cg.unit, {
       bus: fakeBus(calls), layout: { mode: 'v2', unified: root!, v1: {} }, unifiedControllers: [], hugePageSizes: [], features: ALL_FEATURES,
     });
     expect(again.entry()).toEqual(cg.entry());
     again.destroy();
-    expect(calls.map((c) => c[0])).toEqual(['start', 'stop']);
+    expect(calls.map((c) => c[0])).toEqual(['start', 'wait', 'stop']);
   });
 
   it('refuses annotations it cannot send, naming them', () => {
@@ -298,10 +307,17 @@ describe('the calls, over a fake addon', () => {
       if (!f) throw new Error(`unexpected ${member}`);
       return f(args);
     };
+    const jobs = new Map<string, string>();
     return {
       connect: () => undefined,
       call: (member, _sig, args) => answer(member, args) as string | undefined,
       callJob: (member, _sig, args) => answer(member, args) as { job: string; result: string },
+      queueJob: (member, _sig, args) => {
+        const { job, result } = answer(member, args) as { job: string; result: string };
+        jobs.set(job, result);
+        return job;
+      },
+      waitJob: (job) => jobs.get(job)!,
       managerProperty: (name) => answer(`Get ${name}`, []) as string,
     };
   }
@@ -310,7 +326,7 @@ describe('the calls, over a fake addon', () => {
     const calls: string[] = [];
     let sent: unknown[] = [];
     const bus = systemdBusOver(addon({ StartTransientUnit: (args) => { sent = args; return { job: '/j/1', result: 'done' }; } }, calls));
-    bus.startTransientUnit('runc-c1.scope', [{ name: 'Delegate', sig: 'b', value: true, origin: 'x' }]);
+    bus.startTransientUnit('runc-c1.scope', [{ name: 'Delegate', sig: 'b', value: true, origin: 'x' }]).wait();
     expect(sent).toEqual(['runc-c1.scope', 'replace', [['Delegate', { sig: 'b', value: true }]], []]);
   });
 
@@ -324,7 +340,7 @@ describe('the calls, over a fake addon', () => {
       },
       ResetFailedUnit: () => undefined,
     }, calls));
-    bus.startTransientUnit('runc-c1.scope', []);
+    bus.startTransientUnit('runc-c1.scope', []).wait();
     expect(calls).toEqual(['StartTransientUnit', 'ResetFailedUnit', 'StartTransientUnit']);
   });
 
@@ -336,7 +352,8 @@ describe('the calls, over a fake addon', () => {
     expect(() => systemdBusOver(addon({ StartTransientUnit: refused }, [])).startTransientUnit('u.scope', []))
       .toThrow('systemd cgroup driver: systemd refused to start the unit u.scope: Cannot set property Bogus, or unknown property.');
     const calls: string[] = [];
-    expect(() => systemdBusOver(addon({ StartTransientUnit: () => ({ job: '/j', result: 'failed' }), ResetFailedUnit: () => undefined }, calls)).startTransientUnit('u.scope', []))
+    const queued = systemdBusOver(addon({ StartTransientUnit: () => ({ job: '/j', result: 'failed' }), ResetFailedUnit: () => undefined }, calls)).startTransientUnit('u.scope', []);
+    expect(() => queued.wait())
       .toThrow('systemd cgroup driver: the unit u.scope did not start: its job ended "failed"');
     expect(calls).toEqual(['StartTransientUnit', 'ResetFailedUnit']);
   });

@@ -51,6 +51,11 @@ export interface CgroupManager {
   procsFiles(): string[];
   /** How the container's processes get into the cgroup (the plan's `join-cgroup`s or `clone` into it). */
   entry(): CgroupEntry;
+  /**
+   * Waits until what create() asked for exists: the systemd driver's create() only queues the unit's
+   * start. The cgroupfs drivers have none (their create() is done when it returns).
+   */
+  settle?(): void;
   /** All pids in the container's cgroup, sub-cgroups included (for kill --all). */
   pids(): number[];
   freeze(): void;

@@ -12,9 +12,17 @@ import { RuntimeError } from '../../../common/errors';
 import { packageRoot } from '../../native';
 import type { DbusValue, UnitProperty } from './dbus-value';
 
+/** A job systemd has queued: wait() returns when it has ended "done", and throws a RuntimeError otherwise. */
+export interface QueuedJob {
+  wait(): void;
+}
+
 export interface SystemdBus {
-  /** StartTransientUnit(name, "replace", properties, []) and its job's end; throws a RuntimeError unless it is "done". */
-  startTransientUnit(name: string, properties: UnitProperty[]): void;
+  /**
+   * StartTransientUnit(name, "replace", properties, []): returns once systemd has queued the start (a
+   * RuntimeError when it refuses), so that its job can go on while the caller does other work.
+   */
+  startTransientUnit(name: string, properties: UnitProperty[]): QueuedJob;
   /** SetUnitProperties(name, runtime, properties). */
   setUnitProperties(name: string, runtime: boolean, properties: UnitProperty[]): void;
   /** StopUnit(name, "replace") and its job's end, then ResetFailedUnit; a unit that is not loaded is stopped already. */
@@ -28,6 +36,8 @@ export interface SdbusAddon {
   connect(address: string, busClient: boolean): void;
   call(member: string, signature: string, args: DbusValue[], timeoutMs: number): string | undefined;
   callJob(member: string, signature: string, args: DbusValue[], timeoutMs: number): { job: string; result: string };
+  queueJob(member: string, signature: string, args: DbusValue[], timeoutMs: number): string;
+  waitJob(job: string, timeoutMs: number): string;
   managerProperty(name: string, timeoutMs: number): string | bigint | undefined;
 }
 
@@ -96,18 +106,19 @@ class SdBus implements SystemdBus {
 
   constructor(private readonly a: SdbusAddon) {}
 
-  startTransientUnit(name: string, properties: UnitProperty[]): void {
+  startTransientUnit(name: string, properties: UnitProperty[]): QueuedJob {
     const args = [name, 'replace', asArgs(properties), []];
-    let job: { job: string; result: string };
+    const queue = () => this.a.queueJob('StartTransientUnit', 'ssa(sv)a(sa(sv))', args, CALL_TIMEOUT_MS);
+    let job: string;
     try {
-      job = this.a.callJob('StartTransientUnit', 'ssa(sv)a(sa(sv))', args, JOB_TIMEOUT_MS);
+      job = queue();
     } catch (err) {
       const e = err as BusError;
       if (e.dbusName !== 'org.freedesktop.systemd1.UnitExists') throw this.refused(name, e);
       // A unit of that name is left from before (failed, say): have systemd forget it, and try once more (runc too).
       this.resetFailed(name);
       try {
-        job = this.a.callJob('StartTransientUnit', 'ssa(sv)a(sa(sv))', args, JOB_TIMEOUT_MS);
+        job = queue();
       } catch (again) {
         const e2 = again as BusError;
         if (e2.dbusName === 'org.freedesktop.systemd1.UnitExists') {
@@ -116,10 +127,21 @@ class SdBus implements SystemdBus {
         throw this.refused(name, e2);
       }
     }
-    if (job.result !== 'done') {
-      this.resetFailed(name);
-      throw new RuntimeError(`systemd cgroup driver: the unit ${name} did not start: its job ended "${job.result}" (see the journal: journalctl -u ${name})`);
-    }
+    return {
+      wait: () => {
+        let result: string;
+        try {
+          result = this.a.waitJob(job, JOB_TIMEOUT_MS);
+        } catch (err) {
+          this.resetFailed(name);
+          throw this.refused(name, err as BusError);
+        }
+        if (result !== 'done') {
+          this.resetFailed(name);
+          throw new RuntimeError(`systemd cgroup driver: the unit ${name} did not start: its job ended "${result}" (see the journal: journalctl -u ${name})`);
+        }
+      },
+    };
   }
 
   private refused(name: string, e: BusError): RuntimeError {

@@ -18,7 +18,7 @@ import { UNIFIED } from '../layout';
 import { createUnifiedCgroup } from '../unified';
 import { V2CgroupManager } from '../v2';
 import { describeFsError } from '../fsops';
-import type { SystemdBus } from './bus';
+import type { QueuedJob, SystemdBus } from './bus';
 import type { UnitProperty } from './dbus-value';
 import { annotationProperties, needsVersion, oomPolicyProperty, resourceProperties, systemdWrites, unitProperties } from './properties';
 import type { SystemdUnit } from './unit';
@@ -47,6 +47,8 @@ export class SystemdCgroupManager extends V2CgroupManager {
   private startedWith: UnitProperty[] | undefined;
   /** The systemd version create() asked for (undefined: not needed, or not known). */
   private startVersion: number | undefined;
+  /** The start create() asked for, until settle() has waited for it. */
+  private pending: QueuedJob | undefined;
 
   constructor(init: ManagerInit, unit: string, private readonly bus: () => SystemdBus, private readonly start?: SystemdStart) {
     super(init);
@@ -93,8 +95,9 @@ export class SystemdCgroupManager extends V2CgroupManager {
   }
 
   /**
-   * Starts the unit with `pid` in it (a scope; a slice holds no processes) and waits for systemd to
-   * have done it; then, as runc does, enables the controllers down to it that systemd has not.
+   * Asks systemd to start the unit with `pid` in it (a scope; a slice holds no processes) and returns
+   * once systemd has queued the start: its job (the cgroup made, the pid moved in) goes on meanwhile,
+   * and settle() waits for it.
    */
   override create(pid?: number): void {
     this.assertUsable();
@@ -102,12 +105,22 @@ export class SystemdCgroupManager extends V2CgroupManager {
     const bus = this.bus();
     const version = needsVersion(writes, this.start?.resources?.unified) ? bus.version() : undefined;
     const { all, resources } = this.startProperties(pid, version, writes);
-    bus.startTransientUnit(this.unit, all);
+    this.pending = bus.startTransientUnit(this.unit, all);
     this.startedWith = resources;
     this.startVersion = version;
-    const mount = this.mountOf(UNIFIED)!;
+  }
+
+  /**
+   * Waits until the unit has started; then, as runc does, enables the controllers down to it that
+   * systemd has not. On failure the unit is stopped again. Nothing to do after the first call.
+   */
+  settle(): void {
+    const pending = this.pending;
+    if (pending === undefined) return;
+    this.pending = undefined;
     try {
-      createUnifiedCgroup(mount, this.dirPath, this.createdDirs);
+      pending.wait();
+      createUnifiedCgroup(this.mountOf(UNIFIED)!, this.dirPath, this.createdDirs);
     } catch (e) {
       try {
         this.destroy();
@@ -121,6 +134,7 @@ export class SystemdCgroupManager extends V2CgroupManager {
 
   /** The unit's properties (SetUnitProperties, runtime), unless the unit started with these, then the file writes. */
   override apply(r: Resources): void {
+    this.settle();
     const writes = this.resourceWrites(r);
     const started = this.startedWith;
     this.startedWith = undefined;
@@ -133,6 +147,13 @@ export class SystemdCgroupManager extends V2CgroupManager {
 
   /** Stops the unit (systemd removes its cgroup), then removes what is left below it, as runc does. */
   override destroy(): void {
+    const pending = this.pending;
+    this.pending = undefined;
+    try {
+      pending?.wait();
+    } catch {
+      // A start that failed: there may still be a unit to stop.
+    }
     this.bus().stopUnit(this.unit);
     super.destroy();
   }
