@@ -136,19 +136,22 @@ const timed = (args) => {
   if (r.status !== 0) throw new Error(`tsrunc ${args.join(' ')}: ${fs.readFileSync(errFile, 'utf8')}`);
   return took;
 };
-for (const [label, flags] of [['cgroupfs (v2)', []], ['--systemd-cgroup', ['--systemd-cgroup']]]) {
-  const creates = [];
-  const deletes = [];
-  for (let i = 0; i < runs + 1; i++) {
-    const id = `bench-${process.pid}-${i}`;
+// Interleaved, so that both drivers see the same load.
+const variants = [['cgroupfs (v2)', []], ['--systemd-cgroup', ['--systemd-cgroup']]];
+const rows = variants.map(() => ({ creates: [], deletes: [] }));
+for (let i = 0; i < runs + 1; i++) {
+  variants.forEach(([, flags], v) => {
+    const id = `bench-${process.pid}-${v}-${i}`;
     const c = timed([...flags, 'create', '--bundle', bundle, id]);
     const d = timed([...flags, 'delete', '--force', id]);
     if (i > 0) {
-      creates.push(c);
-      deletes.push(d);
+      rows[v].creates.push(c);
+      rows[v].deletes.push(d);
     }
-  }
-  console.log(`tsrunc create ${label.padEnd(18)} ${fmt(creates)}`);
-  console.log(`tsrunc delete --force ${label.padEnd(10)} ${fmt(deletes)}`);
+  });
 }
+variants.forEach(([label], v) => {
+  console.log(`tsrunc create ${label.padEnd(18)} ${fmt(rows[v].creates)}`);
+  console.log(`tsrunc delete --force ${label.padEnd(10)} ${fmt(rows[v].deletes)}`);
+});
 fs.rmSync(tmp, { recursive: true, force: true });

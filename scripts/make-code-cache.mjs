@@ -35,9 +35,21 @@ try {
   // No warm-up command takes a head start (that would start a helper); its cache holds the top level.
   const headStart = path.join(root, 'dist/head-start.js');
   if (!loaded.some(([file]) => file === headStart)) load(headStart);
-  // Nor the systemd driver (no systemd here, as a rule): its top level, likewise.
+  // Nor the systemd driver (no systemd here, as a rule): a create's planning of a unit, on paper and
+  // with a bus that answers nothing, so that V8 compiles what create runs of it.
   const systemdDriver = path.join(root, 'dist/systemd-driver.js');
-  if (!loaded.some(([file]) => file === systemdDriver)) load(systemdDriver);
+  if (!loaded.some(([file]) => file === systemdDriver)) {
+    const driver = load(systemdDriver).exports;
+    const bus = () => ({ startTransientUnit: () => ({ wait: () => undefined }), setUnitProperties: () => undefined, stopUnit: () => undefined, version: () => 252 });
+    const cg = driver.systemdManagerFor({
+      id: 'cache', cgroupsPath: 'system.slice:tsrunc:cache', layout: { mode: 'v2', unified: path.join(sample, 'cgroup'), v1: {} },
+      unifiedControllers: ['cpu', 'cpuset', 'io', 'memory', 'pids'], hugePageSizes: [], features: [], bus,
+      annotations: { 'org.systemd.property.TimeoutStopSec': 'uint64 5' },
+      resources: { memory: { limit: 1 << 26 }, cpu: { shares: 512, quota: 50000, period: 100000, cpus: '0' }, pids: { limit: 10 } },
+    });
+    cg.unitPlan();
+    cg.create(1);
+  }
   for (const [file, script] of loaded) fs.writeFileSync(`${file}.cache`, script.createCachedData());
 } finally {
   fs.rmSync(sample, { recursive: true, force: true });

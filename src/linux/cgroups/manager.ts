@@ -166,4 +166,3 @@ export function cgroupManagerFromPaths(
   };
   return driver === 'v2' ? new V2CgroupManager(init) : new V1CgroupManager(init);
 }
-
