@@ -21,7 +21,7 @@
     {
       "target_name": "tsrunc-init",
       "type": "executable",
-      "sources": ["native/helper/main.c", "native/helper/plan.c", "native/helper/interp.c", "native/helper/args.c", "native/helper/host_ops.c", "native/helper/rootfs.c", "native/helper/mounts.c", "native/helper/process.c", "native/helper/exec.c", "native/helper/hooks.c", "native/helper/console.c", "native/helper/seal.c", "native/helper/seccomp.c"],
+      "sources": ["native/helper/main.c", "native/helper/plan.c", "native/helper/interp.c", "native/helper/args.c", "native/helper/host_ops.c", "native/helper/rootfs.c", "native/helper/mounts.c", "native/helper/mount_sources.c", "native/helper/copyup.c", "native/helper/process.c", "native/helper/exec.c", "native/helper/hooks.c", "native/helper/console.c", "native/helper/seal.c", "native/helper/seccomp.c"],
       "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11"],
       "libraries": ["-lseccomp"]
     }

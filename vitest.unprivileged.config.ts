@@ -18,7 +18,7 @@ export default defineConfig({
       'test/cgroups/paths.test.ts',
       // The systemd driver's names, properties and calls, on a fake bus.
       'test/cgroups/systemd.test.ts',
-      'test/cgroups/writes.test.ts',
+      'test/cgroups/resource-writes.test.ts',
     ],
     // The real tsrunc-init, as root.
     exclude: ['test/unit/helper-client.test.ts'],

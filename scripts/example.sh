@@ -14,5 +14,6 @@ node -e '
 const fs = require("fs"); const f = process.argv[1] + "/config.json";
 const c = JSON.parse(fs.readFileSync(f, "utf8"));
 c.process.args = ["sh", "-c", "echo hello from $(hostname), pid $$ in its own namespaces; id; ls /"];
+c.process.terminal = false;
 fs.writeFileSync(f, JSON.stringify(c, null, 2));' "$bundle"
 bin/tsrunc --root /run/tsrunc-example run --bundle "$bundle" "example-$$"

@@ -1,6 +1,7 @@
 // tsrunc_native: the few system calls Node does not expose (pidfds, waitpid of any child, flock,
-// mkfifo, the child-subreaper flag, and a plain posix_spawn of the helper with a socketpair), and
-// libseccomp's name tables, so that seccomp rules reach the helper as numbers.
+// mkfifo, the child-subreaper flag, a plain posix_spawn of the helper with a socketpair, and the bpf(2)
+// commands of a cgroup device program), and libseccomp's name tables, so that seccomp rules reach the
+// helper as numbers.
 #include <napi.h>
 
 #include <algorithm>
@@ -13,18 +14,20 @@
 
 #include <fcntl.h>
 
+#include <linux/bpf.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
-#include <termios.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <unistd.h>
 
 #include <seccomp.h>
@@ -254,7 +257,9 @@ Napi::Value SpawnHelper(const Napi::CallbackInfo& info) {
   // Node marks every inherited fd close-on-exec at start (uv_disable_stdio_inheritance); a dup2 of
   // an fd onto itself clears that flag in the child (glibc >= 2.29), so stdio and --preserve-fds
   // reach the helper.
+  // Never the socketpair's own ends (the init would hold the helper's channel open).
   for (int fd = 0; fd < syncFd; fd++) {
+    if (fd == sv[0] || fd == sv[1] || fd == child) continue;
     if (fcntl(fd, F_GETFD) >= 0) posix_spawn_file_actions_adddup2(&actions, fd, fd);
   }
   sigset_t all, none;
@@ -380,6 +385,22 @@ Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+// clearOnlcr(fd): ONLCR off in the terminal's output flags, so "\n" reaches the caller as it was written
+// (runc does this to the pty it relays itself).
+Napi::Value ClearOnlcr(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd;
+  if (!IntArg(info, 0, "fd", &fd)) return env.Undefined();
+  termios t{};
+  if (tcgetattr(static_cast<int>(fd), &t) < 0) {
+    ErrnoError(env, "tcgetattr", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  t.c_oflag &= ~static_cast<tcflag_t>(ONLCR);
+  if (tcsetattr(static_cast<int>(fd), TCSANOW, &t) < 0) ErrnoError(env, "tcsetattr", errno).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
 // seccomp_arch_resolve_name: a libseccomp architecture name ("x86", "x32", ...) to its token, 0 when
 // this libseccomp does not know it. With no name: the native architecture's token.
 Napi::Value SeccompArch(const Napi::CallbackInfo& info) {
@@ -447,6 +468,148 @@ Napi::Value SeccompVersion(const Napi::CallbackInfo& info) {
   return Napi::String::New(info.Env(), std::to_string(v->major) + "." + std::to_string(v->minor) + "." + std::to_string(v->micro));
 }
 
+// ---- bpf(2). What is loaded, where it is attached and what is detached is decided in TypeScript
+// (src/linux/cgroups/device-filter.ts); these calls take its numbers as they are.
+
+int Bpf(int cmd, union bpf_attr* attr) {
+  return static_cast<int>(syscall(__NR_bpf, cmd, attr, sizeof(*attr)));
+}
+
+uint64_t PointerArg(const void* p) {
+  return static_cast<uint64_t>(reinterpret_cast<uintptr_t>(p));
+}
+
+// bpfProgLoad(type, insns: Uint8Array, license) -> fd (close-on-exec, as every bpf fd). A failure is
+// an ErrnoError with .log, the verifier's last words when it had any.
+Napi::Value BpfProgLoad(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t type;
+  if (!IntArg(info, 0, "type", &type)) return env.Undefined();
+  if (info.Length() < 3 || !info[1].IsTypedArray() || info[1].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array ||
+      !info[2].IsString()) {
+    Napi::TypeError::New(env, "bpfProgLoad(type, insns: Uint8Array, license: string)").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Uint8Array insns = info[1].As<Napi::Uint8Array>();
+  if (insns.ByteLength() == 0 || insns.ByteLength() % sizeof(struct bpf_insn) != 0) {
+    Napi::TypeError::New(env, "insns must be whole instructions").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::string license = info[2].As<Napi::String>().Utf8Value();
+  union bpf_attr attr;
+  std::memset(&attr, 0, sizeof(attr));
+  attr.prog_type = static_cast<uint32_t>(type);
+  attr.insns = PointerArg(insns.Data());
+  attr.insn_cnt = static_cast<uint32_t>(insns.ByteLength() / sizeof(struct bpf_insn));
+  attr.license = PointerArg(license.c_str());
+  int fd = Bpf(BPF_PROG_LOAD, &attr);
+  struct rlimit memlock;
+  if (fd < 0 && errno == EPERM && getrlimit(RLIMIT_MEMLOCK, &memlock) == 0 && memlock.rlim_cur < memlock.rlim_max) {
+    // Before Linux 5.11 a program is charged to RLIMIT_MEMLOCK: once more with the soft limit raised
+    // to the hard one, which is put back after (hooks and helpers started later inherit it).
+    struct rlimit raised = {memlock.rlim_max, memlock.rlim_max};
+    if (setrlimit(RLIMIT_MEMLOCK, &raised) == 0) {
+      fd = Bpf(BPF_PROG_LOAD, &attr);
+      int saved = errno;
+      setrlimit(RLIMIT_MEMLOCK, &memlock);
+      errno = saved;
+    }
+  }
+  if (fd >= 0) return Napi::Number::New(env, fd);
+  int err = errno;
+  std::string log;
+  if (err != EPERM) {
+    // Again with the verifier's log, to say what it refused.
+    std::vector<char> buf(64 * 1024, '\0');
+    attr.log_level = 1;
+    attr.log_buf = PointerArg(buf.data());
+    attr.log_size = static_cast<uint32_t>(buf.size());
+    fd = Bpf(BPF_PROG_LOAD, &attr);
+    if (fd >= 0) return Napi::Number::New(env, fd);
+    log.assign(buf.data(), strnlen(buf.data(), buf.size()));
+  }
+  Napi::Error error = ErrnoError(env, "bpf(BPF_PROG_LOAD)", err);
+  error.Set("log", Napi::String::New(env, log));
+  error.ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// bpfProgAttach(targetFd, progFd, attachType, flags).
+Napi::Value BpfProgAttach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t target, prog, type, flags;
+  if (!IntArg(info, 0, "targetFd", &target) || !IntArg(info, 1, "progFd", &prog) || !IntArg(info, 2, "attachType", &type) ||
+      !IntArg(info, 3, "flags", &flags)) {
+    return env.Undefined();
+  }
+  union bpf_attr attr;
+  std::memset(&attr, 0, sizeof(attr));
+  attr.target_fd = static_cast<uint32_t>(target);
+  attr.attach_bpf_fd = static_cast<uint32_t>(prog);
+  attr.attach_type = static_cast<uint32_t>(type);
+  attr.attach_flags = static_cast<uint32_t>(flags);
+  if (Bpf(BPF_PROG_ATTACH, &attr) < 0) ErrnoError(env, "bpf(BPF_PROG_ATTACH)", errno).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// bpfProgDetach(targetFd, progFd, attachType).
+Napi::Value BpfProgDetach(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t target, prog, type;
+  if (!IntArg(info, 0, "targetFd", &target) || !IntArg(info, 1, "progFd", &prog) || !IntArg(info, 2, "attachType", &type)) {
+    return env.Undefined();
+  }
+  union bpf_attr attr;
+  std::memset(&attr, 0, sizeof(attr));
+  attr.target_fd = static_cast<uint32_t>(target);
+  attr.attach_bpf_fd = static_cast<uint32_t>(prog);
+  attr.attach_type = static_cast<uint32_t>(type);
+  if (Bpf(BPF_PROG_DETACH, &attr) < 0) ErrnoError(env, "bpf(BPF_PROG_DETACH)", errno).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// bpfProgQuery(targetFd, attachType) -> the ids of the programs attached to the target itself.
+Napi::Value BpfProgQuery(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t target, type;
+  if (!IntArg(info, 0, "targetFd", &target) || !IntArg(info, 1, "attachType", &type)) return env.Undefined();
+  std::vector<uint32_t> ids(64);
+  for (int tries = 0; tries < 8; tries++) {
+    union bpf_attr attr;
+    std::memset(&attr, 0, sizeof(attr));
+    attr.query.target_fd = static_cast<uint32_t>(target);
+    attr.query.attach_type = static_cast<uint32_t>(type);
+    attr.query.prog_ids = PointerArg(ids.data());
+    attr.query.prog_cnt = static_cast<uint32_t>(ids.size());
+    if (Bpf(BPF_PROG_QUERY, &attr) == 0) {
+      Napi::Array result = Napi::Array::New(env, attr.query.prog_cnt);
+      for (uint32_t i = 0; i < attr.query.prog_cnt && i < ids.size(); i++) result.Set(i, Napi::Number::New(env, ids[i]));
+      return result;
+    }
+    // ENOSPC: more were attached than there was room for; prog_cnt says how many.
+    if (errno != ENOSPC) break;
+    ids.resize(std::max<size_t>(attr.query.prog_cnt, ids.size() * 2));
+  }
+  ErrnoError(env, "bpf(BPF_PROG_QUERY)", errno).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// bpfProgGetFdById(id) -> fd of an existing program.
+Napi::Value BpfProgGetFdById(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t id;
+  if (!IntArg(info, 0, "id", &id)) return env.Undefined();
+  union bpf_attr attr;
+  std::memset(&attr, 0, sizeof(attr));
+  attr.prog_id = static_cast<uint32_t>(id);
+  int fd = Bpf(BPF_PROG_GET_FD_BY_ID, &attr);
+  if (fd < 0) {
+    ErrnoError(env, "bpf(BPF_PROG_GET_FD_BY_ID)", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, fd);
+}
+
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdOpen", Napi::Function::New(env, PidfdOpen, "pidfdOpen"));
   exports.Set("pidfdSendSignal", Napi::Function::New(env, PidfdSendSignal, "pidfdSendSignal"));
@@ -460,11 +623,17 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("consoleListen", Napi::Function::New(env, ConsoleListen, "consoleListen"));
   exports.Set("receiveFd", Napi::Function::New(env, ReceiveFd, "receiveFd"));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize, "setWinsize"));
+  exports.Set("clearOnlcr", Napi::Function::New(env, ClearOnlcr, "clearOnlcr"));
   exports.Set("strerror", Napi::Function::New(env, Strerror, "strerror"));
   exports.Set("seccompArch", Napi::Function::New(env, SeccompArch, "seccompArch"));
   exports.Set("seccompSyscallNumbers", Napi::Function::New(env, SeccompSyscallNumbers, "seccompSyscallNumbers"));
   exports.Set("seccompSyscallNames", Napi::Function::New(env, SeccompSyscallNames, "seccompSyscallNames"));
   exports.Set("seccompVersion", Napi::Function::New(env, SeccompVersion, "seccompVersion"));
+  exports.Set("bpfProgLoad", Napi::Function::New(env, BpfProgLoad, "bpfProgLoad"));
+  exports.Set("bpfProgAttach", Napi::Function::New(env, BpfProgAttach, "bpfProgAttach"));
+  exports.Set("bpfProgDetach", Napi::Function::New(env, BpfProgDetach, "bpfProgDetach"));
+  exports.Set("bpfProgQuery", Napi::Function::New(env, BpfProgQuery, "bpfProgQuery"));
+  exports.Set("bpfProgGetFdById", Napi::Function::New(env, BpfProgGetFdById, "bpfProgGetFdById"));
   return exports;
 }
 

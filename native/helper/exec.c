@@ -40,7 +40,9 @@ void op_find_exec(struct ctx *ctx, const struct op *op)
 			err = errno;
 		else if (!S_ISREG(st.st_mode))
 			err = EACCES;
-		else if (access(path, X_OK) < 0)
+		/* With the effective ids and capabilities the process will exec with (access() would ask
+		 * with the real uid, for which root may execute anything with an x bit). */
+		else if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0)
 			err = errno;
 		else {
 			ctx->program = path;

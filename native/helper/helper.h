@@ -32,8 +32,12 @@ struct ctx {
 	int sync_fd;          /* -1 once closed by `ready` */
 	int index;            /* wire index of the op being run, for error messages */
 	pid_t child;          /* C's pid in P after `clone`, else 0 */
-	int release_rd;       /* release pipe, created by `clone` */
-	int release_wr;
+	int release_rd;       /* release socket (SOCK_SEQPACKET), created by `clone`: C's end ... */
+	int release_wr;       /* ... and P's, which also carries the mount sources P sends C */
+	int in_child_mntns;   /* P: joined C's mount namespace (for the mount sources) */
+	int host_fd[512];     /* C: the mount sources P sent, received by `wait-release`, in order ... */
+	int host_fd_count;
+	int host_fd_next;     /* ... and the next one a `mount-from-host` takes */
 	int fifo_path_fd;     /* exec.fifo as an O_PATH fd, from `open-exec-fifo`, until `wait-start` reopens it */
 	int fifo_fd;          /* exec.fifo, opened by `wait-start`; closed by the execve (close-on-exec) */
 	int start_reported;   /* "0" written to exec.fifo: `start` goes on; failures no longer go there */

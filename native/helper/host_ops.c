@@ -1,4 +1,4 @@
-/* The host ops P runs: fds, cgroup, namespaces, clone (and its release pipe), id maps, report-pid. */
+/* The host ops P runs: fds, cgroup, namespaces, clone (and its release socket), id maps, report-pid. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -141,8 +142,9 @@ void op_clone(struct ctx *ctx, const struct op *op)
 	int release[2];
 	long pid;
 
-	if (pipe2(release, O_CLOEXEC) < 0)
-		fail(ctx, errno, "pipe2 for the release pipe");
+	/* A socket rather than a pipe: before the release byte, P may send C mount sources on it. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, release) < 0)
+		fail(ctx, errno, "socketpair for the release socket");
 	pid = ctx->cgroup_fd >= 0 ? clone_into(ctx, flags) : syscall(SYS_clone, flags, 0, 0, 0, 0);
 	if (pid < 0)
 		fail(ctx, errno, "clone(0x%lx)", flags);
@@ -151,14 +153,14 @@ void op_clone(struct ctx *ctx, const struct op *op)
 		ctx->cgroup_fd = -1;
 	}
 	if (pid == 0) {
-		/* C: without P's write end the read end sees EOF if P dies before `release`. */
-		close(release[1]);
-		ctx->release_rd = release[0];
+		/* C: without P's end the socket sees EOF if P dies before `release`. */
+		close(release[0]);
+		ctx->release_rd = release[1];
 		run_container(ctx);
 	}
-	close(release[0]);
+	close(release[1]);
 	ctx->child = (pid_t)pid;
-	ctx->release_wr = release[1];
+	ctx->release_wr = release[0];
 }
 
 static pid_t need_child(struct ctx *ctx, const struct op *op)
@@ -199,26 +201,17 @@ void op_release(struct ctx *ctx, const struct op *op)
 	if (ctx->release_wr < 0)
 		fail(ctx, 0, "release: already released");
 	if (write(ctx->release_wr, "1", 1) != 1)
-		fail(ctx, errno, "write to the release pipe");
+		fail(ctx, errno, "write to the release socket");
 	close(ctx->release_wr);
 	ctx->release_wr = -1;
 }
 
 void op_wait_release(struct ctx *ctx, const struct op *op)
 {
-	char byte;
-	ssize_t n;
-
 	(void)op;
 	if (ctx->release_rd < 0)
 		fail(ctx, 0, "wait-release without clone");
-	do
-		n = read(ctx->release_rd, &byte, 1);
-	while (n < 0 && errno == EINTR);
-	if (n < 0)
-		fail(ctx, errno, "read the release pipe");
-	if (n == 0)
-		fail(ctx, 0, "the parent exited before release");
+	receive_until_release(ctx);
 	close(ctx->release_rd);
 	ctx->release_rd = -1;
 }

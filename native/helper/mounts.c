@@ -12,6 +12,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "newmount.h"
 #include "ops.h"
 
 /* The flags a bind remount must repeat: the kernel refuses to clear them in a user namespace. */
@@ -60,13 +61,30 @@ void op_mount(struct ctx *ctx, const struct op *op)
 		fail(ctx, errno, "mount(\"%s\", \"%s\", \"%s\", 0x%lx, \"%s\")", a[0], a[1], a[2], flags, a[4]);
 }
 
+/* After a mount at dest: the remount with remount_flags (≠ 0) and the propagation (≠ 0) of the new mount. */
+static void finish_mount(struct ctx *ctx, int rootfd, const char *dest, unsigned long remount_flags, unsigned long propagation)
+{
+	char path[32];
+	int fd;
+
+	if (!remount_flags && !propagation)
+		return;
+	/* An fd taken before still names the directory under the new mount; look the mount itself up. */
+	fd = resolve_in_root(ctx, rootfd, dest, CREATE_NONE);
+	fd_path(fd, path, sizeof(path));
+	if (remount_flags)
+		remount(ctx, path, dest, remount_flags);
+	if (propagation && mount(NULL, path, NULL, propagation, NULL) < 0)
+		fail(ctx, errno, "mount(NULL, \"%s\" = %s in root, NULL, 0x%lx, NULL)", path, dest, propagation);
+	close(fd);
+}
+
 void op_mount_in_root(struct ctx *ctx, const struct op *op)
 {
 	char *const *a = op->argv;
 	const char *dest = a[2];
 	unsigned long flags = num(ctx, a[4]);
 	enum create create = parse_create(ctx, a[6]);
-	unsigned long remount_flags = num(ctx, a[7]), propagation = num(ctx, a[8]);
 	int rootfd = open_root(ctx, a[0]);
 	int fd = resolve_in_root(ctx, rootfd, dest, create);
 	char path[32];
@@ -76,17 +94,91 @@ void op_mount_in_root(struct ctx *ctx, const struct op *op)
 		fail(ctx, errno, "mount(\"%s\", \"%s\" = %s in root, \"%s\", 0x%lx, \"%s\")", a[1], path, dest,
 		     a[3], flags, a[5]);
 	close(fd);
-	if (remount_flags || propagation) {
-		/* The old fd still names the directory under the new mount; look the mount itself up. */
-		fd = resolve_in_root(ctx, rootfd, dest, CREATE_NONE);
-		fd_path(fd, path, sizeof(path));
-		if (remount_flags)
-			remount(ctx, path, dest, remount_flags);
-		if (propagation && mount(NULL, path, NULL, propagation, NULL) < 0)
-			fail(ctx, errno, "mount(NULL, \"%s\" = %s in root, NULL, 0x%lx, NULL)", path, dest,
-			     propagation);
-		close(fd);
+	finish_mount(ctx, rootfd, dest, num(ctx, a[7]), num(ctx, a[8]));
+	close(rootfd);
+}
+
+void op_mount_from_host(struct ctx *ctx, const struct op *op)
+{
+	char *const *a = op->argv;
+	const char *source = a[1], *dest = a[2];
+	enum create create = parse_create(ctx, a[3]);
+	int move = strcmp(a[4], "move") == 0;
+	unsigned long flags = num(ctx, a[5]);
+	int src = take_host_fd(ctx);
+	int rootfd = open_root(ctx, a[0]);
+	int fd = resolve_in_root(ctx, rootfd, dest, create);
+	char src_path[32], path[32];
+
+	fd_path(src, src_path, sizeof(src_path));
+	fd_path(fd, path, sizeof(path));
+	if (move) {
+		if (sys_move_mount(src, "", fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+			fail(ctx, errno, "move_mount(the tree of %s, %s in root)", source, dest);
+	} else if (mount(src_path, path, NULL, flags, NULL) < 0) {
+		fail(ctx, errno, "mount(%s = %s, \"%s\" = %s in root, NULL, 0x%lx, NULL)", src_path, source, path, dest, flags);
 	}
+	close(src);
+	close(fd);
+	finish_mount(ctx, rootfd, dest, num(ctx, a[6]), num(ctx, a[7]));
+	close(rootfd);
+}
+
+/* An O_RDONLY directory fd of what the O_PATH fd names. */
+static int open_dir_of(struct ctx *ctx, int fd, const char *shown)
+{
+	int dir = openat(fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (dir < 0)
+		fail(ctx, errno, "open %s in root as a directory", shown);
+	return dir;
+}
+
+void op_tmpfs_copyup(struct ctx *ctx, const struct op *op)
+{
+	char *const *a = op->argv;
+	const char *dest = a[2];
+	unsigned long flags = num(ctx, a[3]);
+	int rootfd = open_root(ctx, a[0]);
+	int fd = resolve_in_root(ctx, rootfd, dest, CREATE_DIR);
+	int src = open_dir_of(ctx, fd, dest), dst;
+	char path[32], data[4096];
+	struct stat st;
+
+	if (fstat(src, &st) < 0)
+		fail(ctx, errno, "fstat %s in root", dest);
+	/* The tmpfs takes the mode of the directory it covers, as runc gives it; a mode= of data wins. */
+	if (snprintf(data, sizeof(data), "mode=%04o%s%s", st.st_mode & 07777, *a[4] ? "," : "", a[4]) >= (int)sizeof(data))
+		fail(ctx, E2BIG, "tmpfs data for %s", dest);
+	fd_path(fd, path, sizeof(path));
+	if (mount(nullable(a[1]), path, "tmpfs", flags, data) < 0)
+		fail(ctx, errno, "mount(\"%s\", \"%s\" = %s in root, \"tmpfs\", 0x%lx, \"%s\")", a[1], path, dest, flags, data);
+	close(fd);
+	fd = resolve_in_root(ctx, rootfd, dest, CREATE_NONE);
+	dst = open_dir_of(ctx, fd, dest);
+	copy_tree(ctx, src, dst, dest);
+	close(src);
+	close(dst);
+	close(fd);
+	finish_mount(ctx, rootfd, dest, num(ctx, a[5]), num(ctx, a[6]));
+	close(rootfd);
+}
+
+void op_mount_setattr(struct ctx *ctx, const struct op *op)
+{
+	char *const *a = op->argv;
+	const char *dest = a[1];
+	struct tsr_mount_attr attr = { .attr_set = num(ctx, a[2]), .attr_clr = num(ctx, a[3]) };
+	int rootfd = open_root(ctx, a[0]);
+	int fd = resolve_in_root(ctx, rootfd, dest, CREATE_NONE);
+
+	if (sys_mount_setattr(fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &attr) < 0) {
+		if (errno == ENOSYS)
+			fail(ctx, errno, "mount_setattr on %s in root (Linux 5.12 or later)", dest);
+		fail(ctx, errno, "mount_setattr(%s in root, AT_RECURSIVE, set 0x%llx, clear 0x%llx)", dest,
+		     (unsigned long long)attr.attr_set, (unsigned long long)attr.attr_clr);
+	}
+	close(fd);
 	close(rootfd);
 }
 

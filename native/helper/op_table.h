@@ -69,6 +69,24 @@ static const struct arg_spec op_args_console_connect[] = {
 	{ NULL },
 };
 
+static const struct arg_spec op_args_send_mount_source[] = {
+	{ "path", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
+	{ NULL },
+};
+
+static const char *const op_values_send_idmapped_mount_tree[] = { "single", "recursive", NULL };
+static const char *const op_values_send_idmapped_mount_idmap[] = { "single", "recursive", NULL };
+static const char *const op_values_send_idmapped_mount_userns[] = { "container", "new", NULL };
+static const struct arg_spec op_args_send_idmapped_mount[] = {
+	{ "path", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
+	{ "tree", ARG_ENUM, ARG_ENUM, 0, 0, 0, op_values_send_idmapped_mount_tree },
+	{ "idmap", ARG_ENUM, ARG_ENUM, 0, 0, 0, op_values_send_idmapped_mount_idmap },
+	{ "userns", ARG_ENUM, ARG_ENUM, 0, 0, 0, op_values_send_idmapped_mount_userns },
+	{ "uidMap", ARG_STRING, ARG_STRING, 0, 0, ARG_NULLABLE, NULL },
+	{ "gidMap", ARG_STRING, ARG_STRING, 0, 0, ARG_NULLABLE, NULL },
+	{ NULL },
+};
+
 static const struct arg_spec op_args_wait_release[] = {
 	{ NULL },
 };
@@ -116,6 +134,39 @@ static const struct arg_spec op_args_mount_in_root[] = {
 	{ "create", ARG_ENUM, ARG_ENUM, 0, 0, 0, op_values_mount_in_root_create },
 	{ "remountFlags", ARG_INT, ARG_INT, 4294967295ULL, 0, 0, NULL },
 	{ "propagation", ARG_INT, ARG_INT, 4294967295ULL, 0, 0, NULL },
+	{ NULL },
+};
+
+static const char *const op_values_mount_from_host_create[] = { "dir", "file", "none", NULL };
+static const char *const op_values_mount_from_host_how[] = { "bind", "move", NULL };
+static const struct arg_spec op_args_mount_from_host[] = {
+	{ "root", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
+	{ "source", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
+	{ "dest", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
+	{ "create", ARG_ENUM, ARG_ENUM, 0, 0, 0, op_values_mount_from_host_create },
+	{ "how", ARG_ENUM, ARG_ENUM, 0, 0, 0, op_values_mount_from_host_how },
+	{ "flags", ARG_INT, ARG_INT, 4294967295ULL, 0, 0, NULL },
+	{ "remountFlags", ARG_INT, ARG_INT, 4294967295ULL, 0, 0, NULL },
+	{ "propagation", ARG_INT, ARG_INT, 4294967295ULL, 0, 0, NULL },
+	{ NULL },
+};
+
+static const struct arg_spec op_args_tmpfs_copyup[] = {
+	{ "root", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
+	{ "source", ARG_STRING, ARG_STRING, 0, 0, ARG_NULLABLE, NULL },
+	{ "dest", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
+	{ "flags", ARG_INT, ARG_INT, 4294967295ULL, 0, 0, NULL },
+	{ "data", ARG_STRING, ARG_STRING, 0, 0, ARG_NULLABLE, NULL },
+	{ "remountFlags", ARG_INT, ARG_INT, 4294967295ULL, 0, 0, NULL },
+	{ "propagation", ARG_INT, ARG_INT, 4294967295ULL, 0, 0, NULL },
+	{ NULL },
+};
+
+static const struct arg_spec op_args_mount_setattr[] = {
+	{ "root", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
+	{ "dest", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
+	{ "attrSet", ARG_INT, ARG_INT, 4294967295ULL, 0, 0, NULL },
+	{ "attrClr", ARG_INT, ARG_INT, 4294967295ULL, 0, 0, NULL },
 	{ NULL },
 };
 
@@ -244,8 +295,10 @@ static const struct arg_spec op_args_seccomp_load[] = {
 	{ NULL },
 };
 
+static const char *const op_values_chdir_missing[] = { "create", NULL };
 static const struct arg_spec op_args_chdir[] = {
 	{ "path", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
+	{ "missing", ARG_ENUM, ARG_ENUM, 0, 0, ARG_OPTIONAL, op_values_chdir_missing },
 	{ NULL },
 };
 
@@ -314,6 +367,8 @@ static const struct arg_spec op_args_exec[] = {
 	OP("report-pid", report_pid, HOST) \
 	OP("release", release, HOST) \
 	OP("console-connect", console_connect, HOST) \
+	OP("send-mount-source", send_mount_source, HOST) \
+	OP("send-idmapped-mount", send_idmapped_mount, HOST) \
 	OP("wait-release", wait_release, CONTAINER) \
 	OP("setsid", setsid, CONTAINER) \
 	OP("become-root", become_root, CONTAINER) \
@@ -322,6 +377,9 @@ static const struct arg_spec op_args_exec[] = {
 	OP("mount", mount, CONTAINER) \
 	OP("open-exec-fifo", open_exec_fifo, CONTAINER) \
 	OP("mount-in-root", mount_in_root, CONTAINER) \
+	OP("mount-from-host", mount_from_host, CONTAINER) \
+	OP("tmpfs-copyup", tmpfs_copyup, CONTAINER) \
+	OP("mount-setattr", mount_setattr, CONTAINER) \
 	OP("mknod-in-root", mknod_in_root, CONTAINER) \
 	OP("symlink-in-root", symlink_in_root, CONTAINER) \
 	OP("pivot-root", pivot_root, CONTAINER) \

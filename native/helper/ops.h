@@ -33,6 +33,17 @@ int resolve_in_root(struct ctx *ctx, int rootfd, const char *path, enum create c
 /* "dir", "file" or "none". */
 enum create parse_create(struct ctx *ctx, const char *s);
 
+/* mount_sources.c */
+/* C, at `wait-release`: keeps the mount sources P sends until the release byte; EOF first fails. */
+void receive_until_release(struct ctx *ctx);
+/* C: the next mount source P sent (the caller closes it); none left fails the op. */
+int take_host_fd(struct ctx *ctx);
+
+/* copyup.c */
+/* Copies what directory src holds into directory dst: files, directories, symlinks and special files,
+ * with their owners and modes (not their times, as runc). `shown` names src in errors. */
+void copy_tree(struct ctx *ctx, int src, int dst, const char *shown);
+
 /* interp.c */
 /* C's side of `clone`: runs the container ops, never returns. */
 _Noreturn void run_container(struct ctx *ctx);
@@ -56,12 +67,18 @@ void op_gid_map(struct ctx *ctx, const struct op *op);
 void op_report_pid(struct ctx *ctx, const struct op *op);
 void op_release(struct ctx *ctx, const struct op *op);
 void op_wait_release(struct ctx *ctx, const struct op *op);
+/* mount_sources.c */
+void op_send_mount_source(struct ctx *ctx, const struct op *op);
+void op_send_idmapped_mount(struct ctx *ctx, const struct op *op);
 /* console.c */
 void op_console_connect(struct ctx *ctx, const struct op *op);
 void op_console(struct ctx *ctx, const struct op *op);
 /* mounts.c */
 void op_mount(struct ctx *ctx, const struct op *op);
 void op_mount_in_root(struct ctx *ctx, const struct op *op);
+void op_mount_from_host(struct ctx *ctx, const struct op *op);
+void op_tmpfs_copyup(struct ctx *ctx, const struct op *op);
+void op_mount_setattr(struct ctx *ctx, const struct op *op);
 void op_mknod_in_root(struct ctx *ctx, const struct op *op);
 void op_symlink_in_root(struct ctx *ctx, const struct op *op);
 void op_pivot_root(struct ctx *ctx, const struct op *op);

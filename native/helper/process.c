@@ -197,12 +197,38 @@ void op_no_new_privs(struct ctx *ctx, const struct op *op)
 
 /* The cwd must be a place under the process's root: a cwd reached through a magic link (an fd of a
  * host directory, say) is outside it, and getcwd then answers "(unreachable)..." (ENOENT in glibc). */
+/* mkdir -p, each missing level 0755; called under the container's root, so ".." and symlinks stay in it. */
+static int make_dirs(const char *path)
+{
+	char buf[PATH_MAX];
+	size_t n = strlen(path);
+
+	if (n >= sizeof(buf)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(buf, path, n + 1);
+	for (char *p = buf + 1; ; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char end = *p;
+
+		*p = '\0';
+		if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+			return -1;
+		if (end == '\0')
+			return 0;
+		*p = '/';
+	}
+}
+
 void op_chdir(struct ctx *ctx, const struct op *op)
 {
 	char cwd[PATH_MAX];
 	const char *at;
+	int create = op->argc == 2; /* `missing` is "create" (checked with the plan) */
 
-	if (chdir(op->argv[0]) < 0)
+	if (chdir(op->argv[0]) < 0 && !(create && errno == ENOENT && make_dirs(op->argv[0]) == 0 && chdir(op->argv[0]) == 0))
 		fail(ctx, errno, "chdir %s", op->argv[0]);
 	at = getcwd(cwd, sizeof(cwd));
 	if (!at && errno != ENOENT)

@@ -38,6 +38,21 @@ export const MS = {
   LAZYTIME: 1 << 25,
 } as const;
 
+/** mount_setattr(2) attributes (<linux/mount.h>); the atime ones are a field (MOUNT_ATTR__ATIME), not bits. */
+export const MOUNT_ATTR = {
+  RDONLY: 0x1,
+  NOSUID: 0x2,
+  NODEV: 0x4,
+  NOEXEC: 0x8,
+  _ATIME: 0x70,
+  RELATIME: 0x0,
+  NOATIME: 0x10,
+  STRICTATIME: 0x20,
+  NODIRATIME: 0x80,
+  IDMAP: 0x100000,
+  NOSYMFOLLOW: 0x200000,
+} as const;
+
 /** Capability numbers by name, without the CAP_ prefix. */
 export const CAPABILITIES: readonly string[] = [
   'CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER', 'FSETID', 'KILL', 'SETGID', 'SETUID', 'SETPCAP',

@@ -20,11 +20,10 @@ export const DEFAULT_LINKS: { target: string; path: string }[] = [
   { target: 'pts/ptmx', path: '/dev/ptmx' },
 ];
 
-/** Devices every container may use whatever its config says (runc's allowed list). */
+/** Rules every container gets whatever its config says (runc's allowed list): mknod of anything, the ptys. */
 const DEFAULT_ALLOWED: DeviceCgroupRule[] = [
   { allow: true, type: 'c', major: null, minor: null, access: 'm' },
   { allow: true, type: 'b', major: null, minor: null, access: 'm' },
-  ...DEFAULT_DEVICES.map((d): DeviceCgroupRule => ({ allow: true, type: 'c', major: d.major, minor: d.minor, access: 'rwm' })),
   { allow: true, type: 'c', major: 5, minor: 1, access: 'rwm' },
   { allow: true, type: 'c', major: 5, minor: 2, access: 'rwm' },
   { allow: true, type: 'c', major: 136, minor: null, access: 'rwm' },
@@ -45,10 +44,28 @@ export function deviceMode(device: Device): number {
   return type | ((device.fileMode ?? 0o666) & 0o7777);
 }
 
-/** The device cgroup rules: the config's, then the defaults, then access to the config's devices. */
-export function deviceCgroupRules(rules: DeviceCgroupRule[] = [], devices: Device[] = []): DeviceCgroupRule[] {
-  const forDevices = devices
-    .filter((d) => d.type !== 'p')
-    .map((d): DeviceCgroupRule => ({ allow: true, type: d.type === 'b' ? 'b' : 'c', major: d.major, minor: d.minor, access: 'rwm' }));
-  return [...rules, ...DEFAULT_ALLOWED, ...forDevices];
+/**
+ * A device cgroup rule with the config field it comes from: the list a container gets mixes the
+ * config's rules with defaults, so a rule's index says nothing by itself.
+ */
+export type SourcedDeviceRule = DeviceCgroupRule & { origin?: string };
+
+export const DEFAULT_RULE_ORIGIN = 'default device rule';
+
+/**
+ * The device cgroup rules, as runc makes them: the config's, then runc's allowed list (appended, so no
+ * rule of the config takes it away). The allowed list includes the default devices (/dev/null, ...),
+ * except one whose path linux.devices names: the config's device takes its place and, as any entry of
+ * linux.devices, is allowed only by a rule of linux.resources.devices.
+ */
+export function deviceCgroupRules(rules: DeviceCgroupRule[] = [], devices: Device[] = []): SourcedDeviceRule[] {
+  const named = new Set(devices.map((d) => d.path));
+  const defaults: DeviceCgroupRule[] = [
+    ...DEFAULT_ALLOWED,
+    ...DEFAULT_DEVICES.filter((d) => !named.has(d.path)).map((d): DeviceCgroupRule => ({ allow: true, type: 'c', major: d.major, minor: d.minor, access: 'rwm' })),
+  ];
+  return [
+    ...rules.map((r, i) => ({ ...r, origin: `linux.resources.devices[${i}]` })),
+    ...defaults.map((r) => ({ ...r, origin: DEFAULT_RULE_ORIGIN })),
+  ];
 }

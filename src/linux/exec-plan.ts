@@ -103,7 +103,8 @@ export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
     op.waitRelease(),
     // A session of its own (runc's init always makes one), so the pty can be its controlling terminal.
     ...(terminal.container.length > 0 ? [op.setsid({}, 'process.terminal'), ...terminal.container] : []),
-    ...processOps({ spec, env: input.env, host: input.host }, problems, []),
+    // runc makes a missing cwd for the init only: an exec'd process's must exist.
+    ...processOps({ spec, env: input.env, host: input.host }, problems, [], { createCwd: false }),
   ];
   return { plan: { host, container }, problems };
 }

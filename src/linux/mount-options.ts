@@ -1,5 +1,13 @@
-// OCI mount options (mount(8) names) to mount(2) flags, propagation and filesystem data.
-import { MS } from './constants';
+// OCI mount options (mount(8) names) to mount(2) flags, propagation and filesystem data; runc's
+// recursive ones (rro, rnosuid, …) to mount_setattr(2) attributes, and its extensions (tmpcopyup,
+// idmap, ridmap).
+import { MOUNT_ATTR, MS } from './constants';
+
+/** An option of the config's list, with its index there (for messages naming mounts[i].options[j]). */
+export interface OptionAt {
+  name: string;
+  index: number;
+}
 
 export interface ParsedMountOptions {
   /** Flags for the mount call itself. */
@@ -11,8 +19,15 @@ export interface ParsedMountOptions {
   data: string[];
   bind: boolean;
   recursive: boolean;
-  /** Options tsrunc recognises but cannot honour yet. */
-  unsupported: string[];
+  /** mount_setattr(AT_RECURSIVE) attributes to set and clear after the mount (rro, rnosuid, …). */
+  attrSet: number;
+  attrClr: number;
+  /** The recursive options given, in order. */
+  attrOptions: OptionAt[];
+  /** `tmpcopyup`: the tmpfs gets the files of the directory it covers. */
+  tmpcopyup?: OptionAt;
+  /** `idmap` or `ridmap` (the last one given). */
+  idmap?: OptionAt;
 }
 
 const SET: Record<string, number> = {
@@ -31,11 +46,21 @@ const PROPAGATION: Record<string, number> = {
   private: MS.PRIVATE, rprivate: MS.PRIVATE | MS.REC, shared: MS.SHARED, rshared: MS.SHARED | MS.REC,
   slave: MS.SLAVE, rslave: MS.SLAVE | MS.REC, unbindable: MS.UNBINDABLE, runbindable: MS.UNBINDABLE | MS.REC,
 };
-const UNSUPPORTED = new Set([
-  'tmpcopyup', 'idmap', 'ridmap', 'rro', 'rrw', 'rnosuid', 'rsuid', 'rnodev', 'rdev', 'rnoexec', 'rexec',
-  'rnoatime', 'ratime', 'rrelatime', 'rnorelatime', 'rstrictatime', 'rnostrictatime', 'rnodiratime', 'rdiratime',
-  'rnosymfollow', 'rsymfollow',
-]);
+/** runc's recursive options: the attribute, and whether the option clears it. */
+const RECURSIVE: Record<string, { attr: number; clear: boolean }> = {
+  rro: { attr: MOUNT_ATTR.RDONLY, clear: false }, rrw: { attr: MOUNT_ATTR.RDONLY, clear: true },
+  rnosuid: { attr: MOUNT_ATTR.NOSUID, clear: false }, rsuid: { attr: MOUNT_ATTR.NOSUID, clear: true },
+  rnodev: { attr: MOUNT_ATTR.NODEV, clear: false }, rdev: { attr: MOUNT_ATTR.NODEV, clear: true },
+  rnoexec: { attr: MOUNT_ATTR.NOEXEC, clear: false }, rexec: { attr: MOUNT_ATTR.NOEXEC, clear: true },
+  rnodiratime: { attr: MOUNT_ATTR.NODIRATIME, clear: false }, rdiratime: { attr: MOUNT_ATTR.NODIRATIME, clear: true },
+  rrelatime: { attr: MOUNT_ATTR.RELATIME, clear: false }, rnorelatime: { attr: MOUNT_ATTR.RELATIME, clear: true },
+  rnoatime: { attr: MOUNT_ATTR.NOATIME, clear: false }, ratime: { attr: MOUNT_ATTR.NOATIME, clear: true },
+  rstrictatime: { attr: MOUNT_ATTR.STRICTATIME, clear: false }, rnostrictatime: { attr: MOUNT_ATTR.STRICTATIME, clear: true },
+  rnosymfollow: { attr: MOUNT_ATTR.NOSYMFOLLOW, clear: false }, rsymfollow: { attr: MOUNT_ATTR.NOSYMFOLLOW, clear: true },
+};
+
+/** The recursive options that need MOUNT_ATTR_NOSYMFOLLOW (Linux 5.14); the others need mount_setattr (5.12). */
+export const NOSYMFOLLOW_OPTIONS: readonly string[] = ['rnosymfollow', 'rsymfollow'];
 
 /** Flags that a bind mount only gets through a remount. */
 export const REMOUNT_FLAGS = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.NOATIME | MS.NODIRATIME
@@ -43,9 +68,9 @@ export const REMOUNT_FLAGS = MS.RDONLY | MS.NOSUID | MS.NODEV | MS.NOEXEC | MS.N
 
 export function parseMountOptions(options: readonly string[] = []): ParsedMountOptions {
   const result: ParsedMountOptions = {
-    flags: 0, cleared: 0, propagation: 0, data: [], bind: false, recursive: false, unsupported: [],
+    flags: 0, cleared: 0, propagation: 0, data: [], bind: false, recursive: false, attrSet: 0, attrClr: 0, attrOptions: [],
   };
-  for (const option of options) {
+  options.forEach((option, index) => {
     if (option === 'bind' || option === 'rbind') {
       result.bind = true;
       result.recursive ||= option === 'rbind';
@@ -57,12 +82,27 @@ export function parseMountOptions(options: readonly string[] = []): ParsedMountO
       result.cleared |= CLEAR[option];
     } else if (option in PROPAGATION) {
       result.propagation = PROPAGATION[option];
-    } else if (UNSUPPORTED.has(option)) {
-      result.unsupported.push(option);
+    } else if (option in RECURSIVE) {
+      // As runc: the last of an attribute's options wins; an atime one replaces the whole atime field
+      // (MOUNT_ATTR__ATIME cleared), so that one clearing it leaves relatime, mount_setattr's 0.
+      const { attr, clear } = RECURSIVE[option];
+      if (clear) {
+        result.attrClr |= attr;
+        result.attrSet &= ~attr;
+      } else {
+        result.attrSet |= attr;
+        result.attrClr &= ~attr;
+      }
+      if ((attr & MOUNT_ATTR._ATIME) === attr) result.attrClr |= MOUNT_ATTR._ATIME;
+      result.attrOptions.push({ name: option, index });
+    } else if (option === 'tmpcopyup') {
+      result.tmpcopyup = { name: option, index };
+    } else if (option === 'idmap' || option === 'ridmap') {
+      result.idmap = { name: option, index };
     } else {
       result.data.push(option);
     }
-  }
+  });
   return result;
 }
 
@@ -81,7 +121,28 @@ export function describeMountFlags(flags: number): string {
   return names.length > 0 ? names.join('|') : '0';
 }
 
+const ATTR_NAMES: [number, string][] = [
+  [MOUNT_ATTR.RDONLY, 'ro'], [MOUNT_ATTR.NOSUID, 'nosuid'], [MOUNT_ATTR.NODEV, 'nodev'], [MOUNT_ATTR.NOEXEC, 'noexec'],
+  [MOUNT_ATTR.NODIRATIME, 'nodiratime'], [MOUNT_ATTR.IDMAP, 'idmap'], [MOUNT_ATTR.NOSYMFOLLOW, 'nosymfollow'],
+];
+const ATIME_NAMES: Record<number, string> = {
+  [MOUNT_ATTR.RELATIME]: 'relatime', [MOUNT_ATTR.NOATIME]: 'noatime', [MOUNT_ATTR.STRICTATIME]: 'strictatime',
+};
+
+/** A mount_setattr pair for explain: "set ro|nosuid, clear noexec, atime relatime". */
+export function describeMountAttrs(set: number, clr: number): string {
+  const names = (attrs: number) => ATTR_NAMES.filter(([bit]) => (attrs & bit) !== 0).map(([, name]) => name).join('|');
+  const parts: string[] = [];
+  if (names(set)) parts.push(`set ${names(set)}`);
+  if (names(clr)) parts.push(`clear ${names(clr)}`);
+  if ((clr & MOUNT_ATTR._ATIME) !== 0) parts.push(`atime ${ATIME_NAMES[set & MOUNT_ATTR._ATIME] ?? `0x${(set & MOUNT_ATTR._ATIME).toString(16)}`}`);
+  return parts.length > 0 ? parts.join(', ') : 'nothing';
+}
+
 /** Every option parseMountOptions honours, from its tables (for `tsrunc features`). */
 export function knownMountOptions(): string[] {
-  return [...Object.keys(SET), ...Object.keys(CLEAR), ...Object.keys(PROPAGATION), 'bind', 'rbind'];
+  return [
+    ...Object.keys(SET), ...Object.keys(CLEAR), ...Object.keys(PROPAGATION), 'bind', 'rbind', ...Object.keys(RECURSIVE),
+    'tmpcopyup', 'idmap', 'ridmap',
+  ];
 }

@@ -1,12 +1,17 @@
-// config mounts to mount-in-root ops. Sources are host paths (relative ones are read from the bundle);
+// config mounts to mount ops. Sources are host paths (relative ones are read from the bundle);
 // destinations are resolved inside the rootfs by the helper without following symlinks out of it.
+// With a user namespace, bind sources are opened by P, the host side, and handed to the container
+// (`send-mount-source`), as runc does: the container's root may not even reach them (a source in a
+// directory of the host's root with mode 0700). Id-mapped binds are made by P too, as detached trees
+// (`send-idmapped-mount`), which only the host's root may id-map.
 import * as path from 'node:path';
-import type { Mount } from '../oci/types';
+import type { IdMapping, Mount } from '../oci/types';
 import type { Problem } from '../common/errors';
-import type { OpOf, ContainerOpName } from './plan';
+import type { OpOf, ContainerOpName, HostOpName } from './plan';
 import { op, type Fields } from './op-schema';
 import { MS } from './constants';
-import { REMOUNT_FLAGS, parseMountOptions } from './mount-options';
+import { REMOUNT_FLAGS, parseMountOptions, type ParsedMountOptions } from './mount-options';
+import { idMapContent } from './namespaces';
 
 /** What a bind mount's source is on the host: decides whether the target is a dir or a file. */
 export type SourceKind = 'dir' | 'file' | 'missing';
@@ -25,9 +30,22 @@ export interface MountPlanInput {
   mounts: Mount[];
   cgroup: CgroupMountInfo;
   sourceKind: (hostPath: string) => SourceKind;
+  /** The container's user namespace: none, a new one (its uid_map and gid_map), or one joined by path. */
+  userns?: { uidMap: string; gidMap: string } | 'joined';
 }
 
 type Op = OpOf<ContainerOpName>;
+type HostOp = OpOf<HostOpName>;
+
+export interface MountPlan {
+  /** Before the root change. */
+  ops: Op[];
+  /** After the root change (paths in the container's view). */
+  afterRoot: Op[];
+  /** P's, after the id maps are written and before C is released: the sources it opens for C, in the order C takes them. */
+  hostOps: HostOp[];
+  problems: Problem[];
+}
 
 type MountInRoot = Fields<'mount-in-root'>;
 
@@ -71,21 +89,90 @@ function cgroupMountOps(input: MountPlanInput, m: Mount, dest: string, origin: s
   return ops;
 }
 
-/** ops: before the root change; afterRoot: after it (paths in the container's view). */
-export function mountOps(input: MountPlanInput): { ops: Op[]; problems: Problem[]; afterRoot: Op[] } {
-  const ops: Op[] = [];
-  const afterRoot: Op[] = [];
-  const problems: Problem[] = [];
+/** Where a mount's option (or, without one, its field) is, for messages. */
+function optionPath(origin: string, at: { index: number } | undefined, field = 'options'): string {
+  return at ? `${origin}.options[${at.index}]` : `${origin}.${field}`;
+}
+
+/**
+ * How an id-mapped bind is mapped: runc's rules. The mount's own uidMappings/gidMappings, else (idmap
+ * or ridmap alone) the container's user namespace; the container's namespace also when the mount's
+ * mappings are the same as those it was given. Undefined when there is nothing to map with (reported
+ * by the semantic checks).
+ */
+function idmapUserns(m: Mount, userns: MountPlanInput['userns']): Pick<Fields<'send-idmapped-mount'>, 'userns' | 'uidMap' | 'gidMap'> | undefined {
+  const own = (maps: IdMapping[] | undefined) => idMapContent(maps ?? []);
+  if (m.uidMappings === undefined && m.gidMappings === undefined) {
+    return userns === undefined ? undefined : { userns: 'container', uidMap: '', gidMap: '' };
+  }
+  const uidMap = own(m.uidMappings);
+  const gidMap = own(m.gidMappings);
+  if (typeof userns === 'object' && userns.uidMap === uidMap && userns.gidMap === gidMap) return { userns: 'container', uidMap: '', gidMap: '' };
+  return { userns: 'new', uidMap, gidMap };
+}
+
+/** An id-mapped mount: idmap or ridmap, or (as runc takes them) the mount's own mappings alone. */
+function isIdmapped(m: Mount, opts: ParsedMountOptions): boolean {
+  return opts.idmap !== undefined || m.uidMappings !== undefined || m.gidMappings !== undefined;
+}
+
+/** Checks of runc's extensions that depend on the mount's type; true when the mount can be planned. */
+function checkExtensions(m: Mount, opts: ParsedMountOptions, isBind: boolean, type: string | undefined, origin: string, problems: Problem[]): boolean {
+  if (opts.tmpcopyup && type !== 'tmpfs') {
+    problems.push({
+      severity: 'warning', path: optionPath(origin, opts.tmpcopyup),
+      message: `tmpcopyup only applies to a tmpfs mount; it is ignored on this ${isBind ? 'bind' : type ?? ''} mount (as runc does)`,
+    });
+  }
+  if (isIdmapped(m, opts) && !isBind) {
+    problems.push({
+      severity: 'error', path: optionPath(origin, opts.idmap, 'uidMappings'),
+      message: `id-mapped mounts are only supported for bind mounts, and this one is of type ${type ?? '(none)'}`,
+      hint: 'add "bind" or "rbind" to the options, or drop the id-mapping',
+    });
+    return false;
+  }
+  return true;
+}
+
+/** A bind mount: from the host side (userns or id-mapped), else by C from the source path. */
+function bindOps(input: MountPlanInput, m: Mount, opts: ParsedMountOptions, dest: string, origin: string, out: MountPlan): void {
+  if (m.source === undefined) {
+    out.problems.push({ severity: 'error', path: `${origin}.source`, message: 'a bind mount needs a source' });
+    return;
+  }
+  const source = path.resolve(input.bundle, m.source);
+  const kind = input.sourceKind(source);
+  if (kind === 'missing') {
+    out.problems.push({ severity: 'error', path: `${origin}.source`, message: `${source} does not exist` });
+    return;
+  }
+  const root = input.rootfs;
+  const flags = MS.BIND | (opts.recursive ? MS.REC : 0);
+  const remountFlags = opts.flags & REMOUNT_FLAGS;
+  const { propagation } = opts;
+  if (isIdmapped(m, opts)) {
+    const mapping = idmapUserns(m, input.userns);
+    if (mapping === undefined) return;
+    out.hostOps.push(op.sendIdmappedMount({
+      path: source, tree: opts.recursive ? 'recursive' : 'single', idmap: opts.idmap?.name === 'ridmap' ? 'recursive' : 'single', ...mapping,
+    }, origin));
+    out.ops.push(op.mountFromHost({ root, source, dest, create: kind, how: 'move', flags: 0, remountFlags, propagation }, origin));
+  } else if (input.userns !== undefined) {
+    out.hostOps.push(op.sendMountSource({ path: source }, origin));
+    out.ops.push(op.mountFromHost({ root, source, dest, create: kind, how: 'bind', flags, remountFlags, propagation }, origin));
+  } else {
+    out.ops.push(mountInRoot({ root, source, dest, fstype: '', flags, data: '', create: kind, remountFlags, propagation }, origin));
+  }
+}
+
+/** The mounts of the config, in order, with what each needs before and after the root change. */
+export function mountOps(input: MountPlanInput): MountPlan {
+  const out: MountPlan = { ops: [], afterRoot: [], hostOps: [], problems: [] };
+  const { ops, problems } = out;
   input.mounts.forEach((m, i) => {
     const origin = `mounts[${i}]`;
     const opts = parseMountOptions(m.options);
-    if (opts.unsupported.length > 0) {
-      problems.push({
-        severity: 'error', path: `${origin}.options`,
-        message: `not supported by tsrunc yet: ${opts.unsupported.join(', ')}`,
-      });
-      return;
-    }
     let dest = m.destination;
     if (!dest.startsWith('/')) {
       problems.push({
@@ -95,38 +182,37 @@ export function mountOps(input: MountPlanInput): { ops: Op[]; problems: Problem[
       dest = `/${dest}`;
     }
     const type = m.type ?? (opts.bind ? 'bind' : undefined);
+    const isBind = opts.bind || type === 'bind';
+    if (!checkExtensions(m, opts, isBind, type, origin, problems)) return;
+    const before = ops.length;
     if (type === 'cgroup' || type === 'cgroup2') {
-      ops.push(...cgroupMountOps(input, m, dest, origin, afterRoot));
-      return;
-    }
-    if (opts.bind || type === 'bind') {
-      if (m.source === undefined) {
-        problems.push({ severity: 'error', path: `${origin}.source`, message: 'a bind mount needs a source' });
-        return;
-      }
-      const source = path.resolve(input.bundle, m.source);
-      const kind = input.sourceKind(source);
-      if (kind === 'missing') {
-        problems.push({ severity: 'error', path: `${origin}.source`, message: `${source} does not exist` });
-        return;
-      }
-      const flags = MS.BIND | (opts.recursive ? MS.REC : 0);
-      const remount = opts.flags & REMOUNT_FLAGS;
-      ops.push(mountInRoot({
-        root: input.rootfs, source, dest, fstype: '', flags, data: '', create: kind, remountFlags: remount, propagation: opts.propagation,
-      }, origin));
-      return;
-    }
-    if (type === undefined) {
+      ops.push(...cgroupMountOps(input, m, dest, origin, out.afterRoot));
+    } else if (isBind) {
+      bindOps(input, m, opts, dest, origin, out);
+    } else if (type === undefined) {
       problems.push({ severity: 'error', path: `${origin}.type`, message: 'is required unless the mount is a bind mount' });
-      return;
+    } else if (type === 'tmpfs' && opts.tmpcopyup) {
+      // Made writable, filled, then made read-only when asked to.
+      const flags = opts.flags & ~(MS.REMOUNT | MS.RDONLY);
+      ops.push(op.tmpfsCopyup({
+        root: input.rootfs, source: m.source ?? type, dest, flags, data: opts.data.join(','), remountFlags: opts.flags & MS.RDONLY,
+        propagation: opts.propagation,
+      }, origin));
+    } else {
+      // As runc: a tmpfs (and /dev) is mounted writable and made read-only after the root change, once
+      // everything under it (devpts, shm, the device nodes) is in place.
+      const late = (type === 'tmpfs' || dest === '/dev') && (opts.flags & MS.RDONLY) !== 0;
+      ops.push(mountInRoot({
+        root: input.rootfs, source: m.source ?? type, dest, fstype: type, flags: opts.flags & ~MS.REMOUNT & ~(late ? MS.RDONLY : 0),
+        data: opts.data.join(','), create: 'dir', propagation: opts.propagation,
+      }, origin));
+      if (late) out.afterRoot.push(op.remountRo({ path: dest }, origin));
     }
-    ops.push(mountInRoot({
-      root: input.rootfs, source: m.source ?? type, dest, fstype: type, flags: opts.flags & ~MS.REMOUNT, data: opts.data.join(','),
-      create: 'dir', propagation: opts.propagation,
-    }, origin));
+    if (ops.length > before && opts.attrOptions.length > 0) {
+      ops.push(op.mountSetattr({ root: input.rootfs, dest, attrSet: opts.attrSet, attrClr: opts.attrClr }, origin));
+    }
   });
-  return { ops, problems, afterRoot };
+  return out;
 }
 
 /** True when the config bind-mounts the host's /dev, so the runtime creates no device nodes. */

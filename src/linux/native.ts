@@ -43,6 +43,8 @@ export interface NativeAddon {
   receiveFd(listenFd: number, timeoutMs: number): { fd: number; name: string };
   /** ioctl(TIOCSWINSZ). */
   setWinsize(fd: number, rows: number, cols: number): void;
+  /** Clears ONLCR in the terminal's output flags (tcsetattr). */
+  clearOnlcr(fd: number): void;
   /** strerror(errno) and strerrorname_np(errno) ("" when it has none). */
   strerror(errno: number): { message: string; name: string };
   /** seccomp_arch_resolve_name: a libseccomp architecture name's token, 0 when unknown; without a name, the native one's. */
@@ -55,8 +57,29 @@ export interface NativeAddon {
   seccompVersion(): string;
 }
 
+/**
+ * The bpf(2) commands of the cgroup v2 device program. Not part of the Host seam (runtime/host.ts): only
+ * the cgroup manager uses them, and the Host hands out cgroup managers whole.
+ */
+export interface BpfCalls {
+  /**
+   * bpf(BPF_PROG_LOAD) of `insns` (struct bpf_insn, 8 bytes each): the program's fd (close-on-exec).
+   * Retried once with RLIMIT_MEMLOCK's soft limit at its hard one after EPERM (kernels before 5.11
+   * charge programs to it); a failure's Error has `.log`, the verifier's log ("" when it gave none).
+   */
+  bpfProgLoad(type: number, insns: Uint8Array, license: string): number;
+  /** bpf(BPF_PROG_ATTACH). */
+  bpfProgAttach(targetFd: number, progFd: number, attachType: number, flags: number): void;
+  /** bpf(BPF_PROG_DETACH). */
+  bpfProgDetach(targetFd: number, progFd: number, attachType: number): void;
+  /** bpf(BPF_PROG_QUERY): the ids of the programs of `attachType` attached to the target itself. */
+  bpfProgQuery(targetFd: number, attachType: number): number[];
+  /** bpf(BPF_PROG_GET_FD_BY_ID): an fd of the program (close-on-exec). */
+  bpfProgGetFdById(id: number): number;
+}
+
 let root: string | undefined;
-let addon: NativeAddon | undefined;
+let addon: (NativeAddon & BpfCalls) | undefined;
 
 /** The directory of tsrunc's package.json, from src/linux (tests) as well as from a dist file in dist/. */
 export function packageRoot(): string {
@@ -76,11 +99,11 @@ export function helperPath(): string {
   return path.join(packageRoot(), 'build', 'Release', 'tsrunc-init');
 }
 
-export function native(): NativeAddon {
+export function native(): NativeAddon & BpfCalls {
   if (addon === undefined) {
     // process.dlopen rather than require: the addon is not a module to resolve or cache, and
     // require's resolution costs ~0.7 ms of every start that needs a syscall from it.
-    const mod = { exports: {} as NativeAddon };
+    const mod = { exports: {} as NativeAddon & BpfCalls };
     process.dlopen(mod, path.join(packageRoot(), 'build', 'Release', 'tsrunc_native.node'));
     addon = mod.exports;
   }

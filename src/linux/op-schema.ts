@@ -67,6 +67,15 @@ export const OPS = {
   'report-pid': { side: 'host', args: [] },
   release: { side: 'host', args: [] },
   'console-connect': { side: 'host', args: [{ name: 'socket', ...path }] },
+  'send-mount-source': { side: 'host', args: [{ name: 'path', ...path }] },
+  'send-idmapped-mount': {
+    side: 'host',
+    args: [
+      { name: 'path', ...path }, { name: 'tree', kind: 'enum', values: ['single', 'recursive'] },
+      { name: 'idmap', kind: 'enum', values: ['single', 'recursive'] }, { name: 'userns', kind: 'enum', values: ['container', 'new'] },
+      { name: 'uidMap', ...orNull }, { name: 'gidMap', ...orNull },
+    ],
+  },
 
   'wait-release': { side: 'container', args: [] },
   setsid: { side: 'container', args: [] },
@@ -88,6 +97,25 @@ export const OPS = {
       { name: 'flags', ...flags }, { name: 'data', ...orNull }, { name: 'create', kind: 'enum', values: ['dir', 'file', 'none'] },
       { name: 'remountFlags', ...flags }, { name: 'propagation', ...flags },
     ],
+  },
+  'mount-from-host': {
+    side: 'container',
+    args: [
+      { name: 'root', ...path }, { name: 'source', ...path }, { name: 'dest', ...path },
+      { name: 'create', kind: 'enum', values: ['dir', 'file', 'none'] }, { name: 'how', kind: 'enum', values: ['bind', 'move'] },
+      { name: 'flags', ...flags }, { name: 'remountFlags', ...flags }, { name: 'propagation', ...flags },
+    ],
+  },
+  'tmpfs-copyup': {
+    side: 'container',
+    args: [
+      { name: 'root', ...path }, { name: 'source', ...orNull }, { name: 'dest', ...path }, { name: 'flags', ...flags },
+      { name: 'data', ...orNull }, { name: 'remountFlags', ...flags }, { name: 'propagation', ...flags },
+    ],
+  },
+  'mount-setattr': {
+    side: 'container',
+    args: [{ name: 'root', ...path }, { name: 'dest', ...path }, { name: 'attrSet', ...flags }, { name: 'attrClr', ...flags }],
   },
   'mknod-in-root': {
     side: 'container',
@@ -123,7 +151,7 @@ export const OPS = {
   'no-new-privs': { side: 'container', args: [] },
   seccomp: { side: 'container', args: [{ name: 'items', kind: 'list', item: text, min: 1 }] },
   'seccomp-load': { side: 'container', args: [] },
-  chdir: { side: 'container', args: [{ name: 'path', ...path }] },
+  chdir: { side: 'container', args: [{ name: 'path', ...path }, { name: 'missing', kind: 'enum', values: ['create'], optional: true }] },
   'find-exec': { side: 'container', args: [{ name: 'candidates', kind: 'list', item: text, min: 1 }] },
   ready: { side: 'container', args: [] },
   'wait-start': { side: 'container', args: [{ name: 'mode', kind: 'enum', values: ['hold'], optional: true }] },

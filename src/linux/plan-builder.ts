@@ -7,7 +7,7 @@ import { startOps, type ContainerOpName, type HostOpName, type Plan, type OpOf }
 import { op } from './op-schema';
 import { CLONE_NEWTIME, CLONE_PARENT, MS, RLIMITS, SIGCHLD } from './constants';
 import { cloneNamespaceFlags, hasNew, idMapContent, namespaceSet, NAMESPACE_FLAGS, timeOffsetsContent } from './namespaces';
-import { bindsDev, CgroupMountInfo, mountOps, procMountPoints, SourceKind } from './mounts';
+import { bindsDev, CgroupMountInfo, mountOps, MountPlanInput, procMountPoints, SourceKind } from './mounts';
 import type { CgroupEntry } from './cgroups';
 import { containerDevices, DEFAULT_LINKS, deviceMode } from './devices';
 import { capabilityBits, resolveCapabilities } from './capabilities';
@@ -91,8 +91,11 @@ export function oomScoreAdjOps(oomScoreAdj: number | undefined): HostOp[] {
   return [op.writeFile({ path: '/proc/self/oom_score_adj', content: String(oomScoreAdj) }, 'process.oomScoreAdj')];
 }
 
-/** The clone into the new namespaces, the id maps of a new user namespace, and the release of C. */
-function cloneOps(input: PlanInput): HostOp[] {
+/**
+ * The clone into the new namespaces, the id maps of a new user namespace, and the release of C; before
+ * the release, the mount sources P opens for C (they may need C's user namespace with its maps).
+ */
+function cloneOps(input: PlanInput, mountSources: HostOp[]): HostOp[] {
   const { spec } = input;
   const ns = namespaceSet(spec);
   const ops: HostOp[] = [op.clone({ flags: cloneNamespaceFlags(ns) | CLONE_PARENT | SIGCHLD }, 'linux.namespaces')];
@@ -100,8 +103,17 @@ function cloneOps(input: PlanInput): HostOp[] {
     ops.push(op.uidMap({ content: idMapContent(spec.linux?.uidMappings ?? []) }, 'linux.uidMappings'));
     ops.push(op.gidMap({ content: idMapContent(spec.linux?.gidMappings ?? []) }, 'linux.gidMappings'));
   }
-  ops.push(op.reportPid(), op.release());
+  ops.push(op.reportPid(), ...mountSources, op.release());
   return ops;
+}
+
+/** The container's user namespace as the mounts need to know it. */
+function usernsOf(spec: Spec): MountPlanInput['userns'] {
+  const ns = namespaceSet(spec);
+  if (hasNew(ns, 'user')) {
+    return { uidMap: idMapContent(spec.linux?.uidMappings ?? []), gidMap: idMapContent(spec.linux?.gidMappings ?? []) };
+  }
+  return ns.joined.some((j) => j.ns.type === 'user') ? 'joined' : undefined;
 }
 
 /** What C does first: wait to be released, a session of its own, root in a new user namespace, the names. */
@@ -115,7 +127,7 @@ function identityOps(input: PlanInput): ContainerOp[] {
 }
 
 /** The rootfs before the root change: the mounts, the devices and /dev's links, all made in the rootfs. */
-function rootfsOps(input: PlanInput, problems: Problem[]): { ops: ContainerOp[]; afterRoot: ContainerOp[] } {
+function rootfsOps(input: PlanInput, problems: Problem[]): { ops: ContainerOp[]; afterRoot: ContainerOp[]; hostOps: HostOp[] } {
   const { spec, rootfs } = input;
   const ns = namespaceSet(spec);
   const userns = hasNew(ns, 'user');
@@ -127,7 +139,9 @@ function rootfsOps(input: PlanInput, problems: Problem[]): { ops: ContainerOp[];
     op.openExecFifo({ path: path.join(input.stateDir, 'exec.fifo') }),
     op.mount({ source: rootfs, target: rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '' }, 'root.path'),
   ];
-  const fromMounts = mountOps({ rootfs, bundle: input.bundle, mounts, cgroup: input.cgroup, sourceKind: input.host.sourceKind });
+  const fromMounts = mountOps({
+    rootfs, bundle: input.bundle, mounts, cgroup: input.cgroup, sourceKind: input.host.sourceKind, userns: usernsOf(spec),
+  });
   problems.push(...fromMounts.problems);
   if (!procMountPoints(mounts).includes('/proc')) {
     problems.push({
@@ -156,7 +170,7 @@ function rootfsOps(input: PlanInput, problems: Problem[]): { ops: ContainerOp[];
     const links = input.host.hasKcore ? [...DEFAULT_LINKS, { target: '/proc/kcore', path: '/dev/core' }] : DEFAULT_LINKS;
     for (const link of links) ops.push(op.symlinkInRoot({ root: rootfs, target: link.target, linkpath: link.path }, 'default /dev link'));
   }
-  return { ops, afterRoot: fromMounts.afterRoot };
+  return { ops, afterRoot: fromMounts.afterRoot, hostOps: fromMounts.hostOps };
 }
 
 function rootChangeOp(input: PlanInput): ContainerOp {
@@ -220,7 +234,7 @@ function seccompFilter(input: Pick<PlanInput, 'spec'>, hasCapabilities: boolean,
  * the program found, `ready`, then `start` (what create waits for; nothing for exec), and `exec`.
  * `exec` (the command) reuses it for a process joining a running container.
  */
-export function processOps(input: Pick<PlanInput, 'spec' | 'env' | 'host'>, problems: Problem[], start: ContainerOp[]): ContainerOp[] {
+export function processOps(input: Pick<PlanInput, 'spec' | 'env' | 'host'>, problems: Problem[], start: ContainerOp[], o: { createCwd: boolean }): ContainerOp[] {
   const proc = input.spec.process!;
   const ops: ContainerOp[] = [];
   (proc.rlimits ?? []).forEach((r, i) => {
@@ -250,8 +264,9 @@ export function processOps(input: Pick<PlanInput, 'spec' | 'env' | 'host'>, prob
   const ioprio = ioprioValue(proc.ioPriority, problems);
   if (ioprio !== undefined) ops.push(op.ioprio({ value: ioprio }, 'process.ioPriority'));
   // Entered (and verified under the root) before privileges are dropped and before any filter is in
-  // force, as runc does: the user then keeps a cwd it could not have entered itself.
-  ops.push(op.chdir({ path: proc.cwd }, 'process.cwd'));
+  // force, as runc does: the user then keeps a cwd it could not have entered itself. The init's is
+  // made when missing (mode 0755, as root of the container, inside its root), as runc makes it.
+  ops.push(op.chdir({ path: proc.cwd, ...(o.createCwd ? { missing: 'create' as const } : {}) }, 'process.cwd'));
 
   const caps = proc.capabilities
     ? resolveCapabilities(proc.capabilities, input.host.boundingSet, input.host.capLastCap)
@@ -377,7 +392,7 @@ export function buildCreatePlan(input: PlanInput): PlanResult {
     ...terminal.host,
     ...namespaceOps(input),
     ...oomScoreAdjOps(input.spec.process?.oomScoreAdj),
-    ...cloneOps(input),
+    ...cloneOps(input, rootfs.hostOps),
   ];
   const container: ContainerOp[] = [
     ...identityOps(input),
@@ -386,7 +401,7 @@ export function buildCreatePlan(input: PlanInput): PlanResult {
     rootChangeOp(input),
     ...terminal.container,
     ...afterRootOps(input, rootfs.afterRoot),
-    ...processOps(input, problems, startOpsOfCreate(input)),
+    ...processOps(input, problems, startOpsOfCreate(input), { createCwd: true }),
   ];
   return { plan: { host, container }, problems };
 }

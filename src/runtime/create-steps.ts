@@ -141,9 +141,16 @@ const joinCgroup: Step<CreateRun> = {
   undo: (c) => c.helper?.abandon(),
 };
 
+// Before the plan runs: on cgroup v2 the device program is attached here too, so the init is cloned
+// into a cgroup that already enforces the device rules (and its rootfs setup with it).
 const applyResources: Step<CreateRun> = {
   name: 'apply the resources',
-  run: (c) => c.cgroup.apply(made(c, 'input').resources),
+  run: (c) => {
+    const { resources, log } = made(c, 'input');
+    // What making the cgroup found (it may have run in the head start, before there was a log).
+    for (const w of c.cgroup.warnings()) log.warn(w);
+    c.cgroup.apply(resources);
+  },
 };
 
 const runPlan: Step<CreateRun> = {
@@ -186,6 +193,7 @@ const writeState: Step<CreateRun> = {
       process: spec.process,
       ...(spec.linux?.seccomp !== undefined ? { seccomp: spec.linux.seccomp } : {}),
       ...(spec.linux?.personality !== undefined ? { personality: spec.linux.personality } : {}),
+      ...((spec.linux?.devices?.length ?? 0) > 0 ? { devices: spec.linux!.devices } : {}),
     };
     const later = laterHooks(spec.hooks);
     if (later) record.hooks = later;

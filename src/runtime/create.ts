@@ -18,7 +18,7 @@ import { buildCreatePlan, HostFacts, PlanInput } from '../linux/plan-builder';
 import { CgroupMountInfo, SourceKind } from '../linux/mounts';
 import { hasNew, namespaceSet } from '../linux/namespaces';
 import { deviceCgroupRules } from '../linux/devices';
-import { CgroupManager, CgroupWrite, detectCgroupLayout, type NotApplied } from '../linux/cgroups';
+import { CgroupManager, CgroupWrite, detectCgroupLayout, type NotApplied, type PlannedDeviceProgram } from '../linux/cgroups';
 import type { Plan } from '../linux/plan';
 import { homeDir } from '../linux/passwd';
 import { checkTerminal, OwnConsole } from './terminal';
@@ -133,9 +133,10 @@ export interface PrepareOptions {
 export interface Prepared {
   bundle: Bundle;
   cgroup: CgroupManager;
-  /** The resources apply() gets, and what it writes: cgroup.resourceWrites(resources). */
+  /** The resources apply() gets, what it writes (cgroup.resourceWrites) and attaches (cgroup.deviceProgram). */
   resources: Resources;
   writes: CgroupWrite[];
+  deviceProgram?: PlannedDeviceProgram;
   /** The settings the cgroup driver leaves out. */
   unsupported: NotApplied[];
   plan: Plan;
@@ -151,7 +152,7 @@ export interface Diagnosis {
   problems: Problem[];
 }
 
-/** "linux.resources.devices: 2 rule(s) not enforced …" as a warning about that field. */
+/** "linux.resources.memory.swappiness: not applied: …" as a warning about that field. */
 function unsupportedWarning(u: NotApplied): Problem {
   return { severity: 'warning', path: u.path, message: `not applied: ${u.reason}` };
 }
@@ -208,12 +209,14 @@ export function diagnoseBundle(bundleDir: string, opts: PrepareOptions): Diagnos
     }
     const resources = guard(() => cgroupResources(spec)) ?? {};
     let writes: CgroupWrite[] = [];
+    let deviceProgram: PlannedDeviceProgram | undefined;
     let unsupported: NotApplied[] = [];
     if (cgroup !== undefined) {
       const cg: CgroupManager = cgroup;
       guard(() => {
         try {
           writes = cg.resourceWrites(resources);
+          deviceProgram = cg.deviceProgram(resources);
         } catch (err) {
           later.push(problemsOf(err, 'linux.resources'));
         }
@@ -229,7 +232,7 @@ export function diagnoseBundle(bundleDir: string, opts: PrepareOptions): Diagnos
       ));
     });
     if (valid && plan !== undefined && cgroup !== undefined) {
-      prepared = { bundle, cgroup, resources, writes, unsupported, plan, host, problems: [] };
+      prepared = { bundle, cgroup, resources, writes, ...(deviceProgram !== undefined ? { deviceProgram } : {}), unsupported, plan, host, problems: [] };
     }
   }
   const faulted = inspection.problems.filter((p) => p.severity === 'error').map((p) => p.path);
@@ -296,6 +299,9 @@ function createWithConsole(
     if (isRuntimeError(err)) logWarnings(log, err.problems);
     throw err;
   }
+  // As runc, which works in the bundle directory from here: the hooks start there (and for run the
+  // later ones too), and the config's relative paths mean the same to them as to the runtime.
+  process.chdir(prepared.bundle.dir);
   const terminal = prepared.bundle.spec.process?.terminal === true;
   checkTerminal(terminal, opts.consoleSocket, detach);
   logWarnings(log, prepared.problems);

@@ -1,6 +1,7 @@
-// The config.json `tsrunc spec` writes: runc's defaults, except that terminal is false (so that the
-// bundle also runs detached without a --console-socket) and the hostname is "tsrunc".
-import type { Spec } from '../oci/types';
+// The config.json `tsrunc spec` writes: runc's, so that what a runc user (or runc's own test suite) does
+// with it works unchanged, with two differences a container cannot notice: the ociVersion is the
+// runtime-spec version tsrunc implements, and there is a cgroup namespace, as runc 1.2 writes.
+import type { Mount, Spec } from '../oci/types';
 import { SPEC_VERSION } from './cli/definition';
 
 export function defaultSpec(): Spec {
@@ -8,17 +9,17 @@ export function defaultSpec(): Spec {
   return {
     ociVersion: SPEC_VERSION,
     process: {
-      terminal: false,
+      terminal: true,
       user: { uid: 0, gid: 0 },
       args: ['sh'],
       env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', 'TERM=xterm'],
       cwd: '/',
-      capabilities: { bounding: [...caps], effective: [...caps], permitted: [...caps] },
+      capabilities: { bounding: [...caps], effective: [...caps], permitted: [...caps], ambient: [...caps] },
       rlimits: [{ type: 'RLIMIT_NOFILE', hard: 1024, soft: 1024 }],
       noNewPrivileges: true,
     },
     root: { path: 'rootfs', readonly: true },
-    hostname: 'tsrunc',
+    hostname: 'runc',
     mounts: [
       { destination: '/proc', type: 'proc', source: 'proc' },
       { destination: '/dev', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'strictatime', 'mode=755', 'size=65536k'] },
@@ -41,4 +42,24 @@ export function defaultSpec(): Spec {
       readonlyPaths: ['/proc/bus', '/proc/fs', '/proc/irq', '/proc/sys', '/proc/sysrq-trigger'],
     },
   };
+}
+
+/**
+ * `spec --rootless`: what runc writes for a user without privileges: a user namespace mapping root to
+ * the caller (uid and gid), no network namespace, no cgroup settings, devpts without gid=5 and sysfs
+ * bound from the host's (a user namespace may not mount a new sysfs without its own network namespace).
+ */
+export function rootlessSpec(uid: number, gid: number): Spec {
+  const spec = defaultSpec();
+  const linux = spec.linux!;
+  linux.namespaces = [...linux.namespaces!.filter((ns) => ns.type !== 'network'), { type: 'user' }];
+  linux.uidMappings = [{ containerID: 0, hostID: uid, size: 1 }];
+  linux.gidMappings = [{ containerID: 0, hostID: gid, size: 1 }];
+  delete linux.resources;
+  spec.mounts = spec.mounts!.map((m): Mount => {
+    if (m.type === 'devpts') return { ...m, options: m.options!.filter((o) => o !== 'gid=5') };
+    if (m.type === 'sysfs') return { destination: m.destination, type: 'none', source: '/sys', options: ['rbind', ...m.options!] };
+    return m;
+  });
+  return spec;
 }

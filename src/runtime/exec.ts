@@ -20,6 +20,8 @@ import { cwdMagicLinkProblem } from './bundle/host-checks';
 import { locatePath, parsePath } from './bundle/locate';
 import { buildExecPlan, EXEC_JOIN_ORDER, JoinedNamespace, NS_FILES } from '../linux/exec-plan';
 import type { Host } from './host';
+import { subCgroupEntry } from '../linux/cgroups/sub-cgroup';
+import { cgroupVersion } from '../linux/cgroups/manager';
 import { checkTerminal, OwnConsole, proxyTerminal } from './terminal';
 
 export interface ExecOptions {
@@ -38,6 +40,8 @@ export interface ExecOptions {
   detach: boolean;
   pidFile?: string;
   preserveFds: number;
+  /** --cgroup: sub-cgroups of the container's cgroup to run the process in (sub-cgroup.ts). */
+  cgroups: string[];
   ignorePaused: boolean;
   /** --tty: process.terminal of the process made from the flags. */
   tty?: boolean;
@@ -92,11 +96,12 @@ export function readProcessFile(file: string): { process: Process; warnings: Pro
     throw new RuntimeError(`cannot read process file ${file}: ${(err as Error).message}`);
   }
   const process = parseConfig(file, source) as Process;
+  // runc reads a missing user as its zero value: root.
+  if (process !== null && typeof process === 'object' && !Array.isArray(process) && process.user === undefined) process.user = { uid: 0, gid: 0 };
   const warnings = checkProcess(process, file, source);
   return { process, warnings };
 }
 
-/** The process of the container's config.json (records made before create kept it). */
 /** What exec takes from the container's config: its process, and the seccomp filter and personality every process gets. */
 interface FromConfig {
   process?: Process;
@@ -247,7 +252,10 @@ async function execWith(
   const namespaces = containerNamespaces(record.pid);
   const { plan, problems } = buildExecPlan({
     ...(consoleSocket !== undefined ? { consoleSocket } : {}),
-    process: proc, env, preserveFds: opts.preserveFds, cgroup: cgroupOf(host, record).entry(), namespaces, host: hostFacts(),
+    process: proc, env, preserveFds: opts.preserveFds, namespaces, host: hostFacts(),
+    cgroup: opts.cgroups.length > 0
+      ? subCgroupEntry(cgroupVersion(record.cgroup.driver), record.cgroup.paths, opts.cgroups, (dir) => host.exists(dir))
+      : cgroupOf(host, record).entry(),
     ...(config.seccomp !== undefined ? { seccomp: config.seccomp } : {}),
     ...(config.personality !== undefined ? { personality: config.personality } : {}),
   });

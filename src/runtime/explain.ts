@@ -5,11 +5,12 @@
 import type { Plan, PlanOp } from '../linux/plan';
 import { fieldsOf, type OpName } from '../linux/op-schema';
 import type { Hook, Hooks } from '../oci/types';
-import { formatDbusValue, notAppliedText, type CgroupDriver, type CgroupWrite, type NotApplied, type SystemdUnitPlan } from '../linux/cgroups';
+import { describeProgramRule, formatDbusValue, notAppliedText, type CgroupDriver, type CgroupWrite, type NotApplied, type PlannedDeviceProgram, type SystemdUnitPlan } from '../linux/cgroups';
+import { describeInsn } from '../linux/bpf-insn';
 import { capabilityName } from '../linux/capabilities';
-import { CLONE_NEWTIME, CLONE_PARENT, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from '../linux/constants';
+import { CLONE_NEWTIME, CLONE_PARENT, MS, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from '../linux/constants';
 import { NAMESPACE_FLAGS } from '../linux/namespaces';
-import { describeMountFlags } from '../linux/mount-options';
+import { describeMountAttrs, describeMountFlags } from '../linux/mount-options';
 import { describeIoprio, describePersonality, describeSchedAttr } from '../linux/process-attrs';
 import { decodeSeccomp } from '../linux/seccomp';
 import { formatProblem, type Problem } from '../common/errors';
@@ -18,7 +19,10 @@ export interface ExplainData {
   id: string;
   bundle: string;
   plan: Plan;
-  cgroup: { driver: CgroupDriver; paths: Record<string, string>; writes: CgroupWrite[]; unsupported: NotApplied[]; systemd?: SystemdUnitPlan };
+  cgroup: {
+    driver: CgroupDriver; paths: Record<string, string>; writes: CgroupWrite[]; deviceProgram?: PlannedDeviceProgram; unsupported: NotApplied[];
+    systemd?: SystemdUnitPlan;
+  };
   /** The host's highest capability number: drop-bounding lists what is dropped, this says what is kept. */
   capLastCap: number;
   warnings: Problem[];
@@ -27,6 +31,18 @@ export interface ExplainData {
    * but not the hooks themselves, and poststart and poststop are not in the plan at all.
    */
   hooks?: Hooks;
+}
+
+/** The device program's JSON form: where, its rules in order, what no rule decides, its instructions. */
+function deviceProgramJson(d: PlannedDeviceProgram): object {
+  const { rules, otherwise, insns } = d.program;
+  return {
+    directory: d.dir,
+    origin: d.origin,
+    rules: rules.map((r) => ({ allow: r.allow, type: r.type, major: r.major ?? null, minor: r.minor ?? null, access: r.access, origin: r.origin })),
+    otherwise: { allow: otherwise.allow, origin: otherwise.origin ?? null },
+    instructions: insns.map(describeInsn),
+  };
 }
 
 /** The stable JSON form: { id, bundle, plan: { host, container }, cgroup, warnings }. */
@@ -40,6 +56,7 @@ export function explainJson(d: ExplainData): object {
       driver: d.cgroup.driver,
       paths: d.cgroup.paths,
       writes: d.cgroup.writes.map((w) => ({ file: w.file, value: w.value, origin: w.origin })),
+      ...(d.cgroup.deviceProgram !== undefined ? { deviceProgram: deviceProgramJson(d.cgroup.deviceProgram) } : {}),
       unsupported: d.cgroup.unsupported.map(notAppliedText),
       ...(d.cgroup.systemd ? {
         systemd: {
@@ -222,8 +239,21 @@ function section(out: string[], st: Style, title: string, lines: string[]): void
   for (const l of lines.length > 0 ? lines : ['(none)']) out.push(`  ${l}`);
 }
 
-function withOrigin(st: Style, text: string, op: PlanOp | CgroupWrite | undefined): string {
+function withOrigin(st: Style, text: string, op: { origin?: string } | undefined): string {
   return op?.origin ? `${text}  ${st.dim(`[${op.origin}]`)}` : text;
+}
+
+/** The device program create attaches on cgroup v2, as the rules it decides by. */
+function deviceProgramLines(st: Style, d: PlannedDeviceProgram): string[] {
+  const { rules, otherwise, insns } = d.program;
+  const lines = [
+    withOrigin(st, `device program: BPF_PROG_TYPE_CGROUP_DEVICE, ${insns.length} instructions, attached to ${d.dir} (BPF_F_ALLOW_MULTI)`, d),
+    st.dim('  for each access asked (r, w, m), the last rule naming the device and that access decides:'),
+  ];
+  const width = Math.max(0, ...rules.map((r) => describeProgramRule(r).length));
+  for (const r of rules) lines.push(withOrigin(st, `  ${describeProgramRule(r).padEnd(width)}`, r));
+  lines.push(withOrigin(st, `  otherwise ${otherwise.allow ? 'allow' : 'deny'}`, otherwise.origin !== undefined ? { origin: otherwise.origin } : undefined));
+  return lines;
 }
 
 export function explainText(d: ExplainData, st: Style = PLAIN): string {
@@ -292,6 +322,7 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
     cgLines.push('writes, in order:');
     for (const w of d.cgroup.writes) cgLines.push(withOrigin(st, `  ${w.file} = ${JSON.stringify(w.value)}`, w));
   }
+  if (d.cgroup.deviceProgram !== undefined) cgLines.push(...deviceProgramLines(st, d.cgroup.deviceProgram));
   for (const u of d.cgroup.unsupported) cgLines.push(st.warn(`not applied: ${notAppliedText(u)}`));
   section(out, st, 'Cgroup', cgLines);
 
@@ -304,6 +335,8 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
   // Mounts, in plan order (devices bound from the host are under Devices)
   const isDevice = (o: PlanOp) => o.origin === 'default device' || (o.origin ?? '').startsWith('linux.devices');
   const mountLines: string[] = [];
+  // P sends the sources in the order C's mount-from-host ops take them.
+  const fromHost = host.filter((o) => o.op === 'send-mount-source' || o.op === 'send-idmapped-mount');
   let n = 0;
   for (const o of plan.container) {
     if (o.op === 'mount') {
@@ -319,6 +352,32 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
       if (propagation !== 0) extra.push(`then ${describeMountFlags(propagation)}`);
       if (create !== 'none') extra.push(`mount point made as ${create}`);
       mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. ${source} → ${dest} (in root)  type ${fstype || 'bind'}  flags ${describeMountFlags(flags)}${extra.length > 0 ? `  ${extra.join(', ')}` : ''}`, o));
+    } else if (o.op === 'mount-from-host') {
+      const { source, dest, flags, create, remountFlags, propagation } = fieldsOf(o);
+      const sent = fromHost.shift();
+      const extra: string[] = [];
+      let shownFlags = flags;
+      if (sent?.op === 'send-idmapped-mount') {
+        const f = fieldsOf(sent);
+        shownFlags = MS.BIND | (f.tree === 'recursive' ? MS.REC : 0);
+        const maps = f.userns === 'container' ? "the container's user namespace" : `uid ${idMap(f.uidMap).join(', ')}; gid ${idMap(f.gidMap).join(', ')}`;
+        extra.push(`id-mapped${f.idmap === 'recursive' ? ' recursively' : ''} (${maps}), ${f.tree === 'recursive' ? 'the tree' : 'the mount'} made by the host side and moved in`);
+      } else {
+        extra.push('source opened by the host side (before the user namespace)');
+      }
+      if (remountFlags !== 0) extra.push(`then remount ${describeMountFlags(remountFlags)}`);
+      if (propagation !== 0) extra.push(`then ${describeMountFlags(propagation)}`);
+      if (create !== 'none') extra.push(`mount point made as ${create}`);
+      mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. ${source} → ${dest} (in root)  type bind  flags ${describeMountFlags(shownFlags)}  ${extra.join(', ')}`, o));
+    } else if (o.op === 'tmpfs-copyup') {
+      const { source, dest, flags, data, remountFlags, propagation } = fieldsOf(o);
+      const extra = [`data "mode=<the directory's>${data ? `,${data}` : ''}"`, "the directory's files copied up into it (tmpcopyup)"];
+      if (remountFlags !== 0) extra.push(`then remount ${describeMountFlags(remountFlags)}`);
+      if (propagation !== 0) extra.push(`then ${describeMountFlags(propagation)}`);
+      mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. ${source || 'tmpfs'} → ${dest} (in root)  type tmpfs  flags ${describeMountFlags(flags)}  ${extra.join(', ')}`, o));
+    } else if (o.op === 'mount-setattr') {
+      const { dest, attrSet, attrClr } = fieldsOf(o);
+      mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. ${dest} and every mount below it (mount_setattr AT_RECURSIVE): ${describeMountAttrs(attrSet, attrClr)}`, o));
     } else if (o.op === 'remount-ro') {
       mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. remount ${fieldsOf(o).path} read-only (after the root change)`, o));
     }

@@ -36,9 +36,12 @@ export class CreateHeadStart {
       file = readConfigFile(o.bundle);
       // Unchecked yet: what does not even have the right shape means no head start. (The systemd driver's
       // unit starts with the annotations and resources: a bundle refused later stops it again.)
-      const config = JSON.parse(file.source) as { annotations?: unknown; linux?: { cgroupsPath?: unknown; resources?: unknown } } | null;
-      const { cgroupsPath, resources } = config?.linux ?? {};
-      const annotations = config?.annotations;
+      const doc = JSON.parse(file.source) as { annotations?: unknown; linux?: { cgroupsPath?: unknown; resources?: unknown } } | null;
+      // A key spelled in another case is read as runc reads it only later (runc-reading.ts): no head start then.
+      const otherCase = (o: object | null | undefined, key: string) => Object.keys(o ?? {}).some((k) => k !== key && k.toLowerCase() === key.toLowerCase());
+      if (otherCase(doc, 'linux') || otherCase(doc, 'annotations') || otherCase(doc?.linux, 'cgroupsPath') || otherCase(doc?.linux, 'resources')) return undefined;
+      const { cgroupsPath, resources } = doc?.linux ?? {};
+      const annotations = doc?.annotations;
       const isObject = (v: unknown) => v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v));
       if ((cgroupsPath !== undefined && typeof cgroupsPath !== 'string') || !isObject(resources) || !isObject(annotations)) return undefined;
       const cgroup = store.host.cgroupFor({

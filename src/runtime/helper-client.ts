@@ -53,6 +53,17 @@ function describeOpError(op: OpOf<OpName>, errno: number, text: string, given?: 
       const { source, dest, fstype } = fieldsOf(op);
       return `${where}mount ${source} on ${dest} (type ${fstype || 'bind'}): ${why}`;
     }
+    // The helper's text says which step failed (a file of the copy, the id-mapping, …).
+    case 'mount-from-host': {
+      const { source, dest, how } = fieldsOf(op);
+      return `${where}mount ${source} on ${dest} (${how === 'move' ? 'id-mapped bind' : 'bind'}, opened by the host side): ${text}${errno > 0 ? `: ${why}` : ''}`;
+    }
+    case 'tmpfs-copyup':
+      return `${where}tmpfs with tmpcopyup on ${fieldsOf(op).dest}: ${text}${errno > 0 ? `: ${why}` : ''}`;
+    case 'mount-setattr':
+    case 'send-mount-source':
+    case 'send-idmapped-mount':
+      return `${where}${text}${errno > 0 ? `: ${why}` : ''}`;
     case 'chdir':
       return `${where}cannot change to directory ${fieldsOf(op).path}: ${text === 'cwd-outside-root' ? CWD_OUTSIDE_ROOT : why}`;
     case 'run-hook':

@@ -31,6 +31,8 @@ export interface Host extends NativeAddon {
   /** rmSync(dir, { recursive: true, force: true }). */
   removeTree(dir: string): void;
   readdir(dir: string): string[];
+  /** readlinkSync(link). */
+  readlink(link: string): string;
   /** statSync: throws ENOENT (and the like) when there is nothing to stat. */
   stat(file: string): { isDirectory(): boolean };
   exists(file: string): boolean;
@@ -73,6 +75,7 @@ export const realHost: Host = {
   consoleListen: (file) => native().consoleListen(file),
   receiveFd: (listenFd, timeoutMs) => native().receiveFd(listenFd, timeoutMs),
   setWinsize: (fd, rows, cols) => native().setWinsize(fd, rows, cols),
+  clearOnlcr: (fd) => native().clearOnlcr(fd),
   strerror: (errno) => native().strerror(errno),
   seccompArch: (name) => native().seccompArch(name),
   seccompSyscallNumbers: (arch, names) => native().seccompSyscallNumbers(arch, names),
@@ -80,6 +83,7 @@ export const realHost: Host = {
   seccompVersion: () => native().seccompVersion(),
 
   readFile: (file) => fs.readFileSync(file, 'utf8'),
+  readlink: (link) => fs.readlinkSync(link),
   writeFile: (file, data) => fs.writeFileSync(file, data),
   rename: (from, to) => fs.renameSync(from, to),
   unlink: (file) => fs.unlinkSync(file),

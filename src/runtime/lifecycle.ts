@@ -13,7 +13,7 @@ export const STATUSES: readonly Status[] = ['creating', 'created', 'running', 'p
 /** The commands that look at a container's status; a flag that changes the answer makes its own action. */
 export type Action =
   | 'start' | 'kill' | 'kill --all' | 'pause' | 'resume' | 'delete' | 'delete --force'
-  | 'exec' | 'exec --ignore-paused' | 'ps' | 'update' | 'state';
+  | 'exec' | 'exec --ignore-paused' | 'ps' | 'update' | 'state' | 'events';
 
 /** What an action says in a status that does not allow it (given the container id); null: allowed. */
 type Cell = ((id: string) => string) | null;
@@ -57,6 +57,7 @@ const TABLE: Record<Action, Record<Status, Cell>> = {
   ps: { creating: beingCreated, created: ALLOWED, running: ALLOWED, paused: ALLOWED, stopped: ALLOWED },
   update: { creating: beingCreated, created: ALLOWED, running: ALLOWED, paused: ALLOWED, stopped: NOT_RUNNING },
   state: { creating: ALLOWED, created: ALLOWED, running: ALLOWED, paused: ALLOWED, stopped: ALLOWED },
+  events: { creating: beingCreated, created: ALLOWED, running: ALLOWED, paused: ALLOWED, stopped: (id) => `container with id ${id} is not running` },
 };
 
 export const ACTIONS = Object.keys(TABLE) as Action[];

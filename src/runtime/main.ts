@@ -2,7 +2,7 @@
 import { print } from './output';
 import * as path from 'node:path';
 import { parseCommandLine, ParsedCommandLine } from './cli/parse';
-import { SPEC_VERSION, VERSION } from './cli/definition';
+import { findCommand, SPEC_VERSION, VERSION } from './cli/definition';
 import { COMMIT, LIBSECCOMP } from './build-info';
 import { createLogger, Logger, logFailure } from './log';
 import { RuntimeError } from '../common/errors';
@@ -11,6 +11,7 @@ import { loadSystemdDriverWith, realHost, type SystemdDriver, systemdDriver, wit
 import type { CommandContext, CommandHandler } from './commands/types';
 import type { AnyHeadStart } from './head-start';
 import { createOptions } from './commands/create-options';
+import { checkPreservedFds } from './preserved-fds';
 
 type LazyCommands = typeof import('./commands/lazy-commands');
 
@@ -26,7 +27,7 @@ function lazyCommands(): LazyCommands {
   return load(path.join(__dirname, 'lazy-commands.js')).exports as LazyCommands;
 }
 
-const lazyCommand = (name: 'create' | 'run' | 'check' | 'explain' | 'exec' | 'update' | 'features') => async () => lazyCommands()[name];
+const lazyCommand = (name: 'create' | 'run' | 'check' | 'explain' | 'exec' | 'update' | 'features' | 'events') => async () => lazyCommands()[name];
 
 const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
   create: lazyCommand('create'),
@@ -47,6 +48,9 @@ const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
   pause: async () => (await import('./commands/pause')).pause,
   resume: async () => (await import('./commands/pause')).resume,
   spec: async () => (await import('./commands/spec')).spec,
+  events: lazyCommand('events'),
+  checkpoint: async () => (await import('./commands/checkpoint')).checkpoint,
+  restore: async () => (await import('./commands/checkpoint')).restore,
 };
 
 // The head starts are a dist file of their own too (they bring the op schema and the helper client), so
@@ -60,11 +64,15 @@ const createHeadStart = (ctx: CommandContext) => headStarts().CreateHeadStart.be
 const HEAD_STARTS: Record<string, (ctx: CommandContext) => AnyHeadStart | undefined> = {
   create: createHeadStart,
   run: createHeadStart,
-  exec: (ctx) => headStarts().ExecHeadStart.begin(ctx.store, {
+  // Not with --cgroup: the head start joins the container's own cgroup.
+  exec: (ctx) => ((ctx.flags.cgroup as string[] | undefined)?.length ? undefined : headStarts().ExecHeadStart.begin(ctx.store, {
     id: ctx.positionals[0],
     preserveFds: (ctx.flags['preserve-fds'] as number | undefined) ?? 0,
-  }),
+  })),
 };
+
+/** The commands that give the container the caller's descriptors 3 to 3+N-1. */
+const PRESERVE_FDS_COMMANDS = new Set(['create', 'run', 'exec']);
 
 /** The commands whose stdio the container may share: tsrunc's warnings stay off their stderr. */
 const CONTAINER_STDIO_COMMANDS = new Set(['create', 'run', 'start', 'exec']);
@@ -92,8 +100,11 @@ export async function main(argv: string[], loader?: DistFileLoader): Promise<num
       print(`tsrunc version ${VERSION}\ncommit: ${COMMIT}\nspec: ${SPEC_VERSION}\n${LIBSECCOMP !== undefined ? `libseccomp: ${LIBSECCOMP}\n` : ''}`);
       return 0;
     }
-    if (cl.globals.help || cl.flags.help || !cl.command) {
-      (require('./cli/help') as typeof import('./cli/help')).showHelp(cl.command?.name);
+    if (cl.globals.help || cl.flags.help || !cl.command || cl.command.name === 'help') {
+      // `help CMD` as runc has it, besides CMD --help.
+      const topic = cl.command?.name === 'help' ? cl.positionals[0] : cl.command?.name;
+      if (topic !== undefined && findCommand(topic) === undefined) throw new RuntimeError(`unknown command ${JSON.stringify(topic)}`);
+      (require('./cli/help') as typeof import('./cli/help')).showHelp(topic);
       return 0;
     }
     log.debug(`${cl.command.name} ${cl.positionals.join(' ')}`);
@@ -103,12 +114,14 @@ export async function main(argv: string[], loader?: DistFileLoader): Promise<num
     const host = systemd ? withSystemdCgroups(realHost) : realHost;
     const ctx: CommandContext = {
       host,
-      store: new StateStore(cl.globals.root as string, host),
+      // Absolute, as runc makes it: create and run work in the bundle directory.
+      store: new StateStore(path.resolve(cl.globals.root as string), host),
       log,
       globals: cl.globals,
       flags: cl.flags,
       positionals: cl.positionals,
     };
+    if (PRESERVE_FDS_COMMANDS.has(cl.command.name)) checkPreservedFds(ctx.host, (ctx.flags['preserve-fds'] as number | undefined) ?? 0);
     // Begun before the command's dist file is loaded, so that the two overlap.
     ctx.head = HEAD_STARTS[cl.command.name]?.(ctx);
     try {

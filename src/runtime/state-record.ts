@@ -1,6 +1,6 @@
 // What state.json holds, and reading it back: a finished container's record, or the provisional one a
 // create writes before it makes anything (status "creating"); anything else is corrupt.
-import type { Hooks, Personality, Process, Resources, Seccomp } from '../oci/types';
+import type { Device, Hooks, Personality, Process, Resources, Seccomp } from '../oci/types';
 import type { CgroupDriver, CgroupManager } from '../linux/cgroups';
 
 /** A process told from a later one with the same pid by its /proc/<pid>/stat start time. */
@@ -44,6 +44,8 @@ export interface ContainerRecord {
   seccomp?: Seccomp;
   /** The config's linux.personality, which `exec` applies too (as runc does). */
   personality?: Personality;
+  /** The config's linux.devices: `update` builds the device rules from them as create does (deviceCgroupRules). */
+  devices?: Device[];
   /** The config's poststart and poststop hooks, which start and delete run (config.json may change after create). */
   hooks?: Pick<Hooks, 'poststart' | 'poststop'>;
   /** The resources `update` has applied since create, merged field by field (runc keeps its updated config too). */
@@ -133,5 +135,6 @@ export function parseRecord(text: string, id: string): StoredRecord {
   for (const name of ['process', 'seccomp', 'personality', 'hooks', 'resources', 'annotations']) {
     field(value, name, (v) => v === undefined || isObject(v), 'an object');
   }
+  field(value, 'devices', (v) => v === undefined || (Array.isArray(v) && v.every(isObject)), 'a list of devices');
   return value as unknown as ContainerRecord;
 }

@@ -43,9 +43,14 @@ export class OwnConsole {
     }
   }
 
-  /** The master: the helper sent it before `ready`, so it is waiting already. */
+  /**
+   * The master: the helper sent it before `ready`, so it is waiting already. Its output flags as runc
+   * sets those of a pty it relays: no "\r\n" for "\n".
+   */
   receive(): number {
-    return this.host.receiveFd(this.listenFd, 10_000).fd;
+    const master = this.host.receiveFd(this.listenFd, 10_000).fd;
+    this.host.clearOnlcr(master);
+    return master;
   }
 
   close(): void {

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { blkioWeightToIoWeight, cpuSharesToWeight, swapToV2 } from '../../src/linux/cgroups/convert';
 import { ALL_FEATURES, type Feature } from '../../src/linux/cgroups/features';
@@ -132,10 +132,10 @@ describe('resourceWrites, cgroup v1', () => {
     expect(() => m.resourceWrites({ memory: { swappiness: 101 } })).toThrow(/swappiness/);
   });
 
-  it('pids: -1 is max, 0 stays 0 (runtime-spec), other values as given', () => {
+  it('pids: -1 is max, 0 is no limit (nothing written, as runc and crun read it), other values as given', () => {
     const m = manager('v1');
-    const v = (limit: number): string => m.resourceWrites({ pids: { limit } })[0].value;
-    expect([v(-1), v(-5), v(0), v(42)]).toEqual(['max', 'max', '0', '42']);
+    const v = (limit: number): string | undefined => m.resourceWrites({ pids: { limit } })[0]?.value;
+    expect([v(-1), v(-5), v(0), v(42)]).toEqual(['max', 'max', undefined, '42']);
   });
 
   it('cpu: quota alone needs no reset; shares outside 2..262144 are refused', () => {
@@ -227,7 +227,6 @@ describe('resourceWrites, cgroup v2', () => {
       ['cpuset.mems', '0', 'linux.resources.cpu.mems'],
       ['pids.max', '100', 'linux.resources.pids.limit'],
       ['io.weight', 'default 4950', 'linux.resources.blockIO.weight'],
-      ['io.weight', '8:0 5960', 'linux.resources.blockIO.weightDevice[0].weight'],
       ['io.max', '8:0 rbps=1048576', 'linux.resources.blockIO.throttleReadBpsDevice[0]'],
       ['io.max', '8:16 wiops=300', 'linux.resources.blockIO.throttleWriteIOPSDevice[0]'],
       ['hugetlb.2MB.max', '209715200', 'linux.resources.hugepageLimits[0]'],
@@ -236,7 +235,7 @@ describe('resourceWrites, cgroup v2', () => {
     ]);
   });
 
-  it('device rules and v1-only knobs are reported by unsupported(), never silently dropped', () => {
+  it('v1-only knobs are reported by unsupported(), never silently dropped', () => {
     const u = manager('v2').unsupported(richV2).map(notAppliedText);
     expect(u).toEqual([
       'linux.resources.memory.kernelTCP: cgroup v2 has no separate kernel TCP memory limit',
@@ -245,10 +244,45 @@ describe('resourceWrites, cgroup v2', () => {
       'linux.resources.cpu.realtimeRuntime: cgroup v2 has no realtime group scheduling interface',
       'linux.resources.cpu.realtimePeriod: cgroup v2 has no realtime group scheduling interface',
       'linux.resources.blockIO.leafWeight: cgroup v2 has no leaf weight',
+      'linux.resources.blockIO.weightDevice[0].weight: io.bfq.weight does not exist (per-device weights need the BFQ I/O scheduler)',
       'linux.resources.blockIO.weightDevice[0].leafWeight: cgroup v2 has no leaf weight',
-      'linux.resources.devices: 3 device rule(s) not enforced: cgroup v2 needs an eBPF device program, which tsrunc does not have yet',
     ]);
-    expect(manager('v2').resourceWrites({ devices: rich.devices })).toEqual([]);
+  });
+
+  it('with BFQ, weights go to io.bfq.weight unscaled, per-device ones too (as runc)', () => {
+    const m = manager('v2', ALL_FEATURES);
+    expect(m.resourceWrites({ blockIO: { weight: 500, weightDevice: [{ major: 8, minor: 0, weight: 600 }] } }).map((w) => [basename(w.file), w.value])).toEqual([
+      ['io.bfq.weight', 'default 500'], ['io.bfq.weight', '8:0 600'],
+    ]);
+  });
+
+  it('device rules become the device program of the container directory, no file writes', () => {
+    const m = manager('v2');
+    expect(m.resourceWrites({ devices: rich.devices })).toEqual([]);
+    const planned = m.deviceProgram({ devices: rich.devices })!;
+    expect(planned.dir).toBe('/sys/fs/cgroup/tsrunc/c1');
+    expect(planned.origin).toBe('linux.resources.devices');
+    // The first rule denies everything: it is what no later rule decides, not a rule of its own.
+    expect(planned.program.otherwise).toEqual({ allow: false, origin: 'linux.resources.devices[0]' });
+    expect(planned.program.rules.map((r) => [r.allow, r.type, r.major, r.minor, r.access, r.origin])).toEqual([
+      [true, 'c', 1, 3, 'rwm', 'linux.resources.devices[1]'],
+      [true, 'c', 136, undefined, 'rwm', 'linux.resources.devices[2]'],
+    ]);
+    expect(manager('v1').deviceProgram({ devices: rich.devices })).toBeUndefined();
+    expect(manager('hybrid').deviceProgram({ devices: rich.devices })).toBeUndefined();
+  });
+
+  it('a device rule the program cannot express, or a process that cannot load one, is an error naming the field', () => {
+    const m = manager('v2');
+    expect(() => m.deviceProgram({ devices: [{ allow: true, type: 'c', major: 2 ** 32, minor: 1, access: 'r' }] }))
+      .toThrow('linux.resources.devices[0].major: 4294967296 cannot be matched by a cgroup v2 device program: the kernel gives it device numbers of 32 bits (0 to 4294967295)');
+    const sourced = [{ allow: true, type: 'b' as const, major: 8, minor: 2 ** 40, access: 'rwm', origin: 'linux.devices[3]' }];
+    expect(() => m.deviceProgram({ devices: sourced })).toThrow(/^linux\.devices\[3\]\.minor: 1099511627776 cannot be matched/);
+    const noBpf = manager('v2', noBfq.filter((f) => f !== 'v2:device-program'));
+    expect(() => noBpf.deviceProgram({ devices: rich.devices }))
+      .toThrow('linux.resources.devices: cgroup v2 enforces device rules with an eBPF program (BPF_PROG_TYPE_CGROUP_DEVICE), and this process cannot load one');
+    // Other settings need no program: a config without device rules never asks.
+    expect(noBpf.resourceWrites({ pids: { limit: 1 } })).toHaveLength(1);
   });
 
   it('network is an error on v2 (no net_cls/net_prio there)', () => {

@@ -75,13 +75,13 @@ describe('check', () => {
   it('text output: the config line with a caret under the value, the hint; no ANSI codes when not a terminal', () => {
     setConfig(bundle, specWith(['true'], (s) => {
       (s.linux!.namespaces![1] as { type: string }).type = 'net';
-      s.process!.cwd = '/no/such/dir';
+      s.process!.cwd = '/etc/passwd';
     }));
     const r = env.tsrunc(['check', '--bundle', bundle]);
     expect(r.status).toBe(1);
     expect(r.stderr).toBe('');
     expect(r.stdout).not.toMatch(/\x1b\[/);
-    expect(r.stdout).toContain('error: process.cwd: cannot change to directory /no/such/dir: no such file or directory (ENOENT)\n');
+    expect(r.stdout).toContain('error: process.cwd: cannot change to directory /etc/passwd: not a directory (ENOTDIR)\n');
     expect(r.stdout).toMatch(/error: linux\.namespaces\[1\]\.type: must be one of: pid, network, .*\n {2}--> \S+config\.json:(\d+):17\n/);
     expect(r.stdout).toMatch(/\n {2}\d{3} \| {9}"type": "net"\n {2} {3} \| {17}\^{5}\n/);
     expect(r.stdout).toContain("  = hint: did you mean 'network'?\n");

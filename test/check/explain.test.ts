@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/oci/types';
-import { defaultSpec } from '../../src/runtime/default-spec';
+import { baseSpec } from '../support/base-spec';
 import { encodePlan, type Plan } from '../../src/linux/plan';
 import { TestEnv, TSRUNC } from '../support/env';
 import { native } from '../../src/linux/native';
@@ -18,7 +18,7 @@ let netnsHolder: ChildProcess;
 
 /** A config that uses most of what the plan can say. */
 function richSpec(netnsPath: string, dataDir: string): Spec {
-  const spec = defaultSpec();
+  const spec = baseSpec();
   spec.hostname = 'rich';
   spec.process!.args = ['sh', '-c', 'echo hello'];
   spec.process!.cwd = '/tmp';
@@ -75,7 +75,7 @@ beforeAll(() => {
   env = new TestEnv('explain');
   // The state dir must be reachable for the container's root of a user namespace (a mapped uid).
   fs.chmodSync(env.tmp, 0o755);
-  bundle = env.bundle('b', defaultSpec());
+  bundle = env.bundle('b', baseSpec());
   // A network namespace to join: this test's own (held by a child, so /proc/<pid>/ns/net stays).
   netnsHolder = spawn('sleep', ['600'], { stdio: 'ignore' });
 });
@@ -115,7 +115,7 @@ async function explainEqualsCreate(spec: Spec, flags: string[] = []): Promise<Ex
 
 describe('the plan explain prints is the plan the helper receives', () => {
   it('the default spec', async () => {
-    const data = await explainEqualsCreate(defaultSpec());
+    const data = await explainEqualsCreate(baseSpec());
     expect(data.plan.container.map((o) => o.op)).toContain('pivot-root');
     expect(data.cgroup.writes.length).toBeGreaterThan(0);
   });
@@ -142,7 +142,7 @@ describe('explain with --console-socket', () => {
     const socket = path.join(env.tmp, 'console.sock');
     const listenFd = native().consoleListen(socket);
     try {
-      const spec = defaultSpec();
+      const spec = baseSpec();
       spec.process!.terminal = true;
       spec.process!.consoleSize = { height: 30, width: 90 };
       const data = await explainEqualsCreate(spec, ['--console-socket', socket]);
@@ -165,7 +165,7 @@ describe('explain with --console-socket', () => {
 
 describe('explain', () => {
   it('text: sections in order, derived from the plan; no colour when stdout is not a terminal', () => {
-    setConfig(bundle, defaultSpec());
+    setConfig(bundle, baseSpec());
     const r = env.tsrunc(['explain', '--bundle', bundle]);
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).not.toMatch(/\x1b\[/);
@@ -186,7 +186,7 @@ describe('explain', () => {
   });
 
   it('colour on a terminal, none with NO_COLOR', () => {
-    setConfig(bundle, defaultSpec());
+    setConfig(bundle, baseSpec());
     const cmd = `${TSRUNC} --root ${env.root} explain --bundle ${bundle}`;
     const tty = spawnSync('script', ['-qec', cmd, '/dev/null'], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '' } });
     expect(tty.status, tty.stderr).toBe(0);
@@ -196,7 +196,7 @@ describe('explain', () => {
   });
 
   it('refuses a broken bundle as create does: exit 1, the problems on stderr, nothing on stdout', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.process!.args = ['no-such-program'];
     setConfig(bundle, spec);
     const r = env.tsrunc(['explain', '--json', '--bundle', bundle]);

@@ -124,9 +124,9 @@ const bundleCases: BundleCase[] = [
     stderr: [/process\.args\[0\]/, /\/etc\/passwd.*permission denied/i],
   },
   {
-    name: 'a cwd that does not exist',
-    config: edit((s) => { s.process!.cwd = '/no/such/dir'; }),
-    stderr: [/process\.cwd\b/, /\/no\/such\/dir/, /no such file or directory/i],
+    name: 'a cwd that is a file',
+    config: edit((s) => { s.process!.cwd = '/etc/passwd'; }),
+    stderr: [/process\.cwd\b/, /\/etc\/passwd/, /not a directory/i],
   },
   {
     name: 'a relative cwd',

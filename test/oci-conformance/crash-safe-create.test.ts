@@ -93,7 +93,7 @@ it('delete --force after a create killed at any instant leaves nothing, and the 
 it('while a create runs, state and list say creating; delete refuses it, delete --force removes it all', async () => {
   // The create waits in its createRuntime hook (run by tsrunc) with the init made and waiting.
   const hooked = env.bundle('hooked', specWith(['true'], (s) => {
-    s.hooks = { createRuntime: [{ path: '/bin/sleep', args: ['sleep', '2'] }] };
+    s.hooks = { createRuntime: [{ path: '/bin/sleep', args: ['sleep', '4'] }] };
   }));
   const id = env.id('creating');
   swept.push(id);

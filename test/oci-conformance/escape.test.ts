@@ -159,6 +159,21 @@ describe('a created container', () => {
     await remove(c);
   });
 
+  it('with a user namespace, the bind sources the host side opened are all used and closed before the init waits for start', async () => {
+    fs.chmodSync(env.tmp, 0o755);
+    fs.mkdirSync(path.join(bundle, 'rootfs/outside'), { recursive: true });
+    const c = created((s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.mounts!.push({ destination: '/outside', type: 'bind', source: outside, options: ['rbind', 'ro'] });
+    });
+    const fds = fs.readdirSync(`/proc/${c.pid}/fd`).map(Number).filter((n) => n > 2);
+    for (const n of fds) expect(fs.readlinkSync(`/proc/${c.pid}/fd/${n}`)).toBe(path.join(env.root, c.id, 'exec.fifo'));
+    expect(fds.length).toBeLessThanOrEqual(1);
+    await remove(c);
+  });
+
   it('the init holds only stdio, the preserved fds and the exec.fifo while it waits for start', async () => {
     const fd = fs.openSync(path.join(env.tmp, 'preserved'), 'w');
     let c;

@@ -127,6 +127,28 @@ describe('exec', () => {
     });
     const r = env.ok(['exec', '--process', file, id]);
     expect(r.stdout.trim().split('\n')).toEqual(['/etc', 'process unset /somewhere', '65534', '65534']);
+    // No user: root, as runc reads it.
+    const rootless = env.ok(['exec', '--process', processFile({ args: ['sh', '-c', 'id -u; id -g'], cwd: '/' }), id]);
+    expect(rootless.stdout).toBe('0\n0\n');
+    await deleteAndCheck(id, pid);
+  });
+
+  it('--cgroup runs the process in an existing sub-cgroup of the container\'s; a missing one is refused', async () => {
+    const { id, pid } = runDetached(FOREVER);
+    const rec = JSON.parse(fs.readFileSync(path.join(env.root, id, 'state.json'), 'utf8')) as { cgroup: { driver: string; paths: Record<string, string> } };
+    const dir = rec.cgroup.driver === 'v2' ? rec.cgroup.paths.unified : rec.cgroup.paths.memory;
+    const sub = path.join(dir, 'worker');
+    fs.mkdirSync(sub);
+    try {
+      const spec = rec.cgroup.driver === 'v2' ? 'worker' : 'memory:worker';
+      const out = env.ok(['exec', '--cgroup', spec, id, 'cat', '/proc/self/cgroup']).stdout;
+      expect(out).toMatch(rec.cgroup.driver === 'v2' ? /^0::\/worker$/m : /:memory:\/worker$/m);
+      const missing = env.tsrunc(['exec', '--cgroup', 'nope', id, 'true']);
+      expect(missing.status).not.toBe(0);
+      expect(missing.stderr).toContain("--cgroup nope: the container's cgroup has no sub-cgroup nope");
+    } finally {
+      fs.rmdirSync(sub);
+    }
     await deleteAndCheck(id, pid);
   });
 

@@ -266,3 +266,29 @@ describe('hooks', () => {
     expect(leftoversOf(env, id, { bundle })).toEqual([]);
   });
 });
+
+describe('the working directory of hooks', () => {
+  const pwdHooks = (log: string): Hooks => Object.fromEntries(
+    (['prestart', 'createRuntime', 'poststart', 'poststop'] as const).map((phase) => [phase, [{ path: '/bin/sh', args: ['sh', '-c', `echo ${phase} $(pwd) >> ${log}`] }]]),
+  );
+  const read = (log: string) => Object.fromEntries(fs.readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' ')));
+
+  it("is runc's: the bundle for what create and run run, the caller's for start's and delete's", async () => {
+    const log = path.join(logDir, 'pwd-run.log');
+    setConfig(bundle, specWith(['true'], (s) => { s.hooks = pwdHooks(log); }));
+    env.ok(['run', '--bundle', bundle, env.id('hpwd')]);
+    expect(read(log)).toEqual({ prestart: bundle, createRuntime: bundle, poststart: bundle, poststop: bundle });
+
+    const split = path.join(logDir, 'pwd-split.log');
+    setConfig(bundle, specWith(['true'], (s) => { s.hooks = pwdHooks(split); }));
+    const id = env.id('hpwd2');
+    env.ok(['create', '--bundle', bundle, id]);
+    const { pid } = env.state(id);
+    env.ok(['start', id]);
+    await waitFor(`${id} to stop`, () => env.state(id).status === 'stopped');
+    env.ok(['delete', id]);
+    await reap(pid);
+    expect(read(split)).toEqual({ prestart: bundle, createRuntime: bundle, poststart: process.cwd(), poststop: process.cwd() });
+    expect(leftoversOf(env, id, { bundle })).toEqual([]);
+  });
+});

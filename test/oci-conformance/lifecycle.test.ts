@@ -414,3 +414,25 @@ function cgroupProcs(id: string): () => number[] {
   const file = path.join(Object.values(record.cgroup.paths)[0], 'cgroup.procs');
   return () => fs.readFileSync(file, 'utf8').split('\n').filter(Boolean).map(Number);
 }
+
+describe('a cgroup that is not empty', () => {
+  it('is taken with a warning, as runc takes it; delete --force of the second container stops everything in it', async () => {
+    const shared = `/tsrunc-test-shared-${process.pid}`;
+    const a = env.id('cga');
+    const b = env.id('cgb');
+    setConfig(bundle, specWith(['sh', '-c', FOREVER], (s) => { s.linux!.cgroupsPath = shared; }));
+    env.ok(['run', '--detach', '--bundle', bundle, a]);
+    const pidA = env.state(a).pid;
+    const log = path.join(env.tmp, 'shared.log');
+    env.ok(['--log', log, 'run', '--detach', '--bundle', bundle, b]);
+    expect(fs.readFileSync(log, 'utf8')).toMatch(new RegExp(`level=warn msg="cgroup \\S+${shared} is not empty: it has \\d+ process\\(es\\) \\(${pidA}\\b`));
+    expect(fs.readFileSync(log, 'utf8').match(/is not empty/g)).toHaveLength(1);
+    const pidB = env.state(b).pid;
+    env.ok(['delete', '--force', b]);
+    await reap(pidB);
+    await waitFor(`${a} to stop`, () => env.state(a).status === 'stopped');
+    env.ok(['delete', a]);
+    await reap(pidA);
+    expect(leftoversOf(env, a, { bundle, pid: pidA })).toEqual([]);
+  });
+});

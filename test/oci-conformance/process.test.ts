@@ -134,6 +134,18 @@ describe('process', () => {
     expect(out).toBe('hello from tools\n');
   });
 
+  it("args[0] is looked up with the process's capabilities: root without CAP_DAC_OVERRIDE passes over a program it cannot run", () => {
+    for (const [dir, mode] of [['/opt/private', 0o700], ['/opt/public', 0o755]] as const) {
+      fs.mkdirSync(`${bundle}/rootfs${dir}`, { recursive: true });
+      fs.writeFileSync(`${bundle}/rootfs${dir}/which-one`, `#!/bin/sh\necho ${dir}\n`, { mode });
+      fs.chownSync(`${bundle}/rootfs${dir}/which-one`, 1000, 1000);
+    }
+    const out = output(env, bundle, specWith(['which-one'], (s) => {
+      s.process!.env = ['PATH=/opt/private:/opt/public:/bin'];
+    }));
+    expect(out).toBe('/opt/public\n');
+  });
+
   it('cwd is the working directory', () => {
     expect(output(env, bundle, specWith(['pwd'], (s) => {
       s.process!.cwd = '/tmp';
@@ -333,5 +345,50 @@ describe('a bundle made by runc spec', () => {
     const check = env.tsrunc(['check', '--bundle', made]);
     expect(check.status, check.stdout).toBe(0);
     expect(check.stdout + check.stderr).toMatch(/CAP_AUDIT_WRITE is ambient but not inheritable/);
+  });
+
+  it('runs a config runc reads with other spellings: keys in another case, a namespace path of ""; check names each', () => {
+    const text = JSON.stringify(specWith(['sh', '-c', 'echo $WHO; hostname'], (s) => {
+      s.process!.env = ['WHO=folded'];
+      s.hostname = 'folded-host';
+      s.linux!.namespaces!.find((n) => n.type === 'uts')!.path = '';
+    })).replace('"process":', '"Process":').replace('"hostname":', '"HostName":');
+    const made = env.bundle('folded', text);
+    const id = env.id('fold');
+    const r = env.tsrunc(['run', '--bundle', made, id]);
+    expect({ status: r.status, out: r.stdout, err: r.stderr }).toEqual({ status: 0, out: 'folded\nfolded-host\n', err: '' });
+    const check = env.tsrunc(['check', '--json', '--bundle', made]);
+    const warned = (JSON.parse(check.stdout) as { problems: { path: string; severity: string }[] }).problems.filter((p) => /Process|HostName|namespaces\[\d\]\.path/.test(p.path));
+    expect(warned.map((p) => [p.severity, p.path])).toEqual([['warning', 'Process'], ['warning', 'HostName'], ['warning', expect.stringMatching(/^linux\.namespaces\[\d\]\.path$/)]]);
+  });
+
+  it.each([[[]], [['--rootless']]])('tsrunc spec %j writes what runc spec writes, but for the ociVersion and a cgroup namespace', (flags) => {
+    const ours = env.bundle(`spec-ours${flags.join('')}`, '{}');
+    const theirs = env.bundle(`spec-runc${flags.join('')}`, '{}');
+    for (const dir of [ours, theirs]) fs.rmSync(`${dir}/config.json`);
+    env.ok(['spec', ...flags, '--bundle', ours]);
+    const r = spawnSync('runc', ['spec', ...flags], { cwd: theirs, encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    const read = (dir: string) => JSON.parse(fs.readFileSync(`${dir}/config.json`, 'utf8')) as Spec;
+    const [mine, runc] = [read(ours), read(theirs)];
+    expect(mine.linux!.namespaces).toContainEqual({ type: 'cgroup' });
+    mine.linux!.namespaces = mine.linux!.namespaces!.filter((ns) => ns.type !== 'cgroup');
+    expect({ ...mine, ociVersion: runc.ociVersion }).toEqual(runc);
+  });
+});
+
+describe('the working directory', () => {
+  it("is made when missing for the init (0755, inside the root), as runc makes it; an exec'd process's must exist", () => {
+    // run --detach returns once the init is ready, which is after its chdir.
+    const made = env.bundle('cwd', specWith(['sh', '-c', 'while :; do sleep 0.1; done'], (s) => { s.process!.cwd = '/made/here'; }));
+    const id = env.id('cwd');
+    env.ok(['run', '--detach', '--bundle', made, id]);
+    expect(fs.statSync(`${made}/rootfs/made/here`).mode & 0o7777).toBe(0o755);
+    expect(env.ok(['exec', '--cwd', '/made/here', id, 'pwd']).stdout).toBe('/made/here\n');
+    const r = env.tsrunc(['exec', '--cwd', '/not/made', id, 'pwd']);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/cannot change to directory \/not\/made: no such file or directory/);
+    expect(fs.existsSync(`${made}/rootfs/not`)).toBe(false);
+    env.ok(['delete', '--force', id]);
   });
 });

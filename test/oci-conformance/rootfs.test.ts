@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/oci/types';
 import { TestEnv } from '../support/env';
 import {
-  hostMounts, MountEntry, mountAt, output, parseMountinfo, runSpec, setConfig, specWith, } from './helpers';
+  hostMounts, MountEntry, mountAt, output, parseMountinfo, runSpec, setConfig, specWith, leftoversOf } from './helpers';
 
 let env: TestEnv;
 let bundle: string;
@@ -211,7 +211,7 @@ describe('masked and read-only paths', () => {
     const lines = out.trim().split('\n');
     expect(lines[0]).toMatch(/\/proc\/sys\/kernel\/hostname: Read-only file system/);
     expect(lines[1]).toBe('touch: /etc/new: Read-only file system');
-    expect(lines.slice(2, 4)).toEqual(['tsrunc', 'ok']);
+    expect(lines.slice(2, 4)).toEqual(['runc', 'ok']);
     const entries = parseMountinfo(lines.slice(4).join('\n'));
     expect(must(entries, '/proc/sys').options).toContain('ro');
     expect(must(entries, '/etc').options).toContain('ro');
@@ -252,6 +252,25 @@ describe('devices', () => {
       s.linux!.devices = [{ path: '/dev/fuse-like', type: 'c', major: 1, minor: 5, fileMode: 0o604, uid: 1000, gid: 1000 }];
     }));
     expect(out).toBe('character special file 1:5 604 1000:1000\n3\n');
+  });
+
+  it('a read-only /dev is made read-only after everything under it, as runc does', () => {
+    const r = runSpec(env, bundle, specWith(['sh', '-c', 'test -c /dev/null && test -d /dev/pts/ && grep -c " /dev/pts \\| /dev/shm " /proc/self/mounts; touch /dev/new'], (s) => {
+      s.mounts!.find((m) => m.destination === '/dev')!.options!.push('ro');
+    }));
+    expect(r.stdout).toBe('2\n');
+    expect(r.stderr).toMatch(/touch: \/dev\/new: Read-only file system/);
+  });
+
+  it('a device of linux.devices is allowed only by a rule of linux.resources.devices, as with runc', () => {
+    const withFuse = (rules: boolean) => runSpec(env, bundle, specWith(['sh', '-c', ': < /dev/fuse-like && echo opened'], (s) => {
+      s.linux!.devices = [{ path: '/dev/fuse-like', type: 'c', major: 10, minor: 229, fileMode: 0o600 }];
+      if (rules) s.linux!.resources!.devices!.push({ allow: true, type: 'c', major: 10, minor: 229, access: 'r' });
+    }));
+    const refused = withFuse(false);
+    expect(refused.status).not.toBe(0);
+    expect(refused.stderr).toMatch(/Operation not permitted/);
+    expect(withFuse(true).stdout).toBe('opened\n');
   });
 
   it('a device the cgroup does not allow cannot be opened', () => {
@@ -464,6 +483,21 @@ describe('file descriptors', () => {
     } finally {
       fs.closeSync(fd3);
       fs.closeSync(fd4);
+    }
+  });
+
+  it.each([[2, 1, 4], [100, 10, 13]])('--preserve-fds %i with %i descriptors open fails at once, naming fd %i, and leaves nothing', (n, open, missing) => {
+    setConfig(bundle, specWith(['true']));
+    const fds = Array.from({ length: open }, () => fs.openSync('/dev/null', 'r'));
+    const id = env.id('pfdx');
+    try {
+      const r = env.tsrunc(['run', '--preserve-fds', String(n), '--bundle', bundle, id], { extraFds: fds, timeout: 10_000 });
+      expect({ status: r.status, stderr: r.stderr.trim() }).toEqual({
+        status: 1, stderr: expect.stringMatching(new RegExp(`level=error msg="--preserve-fds ${n}: file descriptor ${missing} is not open"$`)),
+      });
+      expect(leftoversOf(env, id, { bundle })).toEqual([]);
+    } finally {
+      for (const fd of fds) fs.closeSync(fd);
     }
   });
 });

@@ -80,6 +80,25 @@ describe('update', () => {
     await remove(id);
   });
 
+  it('device rules take the config\'s place; runc\'s defaults stay, and a linux.devices entry is still allowed only by a rule (cgroup v1: devices.list)', async () => {
+    setConfig(bundle, specWith(['sh', '-c', 'while :; do sleep 0.1; done'], (s) => {
+      s.linux!.devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229, fileMode: 0o600 }];
+    }));
+    const id = env.id('dev');
+    env.ok(['run', '--detach', '--bundle', bundle, id]);
+    const r = record(id);
+    // (On cgroup v2 the program is what changes: test/oci-conformance/cgroup-v2.test.ts.)
+    const list = () => (r.cgroup.driver === 'v1' ? fs.readFileSync(path.join(r.cgroup.paths.devices, 'devices.list'), 'utf8').trim().split('\n') : []);
+    expect(list()).not.toContain('c 10:237 r');
+    env.ok(['update', '--resources', '-', id], { input: JSON.stringify({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 237, access: 'r' }] }) });
+    if (r.cgroup.driver === 'v1') {
+      expect(list()).toEqual(expect.arrayContaining(['c 10:237 r', 'c 1:3 rwm', 'c 136:* rwm']));
+      expect(list()).not.toContain('c 10:229 rwm');
+    }
+    expect(record(id).resources).toEqual({ devices: [{ allow: false, access: 'rwm' }, { allow: true, type: 'c', major: 10, minor: 237, access: 'r' }] });
+    await remove(id);
+  });
+
   it('an unknown id: "container does not exist"; a stopped container: "container not running"', async () => {
     const r = env.tsrunc(['update', '--memory', '64m', 'no-such-container']);
     expect(r.status).toBe(1);

@@ -6,7 +6,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Spec } from '../../src/oci/types';
-import { defaultSpec } from '../../src/runtime/default-spec';
+import { baseSpec } from './base-spec';
 import { native, packageRoot } from '../../src/linux/native';
 import { readProcStat } from '../../src/linux/proc';
 
@@ -52,7 +52,7 @@ export function makeRootfs(dir: string): void {
 
 /** The default spec with a writable root and no terminal, running args. */
 export function testSpec(args: string[]): Spec {
-  const spec = defaultSpec();
+  const spec = baseSpec();
   spec.process!.args = args;
   spec.root = { path: 'rootfs', readonly: false };
   return spec;

@@ -347,6 +347,15 @@ export class FakeHost implements Host {
     return this.under(dir).filter((p) => path.dirname(p) === abs && p !== abs).map((p) => path.basename(p));
   }
 
+  /** What readlink answers, by path (/proc/self/fd/<n> for the descriptors a test says are open). */
+  readonly links = new Map<string, string>();
+
+  readlink(link: string): string {
+    const target = this.links.get(link);
+    if (target === undefined) throw sysError('ENOENT', `readlink ${link}`);
+    return target;
+  }
+
   stat(file: string): { isDirectory(): boolean } {
     const e = this.entry(file);
     if (e === undefined) throw sysError('ENOENT', `stat ${file}`);
@@ -464,6 +473,8 @@ export class FakeHost implements Host {
 
   setWinsize(): void {}
 
+  clearOnlcr(): void {}
+
   // Planning input (libseccomp's tables, strerror): the real ones, which touch nothing of the host.
 
   strerror(errno: number): { message: string; name: string } {
@@ -548,6 +559,10 @@ class FakeCgroup implements CgroupManager {
     this.created = [...created];
   }
 
+  warnings(): string[] {
+    return [];
+  }
+
   create(): void {
     this.host.cgroupCall(`cgroup.create ${this.dir}`);
     if (this.host.cgroups.has(this.dir)) {
@@ -564,6 +579,10 @@ class FakeCgroup implements CgroupManager {
 
   resourceWrites(): CgroupWrite[] {
     return [];
+  }
+
+  deviceProgram(): undefined {
+    return undefined;
   }
 
   unsupported(): NotApplied[] {

@@ -13,7 +13,7 @@ import { createContainer, CreateOptions } from '../../src/runtime/create';
 import { CREATE_STEPS, HEAD_STEPS, headStepsFor } from '../../src/runtime/create-steps';
 import type { CgroupManager } from '../../src/linux/cgroups';
 import { CreateHeadStart } from '../../src/runtime/head-start';
-import { defaultSpec } from '../../src/runtime/default-spec';
+import { baseSpec } from '../support/base-spec';
 
 const ROOT = '/run/tsrunc';
 const DIR = `${ROOT}/c1`;
@@ -22,7 +22,7 @@ const CGROUP = '/sys/fs/cgroup/c1';
 const bundle = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-create-host-'));
 fs.mkdirSync(path.join(bundle, 'rootfs/bin'), { recursive: true });
 fs.writeFileSync(path.join(bundle, 'rootfs/bin/true'), '#!/bin/sh\n', { mode: 0o755 });
-const spec = defaultSpec();
+const spec = baseSpec();
 spec.process!.args = ['/bin/true'];
 fs.writeFileSync(path.join(bundle, 'config.json'), JSON.stringify(spec));
 afterAll(() => fs.rmSync(bundle, { recursive: true, force: true }));

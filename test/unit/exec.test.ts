@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { buildExecPlan, ExecPlanInput } from '../../src/linux/exec-plan';
 import { encodePlan, Plan } from '../../src/linux/plan';
 import { CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_PARENT, SIGCHLD } from '../../src/linux/constants';
-import { defaultSpec } from '../../src/runtime/default-spec';
+import { baseSpec } from '../support/base-spec';
 import { dedupEnv, ExecOptions, processFromFlags, processProblems } from '../../src/runtime/exec';
 import { filterPsOutput } from '../../src/runtime/commands/ps-table';
 import { parseCommandLine } from '../../src/runtime/cli/parse';
@@ -14,7 +14,7 @@ import type { Process } from '../../src/oci/types';
 const HOST = { capLastCap: 40, boundingSet: 0x1ffffffffffn, hasKcore: true, sourceKind: () => 'dir' as const };
 
 function baseProcess(): Process {
-  return structuredClone(defaultSpec().process!);
+  return structuredClone(baseSpec().process!);
 }
 
 function input(over: Partial<ExecPlanInput> = {}): ExecPlanInput {
@@ -119,7 +119,7 @@ describe('exec plan', () => {
 
 function opts(over: Partial<ExecOptions> = {}): ExecOptions {
   return {
-    id: 'c', args: ['sh'], env: [], additionalGids: [], caps: [], noNewPrivs: false, detach: false, preserveFds: 0, ignorePaused: false, ...over,
+    id: 'c', args: ['sh'], env: [], additionalGids: [], caps: [], noNewPrivs: false, detach: false, preserveFds: 0, cgroups: [], ignorePaused: false, ...over,
   };
 }
 

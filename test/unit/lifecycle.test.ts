@@ -27,6 +27,7 @@ const EXPECTED: Record<Action, [string | null, string | null, string | null, str
   ps: [creating, ok, ok, ok, ok],
   update: [creating, ok, ok, ok, notRunning],
   state: [ok, ok, ok, ok, ok],
+  events: [creating, ok, ok, ok, 'container with id c1 is not running'],
 };
 
 describe('the lifecycle table', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCreatePlan, execCandidates, PlanInput } from '../../src/linux/plan-builder';
 import { encodePlan, Plan } from '../../src/linux/plan';
 import { defaultSpec } from '../../src/runtime/default-spec';
+import { baseSpec } from '../support/base-spec';
 import { CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS, CLONE_PARENT, MS, SIGCHLD } from '../../src/linux/constants';
 import type { Spec } from '../../src/oci/types';
 
@@ -19,7 +20,7 @@ const ops = (plan: Plan, name: string) => [...plan.host, ...plan.container].filt
 
 describe('plan builder', () => {
   it('clones every new namespace but time, as a child of the runtime', () => {
-    const { plan, problems } = buildCreatePlan(input(defaultSpec()));
+    const { plan, problems } = buildCreatePlan(input(baseSpec()));
     expect(problems).toEqual([]);
     const flags = Number(ops(plan, 'clone')[0].args[0]);
     expect(flags).toBe(CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_PARENT | SIGCHLD);
@@ -28,7 +29,7 @@ describe('plan builder', () => {
   });
 
   it('joins namespaces by path, the user namespace first, and writes id maps for a new one', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.linux!.namespaces = [{ type: 'network', path: '/proc/1/ns/net' }, { type: 'user' }, { type: 'mount' }];
     spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
@@ -43,7 +44,7 @@ describe('plan builder', () => {
   });
 
   it('turns mounts into mount-in-root ops with flags and data', () => {
-    const { plan } = buildCreatePlan(input(defaultSpec()));
+    const { plan } = buildCreatePlan(input(baseSpec()));
     const shm = ops(plan, 'mount-in-root').find((o) => o.args[2] === '/dev/shm')!;
     expect(shm.args).toEqual(['/b/rootfs', 'shm', '/dev/shm', 'tmpfs', String(MS.NOSUID | MS.NOEXEC | MS.NODEV), 'mode=1777,size=65536k', 'dir', '0', '0']);
     expect(shm.origin).toBe('mounts[3]');
@@ -52,22 +53,110 @@ describe('plan builder', () => {
   });
 
   it('binds read-only with a remount, relative sources from the bundle', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.mounts = [{ destination: '/data', source: 'data', options: ['rbind', 'ro', 'nosuid'] }];
     const { plan } = buildCreatePlan(input(spec, { host: { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: false, sourceKind: () => 'file' } }));
     const m = ops(plan, 'mount-in-root')[0];
     expect(m.args.slice(1, 9)).toEqual(['/b/data', '/data', '', String(MS.BIND | MS.REC), '', 'file', String(MS.RDONLY | MS.NOSUID), '0']);
   });
 
-  it('reports a missing bind source and unsupported options as errors naming the field', () => {
-    const spec = defaultSpec();
-    spec.mounts = [{ destination: '/x', source: '/nope', type: 'bind', options: ['bind'] }, { destination: '/y', type: 'tmpfs', options: ['tmpcopyup'] }, { destination: '/proc', type: 'proc', source: 'proc' }];
-    const { problems } = buildCreatePlan(input(spec, { host: { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: false, sourceKind: () => 'missing' } }));
-    expect(problems.map((p) => [p.path, p.severity])).toEqual([['mounts[0].source', 'error'], ['mounts[1].options', 'error']]);
+  it('reports a missing bind source, an id-mapping of a tmpfs, and ignores tmpcopyup on a bind with a warning, naming the field', () => {
+    const spec = baseSpec();
+    spec.mounts = [
+      { destination: '/x', source: '/nope', type: 'bind', options: ['bind'] },
+      { destination: '/y', type: 'tmpfs', options: ['nosuid', 'idmap'] },
+      { destination: '/z', source: '/srv', type: 'bind', options: ['rbind', 'tmpcopyup'] },
+      { destination: '/proc', type: 'proc', source: 'proc' },
+    ];
+    const kinds: Record<string, 'dir' | 'missing'> = { '/nope': 'missing', '/srv': 'dir' };
+    const { problems } = buildCreatePlan(input(spec, { host: { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: false, sourceKind: (p) => kinds[p] } }));
+    expect(problems.map((p) => [p.path, p.severity])).toEqual([
+      ['mounts[0].source', 'error'], ['mounts[1].options[1]', 'error'], ['mounts[2].options[1]', 'warning'],
+    ]);
+    expect(problems[1].message).toMatch(/only supported for bind mounts/);
+  });
+
+  it('tmpcopyup: a tmpfs-copyup op, made read-only only after the copy', () => {
+    const spec = baseSpec();
+    spec.mounts!.push({ destination: '/etc', type: 'tmpfs', source: 'tmpfs', options: ['ro', 'nosuid', 'tmpcopyup', 'size=1m', 'rprivate'] });
+    const { plan, problems } = buildCreatePlan(input(spec));
+    expect(problems).toEqual([]);
+    expect(ops(plan, 'tmpfs-copyup')).toEqual([{
+      op: 'tmpfs-copyup', args: ['/b/rootfs', 'tmpfs', '/etc', String(MS.NOSUID), 'size=1m', String(MS.RDONLY), String(MS.PRIVATE | MS.REC)],
+      origin: 'mounts[7]',
+    }]);
+  });
+
+  it('recursive attributes: mount-setattr right after the mount, the last option of an attribute winning, atime as runc', () => {
+    const spec = baseSpec();
+    spec.mounts!.push(
+      { destination: '/data', source: '/srv', type: 'bind', options: ['rbind', 'rro', 'rnosuid', 'rsuid', 'rnoexec', 'rnoatime'] },
+      { destination: '/t', type: 'tmpfs', source: 'tmpfs', options: ['ratime', 'rnosymfollow'] },
+    );
+    const { plan, problems } = buildCreatePlan(input(spec));
+    expect(problems).toEqual([]);
+    const names = plan.container.map((o) => o.op);
+    const at = plan.container.findIndex((o) => o.op === 'mount-setattr');
+    expect(names[at - 1]).toBe('mount-in-root');
+    expect(plan.container[at - 1].origin).toBe('mounts[7]');
+    // set ro|noexec|noatime; clear nosuid and the atime field
+    expect(ops(plan, 'mount-setattr').map((o) => [o.args.slice(1), o.origin])).toEqual([
+      [['/data', String(0x1 | 0x8 | 0x10), String(0x2 | 0x70)], 'mounts[7]'],
+      // ratime clears noatime and the field (relatime), as runc does
+      [['/t', String(0x200000), String(0x10 | 0x70)], 'mounts[8]'],
+    ]);
+  });
+
+  it('a user namespace: bind sources are opened by P before the release, in the order C takes them', () => {
+    const spec = baseSpec();
+    spec.linux!.namespaces!.push({ type: 'user' });
+    spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.mounts!.push(
+      { destination: '/a', source: '/srv/a', type: 'bind', options: ['rbind', 'ro'] },
+      { destination: '/b', source: 'b', options: ['bind'] },
+    );
+    const { plan, problems } = buildCreatePlan(input(spec));
+    expect(problems).toEqual([]);
+    expect(plan.host.map((o) => o.op).slice(-5)).toEqual(['gid-map', 'report-pid', 'send-mount-source', 'send-mount-source', 'release']);
+    expect(ops(plan, 'send-mount-source').map((o) => [o.args, o.origin])).toEqual([[['/srv/a'], 'mounts[7]'], [['/b/b'], 'mounts[8]']]);
+    expect(ops(plan, 'mount-from-host').map((o) => o.args.slice(1))).toEqual([
+      ['/srv/a', '/a', 'dir', 'bind', String(MS.BIND | MS.REC), String(MS.RDONLY), '0'],
+      ['/b/b', '/b', 'dir', 'bind', String(MS.BIND), '0', '0'],
+    ]);
+    // Without a user namespace C binds them itself.
+    const plain = baseSpec();
+    plain.mounts!.push({ destination: '/a', source: '/srv/a', type: 'bind', options: ['rbind'] });
+    expect(ops(buildCreatePlan(input(plain)).plan, 'send-mount-source')).toEqual([]);
+  });
+
+  it('id-mapped binds: the container\'s user namespace for idmap alone or the same maps, else one of the mount\'s own', () => {
+    const spec = baseSpec();
+    spec.linux!.namespaces!.push({ type: 'user' });
+    const maps = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    spec.linux!.uidMappings = maps;
+    spec.linux!.gidMappings = maps;
+    spec.mounts!.push(
+      { destination: '/a', source: '/srv/a', type: 'bind', options: ['rbind', 'ridmap'] },
+      { destination: '/b', source: '/srv/b', type: 'bind', options: ['bind', 'idmap'], uidMappings: maps, gidMappings: maps },
+      { destination: '/c', source: '/srv/c', type: 'bind', options: ['bind', 'ro'], uidMappings: [{ containerID: 0, hostID: 5, size: 1 }], gidMappings: [{ containerID: 0, hostID: 7, size: 1 }] },
+    );
+    const { plan } = buildCreatePlan(input(spec));
+    expect(ops(plan, 'send-idmapped-mount').map((o) => o.args)).toEqual([
+      ['/srv/a', 'recursive', 'recursive', 'container', '', ''],
+      ['/srv/b', 'single', 'single', 'container', '', ''],
+      ['/srv/c', 'single', 'single', 'new', '0 5 1\n', '0 7 1\n'],
+    ]);
+    expect(ops(plan, 'mount-from-host').map((o) => [o.args[2], o.args[4], o.args[6]])).toEqual([['/a', 'move', '0'], ['/b', 'move', '0'], ['/c', 'move', String(MS.RDONLY)]]);
+    // Without a user namespace: only the mount's own maps can map it.
+    const plain = baseSpec();
+    plain.mounts!.push({ destination: '/c', source: '/srv/c', type: 'bind', options: ['bind'], uidMappings: [{ containerID: 0, hostID: 5, size: 1 }], gidMappings: [{ containerID: 0, hostID: 7, size: 1 }] });
+    const host = buildCreatePlan(input(plain)).plan.host.map((o) => o.op);
+    expect(host.slice(-3)).toEqual(['report-pid', 'send-idmapped-mount', 'release']);
   });
 
   it('takes exec.fifo itself before the root change, never the state directory', () => {
-    const { plan } = buildCreatePlan(input(defaultSpec()));
+    const { plan } = buildCreatePlan(input(baseSpec()));
     const names = plan.container.map((o) => o.op);
     expect(ops(plan, 'open-exec-fifo')).toEqual([{ op: 'open-exec-fifo', args: ['/run/tsrunc/c/exec.fifo'] }]);
     expect(names.indexOf('open-exec-fifo')).toBeLessThan(names.indexOf('pivot-root'));
@@ -77,7 +166,7 @@ describe('plan builder', () => {
   });
 
   it('refuses a container without /proc, which waiting for start needs; a bind of the host\'s /proc will do', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.mounts = spec.mounts!.filter((m) => m.destination !== '/proc');
     const { problems } = buildCreatePlan(input(spec));
     expect(problems.map((p) => [p.path, p.severity])).toEqual([['mounts', 'error']]);
@@ -87,7 +176,7 @@ describe('plan builder', () => {
   });
 
   it('drops every capability outside the bounding set and warns about what it cannot grant', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.process!.capabilities!.bounding!.push('CAP_SYS_RESOURCE', 'CAP_BOGUS');
     const { plan, problems } = buildCreatePlan(input(spec));
     const dropped = ops(plan, 'drop-bounding')[0].args.map(Number);
@@ -98,8 +187,15 @@ describe('plan builder', () => {
     expect(ops(plan, 'capset')[0].args).toEqual(['0x20000420', '0x20000420', '0x0']);
   });
 
+  it("runs runc's default config: each ambient capability that is not inheritable is a warning and left out", () => {
+    const { plan, problems } = buildCreatePlan(input({ ...defaultSpec(), process: { ...defaultSpec().process!, terminal: false } }));
+    expect(problems.map((p) => [p.severity, p.path])).toEqual([0, 1, 2].map((i) => ['warning', `process.capabilities.ambient[${i}]`]));
+    expect(problems[0].message).toBe('CAP_AUDIT_WRITE is ambient but not inheritable: the kernel cannot raise it, so it is left out of the ambient set');
+    expect(ops(plan, 'ambient')[0]?.args ?? []).toEqual([]);
+  });
+
   it('orders the end of the plan: cwd before privileges are dropped, then user, caps, program, ready, start, exec', () => {
-    const { plan } = buildCreatePlan(input(defaultSpec()));
+    const { plan } = buildCreatePlan(input(baseSpec()));
     const tail = plan.container.slice(-13).map((o) => o.op);
     expect(tail).toEqual([
       'umask', 'chdir', 'keep-caps', 'drop-bounding', 'setgroups-list', 'setresgid', 'setresuid', 'capset', 'ambient', 'no-new-privs', 'find-exec', 'ready', 'wait-start', 'exec',
@@ -108,7 +204,7 @@ describe('plan builder', () => {
   });
 
   it('uses move-root with --no-pivot and remounts a read-only root', () => {
-    const { plan } = buildCreatePlan(input(defaultSpec(), { noPivot: true }));
+    const { plan } = buildCreatePlan(input(baseSpec(), { noPivot: true }));
     expect(ops(plan, 'move-root')).toHaveLength(1);
     expect(ops(plan, 'pivot-root')).toHaveLength(0);
     expect(ops(plan, 'remount-ro')[0].args).toEqual(['/']);
@@ -121,7 +217,7 @@ describe('plan builder', () => {
   });
 
   it('places the hooks: prestart, createRuntime and createContainer before the root change, startContainer between start and exec', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.annotations = { k: 'v' };
     spec.hooks = {
       prestart: [{ path: '/h/pre' }],
@@ -154,7 +250,7 @@ describe('plan builder', () => {
   });
 
   it('gives createContainer hooks without env the helper\'s environment, and leaves hook-less plans as they were', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.hooks = { createContainer: [{ path: '/h/cc' }], startContainer: [] };
     const { plan } = buildCreatePlan(input(spec));
     expect(ops(plan, 'run-hook')[0].args.slice(-1)).toEqual(['inherit']);
@@ -165,7 +261,7 @@ describe('plan builder', () => {
   });
 
   it('refuses a seccomp filter that blocks what startContainer hooks need when they run under it', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.process!.noNewPrivileges = false;
     spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['memfd_create'], action: 'SCMP_ACT_ERRNO' }] };
     expect(buildCreatePlan(input(spec)).problems).toEqual([]);

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCreatePlan, PlanInput } from '../../src/linux/plan-builder';
 import { buildExecPlan, ExecPlanInput } from '../../src/linux/exec-plan';
 import type { Plan } from '../../src/linux/plan';
-import { defaultSpec } from '../../src/runtime/default-spec';
+import { baseSpec } from '../support/base-spec';
 import type { Spec } from '../../src/oci/types';
 
 const HOST = { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: true, sourceKind: () => 'dir' as const };
@@ -19,7 +19,7 @@ function createInput(spec: Spec, over: Partial<PlanInput> = {}): PlanInput {
 }
 
 function execInput(over: Partial<ExecPlanInput> = {}): ExecPlanInput {
-  const process = { ...structuredClone(defaultSpec().process!), args: ['sh', '-c', 'echo hi'] };
+  const process = { ...structuredClone(baseSpec().process!), args: ['sh', '-c', 'echo hi'] };
   return {
     process, env: process.env ?? [], preserveFds: 0,
     cgroup: { join: ['/sys/fs/cgroup/memory/c/cgroup.procs'] },
@@ -38,7 +38,7 @@ function lines(plan: Plan): string[] {
 }
 
 function everything(): Spec {
-  const spec = defaultSpec();
+  const spec = baseSpec();
   spec.hostname = 'h';
   spec.domainname = 'd';
   spec.process!.oomScoreAdj = 10;
@@ -68,7 +68,7 @@ function everything(): Spec {
 
 describe('create plan, phase by phase', () => {
   it('the default spec', () => {
-    expect(lines(buildCreatePlan(createInput(defaultSpec())).plan)).toMatchSnapshot();
+    expect(lines(buildCreatePlan(createInput(baseSpec())).plan)).toMatchSnapshot();
   });
 
   it('every phase: terminal, namespaces joined and new, hooks, seccomp after no_new_privs, process attributes', () => {

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCreatePlan, PlanInput } from '../../src/linux/plan-builder';
 import { describeIoprio, describeSchedAttr, ioprioValue, personalityValue, schedAttr } from '../../src/linux/process-attrs';
-import { defaultSpec } from '../../src/runtime/default-spec';
+import { baseSpec } from '../support/base-spec';
 import type { Problem } from '../../src/common/errors';
 import type { Scheduler, Spec } from '../../src/oci/types';
 
@@ -61,7 +61,7 @@ describe('process attributes', () => {
   });
 
   it('places the ops after umask and before the user switch', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.linux!.personality = { domain: 'LINUX32' };
     spec.process!.scheduler = { policy: 'SCHED_BATCH', nice: 3 };
     spec.process!.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 5 };

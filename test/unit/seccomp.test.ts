@@ -5,7 +5,7 @@ import {
 } from '../../src/linux/seccomp';
 import { buildCreatePlan, PlanInput } from '../../src/linux/plan-builder';
 import { native } from '../../src/linux/native';
-import { defaultSpec } from '../../src/runtime/default-spec';
+import { baseSpec } from '../support/base-spec';
 import { describeHelperError } from '../../src/runtime/helper-client';
 import type { Seccomp, Spec } from '../../src/oci/types';
 
@@ -251,7 +251,7 @@ describe('seccomp in the plan', () => {
   const profile: Seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
 
   it('with noNewPrivileges: compiled before ready, installed right before exec', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.linux!.seccomp = profile;
     const { names, plan, problems } = tail(spec);
     expect(problems).toEqual([]);
@@ -262,7 +262,7 @@ describe('seccomp in the plan', () => {
   });
 
   it('without noNewPrivileges: compiled and installed before the user switch', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.process!.noNewPrivileges = false;
     spec.linux!.seccomp = profile;
     const { names } = tail(spec);
@@ -270,11 +270,11 @@ describe('seccomp in the plan', () => {
   });
 
   it('no seccomp ops without linux.seccomp', () => {
-    expect(tail(defaultSpec()).names).not.toContain('seccomp');
+    expect(tail(baseSpec()).names).not.toContain('seccomp');
   });
 
   it('refuses a filter that surely blocks what the helper does after it, and NOTIFY, naming the field', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' }] };
     let { problems } = tail(spec);
     expect(problems.map((p) => [p.path, p.message])).toEqual([['linux.seccomp', expect.stringMatching(/blocks execve\b.*right before/)]]);
@@ -292,7 +292,7 @@ describe('seccomp in the plan', () => {
   });
 
   it('says when a failure came with the filter in force', () => {
-    const spec = defaultSpec();
+    const spec = baseSpec();
     spec.process!.noNewPrivileges = false;
     spec.linux!.seccomp = profile;
     const { plan } = buildCreatePlan(input(spec));

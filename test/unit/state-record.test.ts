@@ -26,6 +26,8 @@ describe('parseRecord', () => {
   it('reads a finished record and a provisional one', () => {
     expect(isCreating(parseRecord(JSON.stringify(finished), 'c1'))).toBe(false);
     expect(isCreating(parseRecord(JSON.stringify(creating), 'c1'))).toBe(true);
+    const devices = [{ path: '/dev/fuse', type: 'c', major: 10, minor: 229 }];
+    expect(parseRecord(JSON.stringify({ ...finished, devices }), 'c1')).toMatchObject({ devices });
   });
 
   it('says in a few words why anything else cannot be used', () => {
@@ -40,6 +42,7 @@ describe('parseRecord', () => {
     expect(reason(JSON.stringify({ ...finished, pid: 0 }))).toBe('"pid" is not a positive integer');
     expect(reason(JSON.stringify({ ...finished, cgroup: { ...cgroup, paths: {} } }))).toMatch(/^"cgroup" is not/);
     expect(reason(JSON.stringify({ ...finished, status: 'running' }))).toBe('"status" is "running"');
+    expect(reason(JSON.stringify({ ...finished, devices: { path: '/dev/fuse' } }))).toBe('"devices" is not a list of devices');
     expect(reason(JSON.stringify({ ...creating, creator: { pid: 'x' } }))).toBe('"creator" is not a process (pid and startTime)');
   });
 });

@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { buildCreatePlan, PlanInput } from '../../src/linux/plan-builder';
 import { buildExecPlan } from '../../src/linux/exec-plan';
-import { defaultSpec } from '../../src/runtime/default-spec';
+import { baseSpec } from '../support/base-spec';
 import type { Spec } from '../../src/oci/types';
 import { checkTerminal } from '../../src/runtime/terminal';
 
@@ -17,7 +17,7 @@ function input(spec: Spec, over: Partial<PlanInput> = {}): PlanInput {
 }
 
 function terminalSpec(): Spec {
-  const spec = defaultSpec();
+  const spec = baseSpec();
   spec.process = { ...spec.process!, terminal: true, consoleSize: { height: 30, width: 90 }, user: { uid: 1000, gid: 1000 } };
   return spec;
 }
@@ -42,7 +42,7 @@ describe('terminal ops', () => {
       return [...plan.host, ...plan.container].filter((o) => o.op.startsWith('console'));
     };
     expect(none(terminalSpec(), {})).toEqual([]);
-    expect(none(defaultSpec(), { consoleSocket: '/run/s.sock' })).toEqual([]);
+    expect(none(baseSpec(), { consoleSocket: '/run/s.sock' })).toEqual([]);
   });
 
   it('exec: console-connect before the setns ops; setsid and console right after wait-release', () => {

@@ -9,7 +9,8 @@ import { frozenV1, frozenV2 } from './freezer';
 import { cgroupPids, describeFsError, levelsBelow, removeCgroupTree, writeCgroupFile } from './fsops';
 import { type CgroupLayout, UNIFIED } from './layout';
 import type { CgroupDriver, CgroupEntry, CgroupManager } from './manager';
-import { type CgroupWrite, type NotApplied, planResourceWrites, type WriteTarget } from './resource-writes';
+import { type CgroupWrite, type NotApplied, type PlannedDeviceProgram, planResourceWrites, type ResourceWritePlan, type WriteTarget } from './resource-writes';
+import { attachDeviceProgram } from './device-filter';
 
 export interface ManagerInit {
   /** hierarchy key → the container's directory (what the state store persists). */
@@ -99,30 +100,44 @@ export abstract class BaseCgroupManager implements CgroupManager {
   /** The directory whose cgroup.procs lists the container's processes for pids(). */
   protected abstract primaryDir(): string;
 
-  resourceWrites(r: Resources): CgroupWrite[] {
+  /** The plan for `r`; throws the RuntimeError of its problems. */
+  /** What apply(r) does: the writes in order and the device program; problems thrown. */
+  protected plan(r: Resources): ResourceWritePlan {
     const plan = planResourceWrites(r, this.target);
     if (plan.problems.length > 0) throw settingsError(plan.problems);
-    return plan.writes;
+    return plan;
+  }
+
+  resourceWrites(r: Resources): CgroupWrite[] {
+    return this.plan(r).writes;
+  }
+
+  deviceProgram(r: Resources): PlannedDeviceProgram | undefined {
+    return this.plan(r).deviceProgram;
   }
 
   /**
-   * Settings in `r` that apply() will not enforce, with why — v2 device rules above all
-   * (they need an eBPF program tsrunc does not have yet), and knobs this kernel lacks or ignores. The
+   * Settings in `r` that apply() will not enforce, with why: knobs this kernel lacks or ignores. The
    * caller should warn with these; resourceWrites() leaves them out.
    */
   unsupported(r: Resources): NotApplied[] {
     return planResourceWrites(r, this.target).unsupported;
   }
 
-  /** Writes each of resourceWrites(r), in order, and nothing else. Call it before any process joins. */
+  /**
+   * Writes each of resourceWrites(r), in order, then attaches deviceProgram(r) when there is one (in
+   * place of the one attached before), and nothing else. Call it before any process joins.
+   */
   apply(r: Resources): void {
-    for (const w of this.resourceWrites(r)) {
+    const { writes, deviceProgram } = this.plan(r);
+    for (const w of writes) {
       try {
         writeCgroupFile(w.file, w.value);
       } catch (e) {
         throw new RuntimeError(`${w.origin}: cannot write ${JSON.stringify(w.value)} to ${w.file}: ${describeFsError(e)}`);
       }
     }
+    if (deviceProgram !== undefined) attachDeviceProgram(deviceProgram.dir, deviceProgram.program, deviceProgram.origin);
   }
 
   /** The cgroup.procs file of every hierarchy the container joins: write a pid to each to join. */
@@ -139,14 +154,25 @@ export abstract class BaseCgroupManager implements CgroupManager {
     return cgroupPids(this.primaryDir());
   }
 
-  /** create() refuses a cgroup that already has processes or is frozen (runc does too; the spec allows it). */
+  private readonly found = new Set<string>();
+
+  /** What create() found that it goes on with (a cgroup that already has processes), for the caller to warn about. */
+  warnings(): string[] {
+    return [...this.found];
+  }
+
+  /**
+   * create() refuses a frozen cgroup, and goes on with one that already has processes, with a warning,
+   * as runc does (the spec leaves both to the runtime).
+   */
   protected assertUsable(): void {
     for (const dir of this.uniqueDirs()) {
       if (!existsSync(dir)) continue;
       const pids = cgroupPids(dir);
-      if (pids.length > 0) {
+      // Once, for the first hierarchy that has any (they usually all hold the same processes).
+      if (pids.length > 0 && this.found.size === 0) {
         const shown = pids.slice(0, 5).join(', ') + (pids.length > 5 ? ', ...' : '');
-        throw new RuntimeError(`cgroup ${dir} is not empty: it has ${pids.length} process(es) (${shown}); a new container needs an empty cgroup`);
+        this.found.add(`cgroup ${dir} is not empty: it has ${pids.length} process(es) (${shown}); they stay in it, and kill --all and delete signal them with the container's`);
       }
     }
     const freezer = this.paths.freezer;

@@ -1,9 +1,12 @@
-// Optional cgroup interface files whose presence changes what gets written. The write list is a pure
-// function of the config and these facts; each is probed the first time a write asks about it (a
-// config without blkio settings, say, never makes tsrunc look for blkio files).
+// Optional cgroup interface files whose presence changes what gets written, and whether this process
+// can load a cgroup v2 device program. The write list is a pure function of the config and these
+// facts; each is probed the first time a write asks about it (a config without blkio settings, say,
+// never makes tsrunc look for blkio files, and a host with the v1 devices controller never loads a
+// program).
 
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { posix } from 'node:path';
+import { deviceProgramUnavailable } from './device-filter';
 import { cgroupControllers } from './layout';
 
 export type Feature =
@@ -24,11 +27,16 @@ export type Feature =
   | 'v2:cpu.max.burst'
   | 'v2:cpu.idle'
   | 'v2:io.weight'
-  | 'v2:hugetlb.rsvd';
+  | 'v2:io.bfq.weight'
+  | 'v2:hugetlb.rsvd'
+  /** Not a file: a BPF_PROG_TYPE_CGROUP_DEVICE program loads (the kernel has them, the process may). */
+  | 'v2:device-program';
 
 /** What the resource write planner asks: whether a feature's file is there. */
 export interface FeatureSet {
   has(f: Feature): boolean;
+  /** Why a feature is missing, when the probe found out (a set given by a test knows none). */
+  missingBecause?(f: Feature): string | undefined;
 }
 
 export const ALL_FEATURES: readonly Feature[] = [
@@ -36,7 +44,8 @@ export const ALL_FEATURES: readonly Feature[] = [
   'v1:cpu.cfs_burst_us', 'v1:cpu.rt_runtime_us', 'v1:cpu.idle',
   'v1:blkio.weight', 'v1:blkio.bfq.weight', 'v1:blkio.weight_device', 'v1:blkio.bfq.weight_device',
   'v1:blkio.leaf_weight', 'v1:blkio.leaf_weight_device', 'v1:hugetlb.rsvd',
-  'v2:memory.swap.max', 'v2:cpu.max.burst', 'v2:cpu.idle', 'v2:io.weight', 'v2:hugetlb.rsvd',
+  'v2:memory.swap.max', 'v2:cpu.max.burst', 'v2:cpu.idle', 'v2:io.weight', 'v2:io.bfq.weight', 'v2:hugetlb.rsvd',
+  'v2:device-program',
 ];
 
 /** The controller a feature's file belongs to, and the file to look for. */
@@ -79,8 +88,11 @@ export function lazyFeatures(input: ProbeInput): FeatureSet {
   return {
     has(f) {
       let present = known.get(f);
-      if (present === undefined) known.set(f, (present = probeFeature(f, input)));
+      if (present === undefined) known.set(f, (present = f === 'v2:device-program' ? deviceProgramUnavailable() === undefined : probeFeature(f, input)));
       return present;
+    },
+    missingBecause(f) {
+      return f === 'v2:device-program' ? deviceProgramUnavailable() : undefined;
     },
   };
 }
@@ -101,5 +113,20 @@ function probeFeature(f: Feature, input: ProbeInput): boolean {
     if (!cgroupControllers(d).includes(controller)) continue;
     return existsSync(posix.join(d, file));
   }
-  return true;
+  // BFQ's file is there only when the BFQ scheduler is loaded, which a block device's list of schedulers tells.
+  return f === 'v2:io.bfq.weight' ? bfqLoaded() : true;
+}
+
+function bfqLoaded(): boolean {
+  try {
+    return readdirSync('/sys/block').some((dev) => {
+      try {
+        return /\bbfq\b/.test(readFileSync(`/sys/block/${dev}/queue/scheduler`, 'utf8'));
+      } catch {
+        return false; // a device without a scheduler (none listed)
+      }
+    });
+  } catch {
+    return false; // no sysfs: no BFQ known
+  }
 }

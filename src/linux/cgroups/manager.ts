@@ -2,13 +2,15 @@
 //
 // Lifecycle, as `tsrunc create` uses it:
 //   const cg = cgroupManagerFor({ id, cgroupsPath: spec.linux?.cgroupsPath });
-//   for (const w of cg.unsupported(resources)) warn(w);    // e.g. device rules on cgroup v2
-//   cg.create();                                            // mkdirs; refuses a busy or frozen cgroup
+//   for (const w of cg.unsupported(resources)) warn(w);    // e.g. knobs this kernel lacks
+//   cg.create();                                            // mkdirs; refuses a frozen cgroup
+//   for (const w of cg.warnings()) warn(w);                 // e.g. a cgroup that already has processes
 //   persist({ driver: cg.driver, paths: cg.paths, created: cg.created });
-//   cg.apply(resources);                                    // before the container process joins
+//   cg.apply(resources);                                    // writes; on v2 the device program too; before the container process joins
 //   for (const f of cg.procsFiles()) write(f, String(pid)); // join every hierarchy (the helper's join-cgroup)
 // and later, from the state alone: cgroupManagerFromPaths(driver, paths, created).pids() / .destroy().
-// `tsrunc explain` prints cg.resourceWrites(resources): exactly what apply() writes, in that order.
+// `tsrunc explain` prints cg.resourceWrites(resources): exactly what apply() writes, in that order, and
+// cg.deviceProgram(resources): the rules of the device program apply() attaches on cgroup v2.
 
 import { readFileSync } from 'node:fs';
 import type { Resources } from '../../oci/types';
@@ -18,13 +20,16 @@ import { type CgroupLayout, detectCgroupLayout, hugePageSizes, unifiedController
 import { resolveCgroupPaths } from './paths';
 import { V1CgroupManager } from './v1';
 import { V2CgroupManager } from './v2';
-import type { CgroupWrite, NotApplied } from './resource-writes';
+import type { CgroupWrite, NotApplied, PlannedDeviceProgram } from './resource-writes';
 import type { SystemdUnitPlan } from './systemd/manager';
 
-export type { CgroupWrite } from './resource-writes';
+export type { CgroupWrite, PlannedDeviceProgram } from './resource-writes';
 
 /** cgroupfs on v1 (and hybrid), cgroupfs on v2, or systemd's units on v2 (--systemd-cgroup). */
 export type CgroupDriver = 'v1' | 'v2' | 'systemd';
+
+/** The cgroup version a driver's directories are of: the systemd driver's are v2's. */
+export const cgroupVersion = (driver: CgroupDriver): 'v1' | 'v2' => (driver === 'v1' ? 'v1' : 'v2');
 
 export interface CgroupManager {
   readonly driver: CgroupDriver;
@@ -39,13 +44,17 @@ export interface CgroupManager {
    * with it (systemd moves it in), the cgroupfs drivers ignore it.
    */
   create(pid?: number): void;
+  /** What create() (or plannedDirs()) found and went on with: a cgroup that already has processes. */
+  warnings(): string[];
   /** The directories create() would make now, parents first (checking what create() checks); changes nothing. */
   plannedDirs(): string[];
   /** What apply(r) writes, in order; pure. Throws a RuntimeError naming each field that cannot be met. */
   resourceWrites(r: Resources): CgroupWrite[];
+  /** The device program apply(r) attaches (cgroup v2, when `r` has device rules); pure, throws as resourceWrites. */
+  deviceProgram(r: Resources): PlannedDeviceProgram | undefined;
   /** Settings of `r` that apply(r) leaves out, with why, for the caller to warn about. */
   unsupported(r: Resources): NotApplied[];
-  /** Writes each of resourceWrites(r) in order, nothing else. */
+  /** Writes each of resourceWrites(r) in order, then attaches deviceProgram(r) (replacing the one before); nothing else. */
   apply(r: Resources): void;
   /** cgroup.procs of every hierarchy the container joins. */
   procsFiles(): string[];

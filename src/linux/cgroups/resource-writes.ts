@@ -1,17 +1,21 @@
-// The resource write planner: OCI linux.resources → the ordered list of cgroup file writes (pure:
-// everything it needs is in the target). The managers apply the plan (base.ts).
+// The resource write planner: OCI linux.resources → the ordered list of cgroup file writes, and on
+// cgroup v2 the device program (pure: everything it needs is in the target). The managers apply the
+// plan (base.ts).
 //
 // One planner serves v1, v2 and hybrid: each controller goes to its v1 hierarchy when one is joined,
 // otherwise to the cgroup2 directory when the unified hierarchy offers it (hybrid hosts put hugetlb there),
-// and is a problem (RuntimeError naming the field) when neither has it. Fields that cannot be applied
-// but are not worth failing for (kernel knobs that are missing or ignored, v2 device rules) are listed
+// and is a problem (RuntimeError naming the field) when neither has it. Device rules go to the v1
+// devices files, or else become a BPF_CGROUP_DEVICE program for the cgroup2 directory. Fields that
+// cannot be applied but are not worth failing for (kernel knobs that are missing or ignored) are listed
 // in `unsupported` so that the caller can warn instead of dropping them silently.
 
 import { posix } from 'node:path';
 import type { BlockIOResources, CpuResources, MemoryResources, Resources, ThrottleDevice } from '../../oci/types';
+import type { SourcedDeviceRule } from '../devices';
 import { isRuntimeError, type Problem } from '../../common/errors';
 import { blkioWeightToIoWeight, cpuSharesToWeight, deviceRuleLine, deviceRuleProblems, int, swapToV2 } from './convert';
 import type { Feature, FeatureSet } from './features';
+import { buildDeviceProgram, type DeviceProgram } from './device-program';
 
 export interface CgroupWrite {
   /** Absolute path of the cgroup file. */
@@ -47,8 +51,19 @@ export function notAppliedText(u: NotApplied): string {
   return `${u.path}: ${u.reason}`;
 }
 
+/** The device rules as a cgroup v2 device program, and where it goes. */
+export interface PlannedDeviceProgram {
+  /** The cgroup2 directory it is attached to. */
+  dir: string;
+  program: DeviceProgram;
+  /** The config field: "linux.resources.devices". */
+  origin: string;
+}
+
 export interface ResourceWritePlan {
   writes: CgroupWrite[];
+  /** Set on cgroup v2 when the resources have device rules; attached after the writes. */
+  deviceProgram?: PlannedDeviceProgram;
   problems: Problem[];
   /** Each setting that will not be applied. */
   unsupported: NotApplied[];
@@ -65,6 +80,7 @@ class ResourceWritePlanner {
   readonly writes: CgroupWrite[] = [];
   readonly problems: Problem[] = [];
   readonly unsupported: NotApplied[] = [];
+  deviceProgram: PlannedDeviceProgram | undefined;
 
   constructor(private readonly t: WriteTarget) {}
 
@@ -304,11 +320,11 @@ class ResourceWritePlanner {
   // ---- pids ----
 
   pids(limit: number | undefined): void {
-    if (limit === undefined) return;
+    // 0 is no limit, as runc and crun read it (nothing is written; a container would not even start
+    // with pids.max 0). -1 and other negative values mean "max", as with runc.
+    if (limit === undefined || limit === 0) return;
     const route = this.route(`${R}.pids.limit`, 'pids', 'pids');
     if (!route) return;
-    // runtime-spec: -1 means "max", and 0 is a real limit that SHOULD be kept (runc writes 1 for 0, to
-    // match systemd; tsrunc follows the spec). Other negative values are taken as -1, as runc does.
     this.write(route.dir, 'pids.max', limit < 0 ? 'max' : int(limit), `${R}.pids.limit`);
   }
 
@@ -364,19 +380,21 @@ class ResourceWritePlanner {
       }
       return;
     }
-    // cgroup v2 io: weights go to io.weight, scaled from the blkio range (runc's fallback when there is
-    // no io.bfq.weight; tsrunc does not use BFQ's file).
-    const ioWeight = this.has('v2:io.weight');
+    // cgroup v2 io, as runc: with BFQ, io.bfq.weight takes the weight as it is, and the per-device
+    // weights; without it the weight goes to io.weight scaled from the blkio range, and per-device
+    // weights are left out (io.weight's per-device form is the io cost controller's, which runc never writes).
+    const bfq = this.has('v2:io.bfq.weight');
     if (weight !== undefined) {
-      if (ioWeight) this.write(dir, 'io.weight', `default ${int(blkioWeightToIoWeight(weight))}`, `${base}.weight`);
-      else this.skip(`${base}.weight`, 'io.weight does not exist (no io cost controller)');
+      if (bfq) this.write(dir, 'io.bfq.weight', `default ${int(weight)}`, `${base}.weight`);
+      else if (this.has('v2:io.weight')) this.write(dir, 'io.weight', `default ${int(blkioWeightToIoWeight(weight))}`, `${base}.weight`);
+      else this.skip(`${base}.weight`, 'neither io.bfq.weight nor io.weight exists (no BFQ scheduler, no io cost controller)');
     }
     if (leafWeight !== undefined) this.skip(`${base}.leafWeight`, 'cgroup v2 has no leaf weight');
     (b.weightDevice ?? []).forEach((wd, i) => {
       const o = `${base}.weightDevice[${i}]`;
       if (nz(wd.weight) !== undefined) {
-        if (ioWeight) this.write(dir, 'io.weight', `${dev(wd)} ${int(blkioWeightToIoWeight(wd.weight!))}`, `${o}.weight`);
-        else this.skip(`${o}.weight`, 'io.weight does not exist (no io cost controller)');
+        if (bfq) this.write(dir, 'io.bfq.weight', `${dev(wd)} ${int(wd.weight!)}`, `${o}.weight`);
+        else this.skip(`${o}.weight`, 'io.bfq.weight does not exist (per-device weights need the BFQ I/O scheduler)');
       }
       if (nz(wd.leafWeight) !== undefined) this.skip(`${o}.leafWeight`, 'cgroup v2 has no leaf weight');
     });
@@ -443,9 +461,10 @@ class ResourceWritePlanner {
 
   // ---- devices ----
 
-  devices(rules: NonNullable<Resources['devices']>): void {
+  devices(rules: readonly SourcedDeviceRule[]): void {
     const base = `${R}.devices`;
-    const bad = rules.flatMap((rule, i) => deviceRuleProblems(rule, `${base}[${i}]`));
+    const origin = (rule: SourcedDeviceRule, i: number) => rule.origin ?? `${base}[${i}]`;
+    const bad = rules.flatMap((rule, i) => deviceRuleProblems(rule, origin(rule, i)));
     if (bad.length > 0) {
       this.problems.push(...bad);
       return;
@@ -456,14 +475,22 @@ class ResourceWritePlanner {
       // the listed order"). The caller supplies the whole list, default devices included.
       this.write(dir, 'devices.deny', 'a', base);
       rules.forEach((rule, i) => {
-        this.write(dir, rule.allow ? 'devices.allow' : 'devices.deny', deviceRuleLine(rule), `${base}[${i}]`);
+        this.write(dir, rule.allow ? 'devices.allow' : 'devices.deny', deviceRuleLine(rule), origin(rule, i));
       });
       return;
     }
-    if (this.t.unified !== undefined && rules.length > 0) {
-      // cgroup v2 enforces device access with an eBPF program (BPF_CGROUP_DEVICE) attached to the
-      // cgroup; tsrunc cannot load one yet, so nothing is enforced: say so instead of dropping the rules.
-      this.skip(base, `${rules.length} device rule(s) not enforced: cgroup v2 needs an eBPF device program, which tsrunc does not have yet`);
+    if (this.t.unified !== undefined) {
+      const built = buildDeviceProgram(rules, base);
+      if (built.program === undefined) {
+        this.problems.push(...built.problems);
+        return;
+      }
+      if (!this.has('v2:device-program')) {
+        const why = this.t.features.missingBecause?.('v2:device-program');
+        this.problem(base, `cgroup v2 enforces device rules with an eBPF program (BPF_PROG_TYPE_CGROUP_DEVICE), and this process cannot load one${why !== undefined ? `: ${why}` : ''}`);
+        return;
+      }
+      this.deviceProgram = { dir: this.t.unified, program: built.program, origin: base };
       return;
     }
     if (rules.length > 0) this.problem(base, 'the devices controller is not available here: no cgroup v1 devices hierarchy is mounted');
@@ -508,5 +535,8 @@ export function planResourceWrites(r: Resources, t: WriteTarget): ResourceWriteP
   if (r.devices) p.devices(r.devices);
   // Last, so that raw v2 settings override the mapped ones, as runc does.
   if (r.unified) p.unified(r.unified);
-  return { writes: p.writes, problems: p.problems, unsupported: p.unsupported };
+  return {
+    writes: p.writes, problems: p.problems, unsupported: p.unsupported,
+    ...(p.deviceProgram !== undefined ? { deviceProgram: p.deviceProgram } : {}),
+  };
 }

@@ -5,18 +5,14 @@ import { errnoOf, RuntimeError } from '../../common/errors';
 import { describeFsError, levelsBelow, mkdirLevel, readIfExists, writeCgroupFile } from './fsops';
 import { cgroupControllers } from './layout';
 
-/** The controllers tsrunc enables for its containers, when the parent offers them. */
-export const STANDARD_CONTROLLERS = ['cpu', 'cpuset', 'io', 'memory', 'hugetlb', 'pids'] as const;
-
 /**
- * Enables in `dir`'s cgroup.subtree_control those standard controllers that `dir` has (its
- * cgroup.controllers) and that are not enabled yet; writes nothing when there is nothing to add, so
+ * Enables in `dir`'s cgroup.subtree_control every controller `dir` has (its cgroup.controllers: rdma
+ * and misc too, as runc does) that is not enabled yet; writes nothing when there is nothing to add, so
  * cgroups that already delegate what is needed are not written to at all.
  */
 export function enableSubtreeControllers(dir: string): void {
-  const offered = new Set(cgroupControllers(dir));
   const enabled = new Set((readIfExists(posix.join(dir, 'cgroup.subtree_control')) ?? '').split(/\s+/));
-  const missing = STANDARD_CONTROLLERS.filter((c) => offered.has(c) && !enabled.has(c));
+  const missing = cgroupControllers(dir).filter((c) => !enabled.has(c));
   if (missing.length === 0) return;
   const file = posix.join(dir, 'cgroup.subtree_control');
   try {

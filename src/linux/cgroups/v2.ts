@@ -1,8 +1,8 @@
 // The cgroup v2 manager: one directory in the unified hierarchy (key "unified" in `paths`).
 //
-// Not done here yet: device rules (need a BPF_CGROUP_DEVICE program; reported by unsupported()), the
-// threaded/"domain invalid" cgroup types (runc turns a "domain invalid" parent threaded when only
-// threaded controllers are asked for), and rdma/misc controllers are not enabled by create().
+// Device rules are a BPF_CGROUP_DEVICE program that apply() attaches (base.ts, device-filter.ts). Not
+// done here yet: the threaded/"domain invalid" cgroup types (runc turns a "domain invalid" parent
+// threaded when only threaded controllers are asked for).
 
 import { isRuntimeError, RuntimeError } from '../../common/errors';
 import { BaseCgroupManager } from './base';
@@ -31,8 +31,7 @@ export class V2CgroupManager extends BaseCgroupManager {
 
   /**
    * Creates every missing level down to the container's directory and, in each level above it (the mount
-   * root included), enables those of memory, pids, cpu, cpuset, io and hugetlb that the level offers and
-   * has not enabled yet. Refuses a cgroup that already has processes or is frozen; undoes itself on failure.
+   * root included), enables every controller the level offers and has not enabled yet. Refuses a cgroup that already has processes or is frozen; undoes itself on failure.
    */
   create(): void {
     this.assertUsable();

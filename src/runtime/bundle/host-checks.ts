@@ -15,7 +15,7 @@ import { execCandidates } from '../../linux/plan-builder';
 import { capabilityNumber, resolveCapabilities } from '../../linux/capabilities';
 import { hasNew, namespaceSet } from '../../linux/namespaces';
 import { bindsDev, procMountPoints } from '../../linux/mounts';
-import { parseMountOptions } from '../../linux/mount-options';
+import { NOSYMFOLLOW_OPTIONS, parseMountOptions } from '../../linux/mount-options';
 import { closestMatch } from '../../common/closest-match';
 import { formatPath } from './schema-problems';
 
@@ -175,6 +175,8 @@ export interface HostCheckFacts {
   filesystems?: string[];
   /** The kernel can load modules (/lib/modules/<release> exists), so a filesystem type may still appear. */
   canLoadModules: boolean;
+  /** /proc/sys/kernel/osrelease, and its version, for the features that need a newer kernel. */
+  kernel?: { release: string; version: [number, number] };
 }
 
 const ARCHITECTURES: Record<string, string[]> = {
@@ -238,7 +240,14 @@ export function gatherHostCheckFacts(spec: Spec, host: { capLastCap: number; bou
     ...(Number.isInteger(nrOpen) && nrOpen > 0 ? { nrOpen } : {}),
     ...(filesystems !== undefined ? { filesystems } : {}),
     canLoadModules: release !== undefined && fsv.stat(`/lib/modules/${release}`)?.type === 'dir',
+    ...(release !== undefined ? { kernel: { release, version: kernelVersion(release) } } : {}),
   };
+}
+
+/** "6.1.0-13-amd64" → [6, 1]. */
+export function kernelVersion(release: string): [number, number] {
+  const m = /^(\d+)\.(\d+)/.exec(release);
+  return m ? [Number(m[1]), Number(m[2])] : [0, 0];
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -380,8 +389,8 @@ function checkCwd(input: HostCheckInput, facts: HostCheckFacts, out: Out): void 
   const r = resolveInRoot(rootfs, cwd, { fs: facts.fs, covered: (p) => points.has(p) });
   const fail = (why: string, detail: string, via: string[]) =>
     error(out, 'process.cwd', `cannot change to directory ${cwd}: ${why}`, { ...describeVia(via), hint: detail });
-  if (r.status === 'missing') fail('no such file or directory (ENOENT)', `${r.path} does not exist in the rootfs; create it, or choose an existing directory`, r.via);
-  else if (r.status === 'not-dir') fail('not a directory (ENOTDIR)', `${r.path} is not a directory`, r.via);
+  // A missing cwd is made by the init, as runc makes it (plan-builder.ts processOps).
+  if (r.status === 'not-dir') fail('not a directory (ENOTDIR)', `${r.path} is not a directory`, r.via);
   else if (r.status === 'loop') fail('too many levels of symbolic links (ELOOP)', `at ${r.path}`, r.via);
   else if (r.status === 'found' && r.entry.type !== 'dir') fail('not a directory (ENOTDIR)', `${r.path} is not a directory`, r.via);
 }
@@ -642,6 +651,35 @@ function checkMountTypes(spec: Spec, facts: HostCheckFacts, out: Out): void {
   });
 }
 
+/** What a mount option of runc's needs of the kernel. */
+const MOUNT_SETATTR: [number, number] = [5, 12];
+const ATTR_NOSYMFOLLOW: [number, number] = [5, 14];
+const atLeast = (v: [number, number], need: [number, number]) => v[0] > need[0] || (v[0] === need[0] && v[1] >= need[1]);
+
+/** Recursive attributes and id-mapped mounts need mount_setattr(2): an older kernel is refused here, naming the option. */
+function checkMountFeatures(spec: Spec, facts: HostCheckFacts, out: Out): void {
+  const kernel = facts.kernel;
+  if (kernel === undefined) return;
+  const refuse = (at: string, what: string, need: [number, number]) => {
+    if (!atLeast(kernel.version, need)) {
+      error(out, at, `${what}, which needs Linux ${need.join('.')} or later; this kernel is ${kernel.release}`);
+    }
+  };
+  (spec.mounts ?? []).forEach((m, i) => {
+    const opts = parseMountOptions(m.options);
+    for (const o of opts.attrOptions) {
+      const nosymfollow = NOSYMFOLLOW_OPTIONS.includes(o.name);
+      refuse(`mounts[${i}].options[${o.index}]`, `${o.name} is applied with mount_setattr(2)${nosymfollow ? ' and MOUNT_ATTR_NOSYMFOLLOW' : ''}`,
+        nosymfollow ? ATTR_NOSYMFOLLOW : MOUNT_SETATTR);
+    }
+    const mapped = m.uidMappings !== undefined || m.gidMappings !== undefined;
+    if (opts.idmap !== undefined || mapped) {
+      const at = opts.idmap ? `mounts[${i}].options[${opts.idmap.index}]` : `mounts[${i}].${m.uidMappings !== undefined ? 'uidMappings' : 'gidMappings'}`;
+      refuse(at, 'an id-mapped mount is made with mount_setattr(2) MOUNT_ATTR_IDMAP', MOUNT_SETATTR);
+    }
+  });
+}
+
 /** Every problem this host and rootfs find with a config (meant for a schema-valid one; see `tolerant`). */
 export function hostProblems(input: HostCheckInput, facts: HostCheckFacts): Problem[] {
   const out: Problem[] = [];
@@ -657,6 +695,7 @@ export function hostProblems(input: HostCheckInput, facts: HostCheckFacts): Prob
     (o) => checkSysctls(input.spec, facts, o),
     (o) => checkDevices(input.spec, facts, o),
     (o) => checkMountTypes(input.spec, facts, o),
+    (o) => checkMountFeatures(input.spec, facts, o),
   ];
   for (const check of checks) {
     const found: Problem[] = [];

@@ -8,6 +8,7 @@ import { mergeProblems, schemaProblems } from './schema-problems';
 import { offsetPosition, sortByPosition, withPositions } from './locate';
 import { parse, printParseErrorCode, type ParseError } from 'jsonc-parser/lib/esm/main.js';
 import { semanticProblems } from './semantic-checks';
+import { readAsRunc } from './runc-reading';
 import { ConfigFile, readConfigFile } from './config-file';
 
 export interface Bundle {
@@ -186,10 +187,11 @@ export function inspectBundle(
   bundleDir: string, opts: { requireProcess?: boolean; file?: ConfigFile } = {},
 ): BundleInspection {
   const { dir, configPath, source, config } = readBundleConfig(bundleDir, opts.file);
+  const readings = readAsRunc(config);
   const schema = schemaProblems(config);
   const schemaValid = !schema.some((p) => p.severity === 'error');
   const spec = config as Spec;
-  const problems = mergeProblems(schema, semanticProblems(spec));
+  const problems = [...readings, ...mergeProblems(schema, semanticProblems(spec))];
   const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === 'object' && !Array.isArray(v);
   if ((opts.requireProcess ?? true) && isObject(config) && config.process === undefined) {
     problems.push({ severity: 'error', path: 'process', message: 'is required to create a container' });

@@ -10,6 +10,7 @@ import type { Namespace, NamespaceType, Spec } from '../../oci/types';
 import type { Problem } from '../../common/errors';
 import { closestMatch } from '../../common/closest-match';
 import { formatFound, formatPath } from './schema-problems';
+import { HOOK_PHASES, SHAPE, type Shape } from './config-shape';
 
 type Path = (string | number)[];
 
@@ -253,7 +254,6 @@ function checkMounts(spec: Spec, ns: Map<NamespaceType, NamespaceEntry>, out: Pr
   });
 }
 
-const HOOK_PHASES = ['prestart', 'createRuntime', 'createContainer', 'startContainer', 'poststart', 'poststop'] as const;
 
 function checkHooks(spec: Spec, out: Problem[]): void {
   const hooks: unknown = spec.hooks;
@@ -324,83 +324,6 @@ function checkNulBytes(spec: Spec, out: Problem[]): void {
 // Misspelled keys
 
 /** What each known object contains: its keys, and how to walk into its children. */
-interface Shape {
-  keys: readonly string[];
-  children?: Record<string, Shape | { each: Shape } | { values: Shape }>;
-}
-
-const idMapping: Shape = { keys: ['containerID', 'hostID', 'size'] };
-const hook: Shape = { keys: ['path', 'args', 'env', 'timeout'] };
-const throttle: Shape = { keys: ['major', 'minor', 'rate'] };
-
-const SHAPE: Shape = {
-  keys: ['ociVersion', 'process', 'root', 'hostname', 'domainname', 'mounts', 'hooks', 'annotations', 'linux', 'solaris', 'windows', 'vm', 'zos', 'freebsd'],
-  children: {
-    root: { keys: ['path', 'readonly'] },
-    process: {
-      keys: ['terminal', 'consoleSize', 'user', 'args', 'commandLine', 'env', 'cwd', 'capabilities', 'rlimits', 'noNewPrivileges',
-        'apparmorProfile', 'oomScoreAdj', 'scheduler', 'selinuxLabel', 'ioPriority', 'execCPUAffinity'],
-      children: {
-        consoleSize: { keys: ['height', 'width'] },
-        user: { keys: ['uid', 'gid', 'umask', 'additionalGids', 'username'] },
-        capabilities: { keys: ['bounding', 'effective', 'inheritable', 'permitted', 'ambient'] },
-        rlimits: { each: { keys: ['type', 'soft', 'hard'] } },
-        scheduler: { keys: ['policy', 'nice', 'priority', 'flags', 'runtime', 'deadline', 'period'] },
-        ioPriority: { keys: ['class', 'priority'] },
-        execCPUAffinity: { keys: ['initial', 'final'] },
-      },
-    },
-    mounts: { each: { keys: ['destination', 'source', 'type', 'options', 'uidMappings', 'gidMappings'], children: { uidMappings: { each: idMapping }, gidMappings: { each: idMapping } } } },
-    hooks: {
-      keys: HOOK_PHASES,
-      children: Object.fromEntries(HOOK_PHASES.map((p) => [p, { each: hook }])),
-    },
-    linux: {
-      keys: ['namespaces', 'uidMappings', 'gidMappings', 'timeOffsets', 'devices', 'netDevices', 'cgroupsPath', 'resources',
-        'rootfsPropagation', 'seccomp', 'sysctl', 'maskedPaths', 'readonlyPaths', 'mountLabel', 'intelRdt', 'memoryPolicy', 'personality'],
-      children: {
-        namespaces: { each: { keys: ['type', 'path'] } },
-        uidMappings: { each: idMapping },
-        gidMappings: { each: idMapping },
-        timeOffsets: { keys: ['monotonic', 'boottime'], children: { monotonic: { keys: ['secs', 'nanosecs'] }, boottime: { keys: ['secs', 'nanosecs'] } } },
-        devices: { each: { keys: ['type', 'path', 'major', 'minor', 'fileMode', 'uid', 'gid'] } },
-        netDevices: { values: { keys: ['name'] } },
-        resources: {
-          keys: ['devices', 'memory', 'cpu', 'pids', 'blockIO', 'hugepageLimits', 'network', 'rdma', 'unified'],
-          children: {
-            devices: { each: { keys: ['allow', 'type', 'major', 'minor', 'access'] } },
-            memory: { keys: ['limit', 'reservation', 'swap', 'kernel', 'kernelTCP', 'swappiness', 'disableOOMKiller', 'useHierarchy', 'checkBeforeUpdate'] },
-            cpu: { keys: ['shares', 'quota', 'burst', 'period', 'realtimeRuntime', 'realtimePeriod', 'cpus', 'mems', 'idle'] },
-            pids: { keys: ['limit'] },
-            blockIO: {
-              keys: ['weight', 'leafWeight', 'weightDevice', 'throttleReadBpsDevice', 'throttleWriteBpsDevice', 'throttleReadIOPSDevice', 'throttleWriteIOPSDevice'],
-              children: {
-                weightDevice: { each: { keys: ['major', 'minor', 'weight', 'leafWeight'] } },
-                throttleReadBpsDevice: { each: throttle },
-                throttleWriteBpsDevice: { each: throttle },
-                throttleReadIOPSDevice: { each: throttle },
-                throttleWriteIOPSDevice: { each: throttle },
-              },
-            },
-            hugepageLimits: { each: { keys: ['pageSize', 'limit'] } },
-            network: { keys: ['classID', 'priorities'], children: { priorities: { each: { keys: ['name', 'priority'] } } } },
-            rdma: { values: { keys: ['hcaHandles', 'hcaObjects'] } },
-          },
-        },
-        seccomp: {
-          keys: ['defaultAction', 'defaultErrnoRet', 'architectures', 'flags', 'listenerPath', 'listenerMetadata', 'syscalls'],
-          children: {
-            syscalls: { each: { keys: ['names', 'action', 'errnoRet', 'args'], children: { args: { each: { keys: ['index', 'value', 'valueTwo', 'op'] } } } } },
-          },
-        },
-        intelRdt: { keys: ['closID', 'l3CacheSchema', 'memBwSchema', 'schemata', 'enableMonitoring', 'enableCMT', 'enableMBM'] },
-        memoryPolicy: { keys: ['mode', 'nodes', 'flags'] },
-        personality: { keys: ['domain', 'flags'] },
-      },
-    },
-  },
-};
-
 function checkKeys(value: unknown, shape: Shape, path: Path, out: Problem[]): void {
   if (!isObject(value)) return;
   for (const key of Object.keys(value)) {

@@ -58,6 +58,12 @@ const createFlags: FlagDef[] = [
 
 const id: PositionalDef = { name: 'container-id', required: true };
 
+/** runc's checkpoint and restore options, accepted so that the error is CRIU's absence, not a flag. */
+const CRIU_FLAGS = ['image-path', 'work-path', 'parent-path', 'leave-running', 'tcp-established', 'ext-unix-sk', 'shell-job',
+  'lazy-pages', 'status-fd', 'page-server', 'file-locks', 'pre-dump', 'manage-cgroups-mode', 'empty-ns', 'auto-dedup',
+  'lsm-profile', 'lsm-mount-context'];
+const CRIU_STRING_FLAGS = ['image-path', 'work-path', 'parent-path', 'status-fd', 'page-server', 'manage-cgroups-mode', 'empty-ns', 'lsm-profile', 'lsm-mount-context'];
+
 export const COMMANDS: CommandDef[] = [
   { name: 'create', describe: 'create a container from a bundle', flags: createFlags, positionals: [id] },
   { name: 'start', describe: 'start a created container', flags: [], positionals: [id] },
@@ -99,7 +105,7 @@ export const COMMANDS: CommandDef[] = [
       { name: 'tty', type: 'boolean', alias: ['t'], describe: 'allocate a pseudo-terminal' },
       { name: 'console-socket', type: 'string', describe: 'AF_UNIX socket to receive the pty master (with process.terminal)' },
       { name: 'pidfd-socket', type: 'string', hidden: true, describe: 'not supported yet' },
-      { name: 'cgroup', type: 'array', hidden: true, describe: 'not supported yet' },
+      { name: 'cgroup', type: 'array', describe: 'run the process in an existing sub-cgroup: [controller[,controller]:]path (repeatable)' },
       { name: 'process-label', type: 'string', hidden: true, describe: 'ignored (SELinux)' },
       { name: 'apparmor', type: 'string', hidden: true, describe: 'ignored (AppArmor)' },
     ],
@@ -161,9 +167,29 @@ export const COMMANDS: CommandDef[] = [
   { name: 'features', describe: 'print what this runtime supports, as runtime-spec features JSON', flags: [], positionals: [] },
   {
     name: 'spec', describe: 'write a default config.json',
-    flags: [bundle, { name: 'rootless', type: 'boolean', hidden: true, describe: 'not supported yet' }],
+    flags: [bundle, { name: 'rootless', type: 'boolean', describe: "write runc's config for a container without privileges (user namespace)" }],
     positionals: [],
   },
+  {
+    name: 'events', describe: "print a container's resource usage (and OOM events) as runc's JSON lines",
+    flags: [
+      { name: 'stats', type: 'boolean', describe: 'print the usage once and exit' },
+      { name: 'interval', type: 'string', default: '5s', describe: 'time between two stats lines (1s, 500ms, 2m)' },
+    ],
+    positionals: [id],
+  },
+  {
+    name: 'checkpoint', describe: 'checkpoint a running container (needs CRIU)',
+    flags: CRIU_FLAGS.map((name) => ({ name, type: CRIU_STRING_FLAGS.includes(name) ? 'string' as const : 'boolean' as const, describe: 'as runc (CRIU)' })),
+    positionals: [id],
+  },
+  {
+    name: 'restore', describe: 'restore a container from a checkpoint (needs CRIU)',
+    flags: [...createFlags.filter((f) => f.name !== 'preserve-fds'), { name: 'detach', type: 'boolean', alias: ['d'], describe: 'do not wait for the container' },
+      ...CRIU_FLAGS.map((name) => ({ name, type: CRIU_STRING_FLAGS.includes(name) ? 'string' as const : 'boolean' as const, describe: 'as runc (CRIU)' }))],
+    positionals: [id],
+  },
+  { name: 'help', describe: 'show the commands, or one command\'s options', flags: [], positionals: [{ name: 'command', required: false }] },
 ];
 
 export function findCommand(name: string): CommandDef | undefined {

@@ -13,7 +13,6 @@ function execOptions(ctx: Parameters<CommandHandler>[0]): ExecOptions {
   if (f['pidfd-socket'] !== undefined) throw new RuntimeError('--pidfd-socket is not supported by tsrunc yet');
   const preserveFds = (f['preserve-fds'] as number | undefined) ?? 0;
   if (preserveFds < 0) throw new RuntimeError(`invalid --preserve-fds ${preserveFds}: must not be negative`);
-  if (list('cgroup').length > 0) throw new RuntimeError('--cgroup (a sub-cgroup for the process) is not supported by tsrunc yet');
   return {
     id: ctx.positionals[0],
     args: ctx.positionals.slice(1),
@@ -22,6 +21,7 @@ function execOptions(ctx: Parameters<CommandHandler>[0]): ExecOptions {
     ...(f.user !== undefined ? { user: f.user as string } : {}),
     ...(f['pid-file'] !== undefined ? { pidFile: f['pid-file'] as string } : {}),
     env: list('env'),
+    cgroups: list('cgroup'),
     additionalGids: list('additional-gids'),
     caps: list('cap'),
     noNewPrivs: Boolean(f['no-new-privs']),

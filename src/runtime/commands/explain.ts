@@ -42,7 +42,9 @@ export const explain: CommandHandler = async (ctx) => {
     bundle: prepared.bundle.dir,
     plan: prepared.plan,
     cgroup: {
-      driver: prepared.cgroup.driver, paths: prepared.cgroup.paths, writes: prepared.writes, unsupported: prepared.unsupported,
+      driver: prepared.cgroup.driver, paths: prepared.cgroup.paths, writes: prepared.writes,
+      ...(prepared.deviceProgram !== undefined ? { deviceProgram: prepared.deviceProgram } : {}),
+      unsupported: prepared.unsupported,
       ...(prepared.cgroup.unitPlan ? { systemd: prepared.cgroup.unitPlan() } : {}),
     },
     capLastCap: prepared.host.capLastCap,

@@ -41,7 +41,7 @@ export function features(): object {
       apparmor: { enabled: false },
       selinux: { enabled: false },
       intelRdt: { enabled: false },
-      mountExtensions: { idmap: { enabled: false } },
+      mountExtensions: { idmap: { enabled: true } },
     },
     annotations: {
       ...(LIBSECCOMP !== undefined ? { 'io.github.seccomp.libseccomp.version': LIBSECCOMP } : {}),

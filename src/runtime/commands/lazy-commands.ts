@@ -9,3 +9,4 @@ export { exec } from './exec';
 export { psTable } from './ps-table';
 export { update } from './update';
 export { featuresCommand as features } from './features';
+export { events } from './events';

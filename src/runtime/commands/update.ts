@@ -1,11 +1,15 @@
 // `tsrunc update [--resources FILE|-] [--memory N] … ID`: changes the cgroup limits of a running (or
 // created, or paused) container, as runc does: a LinuxResources JSON document (from a file or stdin,
 // as go-runc sends it), the flags over it, checked against our schema, then written with the
-// container's cgroup manager (exactly its resourceWrites) and kept in the state.
+// container's cgroup manager (exactly its resourceWrites) and kept in the state. Device rules (which
+// runc's update leaves alone) replace the config's linux.resources.devices: the container keeps runc's
+// default list, as at create (devices.ts deviceCgroupRules); on cgroup v2 the new device program
+// replaces the old one.
 import * as fs from 'node:fs';
 import type { Resources } from '../../oci/types';
 import { cgroupOf, statusFor } from '../container';
 import { notAppliedText } from '../../linux/cgroups';
+import { deviceCgroupRules } from '../../linux/devices';
 import type { FlagValues } from '../cli/parse';
 import { formatProblem, type Problem, RuntimeError } from '../../common/errors';
 import { schemaProblems } from '../bundle/schema-problems';
@@ -120,8 +124,9 @@ export const update: CommandHandler = async (ctx) => {
     const record = ctx.store.mustRead(id, 'update');
     statusFor(ctx.store, record, 'update');
     const cgroup = cgroupOf(ctx.host, record);
-    for (const skipped of cgroup.unsupported(resources)) ctx.log.warn(notAppliedText(skipped));
-    cgroup.apply(resources);
+    const applied = resources.devices === undefined ? resources : { ...resources, devices: deviceCgroupRules(resources.devices, record.devices) };
+    for (const skipped of cgroup.unsupported(applied)) ctx.log.warn(notAppliedText(skipped));
+    cgroup.apply(applied);
     ctx.store.write({ ...record, resources: mergeResources(record.resources, resources) });
   });
   return 0;

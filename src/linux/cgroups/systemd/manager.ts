@@ -13,7 +13,7 @@ import { posix } from 'node:path';
 import type { Resources } from '../../../oci/types';
 import { isRuntimeError, RuntimeError } from '../../../common/errors';
 import type { ManagerInit } from '../base';
-import type { CgroupWrite } from '../resource-writes';
+import type { CgroupWrite, ResourceWritePlan } from '../resource-writes';
 import { UNIFIED } from '../layout';
 import { createUnifiedCgroup } from '../unified';
 import { V2CgroupManager } from '../v2';
@@ -66,8 +66,10 @@ export class SystemdCgroupManager extends V2CgroupManager {
     return this.paths[UNIFIED];
   }
 
-  override resourceWrites(r: Resources): CgroupWrite[] {
-    return systemdWrites(super.resourceWrites(r));
+  /** The v2 plan, with cpu.max as systemd will have it (the quota rounded: properties.ts roundCpuMax). */
+  protected override plan(r: Resources): ResourceWritePlan {
+    const plan = super.plan(r);
+    return { ...plan, writes: systemdWrites(plan.writes) };
   }
 
   /** Every property the unit starts with, in order (later ones win, as runc has them: annotations after the unit's own, resources last). */
