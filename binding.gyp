@@ -10,6 +10,15 @@
       "libraries": ["-lseccomp"]
     },
     {
+      "target_name": "tsrunc_sdbus",
+      "sources": ["native/sdbus/sdbus.cc"],
+      "include_dirs": ["<!@(node -p \"require('node-addon-api').include\")"],
+      "defines": ["NAPI_VERSION=8", "NAPI_DISABLE_CPP_EXCEPTIONS"],
+      "cflags": ["-Wall", "-Wextra"],
+      "cflags_cc": ["-Wall", "-Wextra"],
+      "libraries": ["-lsystemd"]
+    },
+    {
       "target_name": "tsrunc-init",
       "type": "executable",
       "sources": ["native/helper/main.c", "native/helper/plan.c", "native/helper/interp.c", "native/helper/args.c", "native/helper/host_ops.c", "native/helper/rootfs.c", "native/helper/mounts.c", "native/helper/mount_sources.c", "native/helper/copyup.c", "native/helper/process.c", "native/helper/exec.c", "native/helper/hooks.c", "native/helper/console.c", "native/helper/seal.c", "native/helper/seccomp.c"],

@@ -16,6 +16,8 @@ export default defineConfig({
       'test/check/broken-bundles.test.ts',
       'test/cgroups/layout.test.ts',
       'test/cgroups/paths.test.ts',
+      // The systemd driver's names, properties and calls, on a fake bus.
+      'test/cgroups/systemd.test.ts',
       'test/cgroups/resource-writes.test.ts',
     ],
     // The real tsrunc-init, as root.

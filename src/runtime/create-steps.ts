@@ -16,6 +16,7 @@ import { startOps, type Plan } from '../linux/plan';
 import { hasNew, namespaceSet } from '../linux/namespaces';
 import { RuntimeError } from '../common/errors';
 import type { ContainerRecord, StateStore } from './state-store';
+import { recordedCgroup } from './state-record';
 import { ProvisionalRecord } from './provisional-record';
 import { StartedHelper, unreapedPid } from './helper-client';
 import { writePidFile } from './container';
@@ -122,8 +123,9 @@ const startHelper: Step<CreateRun> = {
 
 const makeCgroup: Step<CreateRun> = {
   name: 'make the cgroup',
-  // A create that fails removes what it made itself; a cgroup it refused is not ours to remove.
-  run: (c) => c.cgroup.create(),
+  // A create that fails removes what it made itself; a cgroup it refused is not ours to remove. The
+  // helper's pid is for the systemd driver, whose scope starts with it.
+  run: (c) => c.cgroup.create(made(c, 'helper').pid),
   undo: (c) => {
     if (stillOurs(c)) c.cgroup.destroy();
   },
@@ -131,7 +133,10 @@ const makeCgroup: Step<CreateRun> = {
 
 const joinCgroup: Step<CreateRun> = {
   name: 'send the helper into the cgroup',
-  run: (c) => made(c, 'helper').sendHead(startOps(c.preserveFds, c.cgroup.entry(), 'linux.cgroupsPath')),
+  run: (c) => {
+    c.cgroup.settle?.();
+    made(c, 'helper').sendHead(startOps(c.preserveFds, c.cgroup.entry(), 'linux.cgroupsPath'));
+  },
   // A helper that joined leaves the cgroup only by ending: before the cgroup can go.
   undo: (c) => c.helper?.abandon(),
 };
@@ -183,7 +188,7 @@ const writeState: Step<CreateRun> = {
       created: new Date().toISOString(),
       owner: os.userInfo().username,
       annotations: spec.annotations,
-      cgroup: { driver: c.cgroup.driver, paths: c.cgroup.paths, created: [...c.cgroup.created] },
+      cgroup: recordedCgroup(c.cgroup),
       ownPidNamespace: hasNew(namespaceSet(spec), 'pid'),
       process: spec.process,
       ...(spec.linux?.seccomp !== undefined ? { seccomp: spec.linux.seccomp } : {}),
@@ -229,3 +234,12 @@ export const CREATE_STEPS: readonly Step<CreateRun>[] = [
 ];
 
 export const HEAD_STEPS: readonly Step<CreateRun>[] = CREATE_STEPS.slice(0, CREATE_STEPS.indexOf(applyResources));
+
+/**
+ * The head start's steps for this cgroup: HEAD_STEPS, or, when the cgroup's create() only queues it
+ * (the systemd driver: settle() waits for its unit), up to that create(), so that systemd's job runs
+ * while the bundle is checked, and joining the cgroup (which waits for it) comes after.
+ */
+export function headStepsFor(cgroup: CgroupManager): readonly Step<CreateRun>[] {
+  return cgroup.settle !== undefined ? CREATE_STEPS.slice(0, CREATE_STEPS.indexOf(joinCgroup)) : HEAD_STEPS;
+}

@@ -24,7 +24,7 @@ import { homeDir } from '../linux/passwd';
 import { checkTerminal, OwnConsole } from './terminal';
 import { CREATE_STEPS, createHookState, createRun } from './create-steps';
 import { runSteps } from './steps';
-import { Host, realHost } from './host';
+import { CgroupFor, Host, realHost } from './host';
 
 export interface CreateOptions {
   id: string;
@@ -68,7 +68,7 @@ export function containerEnv(spec: Spec, rootfs: string): string[] {
 export function cgroupMountInfo(spec: Spec, cgroup: CgroupManager): CgroupMountInfo {
   const layout = detectCgroupLayout();
   const newCgroupNamespace = hasNew(namespaceSet(spec), 'cgroup');
-  if (cgroup.driver === 'v2') {
+  if (cgroup.driver !== 'v1') {
     return { driver: 'v2', newCgroupNamespace, hierarchies: [{ name: '', hostPath: Object.values(cgroup.paths)[0] }] };
   }
   const hierarchies = Object.entries(cgroup.paths)
@@ -191,7 +191,9 @@ export function diagnoseBundle(bundleDir: string, opts: PrepareOptions): Diagnos
     let cgroup: CgroupManager | undefined = opts.cgroup;
     if (cgroup === undefined) guard(() => {
       try {
-        cgroup = (opts.cgroupFor ?? realHost.cgroupFor)({ id: opts.id, cgroupsPath: spec.linux?.cgroupsPath });
+        cgroup = (opts.cgroupFor ?? realHost.cgroupFor)({
+          id: opts.id, cgroupsPath: spec.linux?.cgroupsPath, annotations: spec.annotations, resources: spec.linux?.resources,
+        });
       } catch (err) {
         later.push(problemsOf(err, 'linux.cgroupsPath'));
       }
@@ -290,7 +292,7 @@ function createWithConsole(
     prepared = prepareCreate(opts.bundle, {
       id: opts.id, stateDir: store.dir(opts.id), noPivot: opts.noPivot, preserveFds: opts.preserveFds,
       ...(consoleSocket !== undefined ? { consoleSocket } : {}),
-      ...(head !== undefined ? { file: head.file, cgroup: head.run.cgroup } : { cgroupFor: (o: { id: string; cgroupsPath?: string }) => store.host.cgroupFor(o) }),
+      ...(head !== undefined ? { file: head.file, cgroup: head.run.cgroup } : { cgroupFor: (o: CgroupFor) => store.host.cgroupFor(o) }),
     });
   } catch (err) {
     // The warnings too, so the log shows as much as `tsrunc check` would.

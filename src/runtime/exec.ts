@@ -21,6 +21,7 @@ import { locatePath, parsePath } from './bundle/locate';
 import { buildExecPlan, EXEC_JOIN_ORDER, JoinedNamespace, NS_FILES } from '../linux/exec-plan';
 import type { Host } from './host';
 import { subCgroupEntry } from '../linux/cgroups/sub-cgroup';
+import { cgroupVersion } from '../linux/cgroups/manager';
 import { checkTerminal, OwnConsole, proxyTerminal } from './terminal';
 
 export interface ExecOptions {
@@ -253,7 +254,7 @@ async function execWith(
     ...(consoleSocket !== undefined ? { consoleSocket } : {}),
     process: proc, env, preserveFds: opts.preserveFds, namespaces, host: hostFacts(),
     cgroup: opts.cgroups.length > 0
-      ? subCgroupEntry(record.cgroup.driver, record.cgroup.paths, opts.cgroups, (dir) => host.exists(dir))
+      ? subCgroupEntry(cgroupVersion(record.cgroup.driver), record.cgroup.paths, opts.cgroups, (dir) => host.exists(dir))
       : cgroupOf(host, record).entry(),
     ...(config.seccomp !== undefined ? { seccomp: config.seccomp } : {}),
     ...(config.personality !== undefined ? { personality: config.personality } : {}),

@@ -5,7 +5,7 @@
 import type { Plan, PlanOp } from '../linux/plan';
 import { fieldsOf, type OpName } from '../linux/op-schema';
 import type { Hook, Hooks } from '../oci/types';
-import { describeProgramRule, notAppliedText, type CgroupWrite, type NotApplied, type PlannedDeviceProgram } from '../linux/cgroups';
+import { describeProgramRule, formatDbusValue, notAppliedText, type CgroupDriver, type CgroupWrite, type NotApplied, type PlannedDeviceProgram, type SystemdUnitPlan } from '../linux/cgroups';
 import { describeInsn } from '../linux/bpf-insn';
 import { capabilityName } from '../linux/capabilities';
 import { CLONE_NEWTIME, CLONE_PARENT, MS, RLIMITS, S_IFBLK, S_IFCHR, S_IFIFO } from '../linux/constants';
@@ -19,7 +19,10 @@ export interface ExplainData {
   id: string;
   bundle: string;
   plan: Plan;
-  cgroup: { driver: 'v1' | 'v2'; paths: Record<string, string>; writes: CgroupWrite[]; deviceProgram?: PlannedDeviceProgram; unsupported: NotApplied[] };
+  cgroup: {
+    driver: CgroupDriver; paths: Record<string, string>; writes: CgroupWrite[]; deviceProgram?: PlannedDeviceProgram; unsupported: NotApplied[];
+    systemd?: SystemdUnitPlan;
+  };
   /** The host's highest capability number: drop-bounding lists what is dropped, this says what is kept. */
   capLastCap: number;
   warnings: Problem[];
@@ -55,6 +58,14 @@ export function explainJson(d: ExplainData): object {
       writes: d.cgroup.writes.map((w) => ({ file: w.file, value: w.value, origin: w.origin })),
       ...(d.cgroup.deviceProgram !== undefined ? { deviceProgram: deviceProgramJson(d.cgroup.deviceProgram) } : {}),
       unsupported: d.cgroup.unsupported.map(notAppliedText),
+      ...(d.cgroup.systemd ? {
+        systemd: {
+          unit: d.cgroup.systemd.unit.name,
+          type: d.cgroup.systemd.unit.type,
+          slice: d.cgroup.systemd.unit.slice,
+          properties: d.cgroup.systemd.properties.map((p) => ({ name: p.name, signature: p.sig, value: formatDbusValue(p.sig, p.value), origin: p.origin })),
+        },
+      } : {}),
     },
     warnings: d.warnings.map(problemJson),
   };
@@ -286,7 +297,15 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
   section(out, st, 'User and group ID maps', mapLines);
 
   // Cgroup
-  const cgLines: string[] = [`driver: cgroup ${d.cgroup.driver}`];
+  const cgLines: string[] = [d.cgroup.driver === 'systemd' ? 'driver: systemd (cgroup v2)' : `driver: cgroup ${d.cgroup.driver}`];
+  const sd = d.cgroup.systemd;
+  if (sd) {
+    cgLines.push(`unit: ${sd.unit.name}, a ${sd.unit.type} ${sd.unit.type === 'scope' ? 'in' : 'wanted by'} ${sd.unit.slice}, started with StartTransientUnit(name, "replace", properties, []):`);
+    for (const p of sd.properties) {
+      const value = p.name === 'PIDs' ? '[the helper\'s pid]' : formatDbusValue(p.sig, p.value);
+      cgLines.push(`  ${p.name} = ${value}  ${st.dim(`[${p.origin}]`)}`);
+    }
+  }
   for (const [key, dir] of Object.entries(d.cgroup.paths)) cgLines.push(`path ${key.padEnd(12)} ${dir}`);
   const joins = ops('join-cgroup', host);
   const eachPath = new Set(Object.values(d.cgroup.paths).map((dir) => `${dir}/cgroup.procs`));

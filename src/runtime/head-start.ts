@@ -12,13 +12,14 @@
 // be made, a container that is neither created nor running) just means no head start: the command then does everything in order
 // and reports what is wrong in its usual words.
 import type { Logger } from './log';
+import type { Resources } from '../oci/types';
 import { checkId, ContainerRecord, StateStore } from './state-store';
 import { ConfigFile, readConfigFile } from './bundle/config-file';
 import { EXEC_CGROUP_ORIGIN, startOps } from '../linux/plan';
 import { StartedHelper } from './helper-client';
 import { cgroupOf, statusOf } from './container';
 import { isAllowed } from './lifecycle';
-import { createRun, CreateRun, HEAD_STEPS } from './create-steps';
+import { createRun, CreateRun, headStepsFor } from './create-steps';
 import { runSteps, Step, undoSteps } from './steps';
 
 /** create's first steps (create-steps.ts HEAD_STEPS: the id claimed, its cgroup made, the helper joining it), run early. */
@@ -27,22 +28,28 @@ export class CreateHeadStart {
 
   private constructor(readonly file: ConfigFile, readonly run: CreateRun, private done: Step<CreateRun>[]) {}
 
-  /** Runs HEAD_STEPS for `id`; undefined when any of them fails (runSteps has undone the others then). */
+  /** Runs the head steps (headStepsFor) for `id`; undefined when any of them fails (runSteps has undone the others then). */
   static begin(store: StateStore, log: Logger, o: { id: string; bundle: string; preserveFds: number }): CreateHeadStart | undefined {
     let file: ConfigFile;
-    let cgroupsPath: unknown;
     try {
       checkId(o.id);
       file = readConfigFile(o.bundle);
-      const doc = JSON.parse(file.source) as { linux?: { cgroupsPath?: unknown } } | null;
+      // Unchecked yet: what does not even have the right shape means no head start. (The systemd driver's
+      // unit starts with the annotations and resources: a bundle refused later stops it again.)
+      const doc = JSON.parse(file.source) as { annotations?: unknown; linux?: { cgroupsPath?: unknown; resources?: unknown } } | null;
       // A key spelled in another case is read as runc reads it only later (runc-reading.ts): no head start then.
       const otherCase = (o: object | null | undefined, key: string) => Object.keys(o ?? {}).some((k) => k !== key && k.toLowerCase() === key.toLowerCase());
-      if (otherCase(doc, 'linux') || otherCase(doc?.linux, 'cgroupsPath')) return undefined;
-      cgroupsPath = doc?.linux?.cgroupsPath;
-      if (cgroupsPath !== undefined && typeof cgroupsPath !== 'string') return undefined;
-      const run = createRun(store, { id: o.id, bundle: file.dir, preserveFds: o.preserveFds, cgroup: store.host.cgroupFor({ id: o.id, cgroupsPath }) });
+      if (otherCase(doc, 'linux') || otherCase(doc, 'annotations') || otherCase(doc?.linux, 'cgroupsPath') || otherCase(doc?.linux, 'resources')) return undefined;
+      const { cgroupsPath, resources } = doc?.linux ?? {};
+      const annotations = doc?.annotations;
+      const isObject = (v: unknown) => v === undefined || (typeof v === 'object' && v !== null && !Array.isArray(v));
+      if ((cgroupsPath !== undefined && typeof cgroupsPath !== 'string') || !isObject(resources) || !isObject(annotations)) return undefined;
+      const cgroup = store.host.cgroupFor({
+        id: o.id, cgroupsPath, annotations: annotations as Record<string, string> | undefined, resources: resources as Resources | undefined,
+      });
+      const run = createRun(store, { id: o.id, bundle: file.dir, preserveFds: o.preserveFds, cgroup });
       const done: Step<CreateRun>[] = [];
-      runSteps(HEAD_STEPS, run, log, done);
+      runSteps(headStepsFor(cgroup), run, log, done);
       return new CreateHeadStart(file, run, done);
     } catch {
       // Not an error here: create does everything in order and reports what is wrong in its own words.

@@ -10,6 +10,14 @@ import { native, NativeAddon, WaitStatus } from '../linux/native';
 import { isSameLiveProcess, ProcStat, readProcStat, sleepMs } from '../linux/proc';
 import { cgroupManagerFor, cgroupManagerFromPaths, CgroupManager } from '../linux/cgroups';
 import type { RecordedCgroup } from './state-record';
+import type { Resources } from '../oci/types';
+
+export interface CgroupFor {
+  id: string;
+  cgroupsPath?: string;
+  annotations?: Record<string, string>;
+  resources?: Resources;
+}
 
 export interface Host extends NativeAddon {
   /** readFileSync(file, 'utf8'). */
@@ -44,8 +52,11 @@ export interface Host extends NativeAddon {
   /** Sleeps synchronously. */
   sleep(ms: number): void;
 
-  /** The cgroup of a container about to be created, from its id and linux.cgroupsPath. */
-  cgroupFor(o: { id: string; cgroupsPath?: string }): CgroupManager;
+  /**
+   * The cgroup of a container about to be created, from its id and linux.cgroupsPath (and, for the
+   * systemd driver, its annotations and resources, which its unit starts with).
+   */
+  cgroupFor(o: CgroupFor): CgroupManager;
   /** The cgroup of an existing container, from what its record keeps. */
   cgroupOf(recorded: RecordedCgroup): CgroupManager;
 }
@@ -97,6 +108,25 @@ export const realHost: Host = {
   sleep: sleepMs,
 
   cgroupFor: (o) => cgroupManagerFor(o),
-  cgroupOf: (recorded) => cgroupManagerFromPaths(recorded.driver, recorded.paths, recorded.created),
+  cgroupOf: (recorded) => recorded.driver === 'systemd'
+    ? systemdDriver().systemdManagerFromRecord(recorded.paths, recorded.created, recorded.unit)
+    : cgroupManagerFromPaths(recorded.driver, recorded.paths, recorded.created),
 };
+
+export type SystemdDriver = typeof import('../linux/cgroups/systemd/driver');
+let driver: SystemdDriver | undefined;
+let loadDriver = (): SystemdDriver => require('../linux/cgroups/systemd/driver') as SystemdDriver;
+
+/** How the driver's dist file is loaded (main: with its code cache). */
+export function loadSystemdDriverWith(load: () => SystemdDriver): void {
+  loadDriver = load;
+}
+
+/** The systemd cgroup driver is a dist file of its own (scripts/build.mjs), loaded only where it is used. */
+export const systemdDriver = (): SystemdDriver => (driver ??= loadDriver());
+
+/** `host` with the systemd cgroup driver for new containers (--systemd-cgroup); existing ones keep the driver their record names. */
+export function withSystemdCgroups(host: Host): Host {
+  return { ...host, cgroupFor: (o) => systemdDriver().systemdManagerFor(o) };
+}
 

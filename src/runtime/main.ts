@@ -7,7 +7,7 @@ import { COMMIT, LIBSECCOMP } from './build-info';
 import { createLogger, Logger, logFailure } from './log';
 import { RuntimeError } from '../common/errors';
 import { StateStore } from './state-store';
-import { realHost } from './host';
+import { loadSystemdDriverWith, realHost, type SystemdDriver, systemdDriver, withSystemdCgroups } from './host';
 import type { CommandContext, CommandHandler } from './commands/types';
 import type { AnyHeadStart } from './head-start';
 import { createOptions } from './commands/create-options';
@@ -90,6 +90,7 @@ function loggerFor(cl: ParsedCommandLine): Logger {
 
 export async function main(argv: string[], loader?: DistFileLoader): Promise<number> {
   if (loader) load = loader;
+  loadSystemdDriverWith(() => load(path.join(__dirname, 'systemd-driver.js')).exports as SystemdDriver);
   let log = createLogger({ format: 'text', debug: false });
   try {
     const cl = parseCommandLine(argv);
@@ -106,14 +107,15 @@ export async function main(argv: string[], loader?: DistFileLoader): Promise<num
       (require('./cli/help') as typeof import('./cli/help')).showHelp(topic);
       return 0;
     }
-    if (cl.globals['systemd-cgroup']) {
-      throw new RuntimeError('--systemd-cgroup: the systemd cgroup driver is not supported by tsrunc yet; use cgroupfs (omit the flag)');
-    }
     log.debug(`${cl.command.name} ${cl.positionals.join(' ')}`);
+    const systemd = Boolean(cl.globals['systemd-cgroup']);
+    // Said before anything else, and not as a problem of the bundle.
+    if (systemd && (cl.command.name === 'create' || cl.command.name === 'run')) systemdDriver().checkSystemdHost();
+    const host = systemd ? withSystemdCgroups(realHost) : realHost;
     const ctx: CommandContext = {
-      host: realHost,
+      host,
       // Absolute, as runc makes it: create and run work in the bundle directory.
-      store: new StateStore(path.resolve(cl.globals.root as string), realHost),
+      store: new StateStore(path.resolve(cl.globals.root as string), host),
       log,
       globals: cl.globals,
       flags: cl.flags,

@@ -3,6 +3,7 @@
 import * as os from 'node:os';
 import type { CgroupManager } from '../linux/cgroups';
 import { CreatingRecord, identityOf, isCreating, StateStore } from './state-store';
+import { recordedCgroup } from './state-record';
 
 export class ProvisionalRecord {
   private readonly record: CreatingRecord;
@@ -20,7 +21,7 @@ export class ProvisionalRecord {
       bundle: o.bundle,
       created: new Date().toISOString(),
       owner: os.userInfo().username,
-      cgroup: { driver: o.cgroup.driver, paths: o.cgroup.paths, created: o.cgroup.plannedDirs() },
+      cgroup: recordedCgroup(o.cgroup, o.cgroup.plannedDirs()),
     };
     // A helper that is gone already made nothing: there is nothing to record.
     const helper = identityOf(store.host, o.helperPid);

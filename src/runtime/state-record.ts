@@ -1,6 +1,7 @@
 // What state.json holds, and reading it back: a finished container's record, or the provisional one a
 // create writes before it makes anything (status "creating"); anything else is corrupt.
 import type { Device, Hooks, Personality, Process, Resources, Seccomp } from '../oci/types';
+import type { CgroupDriver, CgroupManager } from '../linux/cgroups';
 
 /** A process told from a later one with the same pid by its /proc/<pid>/stat start time. */
 export interface ProcessIdentity {
@@ -10,9 +11,16 @@ export interface ProcessIdentity {
 
 /** The container's cgroup directories, and those create() made (removed again on delete). */
 export interface RecordedCgroup {
-  driver: 'v1' | 'v2';
+  driver: CgroupDriver;
   paths: Record<string, string>;
   created: string[];
+  /** The systemd driver's unit, which delete stops. */
+  unit?: string;
+}
+
+/** What the record keeps of a cgroup manager. */
+export function recordedCgroup(cg: CgroupManager, created: readonly string[] = cg.created): RecordedCgroup {
+  return { driver: cg.driver, paths: cg.paths, created: [...created], ...(cg.unit !== undefined ? { unit: cg.unit } : {}) };
 }
 
 /** What the runtime records about a container: the OCI state plus what later commands need. */
@@ -94,10 +102,11 @@ function checkIdentity(o: Json, name: string, optional: boolean): void {
 
 function checkCgroup(o: Json): void {
   const c = o.cgroup;
-  const ok = isObject(c) && (c.driver === 'v1' || c.driver === 'v2') && isObject(c.paths) && Object.keys(c.paths).length > 0
+  const ok = isObject(c) && (c.driver === 'v1' || c.driver === 'v2' || (c.driver === 'systemd' && typeof c.unit === 'string'))
+    && isObject(c.paths) && Object.keys(c.paths).length > 0
     && Object.values(c.paths).every((p) => typeof p === 'string' && p.startsWith('/'))
     && Array.isArray(c.created) && c.created.every((p) => typeof p === 'string' && p.startsWith('/'));
-  if (!ok) throw new CorruptRecord('"cgroup" is not a cgroup record (driver, paths, created)');
+  if (!ok) throw new CorruptRecord('"cgroup" is not a cgroup record (driver, paths, created; unit for systemd)');
 }
 
 /** Parses state.json of container `id`; throws CorruptRecord for anything that is not one of its records. */

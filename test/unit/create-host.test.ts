@@ -10,7 +10,8 @@ import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vites
 import { FakeHost, recordingLog } from '../support/fake-host';
 import { StateStore } from '../../src/runtime/state-store';
 import { createContainer, CreateOptions } from '../../src/runtime/create';
-import { CREATE_STEPS, HEAD_STEPS } from '../../src/runtime/create-steps';
+import { CREATE_STEPS, HEAD_STEPS, headStepsFor } from '../../src/runtime/create-steps';
+import type { CgroupManager } from '../../src/linux/cgroups';
 import { CreateHeadStart } from '../../src/runtime/head-start';
 import { baseSpec } from '../support/base-spec';
 
@@ -168,6 +169,13 @@ describe("create's head start", () => {
     expect(madeAndUndone()).toEqual(['spawnHelper tsrunc-init 3', `mkdir ${DIR}`, `mkfifo ${DIR}/exec.fifo`, `cgroup.create ${CGROUP}`, 'write helper helper0']);
     expect(HEAD_STEPS).toEqual(CREATE_STEPS.slice(0, HEAD_STEPS.length));
     expect(JSON.parse(host.fileText(`${DIR}/state.json`)!)).toMatchObject({ status: 'creating', helper: { pid: host.helpers[0].proc.pid } });
+  });
+
+  it('for a cgroup whose create() only queues it (systemd), stops before joining it, which waits for it', () => {
+    const steps = headStepsFor({ settle: () => undefined } as unknown as CgroupManager).map((s) => s.name);
+    expect(steps).toEqual(HEAD_STEPS.map((s) => s.name).slice(0, -1));
+    expect(HEAD_STEPS[HEAD_STEPS.length - 1].name).toBe('send the helper into the cgroup');
+    expect(headStepsFor({} as CgroupManager)).toBe(HEAD_STEPS);
   });
 
   it('undo() ends the helper, removes the cgroup, then the state directory; once', () => {

@@ -15,7 +15,7 @@ const read = (name: string) => fs.readFileSync(path.join(dist, name), 'utf8');
 describe('start-up dist files', () => {
   it('the core dist file requires only node built-ins and the lazy dist files', () => {
     const requires = [...read('tsrunc.js').matchAll(/require\("([^"]+)"\)/g)].map((m) => m[1]);
-    const allowed = new Set(['./help.js', './pino.js', './hook-runner.js', 'node:fs', 'node:path', 'node:os',
+    const allowed = new Set(['./help.js', './pino.js', './hook-runner.js', './systemd-driver.js', 'node:fs', 'node:path', 'node:os',
       // Loaded by node's own bootstrap already, so free to require.
       'node:util']);
     expect(requires.filter((r) => !allowed.has(r))).toEqual([]);
@@ -29,13 +29,13 @@ describe('start-up dist files', () => {
   });
 
   it('the dist files are ASCII: bin/tsrunc reads them as latin1', () => {
-    for (const name of ['tsrunc.js', 'lazy-commands.js', 'help.js', 'pino.js', 'hook-runner.js']) {
+    for (const name of ['tsrunc.js', 'lazy-commands.js', 'help.js', 'pino.js', 'hook-runner.js', 'systemd-driver.js']) {
       expect({ name, nonAscii: /[^\x00-\x7f]/.test(read(name)) }).toEqual({ name, nonAscii: false });
     }
   });
 
   it('the code caches match this node and these dist files', () => {
-    for (const name of ['tsrunc.js', 'lazy-commands.js']) {
+    for (const name of ['tsrunc.js', 'lazy-commands.js', 'systemd-driver.js']) {
       const file = path.join(dist, name);
       const script = new Script(wrap(fs.readFileSync(file, 'utf8')), { filename: file, cachedData: fs.readFileSync(`${file}.cache`) });
       expect({ name, rejected: script.cachedDataRejected }).toEqual({ name, rejected: false });

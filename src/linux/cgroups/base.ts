@@ -8,7 +8,7 @@ import { type Feature, lazyFeatures } from './features';
 import { frozenV1, frozenV2 } from './freezer';
 import { cgroupPids, describeFsError, levelsBelow, removeCgroupTree, writeCgroupFile } from './fsops';
 import { type CgroupLayout, UNIFIED } from './layout';
-import type { CgroupEntry, CgroupManager } from './manager';
+import type { CgroupDriver, CgroupEntry, CgroupManager } from './manager';
 import { type CgroupWrite, type NotApplied, type PlannedDeviceProgram, planResourceWrites, type ResourceWritePlan, type WriteTarget } from './resource-writes';
 import { attachDeviceProgram } from './device-filter';
 
@@ -33,7 +33,7 @@ function settingsError(problems: Problem[]): RuntimeError {
 }
 
 export abstract class BaseCgroupManager implements CgroupManager {
-  abstract readonly driver: 'v1' | 'v2';
+  abstract readonly driver: CgroupDriver;
   readonly paths: Record<string, string>;
   protected readonly createdDirs: string[];
   private readonly init: ManagerInit;
@@ -93,7 +93,7 @@ export abstract class BaseCgroupManager implements CgroupManager {
     return [...new Set(Object.values(this.paths))];
   }
 
-  abstract create(): void;
+  abstract create(pid?: number): void;
   abstract freeze(): void;
   abstract thaw(): void;
   abstract frozen(): boolean;
@@ -101,7 +101,8 @@ export abstract class BaseCgroupManager implements CgroupManager {
   protected abstract primaryDir(): string;
 
   /** The plan for `r`; throws the RuntimeError of its problems. */
-  private plan(r: Resources): ResourceWritePlan {
+  /** What apply(r) does: the writes in order and the device program; problems thrown. */
+  protected plan(r: Resources): ResourceWritePlan {
     const plan = planResourceWrites(r, this.target);
     if (plan.problems.length > 0) throw settingsError(plan.problems);
     return plan;

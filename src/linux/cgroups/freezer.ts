@@ -1,5 +1,6 @@
 // Freezing a cgroup (for pause/resume): v1 freezer.state, v2 cgroup.freeze.
 
+import { existsSync } from 'node:fs';
 import { posix } from 'node:path';
 import { errnoOf, RuntimeError } from '../../common/errors';
 import { describeFsError, readCgroupFile, readIfExists, sleepSync, writeCgroupFile } from './fsops';
@@ -65,8 +66,17 @@ export function freezeV2(dir: string): void {
   }
 }
 
+/**
+ * v2: write 0 to cgroup.freeze and wait for "frozen 0". A cgroup that is gone meanwhile has nothing left
+ * to thaw (systemd removes a scope's cgroup as soon as its last process has exited, frozen or not).
+ */
 export function thawV2(dir: string): void {
-  write(posix.join(dir, 'cgroup.freeze'), '0');
+  try {
+    write(posix.join(dir, 'cgroup.freeze'), '0');
+  } catch (err) {
+    if (!existsSync(dir)) return;
+    throw err;
+  }
   waitEvents(dir, '0', 2000);
 }
 

@@ -25,12 +25,18 @@ export function readCgroupFile(file: string): string {
   return readFileSync(file, 'utf8').trim();
 }
 
-/** Like readCgroupFile, but undefined when the file does not exist. */
+/**
+ * A cgroup that is gone, or going: ENOENT, or ENODEV for one removed between the open and the read (systemd
+ * removes a scope's cgroup as soon as its last process has exited).
+ */
+const gone = (e: unknown): boolean => errnoOf(e) === 'ENOENT' || errnoOf(e) === 'ENODEV';
+
+/** Like readCgroupFile, but undefined when the file (or its cgroup) does not exist. */
 export function readIfExists(file: string): string | undefined {
   try {
     return readCgroupFile(file);
   } catch (e) {
-    if (errnoOf(e) === 'ENOENT') return undefined;
+    if (gone(e)) return undefined;
     throw e;
   }
 }
@@ -42,7 +48,7 @@ export function childCgroups(dir: string): string[] {
       .filter((d) => d.isDirectory())
       .map((d) => join(dir, d.name));
   } catch (e) {
-    if (errnoOf(e) === 'ENOENT') return [];
+    if (gone(e)) return [];
     throw e;
   }
 }

@@ -21,16 +21,29 @@ import { resolveCgroupPaths } from './paths';
 import { V1CgroupManager } from './v1';
 import { V2CgroupManager } from './v2';
 import type { CgroupWrite, NotApplied, PlannedDeviceProgram } from './resource-writes';
+import type { SystemdUnitPlan } from './systemd/manager';
 
 export type { CgroupWrite, PlannedDeviceProgram } from './resource-writes';
 
+/** cgroupfs on v1 (and hybrid), cgroupfs on v2, or systemd's units on v2 (--systemd-cgroup). */
+export type CgroupDriver = 'v1' | 'v2' | 'systemd';
+
+/** The cgroup version a driver's directories are of: the systemd driver's are v2's. */
+export const cgroupVersion = (driver: CgroupDriver): 'v1' | 'v2' => (driver === 'v1' ? 'v1' : 'v2');
+
 export interface CgroupManager {
-  readonly driver: 'v1' | 'v2';
+  readonly driver: CgroupDriver;
+  /** The systemd driver's unit ("runc-<id>.scope"). Persist it with `paths`. */
+  readonly unit?: string;
   /** hierarchy key (v1 controller, "name=systemd", or "unified") → absolute directory. Persist it. */
   readonly paths: Record<string, string>;
   /** Directories create() made, parents first (the leaves included). Persist it with `paths`. */
   readonly created: readonly string[];
-  create(): void;
+  /**
+   * Makes the cgroup. `pid`: the process it is made for (the helper); the systemd driver starts its scope
+   * with it (systemd moves it in), the cgroupfs drivers ignore it.
+   */
+  create(pid?: number): void;
   /** What create() (or plannedDirs()) found and went on with: a cgroup that already has processes. */
   warnings(): string[];
   /** The directories create() would make now, parents first (checking what create() checks); changes nothing. */
@@ -47,6 +60,11 @@ export interface CgroupManager {
   procsFiles(): string[];
   /** How the container's processes get into the cgroup (the plan's `join-cgroup`s or `clone` into it). */
   entry(): CgroupEntry;
+  /**
+   * Waits until what create() asked for exists: the systemd driver's create() only queues the unit's
+   * start. The cgroupfs drivers have none (their create() is done when it returns).
+   */
+  settle?(): void;
   /** All pids in the container's cgroup, sub-cgroups included (for kill --all). */
   pids(): number[];
   freeze(): void;
@@ -54,6 +72,8 @@ export interface CgroupManager {
   frozen(): boolean;
   /** Removes the container's cgroups and the empty parents create() made. Tolerates what is already gone. */
   destroy(): void;
+  /** The systemd driver: the unit and the properties it starts with, for explain. */
+  unitPlan?(): SystemdUnitPlan;
 }
 
 /**
@@ -69,6 +89,10 @@ export interface CgroupEntry {
 export interface CgroupManagerOptions {
   id: string;
   cgroupsPath?: string;
+  /** The config's annotations (the systemd driver reads org.systemd.property.<Name>). */
+  annotations?: Record<string, string>;
+  /** The config's resources (the systemd driver starts its unit with them as properties). */
+  resources?: Resources;
   /** The host's layout; detected from /proc/self/mountinfo when absent. */
   layout?: CgroupLayout;
   // The rest exist so tests can describe a host that is not this one; by default they are read.
@@ -106,17 +130,34 @@ export function cgroupManagerFor(o: CgroupManagerOptions): CgroupManager {
   return layout.mode === 'v2' ? new V2CgroupManager(init) : new V1CgroupManager(init);
 }
 
+/** What a manager is made with; the controllers and page sizes read only when asked for. */
+export function managerInit(o: Omit<CgroupManagerOptions, 'id'>, layout: CgroupLayout, paths: Record<string, string>, created?: readonly string[]) {
+  return {
+    paths,
+    created,
+    layout,
+    get unifiedControllers() {
+      return o.unifiedControllers ?? unifiedControllers(layout);
+    },
+    get hugePageSizes() {
+      return o.hugePageSizes ?? hugePageSizes();
+    },
+    features: o.features,
+  };
+}
+
 /**
  * A manager for an existing container, from what the state store kept (driver, paths, created), for
  * kill, delete, pause and the like; the layout is detected again unless given.
  */
 export function cgroupManagerFromPaths(
-  driver: 'v1' | 'v2',
+  driver: CgroupDriver,
   paths: Record<string, string>,
   created: readonly string[] = [],
   o: Omit<CgroupManagerOptions, 'id' | 'cgroupsPath' | 'ownCgroups'> = {},
 ): CgroupManager {
   if (Object.keys(paths).length === 0) throw new RuntimeError('the container has no recorded cgroup paths');
+  if (driver === 'systemd') throw new RuntimeError('a systemd driver record needs the systemd driver (systemd/driver.ts)');
   // Read only when needed: resource writes (update) need all of it; kill, delete and state none.
   const init = {
     paths,

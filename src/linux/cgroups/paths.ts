@@ -15,7 +15,7 @@
 //   fs2/defaultpath.go (relative → join(/sys/fs/cgroup, dirname(own cgroup), inner)).
 //   So `runc run x` without cgroupsPath lands in <own cgroup>/x, and so does tsrunc.
 // - ".." components are refused (runc silently cleans them away; an explicit error is clearer), as is the
-//   systemd driver's "slice:prefix:name" form, since tsrunc only has the cgroupfs driver.
+//   systemd driver's "slice:prefix:name" form without --systemd-cgroup (runc would make a directory of it).
 
 import { posix } from 'node:path';
 import { RuntimeError } from '../../common/errors';
@@ -34,7 +34,7 @@ export function cgroupPathComponents(cgroupsPath: string, field = 'linux.cgroups
   if (/^[^/:]+\.slice:[^/:]*:[^/:]+$/.test(cgroupsPath)) {
     throw new RuntimeError(
       `${field}: ${JSON.stringify(cgroupsPath)} is in the systemd driver's "slice:prefix:name" form; ` +
-        'tsrunc only has the cgroupfs driver, so give a path such as "/machine.slice/libpod-<id>.scope"',
+        'give --systemd-cgroup for the systemd driver, or for the cgroupfs driver a path such as "/machine.slice/libpod-<id>.scope"',
     );
   }
   const parts = cgroupsPath.split('/').filter((p) => p !== '' && p !== '.');

@@ -13,7 +13,7 @@ import { UNIFIED } from './layout';
 import { createUnifiedCgroup } from './unified';
 
 export class V2CgroupManager extends BaseCgroupManager {
-  readonly driver = 'v2' as const;
+  readonly driver: 'v2' | 'systemd' = 'v2';
 
   private dir(): string {
     const d = this.paths[UNIFIED];

@@ -35,7 +35,7 @@ export const GLOBAL_FLAGS: FlagDef[] = [
   { name: 'log', type: 'string', describe: 'file to append logs to (default: stderr)' },
   { name: 'log-format', type: 'string', default: 'text', describe: "log format: 'text' or 'json'" },
   { name: 'debug', type: 'boolean', describe: 'enable debug logging' },
-  { name: 'systemd-cgroup', type: 'boolean', describe: 'use systemd to manage cgroups (not supported yet)' },
+  { name: 'systemd-cgroup', type: 'boolean', describe: 'make each container\'s cgroup a systemd unit (linux.cgroupsPath is "slice:prefix:name"; cgroup v2)' },
   { name: 'rootless', type: 'string', hidden: true, describe: "ignored; 'true', 'false' or 'auto'" },
   { name: 'criu', type: 'string', hidden: true, describe: 'ignored: path to criu' },
   { name: 'version', type: 'boolean', alias: ['v'], describe: 'print the version' },

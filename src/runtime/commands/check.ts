@@ -14,7 +14,7 @@ export const check: CommandHandler = async (ctx) => {
   const bundleDir = path.resolve((ctx.flags.bundle as string | undefined) ?? process.cwd());
   let report: CheckReport;
   try {
-    const d = diagnoseBundle(bundleDir, { id: CHECK_ID, stateDir: ctx.store.dir(CHECK_ID), noPivot: false, preserveFds: 0 });
+    const d = diagnoseBundle(bundleDir, { id: CHECK_ID, stateDir: ctx.store.dir(CHECK_ID), noPivot: false, preserveFds: 0, cgroupFor: (o) => ctx.host.cgroupFor(o) });
     report = { bundle: d.bundle.dir, config: d.bundle.configPath, source: d.bundle.source, problems: d.problems };
   } catch (err) {
     // No document to look at (no bundle, no config.json, not JSON): that is the one problem.

@@ -4,6 +4,7 @@
 // The stream ends when the container has stopped.
 import { RuntimeError } from '../../common/errors';
 import { oomKills, statsJson, statsV1, statsV2, type CgroupStats } from '../../linux/cgroups/stats';
+import { cgroupVersion } from '../../linux/cgroups/manager';
 import { statusFor } from '../container';
 import type { Host } from '../host';
 import { print } from '../output';
@@ -37,7 +38,7 @@ function statsOf(host: Host, record: ContainerRecord): CgroupStats {
     }
   };
   const { driver, paths } = record.cgroup;
-  return driver === 'v2' ? statsV2(paths.unified, read, list) : statsV1(paths, read, list);
+  return cgroupVersion(driver) === 'v2' ? statsV2(paths.unified, read, list) : statsV1(paths, read, list);
 }
 
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -59,13 +60,14 @@ export const events: CommandHandler = async (ctx) => {
       return undefined; // no OOM counter here
     }
   };
-  let ooms = oomKills(record.cgroup.driver, record.cgroup.paths, read);
+  const version = cgroupVersion(record.cgroup.driver);
+  let ooms = oomKills(version, record.cgroup.paths, read);
   let next = 0;
   // OOM kills are looked for often, stats every interval; both until the container has stopped.
   for (;;) {
     // Read before the status: an OOM kill of the init is also what stops the container.
     const stopped = ctx.store.load(id)?.kind !== 'record' || statusFor(ctx.store, record, 'state') === 'stopped';
-    const seen = oomKills(record.cgroup.driver, record.cgroup.paths, read);
+    const seen = oomKills(version, record.cgroup.paths, read);
     if (seen !== undefined && ooms !== undefined && seen > ooms) line('oom');
     ooms = seen ?? ooms;
     if (stopped) return 0;

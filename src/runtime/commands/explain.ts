@@ -24,6 +24,7 @@ export const explain: CommandHandler = async (ctx) => {
     noPivot: Boolean(ctx.flags['no-pivot']),
     preserveFds: (ctx.flags['preserve-fds'] as number | undefined) ?? 0,
     ...(consoleSocket !== undefined ? { consoleSocket } : {}),
+    cgroupFor: (o) => ctx.host.cgroupFor(o),
   });
   const warnings: Problem[] = prepared.problems.filter((p) => p.severity === 'warning');
   // What create (which detaches) would refuse about the terminal, as a warning: the plan is still shown.
@@ -44,6 +45,7 @@ export const explain: CommandHandler = async (ctx) => {
       driver: prepared.cgroup.driver, paths: prepared.cgroup.paths, writes: prepared.writes,
       ...(prepared.deviceProgram !== undefined ? { deviceProgram: prepared.deviceProgram } : {}),
       unsupported: prepared.unsupported,
+      ...(prepared.cgroup.unitPlan ? { systemd: prepared.cgroup.unitPlan() } : {}),
     },
     capLastCap: prepared.host.capLastCap,
     warnings,

@@ -29,7 +29,7 @@ export function features(): object {
     linux: {
       namespaces: Object.keys(NAMESPACE_FLAGS) as NamespaceType[],
       capabilities: CAPABILITIES.map((_, n) => capabilityName(n)),
-      cgroup: { v1: true, v2: true, systemd: false, systemdUser: false, rdma: true },
+      cgroup: { v1: true, v2: true, systemd: true, systemdUser: false, rdma: true },
       seccomp: {
         enabled: true,
         actions: seccomp.actions,
