@@ -115,18 +115,8 @@ export function cgroupManagerFor(o: CgroupManagerOptions): CgroupManager {
     layout,
     ownCgroups: o.ownCgroups ?? (() => readFileSync('/proc/self/cgroup', 'utf8')),
   });
-  // Read only when resource writes are planned: the head start of create needs neither.
-  const init = {
-    paths,
-    layout,
-    get unifiedControllers() {
-      return o.unifiedControllers ?? unifiedControllers(layout);
-    },
-    get hugePageSizes() {
-      return o.hugePageSizes ?? hugePageSizes();
-    },
-    features: o.features,
-  };
+  // The controllers and page sizes are read only when resource writes are planned: the head start of create needs neither.
+  const init = managerInit(o, layout, paths);
   return layout.mode === 'v2' ? new V2CgroupManager(init) : new V1CgroupManager(init);
 }
 
