@@ -53,6 +53,9 @@ function makeBundle(dir, args) {
   spawnSync(path.join(repo, 'bin/tsrunc'), ['spec', '--bundle', dir], { env: cleanEnv });
   const config = JSON.parse(fs.readFileSync(path.join(dir, 'config.json'), 'utf8'));
   config.process.args = args;
+  // `spec` writes runc's default, which asks for a terminal and an ambient set the kernel cannot raise.
+  config.process.terminal = false;
+  delete config.process.capabilities.ambient;
   config.ociVersion = '1.0.2'; // runc 1.1 knows specs up to 1.0.2
   fs.writeFileSync(path.join(dir, 'config.json'), JSON.stringify(config));
   return dir;
