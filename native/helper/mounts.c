@@ -254,6 +254,26 @@ void op_pivot_root(struct ctx *ctx, const struct op *op)
 	close(newroot);
 }
 
+/* `hide-host-mount`: a full procfs or sysfs of the host, outside the rootfs, made unreachable before
+ * `move-root` (see plan-builder.ts rootChangeOps): detached, with the detach kept from the host's
+ * namespace (slave first); covered with an empty tmpfs where it cannot be detached (a locked mount). */
+void op_hide_host_mount(struct ctx *ctx, const struct op *op)
+{
+	const char *path = op->argv[0];
+
+	if (mount(NULL, path, NULL, MS_SLAVE | MS_REC, NULL) < 0) {
+		if (errno == ENOENT)
+			return;
+		fail(ctx, errno, "make %s a slave mount", path);
+	}
+	if (umount2(path, MNT_DETACH) == 0)
+		return;
+	if (errno != EINVAL && errno != EPERM)
+		fail(ctx, errno, "detach %s", path);
+	if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
+		fail(ctx, errno, "cover %s with a tmpfs", path);
+}
+
 void op_move_root(struct ctx *ctx, const struct op *op)
 {
 	const char *root = op->argv[0];

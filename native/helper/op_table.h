@@ -193,6 +193,11 @@ static const struct arg_spec op_args_pivot_root[] = {
 	{ NULL },
 };
 
+static const struct arg_spec op_args_hide_host_mount[] = {
+	{ "path", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
+	{ NULL },
+};
+
 static const struct arg_spec op_args_move_root[] = {
 	{ "root", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
 	{ NULL },
@@ -383,6 +388,7 @@ static const struct arg_spec op_args_exec[] = {
 	OP("mknod-in-root", mknod_in_root, CONTAINER) \
 	OP("symlink-in-root", symlink_in_root, CONTAINER) \
 	OP("pivot-root", pivot_root, CONTAINER) \
+	OP("hide-host-mount", hide_host_mount, CONTAINER) \
 	OP("move-root", move_root, CONTAINER) \
 	OP("mask", mask, CONTAINER) \
 	OP("readonly", readonly, CONTAINER) \

@@ -82,6 +82,7 @@ void op_mount_setattr(struct ctx *ctx, const struct op *op);
 void op_mknod_in_root(struct ctx *ctx, const struct op *op);
 void op_symlink_in_root(struct ctx *ctx, const struct op *op);
 void op_pivot_root(struct ctx *ctx, const struct op *op);
+void op_hide_host_mount(struct ctx *ctx, const struct op *op);
 void op_move_root(struct ctx *ctx, const struct op *op);
 void op_mask(struct ctx *ctx, const struct op *op);
 void op_readonly(struct ctx *ctx, const struct op *op);

@@ -126,6 +126,7 @@ export const OPS = {
   },
   'symlink-in-root': { side: 'container', args: [{ name: 'root', ...path }, { name: 'target', ...text }, { name: 'linkpath', ...path }] },
   'pivot-root': { side: 'container', args: [{ name: 'root', ...path }] },
+  'hide-host-mount': { side: 'container', args: [{ name: 'path', ...path }] },
   'move-root': { side: 'container', args: [{ name: 'root', ...path }] },
   mask: { side: 'container', args: [{ name: 'path', ...path }] },
   readonly: { side: 'container', args: [{ name: 'path', ...path }] },

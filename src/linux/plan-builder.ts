@@ -26,6 +26,8 @@ export interface HostFacts {
   /** /proc/kcore exists: runc links /dev/core to it. */
   hasKcore: boolean;
   sourceKind: (hostPath: string) => SourceKind;
+  /** Mount points of the host's full procfs and sysfs mounts (mountinfo root "/"), for --no-pivot. */
+  pseudoFsMounts?: string[];
 }
 
 export interface PlanInput {
@@ -173,8 +175,19 @@ function rootfsOps(input: PlanInput, problems: Problem[]): { ops: ContainerOp[];
   return { ops, afterRoot: fromMounts.afterRoot, hostOps: fromMounts.hostOps };
 }
 
-function rootChangeOp(input: PlanInput): ContainerOp {
-  return input.noPivot ? op.moveRoot({ root: input.rootfs }, '--no-pivot') : op.pivotRoot({ root: input.rootfs }, 'root.path');
+/**
+ * pivot_root, or with --no-pivot a move of the rootfs onto / and chroot. The old root then stays in the
+ * container's mount namespace, and the kernel lets a process in a user namespace mount a new procfs or
+ * sysfs (with nothing masked) when the namespace holds a full one: so every full procfs and sysfs
+ * outside the rootfs is detached first, or covered where it cannot be, as runc does.
+ */
+function rootChangeOps(input: PlanInput): ContainerOp[] {
+  if (!input.noPivot) return [op.pivotRoot({ root: input.rootfs }, 'root.path')];
+  const inside = (p: string) => p === input.rootfs || p.startsWith(`${input.rootfs}/`);
+  return [
+    ...(input.host.pseudoFsMounts ?? []).filter((p) => !inside(p)).map((p) => op.hideHostMount({ path: p }, '--no-pivot')),
+    op.moveRoot({ root: input.rootfs }, '--no-pivot'),
+  ];
 }
 
 /**
@@ -398,7 +411,7 @@ export function buildCreatePlan(input: PlanInput): PlanResult {
     ...identityOps(input),
     ...rootfs.ops,
     ...preRootHookOps(input),
-    rootChangeOp(input),
+    ...rootChangeOps(input),
     ...terminal.container,
     ...afterRootOps(input, rootfs.afterRoot),
     ...processOps(input, problems, startOpsOfCreate(input), { createCwd: true }),

@@ -40,6 +40,17 @@ export interface CreateOptions {
 /** What create made; with an own console (a foreground run with a terminal), the pty master. */
 export type CreatedContainer = ContainerRecord & { consoleMaster?: number };
 
+/** Mount points of full (root "/") procfs and sysfs mounts in mountinfo text, unescaped. */
+export function fullPseudoFsMounts(mountinfo: string): string[] {
+  return mountinfo.split('\n').flatMap((line) => {
+    const [left, right] = line.split(' - ');
+    const fields = left?.split(' ') ?? [];
+    const fstype = right?.split(' ')[0];
+    if (fields.length < 5 || fields[3] !== '/' || (fstype !== 'proc' && fstype !== 'sysfs')) return [];
+    return [fields[4].replace(/\\([0-7]{3})/g, (_m, o: string) => String.fromCharCode(parseInt(o, 8)))];
+  });
+}
+
 export function hostFacts(): HostFacts {
   const status = fs.readFileSync('/proc/self/status', 'utf8');
   const capBnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? '0';
@@ -47,6 +58,7 @@ export function hostFacts(): HostFacts {
     capLastCap: Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim()),
     boundingSet: BigInt(`0x${capBnd}`),
     hasKcore: fs.existsSync('/proc/kcore'),
+    pseudoFsMounts: fullPseudoFsMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8')),
     sourceKind: (p: string): SourceKind => {
       try {
         return fs.statSync(p).isDirectory() ? 'dir' : 'file';
