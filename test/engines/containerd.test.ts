@@ -2,54 +2,27 @@
 // folder) and containerd-shim-runc-v2, driven with ctr --runc-binary bin/tsrunc, as an engine does:
 // create/start/wait/delete with the exit status, exec, ps, pause/resume, kill, and a terminal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TestEnv, TSRUNC, makeRootfs } from '../support/env';
-import { native } from '../../src/linux/native';
-
-/** containerd-shim processes whose parent is this process. */
-function shimChildren(): number[] {
-  return fs.readdirSync('/proc').filter((d) => /^\d+$/.test(d)).map(Number).filter((pid) => {
-    try {
-      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return stat.includes('(containerd-shim') && Number(fields[1]) === process.pid;
-    } catch {
-      return false;
-    }
-  });
-}
-
-const hasContainerd = spawnSync('sh', ['-c', 'command -v containerd && command -v ctr && command -v containerd-shim-runc-v2']).status === 0;
+import { hasContainerd, type PrivateContainerd, startContainerd } from '../support/containerd';
 
 describe.skipIf(!hasContainerd)('containerd 1.6 with containerd-shim-runc-v2', () => {
   let env: TestEnv;
-  let daemon: ChildProcess | undefined;
-  let sock = '';
+  let containerd: PrivateContainerd | undefined;
   let rootfs = '';
   const hadRunDir = fs.existsSync('/run/containerd');
 
-  const ctr = (args: string[], timeout = 30_000) => {
-    const r = spawnSync('ctr', ['-a', sock, ...args], { encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'] });
-    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-  };
+  const ctr = (args: string[], timeout = 30_000) => containerd!.ctr(args, timeout);
   const run = (id: string, extra: string[], cmd: string[]) =>
     ctr(['run', ...extra, '--runc-binary', TSRUNC, '--rootfs', rootfs, id, ...cmd]);
 
   beforeAll(async () => {
     env = new TestEnv('ctrd');
-    const dir = path.join(env.tmp, 'containerd');
-    fs.mkdirSync(dir);
-    sock = path.join(dir, 'containerd.sock');
     rootfs = path.join(env.tmp, 'rootfs');
     makeRootfs(rootfs);
-    fs.writeFileSync(path.join(dir, 'config.toml'), [
-      'version = 2', `root = "${dir}/root"`, `state = "${dir}/state"`, '[grpc]', `  address = "${sock}"`,
-      '[plugins."io.containerd.grpc.v1.cri"]', '  disable = true', '',
-    ].join('\n'));
-    daemon = spawn('containerd', ['--config', path.join(dir, 'config.toml')], { stdio: 'ignore' });
-    for (let i = 0; i < 100 && ctr(['version']).status !== 0; i++) await new Promise((r) => setTimeout(r, 100));
+    containerd = await startContainerd(path.join(env.tmp, 'containerd'));
   });
 
   afterAll(async () => {
@@ -58,19 +31,7 @@ describe.skipIf(!hasContainerd)('containerd 1.6 with containerd-shim-runc-v2', (
       ctr(['task', 'delete', '-f', id]);
       ctr(['container', 'rm', id]);
     }
-    if (daemon && daemon.exitCode === null) {
-      daemon.kill('SIGTERM');
-      await new Promise((r) => daemon!.once('exit', r));
-    }
-    // The shims daemonize; this process is a subreaper (TestEnv), so they are its children now: stop and reap them.
-    for (const pid of shimChildren()) {
-      try {
-        process.kill(pid, 'SIGKILL');
-        await native().waitpid(pid);
-      } catch {
-        // gone already
-      }
-    }
+    await containerd?.stop();
     const leftovers = await env.cleanup();
     // containerd keeps its own runtime root (/run/containerd/runc/<ns>); tsrunc's state under it must be
     // gone, and so must the cgroups (ctr puts them under /default).
@@ -107,7 +68,7 @@ describe.skipIf(!hasContainerd)('containerd 1.6 with containerd-shim-runc-v2', (
 
   it('gives the container a terminal through the console socket', () => {
     // ctr -t wants a terminal of its own: script(1) gives it one.
-    const r = spawnSync('script', ['-qec', `ctr -a ${sock} run --rm -t --runc-binary ${TSRUNC} --rootfs ${rootfs} ctrd-tty sh -c 'tty; echo tty-ok'`, '/dev/null'], {
+    const r = spawnSync('script', ['-qec', `ctr -a ${containerd!.sock} run --rm -t --runc-binary ${TSRUNC} --rootfs ${rootfs} ctrd-tty sh -c 'tty; echo tty-ok'`, '/dev/null'], {
       encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'],
     });
     expect(r.status).toBe(0);

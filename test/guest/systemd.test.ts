@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectCgroupLayout } from '../../src/linux/cgroups/layout';
 import { systemdRunning } from '../../src/linux/cgroups/systemd/bus';
 import { makeRootfs, TestEnv, TSRUNC } from '../support/env';
+import { hasContainerd, type PrivateContainerd, startContainerd } from '../support/containerd';
 import { childPids, delay, leftoversOf, specWith } from '../oci-conformance/helpers';
 import { native } from '../../src/linux/native';
 import { readProcStat } from '../../src/linux/proc';
@@ -161,43 +162,21 @@ describe.skipIf(!usable)('the systemd cgroup driver on a systemd host', { timeou
   });
 });
 
-const hasContainerd = spawnSync('sh', ['-c', 'command -v containerd && command -v ctr && command -v containerd-shim-runc-v2']).status === 0;
-
 describe.skipIf(!usable || !hasContainerd)('containerd\'s shim with SystemdCgroup (ctr --runc-systemd-cgroup)', { timeout: 120_000 }, () => {
   let env: TestEnv;
-  let sock = '';
   let rootfs = '';
-  let daemon: ReturnType<typeof spawn> | undefined;
-  const ctr = (args: string[]) => spawnSync('ctr', ['-a', sock, ...args], { encoding: 'utf8', timeout: 60_000, stdio: ['ignore', 'pipe', 'pipe'] });
+  let containerd: PrivateContainerd | undefined;
+  const ctr = (args: string[]) => containerd!.ctr(args, 60_000);
 
   beforeAll(async () => {
     env = new TestEnv('sdctr');
-    const dir = path.join(env.tmp, 'containerd');
-    fs.mkdirSync(dir);
-    sock = path.join(dir, 'containerd.sock');
     rootfs = path.join(env.tmp, 'rootfs');
     makeRootfs(rootfs);
-    fs.writeFileSync(path.join(dir, 'config.toml'), [
-      'version = 2', `root = "${dir}/root"`, `state = "${dir}/state"`, '[grpc]', `  address = "${sock}"`,
-      '[plugins."io.containerd.grpc.v1.cri"]', '  disable = true', '',
-    ].join('\n'));
-    daemon = spawn('containerd', ['--config', path.join(dir, 'config.toml')], { stdio: 'ignore' });
-    for (let i = 0; i < 300 && ctr(['version']).status !== 0; i++) await delay(100);
+    containerd = await startContainerd(path.join(env.tmp, 'containerd'), 30_000);
   }, 60_000);
 
   afterAll(async () => {
-    if (daemon && daemon.exitCode === null) {
-      daemon.kill('SIGTERM');
-      await new Promise((r) => daemon!.once('exit', r));
-    }
-    for (const p of childPids()) {
-      try {
-        process.kill(p, 'SIGKILL');
-        await native().waitpid(p);
-      } catch {
-        // gone already
-      }
-    }
+    await containerd?.stop();
     expect(await env.cleanup()).toEqual([]);
   }, 60_000);
 
