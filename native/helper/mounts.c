@@ -270,6 +270,7 @@ void op_hide_host_mount(struct ctx *ctx, const struct op *op)
 		return;
 	if (errno != EINVAL && errno != EPERM)
 		fail(ctx, errno, "detach %s", path);
+	report_fallback(ctx, "cover-host-mount", errno);
 	if (mount("tmpfs", path, "tmpfs", MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0)
 		fail(ctx, errno, "cover %s with a tmpfs", path);
 }

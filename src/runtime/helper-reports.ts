@@ -59,6 +59,7 @@ const FALLBACKS: Record<string, string> = {
   'join-cgroup-and-clone': 'clone3 with CLONE_INTO_CGROUP failed, so the helper joined the cgroup (cgroup.procs) and cloned from there',
   'pty-slave-by-path': 'TIOCGPTPEER failed, so the pty slave was opened by its /dev/pts path',
   'memfd-without-exec': 'memfd_create refused MFD_EXEC, so the sealed copy of the helper was made without it',
+  'cover-host-mount': 'the host mount could not be detached, so an empty read-only tmpfs was mounted over it',
 };
 
 /** The plan's op at an index (plan.ts opAt), passed in: start's core, which words fifo failures, has no plan. */
