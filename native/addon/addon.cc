@@ -21,13 +21,13 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
+#include <termios.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <termios.h>
 #include <unistd.h>
 
 #include <seccomp.h>
@@ -385,22 +385,6 @@ Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
-// clearOnlcr(fd): ONLCR off in the terminal's output flags, so "\n" reaches the caller as it was written
-// (runc does this to the pty it relays itself).
-Napi::Value ClearOnlcr(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int64_t fd;
-  if (!IntArg(info, 0, "fd", &fd)) return env.Undefined();
-  termios t{};
-  if (tcgetattr(static_cast<int>(fd), &t) < 0) {
-    ErrnoError(env, "tcgetattr", errno).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  t.c_oflag &= ~static_cast<tcflag_t>(ONLCR);
-  if (tcsetattr(static_cast<int>(fd), TCSANOW, &t) < 0) ErrnoError(env, "tcsetattr", errno).ThrowAsJavaScriptException();
-  return env.Undefined();
-}
-
 // seccomp_arch_resolve_name: a libseccomp architecture name ("x86", "x32", ...) to its token, 0 when
 // this libseccomp does not know it. With no name: the native architecture's token.
 Napi::Value SeccompArch(const Napi::CallbackInfo& info) {
@@ -623,7 +607,6 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("consoleListen", Napi::Function::New(env, ConsoleListen, "consoleListen"));
   exports.Set("receiveFd", Napi::Function::New(env, ReceiveFd, "receiveFd"));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize, "setWinsize"));
-  exports.Set("clearOnlcr", Napi::Function::New(env, ClearOnlcr, "clearOnlcr"));
   exports.Set("strerror", Napi::Function::New(env, Strerror, "strerror"));
   exports.Set("seccompArch", Napi::Function::New(env, SeccompArch, "seccompArch"));
   exports.Set("seccompSyscallNumbers", Napi::Function::New(env, SeccompSyscallNumbers, "seccompSyscallNumbers"));

@@ -43,8 +43,6 @@ export interface NativeAddon {
   receiveFd(listenFd: number, timeoutMs: number): { fd: number; name: string };
   /** ioctl(TIOCSWINSZ). */
   setWinsize(fd: number, rows: number, cols: number): void;
-  /** Clears ONLCR in the terminal's output flags (tcsetattr). */
-  clearOnlcr(fd: number): void;
   /** strerror(errno) and strerrorname_np(errno) ("" when it has none). */
   strerror(errno: number): { message: string; name: string };
   /** seccomp_arch_resolve_name: a libseccomp architecture name's token, 0 when unknown; without a name, the native one's. */

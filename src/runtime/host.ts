@@ -75,7 +75,6 @@ export const realHost: Host = {
   consoleListen: (file) => native().consoleListen(file),
   receiveFd: (listenFd, timeoutMs) => native().receiveFd(listenFd, timeoutMs),
   setWinsize: (fd, rows, cols) => native().setWinsize(fd, rows, cols),
-  clearOnlcr: (fd) => native().clearOnlcr(fd),
   strerror: (errno) => native().strerror(errno),
   seccompArch: (name) => native().seccompArch(name),
   seccompSyscallNumbers: (arch, names) => native().seccompSyscallNumbers(arch, names),

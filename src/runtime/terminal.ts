@@ -43,14 +43,9 @@ export class OwnConsole {
     }
   }
 
-  /**
-   * The master: the helper sent it before `ready`, so it is waiting already. Its output flags as runc
-   * sets those of a pty it relays: no "\r\n" for "\n".
-   */
+  /** The master: the helper sent it before `ready`, so it is waiting already. */
   receive(): number {
-    const master = this.host.receiveFd(this.listenFd, 10_000).fd;
-    this.host.clearOnlcr(master);
-    return master;
+    return this.host.receiveFd(this.listenFd, 10_000).fd;
   }
 
   close(): void {

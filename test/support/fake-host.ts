@@ -473,8 +473,6 @@ export class FakeHost implements Host {
 
   setWinsize(): void {}
 
-  clearOnlcr(): void {}
-
   // Planning input (libseccomp's tables, strerror): the real ones, which touch nothing of the host.
 
   strerror(errno: number): { message: string; name: string } {
