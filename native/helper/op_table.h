@@ -123,7 +123,7 @@ static const struct arg_spec op_args_open_exec_fifo[] = {
 	{ NULL },
 };
 
-static const char *const op_values_mount_in_root_create[] = { "dir", "file", "none", NULL };
+static const char *const op_values_mount_in_root_create[] = { "dir", "file", "none", "ordinary-dir", NULL };
 static const struct arg_spec op_args_mount_in_root[] = {
 	{ "root", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
 	{ "source", ARG_STRING, ARG_STRING, 0, 0, ARG_NULLABLE, NULL },

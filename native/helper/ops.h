@@ -24,13 +24,15 @@ int write_file(const char *path, const char *content, size_t len);
 void fd_path(int fd, char *buf, size_t len);
 
 /* rootfs.c */
-enum create { CREATE_NONE, CREATE_DIR, CREATE_FILE };
+/* CREATE_ORDINARY_DIR: a directory, made when missing, and refused ("not-ordinary-dir") when the last
+ * component is a symlink or anything but a directory (where procfs and sysfs go, as runc). */
+enum create { CREATE_NONE, CREATE_DIR, CREATE_FILE, CREATE_ORDINARY_DIR };
 /* An O_PATH fd of the root directory. */
 int open_root(struct ctx *ctx, const char *root);
 void expand_in_root(struct ctx *ctx, int rootfd, const char *path, char *rel, size_t len, int follow_last);
 int resolve_parent(struct ctx *ctx, int rootfd, char *rel, const char **last);
 int resolve_in_root(struct ctx *ctx, int rootfd, const char *path, enum create create);
-/* "dir", "file" or "none". */
+/* "dir", "file", "none" or "ordinary-dir". */
 enum create parse_create(struct ctx *ctx, const char *s);
 
 /* mount_sources.c */

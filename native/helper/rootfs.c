@@ -189,17 +189,23 @@ int resolve_in_root(struct ctx *ctx, int rootfd, const char *path, enum create c
 	const char *name;
 	int dirfd, fd;
 
-	expand_in_root(ctx, rootfd, path, rel, sizeof(rel), 1);
+	int ordinary = create == CREATE_ORDINARY_DIR;
+	int nofollow = ordinary ? O_NOFOLLOW : 0;
+	struct stat st;
+
+	expand_in_root(ctx, rootfd, path, rel, sizeof(rel), !ordinary);
 	dirfd = resolve_parent(ctx, rootfd, rel, &name);
 	if (!*name)
 		return dirfd;
-	fd = open_in_root(rootfd, rel, 0);
+	fd = open_in_root(rootfd, rel, nofollow);
 	if (fd < 0 && errno == ENOENT && create != CREATE_NONE) {
-		create_last(ctx, dirfd, name, rel, create);
-		fd = open_in_root(rootfd, rel, 0);
+		create_last(ctx, dirfd, name, rel, ordinary ? CREATE_DIR : create);
+		fd = open_in_root(rootfd, rel, nofollow);
 	}
 	if (fd < 0)
 		fail(ctx, errno, "openat2 %s in root", rel);
+	if (ordinary && (fstat(fd, &st) < 0 || !S_ISDIR(st.st_mode)))
+		fail(ctx, 0, "not-ordinary-dir");
 	close(dirfd);
 	return fd;
 }
@@ -212,5 +218,7 @@ enum create parse_create(struct ctx *ctx, const char *s)
 		return CREATE_FILE;
 	if (strcmp(s, "none") == 0)
 		return CREATE_NONE;
+	if (strcmp(s, "ordinary-dir") == 0)
+		return CREATE_ORDINARY_DIR;
 	fail(ctx, 0, "bad create mode \"%s\"", s);
 }

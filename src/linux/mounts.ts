@@ -204,7 +204,7 @@ export function mountOps(input: MountPlanInput): MountPlan {
       const late = (type === 'tmpfs' || dest === '/dev') && (opts.flags & MS.RDONLY) !== 0;
       ops.push(mountInRoot({
         root: input.rootfs, source: m.source ?? type, dest, fstype: type, flags: opts.flags & ~MS.REMOUNT & ~(late ? MS.RDONLY : 0),
-        data: opts.data.join(','), create: 'dir', propagation: opts.propagation,
+        data: opts.data.join(','), create: type === 'proc' || type === 'sysfs' ? 'ordinary-dir' : 'dir', propagation: opts.propagation,
       }, origin));
       if (late) out.afterRoot.push(op.remountRo({ path: dest }, origin));
     }

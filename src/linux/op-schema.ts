@@ -94,7 +94,8 @@ export const OPS = {
     side: 'container',
     args: [
       { name: 'root', ...path }, { name: 'source', ...orNull }, { name: 'dest', ...path }, { name: 'fstype', ...orNull },
-      { name: 'flags', ...flags }, { name: 'data', ...orNull }, { name: 'create', kind: 'enum', values: ['dir', 'file', 'none'] },
+      { name: 'flags', ...flags }, { name: 'data', ...orNull },
+      { name: 'create', kind: 'enum', values: ['dir', 'file', 'none', 'ordinary-dir'] },
       { name: 'remountFlags', ...flags }, { name: 'propagation', ...flags },
     ],
   },

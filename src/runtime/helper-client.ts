@@ -51,6 +51,7 @@ function describeOpError(op: OpOf<OpName>, errno: number, text: string, given?: 
     }
     case 'mount-in-root': {
       const { source, dest, fstype } = fieldsOf(op);
+      if (text === 'not-ordinary-dir') return `${where}error mounting ${JSON.stringify(fstype)} to rootfs at ${JSON.stringify(dest)}: filesystem ${JSON.stringify(fstype)} must be mounted on ordinary directory`;
       return `${where}mount ${source} on ${dest} (type ${fstype || 'bind'}): ${why}`;
     }
     // The helper's text says which step failed (a file of the copy, the id-mapping, …).

@@ -520,6 +520,31 @@ describe('tsrunc-init', () => {
     }
   });
 
+  it('mounts an ordinary-dir destination only on a directory: a symlink there is refused, not followed', { timeout: TIMEOUT }, async () => {
+    const dir = tempDir();
+    const rootfs = makeRootfs(dir);
+    fs.mkdirSync(path.join(rootfs, 'elsewhere'));
+    fs.symlinkSync('elsewhere', path.join(rootfs, 'linked'));
+    const plan: Plan = {
+      host: [host('clone', flags(CLONE_NEWNS, CLONE_NEWPID, CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
+      container: [
+        ctr('wait-release'),
+        ctr('mount', '', '/', '', flags(MS_REC, MS_PRIVATE), ''),
+        ctr('mount-in-root', rootfs, 'proc', '/made', 'proc', '0', '', 'ordinary-dir', '0', '0'),
+        ctr('mount-in-root', rootfs, 'proc', '/linked', 'proc', '0', '', 'ordinary-dir', '0', '0'),
+      ],
+    };
+    const r = run(plan);
+    const pid = await containerPid(r);
+    const [, index, errno, text] = await r.sync.expect(/^error (-?\d+) (\d+) (.*)$/);
+    expect([Number(index), Number(errno), text]).toEqual([plan.host.length + 3, 0, 'not-ordinary-dir']);
+    expect(await reap(pid)).toEqual({ exitCode: 1, signal: null });
+    // The missing one was made a directory; the link is still a link, and nothing was made where it points.
+    expect(fs.statSync(path.join(rootfs, 'made')).isDirectory()).toBe(true);
+    expect(fs.lstatSync(path.join(rootfs, 'linked')).isSymbolicLink()).toBe(true);
+    expect(fs.readdirSync(path.join(rootfs, 'elsewhere'))).toEqual([]);
+  });
+
   it('exits 1 in wait-release when P exits without releasing', { timeout: TIMEOUT }, async () => {
     const plan: Plan = {
       host: [host('clone', flags(CLONE_PARENT, SIGCHLD)), host('report-pid')],

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/oci/types';
 import { TestEnv } from '../support/env';
-import { reap, setConfig, specWith } from './helpers';
+import { reap, runSpec, setConfig, specWith } from './helpers';
 
 let env: TestEnv;
 let bundle: string;
@@ -194,5 +194,26 @@ describe('a created container', () => {
       expect(fs.statSync(`/proc/${c.pid}/fd/${n}`).isFIFO()).toBe(true);
     }
     await remove(c);
+  });
+});
+
+describe('--no-pivot', () => {
+  // With --no-pivot the old root stays under the container's root. A user namespace made inside the
+  // container owns a new mount namespace, where mounting procfs is allowed only if no full procfs is
+  // visible in it: the host's /proc left there would make that mount succeed, giving a /proc the masks
+  // do not cover (/proc/sysrq-trigger, /proc/kcore, ...).
+  it('a user namespace made inside the container cannot mount a fresh procfs', () => {
+    const spec = specWith(['unshare', '-mrpf', 'sh', '-c', 'mount -t proc none /proc && echo MOUNTED && ls /proc/sysrq-trigger'], (s) => {
+      // Writing uid 0 into the new namespace's uid_map needs CAP_SETFCAP.
+      for (const set of ['bounding', 'permitted', 'effective'] as const) s.process!.capabilities![set] = [...(s.process!.capabilities![set] ?? []), 'CAP_SETFCAP', 'CAP_SYS_ADMIN'];
+    });
+    const r = runSpec(env, bundle, spec, ['--no-pivot']);
+    expect(r.stdout).not.toContain('MOUNTED');
+    expect(r.stderr).toMatch(/permission denied/i);
+    expect(r.status).toBe(1);
+    // The same container without --no-pivot is refused the same way (the masked /proc is no way out either).
+    const pivoted = runSpec(env, bundle, spec);
+    expect(pivoted.stdout).not.toContain('MOUNTED');
+    expect(pivoted.status).toBe(1);
   });
 });

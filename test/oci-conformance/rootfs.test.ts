@@ -433,6 +433,20 @@ describe('root', () => {
     }
   });
 
+  it('/proc (or /sys) that is a symlink in the rootfs is refused, as runc refuses it, and not followed', () => {
+    const linked = env.bundle('proc-link', specWith(['true']));
+    const lRootfs = path.join(linked, 'rootfs');
+    fs.rmSync(path.join(lRootfs, 'proc'), { recursive: true, force: true });
+    fs.mkdirSync(path.join(lRootfs, 'elsewhere'));
+    fs.symlinkSync('elsewhere', path.join(lRootfs, 'proc'));
+    const r = env.tsrunc(['run', '--bundle', linked, env.id('proclink')]);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('mounts[0].destination');
+    expect(r.stderr).toContain('/proc in the rootfs is a symlink; filesystem \\"proc\\" must be mounted on ordinary directory');
+    expect(fs.readdirSync(path.join(lRootfs, 'elsewhere'))).toEqual([]);
+    expect(env.tsrunc(['check', '--bundle', linked]).stdout).toContain('mounts[0].destination: /proc in the rootfs is a symlink');
+  });
+
   it('a bind mount whose destination is a symlink to a host file does not touch the host file', () => {
     const evil = env.bundle('evil-file', specWith(['true']));
     const evilRootfs = path.join(evil, 'rootfs');

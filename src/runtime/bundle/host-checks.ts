@@ -651,6 +651,25 @@ function checkMountTypes(spec: Spec, facts: HostCheckFacts, out: Out): void {
   });
 }
 
+/** procfs and sysfs go on an ordinary directory of the rootfs (as runc): never through a symlink there. */
+function checkProcSysMountPoints(input: HostCheckInput, facts: HostCheckFacts, out: Out): void {
+  const { spec, rootfs } = input;
+  if (rootfs === undefined) return;
+  (spec.mounts ?? []).forEach((m, i) => {
+    if ((m.type !== 'proc' && m.type !== 'sysfs') || typeof m.destination !== 'string') return;
+    const dest = path.posix.resolve('/', m.destination);
+    if (dest === '/') return;
+    const parent = resolveInRoot(rootfs, path.posix.dirname(dest), { fs: facts.fs });
+    if (parent.status !== 'found') return;
+    const entry = facts.fs.lstat(path.join(parent.hostPath, path.posix.basename(dest)));
+    if (entry === undefined || entry.type === 'dir') return;
+    const what = entry.type === 'symlink' ? 'a symlink' : 'not a directory';
+    error(out, `mounts[${i}].destination`, `${dest} in the rootfs is ${what}; filesystem ${JSON.stringify(m.type)} must be mounted on ordinary directory`, {
+      hint: `make ${path.join(rootfs, dest)} a directory`,
+    });
+  });
+}
+
 /** What a mount option of runc's needs of the kernel. */
 const MOUNT_SETATTR: [number, number] = [5, 12];
 const ATTR_NOSYMFOLLOW: [number, number] = [5, 14];
@@ -696,6 +715,7 @@ export function hostProblems(input: HostCheckInput, facts: HostCheckFacts): Prob
     (o) => checkDevices(input.spec, facts, o),
     (o) => checkMountTypes(input.spec, facts, o),
     (o) => checkMountFeatures(input.spec, facts, o),
+    (o) => checkProcSysMountPoints(input, facts, o),
   ];
   for (const check of checks) {
     const found: Problem[] = [];
