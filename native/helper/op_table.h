@@ -343,12 +343,14 @@ static const struct arg_spec op_args_run_hook[] = {
 	{ NULL },
 };
 
+static const char *const op_values_console_onlcr[] = { "keep", "clear", NULL };
 static const struct arg_spec op_args_console[] = {
 	{ "ptmx", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
 	{ "rows", ARG_INT, ARG_INT, 65535ULL, 0, 0, NULL },
 	{ "cols", ARG_INT, ARG_INT, 65535ULL, 0, 0, NULL },
 	{ "uid", ARG_INT, ARG_INT, 4294967295ULL, 0, ARG_NULLABLE, NULL },
 	{ "consolePath", ARG_STRING, ARG_STRING, 0, 0, ARG_NULLABLE, NULL },
+	{ "onlcr", ARG_ENUM, ARG_ENUM, 0, 0, 0, op_values_console_onlcr },
 	{ NULL },
 };
 

@@ -172,6 +172,7 @@ export const OPS = {
     args: [
       { name: 'ptmx', ...path }, { name: 'rows', kind: 'int', max: 0xffff }, { name: 'cols', kind: 'int', max: 0xffff },
       { name: 'uid', kind: 'int', max: U32, nullable: true }, { name: 'consolePath', ...orNull },
+      { name: 'onlcr', kind: 'enum', values: ['keep', 'clear'] },
     ],
   },
   exec: { side: 'container', args: [{ name: 'argv', kind: 'counted', item: text }, { name: 'env', kind: 'list', item: text }] },

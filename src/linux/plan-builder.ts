@@ -46,6 +46,8 @@ export interface PlanInput {
   host: HostFacts;
   /** --console-socket (with process.terminal): where the helper sends the pty master. */
   consoleSocket?: string;
+  /** tsrunc relays the pty itself (its own console socket, in the foreground): output flags as runc sets them there, no ONLCR. */
+  relaysTerminal?: boolean;
 }
 
 export interface PlanResult {
@@ -379,11 +381,13 @@ function startOpsOfCreate(input: PlanInput): ContainerOp[] {
  * which may go ahead as a head); C, after the root change and before the user switch, makes a pty in
  * the container's devpts, sizes it (process.consoleSize), gives the slave to process.user.uid (runc's
  * fixStdioPermissions), binds it onto `consolePath` (create: /dev/console; exec: none), sends the
- * master and makes the slave its controlling terminal and stdio (`console`, after a `setsid`).
+ * master and makes the slave its controlling terminal and stdio (`console`, after a `setsid`). A pty
+ * tsrunc relays itself gets ONLCR cleared there, before the process can write, as runc clears it on
+ * the pty it relays ("\n" reaches the caller as written).
  */
 export function terminalOps(
   proc: { terminal?: boolean; consoleSize?: { height: number; width: number }; user?: { uid: number } },
-  socket: string | undefined, consolePath: string,
+  socket: string | undefined, consolePath: string, relayed: boolean,
 ): { host: HostOp[]; container: ContainerOp[] } {
   if (socket === undefined || proc.terminal !== true) return { host: [], container: [] };
   const size = proc.consoleSize;
@@ -391,6 +395,7 @@ export function terminalOps(
     host: [op.consoleConnect({ socket }, '--console-socket')],
     container: [op.console({
       ptmx: '/dev/ptmx', rows: size?.height ?? 0, cols: size?.width ?? 0, uid: proc.user?.uid ?? 0, consolePath,
+      onlcr: relayed ? 'clear' : 'keep',
     }, 'process.terminal')],
   };
 }
@@ -398,7 +403,7 @@ export function terminalOps(
 /** The create plan, phase by phase in the order they run (docs/plan-format.md). */
 export function buildCreatePlan(input: PlanInput): PlanResult {
   const problems: Problem[] = [];
-  const terminal = terminalOps(input.spec.process ?? {}, input.consoleSocket, '/dev/console');
+  const terminal = terminalOps(input.spec.process ?? {}, input.consoleSocket, '/dev/console', input.relaysTerminal === true);
   const rootfs = rootfsOps(input, problems);
   const host: HostOp[] = [
     ...startOps(input.preserveFds, input.cgroup, 'linux.cgroupsPath'),

@@ -252,6 +252,7 @@ async function execWith(
   const namespaces = containerNamespaces(record.pid);
   const { plan, problems } = buildExecPlan({
     ...(consoleSocket !== undefined ? { consoleSocket } : {}),
+    ...(own !== undefined ? { relaysTerminal: true } : {}),
     process: proc, env, preserveFds: opts.preserveFds, namespaces, host: hostFacts(),
     cgroup: opts.cgroups.length > 0
       ? subCgroupEntry(cgroupVersion(record.cgroup.driver), record.cgroup.paths, opts.cgroups, (dir) => host.exists(dir))
