@@ -4,6 +4,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <limits.h>
 #include <sys/types.h>
 
 /* Upper bound on the payload length, so a corrupt length prefix cannot make us allocate gigabytes. */
@@ -53,6 +54,9 @@ struct ctx {
 	int ns_count;             /* namespace files `open-ns` opened for a later `setns` of the same path */
 	const char *ns_path[16];
 	int ns_fd[16];
+	/* The first masked directory, whose read-only tmpfs the others share (a path, not an fd: nothing
+	 * of the container runs between the masks, and no fd outlives them into the wait for start). */
+	char mask_dir[PATH_MAX];
 };
 
 /* A failure found before any op runs, reported by main. */

@@ -206,7 +206,12 @@ function afterRootOps(input: PlanInput, fromMounts: ContainerOp[]): ContainerOp[
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
     ops.push(op.writeFile({ path: `/proc/sys/${key.replace(/\./g, '/')}`, content: value }, `linux.sysctl[${JSON.stringify(key)}]`));
   }
-  (spec.linux?.maskedPaths ?? []).forEach((p, i) => ops.push(op.mask({ path: p }, `linux.maskedPaths[${i}]`)));
+  // A path listed twice is masked once, as runc does.
+  const masked = new Set<string>();
+  (spec.linux?.maskedPaths ?? []).forEach((p, i) => {
+    if (!masked.has(p)) ops.push(op.mask({ path: p }, `linux.maskedPaths[${i}]`));
+    masked.add(p);
+  });
   (spec.linux?.readonlyPaths ?? []).forEach((p, i) => ops.push(op.readonly({ path: p }, `linux.readonlyPaths[${i}]`)));
   if (spec.root?.readonly) ops.push(op.remountRo({ path: '/' }, 'root.readonly'));
   ops.push(...fromMounts);
