@@ -302,8 +302,9 @@ export function translateSeccomp(seccomp: Seccomp): SeccompTranslation {
       'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV only applies to a seccomp notification listener (a rule with SCMP_ACT_NOTIFY); ignored');
     flags.splice(waitKillable, 1);
   }
-  // The kernel refuses TSYNC with a listener (unless TSYNC_ESRCH); the helper is single-threaded, so it changes nothing.
-  if (listener && flags.includes('SECCOMP_FILTER_FLAG_TSYNC')) flags.splice(flags.indexOf('SECCOMP_FILTER_FLAG_TSYNC'), 1);
+  // As runc, TSYNC is not passed: the helper is single-threaded, so it changes nothing (and the kernel
+  // refuses it with a listener, unless TSYNC_ESRCH).
+  if (flags.includes('SECCOMP_FILTER_FLAG_TSYNC')) flags.splice(flags.indexOf('SECCOMP_FILTER_FLAG_TSYNC'), 1);
 
   if (problems.some((p) => p.severity === 'error') || !def) return { problems };
   const filter: SeccompFilter = { defaultAction: def.action, defaultErrno: def.errno, architectures, flags, rules, names: allNames };
@@ -387,6 +388,12 @@ export function encodeSeccomp(filter: SeccompFilter, tables: SeccompTables = nat
 export function seccompFlagBits(filter: SeccompFilter): number {
   const bits = filter.flags.reduce((b, f) => b | (FLAG_BITS[f as keyof typeof FLAG_BITS] ?? 0), 0);
   return filter.listener ? bits | NEW_LISTENER : bits;
+}
+
+/** The seccomp(2) flags a `seccomp` op's items pass (runc logs them at debug level: "seccomp filter flags: N"). */
+export function flagsOfItems(items: readonly string[]): number {
+  const item = items.find((i) => i.startsWith('flags '));
+  return item === undefined ? 0 : Number(item.slice('flags '.length));
 }
 
 /**

@@ -2,7 +2,7 @@
 import { checkPlan, encodeHead, encodePlan, HostOpName, opAt, OpOf, Plan, PlanOp } from '../linux/plan';
 import { fieldsOf, type OpName } from '../linux/op-schema';
 import { helperPath } from '../linux/native';
-import { decodeSeccomp, seccompItemText } from '../linux/seccomp';
+import { decodeSeccomp, flagsOfItems, seccompItemText } from '../linux/seccomp';
 import { errnoText } from './errno-text';
 import { fallbackText, hookReportText, parseHookReport, withFilterNote } from './helper-reports';
 import type { Logger } from './log';
@@ -233,6 +233,8 @@ export class StartedHelper {
       throw new RuntimeError(`cannot send the plan to tsrunc-init: ${(err as Error).message}`);
     }
     this.open = false;
+    const seccompOp = plan.container.find((o): o is PlanOp<'seccomp'> => o.op === 'seccomp');
+    if (seccompOp) opts.log?.debug(`seccomp filter flags: ${flagsOfItems(seccompOp.args)}`);
     const fd = this.fd;
     let pid = 0;
     let ready = false;
