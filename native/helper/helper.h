@@ -11,6 +11,7 @@
 #define PLAN_MAX_BYTES (16u << 20)
 
 struct sock_fprog;
+struct sock_filter;
 
 struct op {
 	const char *name;
@@ -47,6 +48,9 @@ struct ctx {
 	struct sock_fprog *seccomp_prog; /* from `seccomp`, for `seccomp-load` */
 	unsigned int seccomp_flags;
 	int seccomp_loaded;       /* after `seccomp-load`: failures say the filter may be the cause */
+	int seccomp_listener_fd;  /* the notification fd `seccomp-load` got (NEW_LISTENER), until `seccomp-listener` */
+	struct sock_filter *seccomp_prefix; /* `prefix` items: put before libseccomp's program */
+	unsigned int seccomp_prefix_len;
 	const struct op *exec_op; /* the first `exec` op, whose argv ... */
 	char **exec_args;         /* ... is built before any op runs (no allocation after a filter) */
 	int console_fd;           /* from `console-connect`: the console socket, until `console` sends the master */

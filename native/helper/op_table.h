@@ -300,6 +300,10 @@ static const struct arg_spec op_args_seccomp_load[] = {
 	{ NULL },
 };
 
+static const struct arg_spec op_args_seccomp_listener[] = {
+	{ NULL },
+};
+
 static const char *const op_values_chdir_missing[] = { "create", NULL };
 static const struct arg_spec op_args_chdir[] = {
 	{ "path", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
@@ -410,6 +414,7 @@ static const struct arg_spec op_args_exec[] = {
 	OP("no-new-privs", no_new_privs, CONTAINER) \
 	OP("seccomp", seccomp, CONTAINER) \
 	OP("seccomp-load", seccomp_load, CONTAINER) \
+	OP("seccomp-listener", seccomp_listener, CONTAINER) \
 	OP("chdir", chdir, CONTAINER) \
 	OP("find-exec", find_exec, CONTAINER) \
 	OP("ready", ready, CONTAINER) \

@@ -153,6 +153,7 @@ export const OPS = {
   'no-new-privs': { side: 'container', args: [] },
   seccomp: { side: 'container', args: [{ name: 'items', kind: 'list', item: text, min: 1 }] },
   'seccomp-load': { side: 'container', args: [] },
+  'seccomp-listener': { side: 'container', args: [] },
   chdir: { side: 'container', args: [{ name: 'path', ...path }, { name: 'missing', kind: 'enum', values: ['create'], optional: true }] },
   'find-exec': { side: 'container', args: [{ name: 'candidates', kind: 'list', item: text, min: 1 }] },
   ready: { side: 'container', args: [] },
