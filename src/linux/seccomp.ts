@@ -251,7 +251,10 @@ export function translateSeccomp(seccomp: Seccomp): SeccompTranslation {
     }
   });
 
-  const flags: string[] = [];
+  // No `flags` at all (not an empty list) means SPEC_ALLOW, as runc and crun: the Speculative Store
+  // Bypass mitigation a filter would otherwise switch on slows interpreters down (every kernel tsrunc
+  // runs on, 5.6 or later for openat2, has the flag).
+  const flags: string[] = seccomp.flags === undefined ? ['SECCOMP_FILTER_FLAG_SPEC_ALLOW'] : [];
   (seccomp.flags ?? []).forEach((flag, i) => {
     const at = `${base}.flags[${i}]`;
     if (!(SECCOMP_FLAGS as readonly string[]).includes(flag)) {

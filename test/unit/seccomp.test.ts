@@ -27,8 +27,9 @@ const TRACE = (e: number) => 0x7ff00000 + e;
 const rule = (name: string, action: number, ...conds: string[]) => [`rule ${KNOWN.indexOf(name)} ${action}`, ...conds].join(' ');
 const CMP = { ne: 1, lt: 2, le: 3, eq: 4, ge: 5, gt: 6, 'masked-eq': 7 };
 
+/** The items of a profile; without `flags` in it, with none (the default, SPEC_ALLOW, has a test of its own). */
 const items = (s: Seccomp, tables = fakeTables) => {
-  const { filter, problems } = translateSeccomp(s);
+  const { filter, problems } = translateSeccomp({ flags: [], ...s });
   expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
   const encoded = encodeSeccomp(filter!, tables);
   expect(encoded.problems).toEqual([]);
@@ -77,6 +78,9 @@ describe('seccomp translation', () => {
       rule('read', ALLOW), rule('write', ALLOW),
     ]);
     expect(items({ defaultAction: 'SCMP_ACT_ERRNO' })).toEqual([`default ${ERRNO(1)}`]);
+    // No flags at all means SPEC_ALLOW, as runc and crun; an empty list means none.
+    expect(translateSeccomp({ defaultAction: 'SCMP_ACT_ALLOW' }).filter!.flags).toEqual(['SECCOMP_FILTER_FLAG_SPEC_ALLOW']);
+    expect(translateSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', flags: [] }).filter!.flags).toEqual([]);
     expect(items({ defaultAction: 'SCMP_ACT_KILL_PROCESS' })).toEqual([`default ${KILL_PROCESS}`]);
   });
 
@@ -282,7 +286,7 @@ const tail = (spec: Spec) => {
 };
 
 describe('seccomp in the plan', () => {
-  const profile: Seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
+  const profile: Seccomp = { defaultAction: 'SCMP_ACT_ALLOW', flags: [], syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
 
   it('with noNewPrivileges: compiled before ready, installed after it, before wait-start (as runc)', () => {
     const spec = baseSpec();
