@@ -15,6 +15,7 @@ import { StartedHelper, unreapedPid } from './helper-client';
 import type { ExecHeadStart } from './head-start';
 import { parseConfig } from './bundle/load';
 import { mergeProblems, schemaProblems } from './bundle/schema-problems';
+import { readProcessAsRunc } from './bundle/runc-reading';
 import { semanticProblems } from './bundle/semantic-checks';
 import { cwdMagicLinkProblem } from './bundle/host-checks';
 import { locatePath, parsePath } from './bundle/locate';
@@ -70,7 +71,7 @@ export function processProblems(process: unknown): Problem[] {
 /** Line and column in a process file of a problem about "process.<field>" (the file is the process). */
 function positioned(source: string, problems: Problem[]): Problem[] {
   return problems.map((p) => {
-    const at = locatePath(source, parsePath(p.path).slice(1));
+    const at = locatePath(source, parsePath(p.path).slice(1), p.aboutKey === true);
     return at === undefined ? p : { ...p, line: at.line, column: at.column };
   });
 }
@@ -96,10 +97,9 @@ export function readProcessFile(file: string): { process: Process; warnings: Pro
     throw new RuntimeError(`cannot read process file ${file}: ${(err as Error).message}`);
   }
   const process = parseConfig(file, source) as Process;
-  // runc reads a missing user as its zero value: root.
-  if (process !== null && typeof process === 'object' && !Array.isArray(process) && process.user === undefined) process.user = { uid: 0, gid: 0 };
+  const readings = positioned(source, readProcessAsRunc(process));
   const warnings = checkProcess(process, file, source);
-  return { process, warnings };
+  return { process, warnings: [...readings, ...warnings] };
 }
 
 /** What exec takes from the container's config: its process, and the seccomp filter and personality every process gets. */
