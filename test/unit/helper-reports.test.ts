@@ -33,6 +33,8 @@ describe('the helper\'s reports', () => {
 
   it('words what start reads from exec.fifo, with the filter note when the helper says the filter is in force', () => {
     expect(fifoFailureText('0 hook 9 signaled 15 hooks.startContainer[1] /bin/sh ')).toBe('hooks.startContainer[1]: error running startContainer hook #1: /bin/sh was killed by SIGTERM');
+    // start trims what it read: an empty output loses its separator.
+    expect(fifoFailureText('0 hook 82 exited 1 hooks.startContainer[1] /bin/false')).toBe('hooks.startContainer[1]: error running startContainer hook #1: /bin/false exited with status 1');
     expect(fifoFailureText('1 hook 9 exec-failed 13 hooks.startContainer[0] /h '))
       .toBe('hooks.startContainer[0]: error running startContainer hook #0: exec /h: Permission denied (with the linux.seccomp filter in force)');
     expect(fifoFailureText('0 error 9 24 memfd_create tsrunc-hook-state')).toBe('memfd_create tsrunc-hook-state: too many open files (EMFILE)');
