@@ -4,7 +4,7 @@
 // (src/linux/exec-plan.ts); then exec either leaves it (--detach) or waits for it.
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
-import type { Capabilities, Personality, Process, Seccomp, Spec } from '../oci/types';
+import type { Capabilities, MemoryPolicy, Personality, Process, Seccomp, Spec } from '../oci/types';
 import { formatProblem, Problem, problemsError, RuntimeError } from '../common/errors';
 import type { Logger } from './log';
 import type { ContainerRecord, StateStore } from './state-store';
@@ -102,11 +102,12 @@ export function readProcessFile(file: string): { process: Process; warnings: Pro
   return { process, warnings: [...readings, ...warnings] };
 }
 
-/** What exec takes from the container's config: its process, and the seccomp filter and personality every process gets. */
+/** What exec takes from the container's config: its process, and the seccomp filter, personality and memory policy every process gets. */
 interface FromConfig {
   process?: Process;
   seccomp?: Seccomp;
   personality?: Personality;
+  memoryPolicy?: MemoryPolicy;
 }
 
 function configProcess(record: ContainerRecord): FromConfig {
@@ -115,6 +116,7 @@ function configProcess(record: ContainerRecord): FromConfig {
       process: record.process,
       ...(record.seccomp ? { seccomp: record.seccomp } : {}),
       ...(record.personality ? { personality: record.personality } : {}),
+      ...(record.memoryPolicy ? { memoryPolicy: record.memoryPolicy } : {}),
     };
   }
   const file = `${record.bundle}/config.json`;
@@ -128,6 +130,7 @@ function configProcess(record: ContainerRecord): FromConfig {
     ...(spec.process ? { process: spec.process } : {}),
     ...(spec.linux?.seccomp ? { seccomp: spec.linux.seccomp } : {}),
     ...(spec.linux?.personality ? { personality: spec.linux.personality } : {}),
+    ...(spec.linux?.memoryPolicy ? { memoryPolicy: spec.linux.memoryPolicy } : {}),
   };
 }
 
@@ -259,6 +262,7 @@ async function execWith(
       : cgroupOf(host, record).entry(),
     ...(config.seccomp !== undefined ? { seccomp: config.seccomp } : {}),
     ...(config.personality !== undefined ? { personality: config.personality } : {}),
+    ...(config.memoryPolicy !== undefined ? { memoryPolicy: config.memoryPolicy } : {}),
   });
   const all = [...warnings, ...problems];
   if (all.some((p) => p.severity === 'error')) throw processError(opts.processFile ?? FROM_FLAGS, all);

@@ -162,6 +162,14 @@ describe('exec', () => {
     await deleteAndCheck(id, pid);
   });
 
+  it('linux.memoryPolicy is the init\'s and every exec\'d process\'s NUMA policy (set_mempolicy), as runc sets it', async () => {
+    const { id, pid } = runDetached(FOREVER, (s) => { s.linux!.memoryPolicy = { mode: 'MPOL_INTERLEAVE', nodes: '0' }; });
+    const policy = (numaMaps: string) => numaMaps.split('\n')[0].split(' ')[1];
+    expect(policy(fs.readFileSync(`/proc/${pid}/numa_maps`, 'utf8'))).toBe('interleave:0');
+    expect(policy(env.ok(['exec', id, 'cat', '/proc/self/numa_maps']).stdout)).toBe('interleave:0');
+    await deleteAndCheck(id, pid);
+  });
+
   it('passes the exit status through, 128+N for signal N', async () => {
     const { id, pid } = runDetached(FOREVER);
     expect(env.tsrunc(['exec', id, 'sh', '-c', 'exit 7']).status).toBe(7);
