@@ -346,7 +346,7 @@ describe('a bundle made by runc spec', () => {
     expect(fields(run.stdout)).toEqual({ CapEff: '0000000020000420', CapAmb: '0000000000000000' });
     const check = env.tsrunc(['check', '--bundle', made]);
     expect(check.status, check.stdout).toBe(0);
-    expect(check.stdout + check.stderr).toMatch(/CAP_AUDIT_WRITE is ambient but not inheritable/);
+    expect(check.stdout + check.stderr).toMatch(/can't raise ambient capability CAP_AUDIT_WRITE: CAP_AUDIT_WRITE is ambient but not inheritable/);
   });
 
   it('runs a config runc reads with other spellings: keys in another case, a namespace path of ""; check names each', () => {

@@ -190,7 +190,7 @@ describe('plan builder', () => {
   it("runs runc's default config: each ambient capability that is not inheritable is a warning and left out", () => {
     const { plan, problems } = buildCreatePlan(input({ ...defaultSpec({ cgroupV2: false }), process: { ...defaultSpec({ cgroupV2: false }).process!, terminal: false } }));
     expect(problems.map((p) => [p.severity, p.path])).toEqual([0, 1, 2].map((i) => ['warning', `process.capabilities.ambient[${i}]`]));
-    expect(problems[0].message).toBe('CAP_AUDIT_WRITE is ambient but not inheritable: the kernel cannot raise it, so it is left out of the ambient set');
+    expect(problems[0].message).toBe("can't raise ambient capability CAP_AUDIT_WRITE: CAP_AUDIT_WRITE is ambient but not inheritable, so it is left out of the ambient set");
     expect(ops(plan, 'ambient')[0]?.args ?? []).toEqual([]);
   });
 
