@@ -139,6 +139,9 @@ describe('exec', () => {
     // No user: root, as runc reads it.
     const rootless = env.ok(['exec', '--process', processFile({ args: ['sh', '-c', 'id -u; id -g'], cwd: '/' }), id]);
     expect(rootless.stdout).toBe('0\n0\n');
+    // Read as runc reads it: "Args" is args, an ioPriority without priority has 0 (runc's ioprio.bats).
+    const folded = env.ok(['exec', '--process', processFile('{"Args": ["ionice"], "cwd": "/", "ioPriority": {"class": "IOPRIO_CLASS_BE"}}'), id]);
+    expect(folded.stdout.trim()).toBe('best-effort: prio 0');
     await deleteAndCheck(id, pid);
   });
 
