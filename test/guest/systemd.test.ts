@@ -11,6 +11,7 @@ import { systemdRunning } from '../../src/linux/cgroups/systemd/bus';
 import { makeRootfs, TestEnv, TSRUNC } from '../support/env';
 import { hasContainerd, type PrivateContainerd, startContainerd } from '../support/containerd';
 import { childPids, delay, leftoversOf, specWith } from '../oci-conformance/helpers';
+import { withCgroupNamespace } from '../support/base-spec';
 import { native } from '../../src/linux/native';
 import { readProcStat } from '../../src/linux/proc';
 
@@ -61,6 +62,8 @@ describe.skipIf(!usable)('the systemd cgroup driver on a systemd host', { timeou
     write(specWith(['sh', '-c', 'while :; do sleep 0.1; done'], (s) => {
       s.linux!.resources = { memory: { limit: 64 << 20 }, cpu: { shares: 512, quota: 12345, period: 100000 }, pids: { limit: 50 } };
       s.annotations = { 'org.systemd.property.CollectMode': "'inactive-or-failed'", 'org.systemd.property.TimeoutStopSec': 'uint64 7' };
+      // Its exec below sees its cgroup as /.
+      withCgroupNamespace(s);
     }));
     env.ok(sd(['run', '--detach', '--bundle', bundle, id]));
     const { pid } = env.state(id);
