@@ -171,7 +171,7 @@ describe('hooks.startContainer run under the container\'s filter (as runc)', () 
         defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir', 'mkdirat'], action: 'SCMP_ACT_KILL' }],
       }, nnp, (s) => { s.hooks = { startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'mkdir /tmp/hook'] }] }; }));
       expect(r.status).toBe(1);
-      expect(r.stderr).toMatch(/hooks\.startContainer\[0\]: \/bin\/sh was killed by SIGSYS \(bad system call\) \(with the linux\.seccomp filter in force\)/);
+      expect(r.stderr).toMatch(/hooks\.startContainer\[0\]: error running startContainer hook #0: \/bin\/sh was killed by SIGSYS \(bad system call\) \(with the linux\.seccomp filter in force\)/);
     });
   }
 });
