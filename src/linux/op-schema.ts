@@ -97,6 +97,7 @@ export const OPS = {
       { name: 'flags', ...flags }, { name: 'data', ...orNull },
       { name: 'create', kind: 'enum', values: ['dir', 'file', 'none', 'ordinary-dir'] },
       { name: 'remountFlags', ...flags }, { name: 'propagation', ...flags },
+      { name: 'mode', kind: 'enum', values: ['inherit'], optional: true },
     ],
   },
   'mount-from-host': {

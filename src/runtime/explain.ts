@@ -345,9 +345,10 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
         : `${source || '(none)'} → ${target}${fstype ? `  type ${fstype}` : ''}  flags ${describeMountFlags(flags)}${data ? `  data ${JSON.stringify(data)}` : ''}`;
       mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. ${what}`, o));
     } else if (o.op === 'mount-in-root' && !isDevice(o)) {
-      const { source, dest, fstype, flags, data, create, remountFlags, propagation } = fieldsOf(o);
+      const { source, dest, fstype, flags, data, create, remountFlags, propagation, mode } = fieldsOf(o);
       const extra: string[] = [];
       if (data) extra.push(`data ${JSON.stringify(data)}`);
+      if (mode === 'inherit') extra.push("mode of the directory it covers, if there");
       if (remountFlags !== 0) extra.push(`then remount ${describeMountFlags(remountFlags)}`);
       if (propagation !== 0) extra.push(`then ${describeMountFlags(propagation)}`);
       if (create !== 'none') extra.push(`mount point made as ${create}`);

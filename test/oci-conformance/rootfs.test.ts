@@ -155,6 +155,28 @@ describe('mounts', () => {
     expect(e.superOptions).toEqual(expect.arrayContaining(['size=1024k', 'mode=700']));
   });
 
+  it('a tmpfs without mode= takes the mode of the directory it covers (runc), a made one keeps 1777, mode= wins', () => {
+    const covered = path.join(rootfs, 'covered');
+    fs.rmSync(covered, { recursive: true, force: true });
+    fs.mkdirSync(covered);
+    fs.chmodSync(covered, 0o6751);
+    fs.rmSync(path.join(rootfs, 'made'), { recursive: true, force: true });
+    try {
+      const spec = specWith(['sh', '-c', 'stat -c %a /covered /made /given; grep " /covered " /proc/self/mountinfo'], (s) => {
+        s.mounts!.push(
+          { destination: '/covered', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev'] },
+          { destination: '/made', type: 'tmpfs', source: 'tmpfs', options: ['nosuid'] },
+          { destination: '/given', type: 'tmpfs', source: 'tmpfs', options: ['mode=0410'] },
+        );
+      });
+      const [coveredMode, madeMode, givenMode, line] = output(env, bundle, spec).trim().split('\n');
+      expect([coveredMode, madeMode, givenMode]).toEqual(['6751', '1777', '410']);
+      expect(parseMountinfo(line)[0].superOptions).toEqual(expect.arrayContaining(['mode=6751']));
+    } finally {
+      for (const d of ['covered', 'made', 'given']) fs.rmSync(path.join(rootfs, d), { recursive: true, force: true });
+    }
+  });
+
   it('root.readonly refuses writes to the root, but a tmpfs on /tmp is writable', () => {
     const out = output(env, bundle, specWith(['sh', '-c', [
       'touch /x 2>&1 || echo refused',

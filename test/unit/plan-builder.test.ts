@@ -52,6 +52,21 @@ describe('plan builder', () => {
     expect(cg.map((o) => o.args[2])).toEqual(['/sys/fs/cgroup', '/sys/fs/cgroup/memory']);
   });
 
+  it('a tmpfs without mode= inherits the mode of the directory it covers (mode inherit), as runc; one with mode= does not', () => {
+    const spec = baseSpec();
+    spec.mounts!.push(
+      { destination: '/t', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m'] },
+      { destination: '/u', type: 'tmpfs', source: 'tmpfs', options: ['mode=0700'] },
+    );
+    const { plan } = buildCreatePlan(input(spec));
+    const at = (dest: string) => ops(plan, 'mount-in-root').find((o) => o.args[2] === dest)!;
+    expect(at('/t').args).toEqual(['/b/rootfs', 'tmpfs', '/t', 'tmpfs', String(MS.NOSUID), 'size=1m', 'dir', '0', '0', 'inherit']);
+    expect(at('/u').args).toHaveLength(9);
+    // The default /dev/shm gives mode=1777; proc and binds are no tmpfs.
+    expect(at('/dev/shm').args).toHaveLength(9);
+    expect(at('/proc').args).toHaveLength(9);
+  });
+
   it('binds read-only with a remount, relative sources from the bundle', () => {
     const spec = baseSpec();
     spec.mounts = [{ destination: '/data', source: 'data', options: ['rbind', 'ro', 'nosuid'] }];
