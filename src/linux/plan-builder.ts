@@ -345,8 +345,8 @@ function hookStateFor(input: PlanInput, status: HookStateBase['status']): HookSt
 
 /**
  * The hooks of the lifecycle (runtime.md) that come right before the root change, once the mounts and
- * devices are made: prestart and createRuntime (run by tsrunc, asked for with `hooks`), then the
- * createContainer hooks, run by the helper.
+ * devices are made: prestart and createRuntime (run by tsrunc, asked for with `hooks`, in its cwd: the
+ * bundle), then the createContainer hooks, run by the helper in the rootfs.
  */
 function preRootHookOps(input: PlanInput): ContainerOp[] {
   const hooks = input.spec.hooks ?? {};
@@ -354,7 +354,10 @@ function preRootHookOps(input: PlanInput): ContainerOp[] {
   for (const phase of ['prestart', 'createRuntime'] as const) {
     if ((hooks[phase]?.length ?? 0) > 0) ops.push(op.hooks({ phase }, `hooks.${phase}`));
   }
-  (hooks.createContainer ?? []).forEach((h, i) => ops.push(runHookOp('createContainer', i, h, hookStateFor(input, 'creating'))));
+  const createContainer = hooks.createContainer ?? [];
+  // As runc, which enters the rootfs right before them: a relative path in a hook means the rootfs.
+  if (createContainer.length > 0) ops.push(op.chdir({ path: input.rootfs }, 'hooks.createContainer'));
+  createContainer.forEach((h, i) => ops.push(runHookOp('createContainer', i, h, hookStateFor(input, 'creating'))));
   return ops;
 }
 

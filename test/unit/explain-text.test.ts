@@ -130,7 +130,7 @@ describe('explain text', () => {
     for (const line of [
       `  createRuntime: run by tsrunc in the runtime namespace when the init reaches op ${at('hooks.createRuntime')} (before pivot-root); state "creating"  [hooks.createRuntime]`,
       "    /h/cr  argv cr --net  env: tsrunc's  timeout 5 s",
-      `  createContainer[0]: run by the helper in the container's namespaces, op ${at('hooks.createContainer[0]')} (before pivot-root); path in the runtime's view; state "creating"  [hooks.createContainer[0]]`,
+      `  createContainer[0]: run by the helper in the container's namespaces, op ${at('hooks.createContainer[0]')} (before pivot-root); path in the runtime's view; cwd the rootfs; state "creating"  [hooks.createContainer[0]]`,
       "    /h/cc  env: tsrunc's",
       `  startContainer[0]: run by the helper in the container after start, op ${at('hooks.startContainer[0]')} (before exec); path in the container; state "created"  [hooks.startContainer[0]]`,
       '    /sbin/ldconfig  env: 1 entry',

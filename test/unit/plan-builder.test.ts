@@ -246,8 +246,10 @@ describe('plan builder', () => {
     expect(problems).toEqual([]);
     const names = plan.container.map((o) => o.op);
     const root = names.indexOf('pivot-root');
-    expect(names.slice(root - 3, root + 1)).toEqual(['hooks', 'hooks', 'run-hook', 'pivot-root']);
-    expect(plan.container.slice(root - 3, root).map((o) => o.origin)).toEqual(['hooks.prestart', 'hooks.createRuntime', 'hooks.createContainer[0]']);
+    expect(names.slice(root - 4, root + 1)).toEqual(['hooks', 'hooks', 'chdir', 'run-hook', 'pivot-root']);
+    expect(plan.container.slice(root - 4, root).map((o) => o.origin)).toEqual(['hooks.prestart', 'hooks.createRuntime', 'hooks.createContainer', 'hooks.createContainer[0]']);
+    // createContainer hooks run in the rootfs, as runc enters it right before them.
+    expect(plan.container[root - 2].args).toEqual(['/b/rootfs']);
     expect(ops(plan, 'hooks').map((o) => o.args)).toEqual([['prestart'], ['createRuntime']]);
     // The state for the helper's hooks, split around the pid it fills in.
     const state = (status: string) => [
