@@ -9,6 +9,7 @@ import { native } from '../../src/linux/native';
 import { readProcStat } from '../../src/linux/proc';
 import { TestEnv, TSRUNC } from '../support/env';
 import { ACTIONS, Action, refusal } from '../../src/runtime/lifecycle';
+import { detectCgroupLayout } from '../../src/linux/cgroups/layout';
 import {
   leftoversOf, reap, runSpec, setConfig, specWith, waitFor,
 } from './helpers';
@@ -434,5 +435,35 @@ describe('a cgroup that is not empty', () => {
     env.ok(['delete', a]);
     await reap(pidA);
     expect(leftoversOf(env, a, { bundle, pid: pidA })).toEqual([]);
+  });
+});
+
+const cpusetV1 = detectCgroupLayout().v1.cpuset;
+
+describe.skipIf(cpusetV1 === undefined)('a cgroup v1 cpuset parent made empty by someone else (mkdir, as a pod manager)', () => {
+  it('is filled from its own parent before the container\'s, as runc does, and left in place after delete', async () => {
+    const pod = `tsrunc-test-pod-${process.pid}`;
+    const podDir = path.join(cpusetV1!, pod);
+    fs.mkdirSync(podDir);
+    const id = env.id('pod');
+    try {
+      expect(fs.readFileSync(path.join(podDir, 'cpuset.cpus'), 'utf8').trim()).toBe('');
+      setConfig(bundle, specWith(['cat', '/sys/fs/cgroup/cpuset/cpuset.cpus', '/sys/fs/cgroup/cpuset/cpuset.mems'], (s) => {
+        s.linux!.cgroupsPath = `/${pod}/ctr`;
+      }));
+      const r = env.tsrunc(['run', '--bundle', bundle, id]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const host = ['cpus', 'mems'].map((f) => fs.readFileSync(path.join(cpusetV1!, `cpuset.${f}`), 'utf8').trim());
+      expect(r.stdout.trim().split('\n')).toEqual(host);
+      expect(['cpus', 'mems'].map((f) => fs.readFileSync(path.join(podDir, `cpuset.${f}`), 'utf8').trim())).toEqual(host);
+      expect(leftoversOf(env, id, { bundle })).toEqual([]);
+      expect(fs.existsSync(podDir)).toBe(true);
+    } finally {
+      try {
+        fs.rmdirSync(path.join(podDir, 'ctr'));
+      } catch { /* gone */ }
+      fs.rmdirSync(podDir);
+    }
   });
 });
