@@ -295,6 +295,27 @@ describe('devices', () => {
     expect(withFuse(true).stdout).toBe('opened\n');
   });
 
+  it('access letters other than r, w and m are ignored with a warning, as runc ignores them', () => {
+    const log = path.join(env.tmp, 'access.log');
+    const withZero = (access: string) => {
+      setConfig(bundle, specWith(['sh', '-c', 'head -c 1 /dev/zero | wc -c; echo x > /dev/zero || echo write-refused'], (s) => {
+        s.linux!.devices = [{ path: '/dev/zero', type: 'c', major: 1, minor: 5, fileMode: 0o666 }];
+        s.linux!.resources!.devices!.push({ allow: true, type: 'c', major: 1, minor: 5, access });
+      }));
+      return env.tsrunc(['--log', log, 'run', '--bundle', bundle, env.id('acc')]);
+    };
+    const readOnly = withZero('rxa');
+    expect(readOnly.status).toBe(0);
+    expect(readOnly.stderr).toMatch(/can't create \/dev\/zero: Operation not permitted/);
+    expect(readOnly.stdout.trim().split('\n')).toEqual(['1', 'write-refused']);
+    expect(fs.readFileSync(log, 'utf8')).toMatch(/level=warn msg="linux\.resources\.devices\[\d+\]\.access \(line \d+, column \d+\): not applied: the letters \\"xa\\" of access \\"rxa\\" are ignored/);
+    // Nothing of it left: the rule does nothing, so the device stays refused.
+    const nothing = withZero('a');
+    expect(nothing.stdout.trim().split('\n')).toEqual(['0', 'write-refused']);
+    expect(nothing.stderr).toMatch(/Operation not permitted/);
+    fs.rmSync(log, { force: true });
+  });
+
   it('a device the cgroup does not allow cannot be opened', () => {
     const r = runSpec(env, bundle, specWith(['sh', '-c', 'mknod /tmp/mem c 1 1 && head -c 1 /tmp/mem >/dev/null'], (s) => {
       s.process!.capabilities!.bounding!.push('CAP_MKNOD');
