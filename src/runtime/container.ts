@@ -106,16 +106,21 @@ function signalCgroup(host: Host, cgroup: CgroupManager, signal: number): void {
 }
 
 export function kill(store: StateStore, id: string, signal: number, all: boolean, log: Logger): void {
-  const action = all ? 'kill --all' : 'kill';
+  // Without its own pid namespace, killing the init would not take the other processes with it: SIGKILL
+  // goes to every process of the cgroup, as with --all, and so does reach what is left once the init
+  // is gone (runc 1.2+: a container sharing the host's pid namespace stops when its init does).
   const { host } = store;
-  const record = store.mustRead(id, action);
-  const status = statusFor(store, record, action);
-  if (status === 'stopped') return; // kill --all of a stopped container: nothing is signalled
-  // Without its own pid namespace, killing the init would not take the other processes with it.
-  if (all || (signal === SIGKILL && !record.ownPidNamespace)) {
+  const record = store.mustRead(id, all ? 'kill --all' : 'kill');
+  const everyProcess = all || (signal === SIGKILL && !record.ownPidNamespace);
+  const status = statusFor(store, record, everyProcess ? 'kill --all' : 'kill');
+  if (status === 'stopped') {
+    if (cgroupOf(host, record).pids().length > 0) signalAll(host, record, signal, log);
+    return;
+  }
+  if (everyProcess) {
     signalAll(host, record, signal, log);
   } else if (!signalInit(host, record, signal)) {
-    throw refused(action, 'stopped', id);
+    throw refused('kill', 'stopped', id);
   } else if (signal === SIGKILL && status === 'paused') {
     // A frozen init would only die at resume: thawed so that SIGKILL ends it now, as runc does.
     cgroupOf(host, record).thaw();

@@ -314,6 +314,40 @@ describe('more of the lifecycle', () => {
     await deleteAndCheck(id, pid);
   });
 
+  // runc's delete.bats and kill.bats "[host pidns + init gone]": the container is stopped, its exec'd
+  // processes are not, and kill KILL, delete and delete --force each end them all.
+  for (const how of [['kill', 'KILL'], ['delete'], ['delete', '--force']]) {
+    it(`${how.join(' ')} of a container sharing the pid namespace whose init is gone ends what is left in its cgroup`, async () => {
+      setConfig(bundle, specWith(['sleep', '1000'], (s) => {
+        s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
+      }));
+      const id = env.id('gone');
+      env.ok(['run', '--detach', '--bundle', bundle, id]);
+      const { pid } = env.state(id);
+      for (let i = 0; i < 2; i++) env.ok(['exec', '--detach', id, 'sleep', '1000']);
+      const procs = cgroupProcs(id);
+      const pids = await waitFor('three processes', () => {
+        const p = procs();
+        return p.length === 3 ? p : undefined;
+      });
+      process.kill(pid, 'SIGKILL');
+      await reap(pid);
+      expect(env.state(id).status).toBe('stopped');
+      const left = pids.filter((p) => p !== pid);
+      for (const p of left) expect(readProcStat(p)?.state, `process ${p}`).not.toBe('Z');
+      const r = env.tsrunc(how[0] === 'kill' ? ['kill', id, how[1]] : [...how, id]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      for (const p of left) await reap(p);
+      for (const p of left) expect(fs.existsSync(`/proc/${p}`), `process ${p}`).toBe(false);
+      if (how[0] === 'kill') {
+        expect(procs()).toEqual([]);
+        env.ok(['delete', id]);
+      }
+      expect(leftoversOf(env, id, { bundle })).toEqual([]);
+    });
+  }
+
   it('run forwards SIGTERM to the container and exits with its status', async () => {
     const { spec, out } = withOut(specWith(['sh', '-c', 'trap "exit 7" TERM; touch /out/started; while :; do sleep 0.1; done']));
     setConfig(bundle, spec);

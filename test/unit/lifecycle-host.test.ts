@@ -109,10 +109,26 @@ describe('kill', () => {
     expect(host.calls).not.toContain(`cgroup.thaw ${cgroup}`);
   });
 
-  it('kill --all of a stopped container signals nothing; kill of one says "container not running"', () => {
-    host.container(store, 'c1', { status: 'stopped', others: 1 });
+  it('kill --all of a stopped container signals what is left in its cgroup; kill of one says "container not running"', () => {
+    const { others } = host.container(store, 'c1', { status: 'stopped', others: 1 });
+    kill(store, 'c1', SIGTERM, true, recordingLog());
+    expect(others[0].signals).toEqual([SIGTERM]);
+    expect(failure(() => kill(store, 'c1', SIGTERM, false, recordingLog()))).toBe('container not running');
+    expect(failure(() => kill(store, 'c1', SIGKILL, false, recordingLog()))).toBe('container not running');
+  });
+
+  it('kill --all of a stopped container with nothing left signals nothing and freezes nothing', () => {
+    host.container(store, 'c1', { status: 'stopped' });
     kill(store, 'c1', SIGKILL, true, recordingLog());
     expect(signalled()).toEqual([]);
+    expect(host.calls.filter((c) => c.startsWith('cgroup.'))).toEqual([]);
+  });
+
+  it('SIGKILL of a container sharing the pid namespace whose init is gone kills what is left, as runc 1.2+ (no error)', () => {
+    const { others } = host.container(store, 'c1', { status: 'stopped', others: 2, ownPidNamespace: false });
+    kill(store, 'c1', SIGKILL, false, recordingLog());
+    expect(others.map((o) => o.signals)).toEqual([[SIGKILL], [SIGKILL]]);
+    // Other signals still go to the init alone, which is gone.
     expect(failure(() => kill(store, 'c1', SIGTERM, false, recordingLog()))).toBe('container not running');
   });
 
