@@ -302,6 +302,18 @@ void op_move_root(struct ctx *ctx, const struct op *op)
 		fail(ctx, errno, "chdir /");
 }
 
+void op_chroot(struct ctx *ctx, const struct op *op)
+{
+	const char *root = op->argv[0];
+
+	if (chdir(root) < 0)
+		fail(ctx, errno, "chdir %s", root);
+	if (chroot(".") < 0)
+		fail(ctx, errno, "chroot %s", root);
+	if (chdir("/") < 0)
+		fail(ctx, errno, "chdir /");
+}
+
 void op_mask(struct ctx *ctx, const struct op *op)
 {
 	const char *path = op->argv[0];

@@ -205,6 +205,11 @@ static const struct arg_spec op_args_move_root[] = {
 	{ NULL },
 };
 
+static const struct arg_spec op_args_chroot[] = {
+	{ "root", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
+	{ NULL },
+};
+
 static const struct arg_spec op_args_mask[] = {
 	{ "path", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
 	{ NULL },
@@ -392,6 +397,7 @@ static const struct arg_spec op_args_exec[] = {
 	OP("pivot-root", pivot_root, CONTAINER) \
 	OP("hide-host-mount", hide_host_mount, CONTAINER) \
 	OP("move-root", move_root, CONTAINER) \
+	OP("chroot", chroot, CONTAINER) \
 	OP("mask", mask, CONTAINER) \
 	OP("readonly", readonly, CONTAINER) \
 	OP("remount-ro", remount_ro, CONTAINER) \

@@ -87,6 +87,7 @@ void op_symlink_in_root(struct ctx *ctx, const struct op *op);
 void op_pivot_root(struct ctx *ctx, const struct op *op);
 void op_hide_host_mount(struct ctx *ctx, const struct op *op);
 void op_move_root(struct ctx *ctx, const struct op *op);
+void op_chroot(struct ctx *ctx, const struct op *op);
 void op_mask(struct ctx *ctx, const struct op *op);
 void op_readonly(struct ctx *ctx, const struct op *op);
 void op_remount_ro(struct ctx *ctx, const struct op *op);

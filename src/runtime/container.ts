@@ -10,6 +10,7 @@ import type { CgroupManager } from '../linux/cgroups';
 import type { Host } from './host';
 import type { Logger } from './log';
 import { fifoFailureText } from './helper-reports';
+import { detachAdded } from './host-mounts';
 import { hookState, HookStateBase } from '../oci/hooks';
 import { withHookRunner } from './hooks';
 
@@ -263,6 +264,8 @@ function killEverything(host: Host, cgroup: CgroupManager, processes: ProcessIde
 function destroy(store: StateStore, record: ContainerRecord, log: Logger): void {
   const cgroup = cgroupOf(store.host, record);
   if (cgroup.pids().length > 0) killAndWait(store.host, record);
+  // Made in the runtime's mount namespace, the container's mounts outlive its processes.
+  if (record.hostMounts !== undefined) detachAdded(store.host, record.hostMounts.rootfs, record.hostMounts.kept);
   removeCgroupAndState(store, record.id, cgroup, log);
   const poststop = record.hooks?.poststop ?? [];
   if (poststop.length > 0) {

@@ -50,6 +50,16 @@ export interface ContainerRecord {
   hooks?: Pick<Hooks, 'poststart' | 'poststop'>;
   /** The resources `update` has applied since create, merged field by field (runc keeps its updated config too). */
   resources?: Resources;
+  /**
+   * No mount namespace of its own: its mounts are in the runtime's. The rootfs as mountinfo names it and
+   * the ids of the mounts at or below it before create (host-mounts.ts): delete detaches every other one.
+   */
+  hostMounts?: HostMounts;
+}
+
+export interface HostMounts {
+  rootfs: string;
+  kept: number[];
 }
 
 /**
@@ -136,5 +146,7 @@ export function parseRecord(text: string, id: string): StoredRecord {
     field(value, name, (v) => v === undefined || isObject(v), 'an object');
   }
   field(value, 'devices', (v) => v === undefined || (Array.isArray(v) && v.every(isObject)), 'a list of devices');
+  field(value, 'hostMounts', (v) => v === undefined || (isObject(v) && isString(v.rootfs) && (v.rootfs as string).startsWith('/')
+    && Array.isArray(v.kept) && v.kept.every((n) => Number.isInteger(n))), 'the rootfs and the ids of the mounts kept');
   return value as unknown as ContainerRecord;
 }

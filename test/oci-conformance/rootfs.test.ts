@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/oci/types';
 import { TestEnv } from '../support/env';
 import {
-  hostMounts, MountEntry, mountAt, output, parseMountinfo, runSpec, setConfig, specWith, leftoversOf } from './helpers';
+  hostMounts, MountEntry, mountAt, output, parseMountinfo, reap, runSpec, setConfig, specWith, leftoversOf } from './helpers';
 
 let env: TestEnv;
 let bundle: string;
@@ -325,6 +325,53 @@ describe('devices', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/Operation not permitted/);
     fs.rmSync(path.join(rootfs, 'tmp/mem'), { force: true });
+  });
+});
+
+describe('no mount namespace: the runtime\'s is shared, as runc 1.2+ shares it', () => {
+  const shared = (args: string[], edit?: (s: Spec) => void) => specWith(args, (s) => {
+    s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'mount');
+    s.linux!.maskedPaths = [];
+    s.linux!.readonlyPaths = [];
+    edit?.(s);
+  });
+  const underRootfs = () => hostMounts(`${fs.realpathSync(rootfs)}/`).length + hostMounts(` ${fs.realpathSync(rootfs)} `).length;
+
+  it('runs in the host\'s mount namespace with the rootfs as its root; delete leaves no mount of it on the host', async () => {
+    fs.writeFileSync(path.join(rootfs, 'marker-shared'), 'in the rootfs\n');
+    try {
+      const before = underRootfs();
+      const out = output(env, bundle, shared(['sh', '-c', 'readlink /proc/self/ns/mnt; cat /marker-shared; grep -c " /proc " /proc/self/mountinfo']));
+      expect(out.trim().split('\n')).toEqual([fs.readlinkSync('/proc/self/ns/mnt'), 'in the rootfs', expect.stringMatching(/^[1-9]/)]);
+      expect(underRootfs()).toBe(before);
+
+      setConfig(bundle, shared(['sleep', '1000']));
+      const id = env.id('hostmnt');
+      env.ok(['run', '--detach', '--bundle', bundle, id]);
+      const { pid } = env.state(id);
+      expect(underRootfs()).toBeGreaterThan(before);
+      env.ok(['delete', '--force', id]);
+      await reap(pid);
+      expect(underRootfs()).toBe(before);
+      expect(leftoversOf(env, id, { bundle })).toEqual([]);
+    } finally {
+      fs.rmSync(path.join(rootfs, 'marker-shared'), { force: true });
+    }
+  });
+
+  it('a create that fails after the mounts leaves none; --no-pivot and masked paths are refused before anything is made', () => {
+    const before = underRootfs();
+    const failing = runSpec(env, bundle, shared(['true'], (s) => { s.hooks = { createRuntime: [{ path: '/bin/false' }] }; }));
+    expect(failing.status).toBe(1);
+    expect(failing.stderr).toMatch(/hooks\.createRuntime\[0\]/);
+    expect(underRootfs()).toBe(before);
+    const noPivot = runSpec(env, bundle, shared(['true']), ['--no-pivot']);
+    expect(noPivot.status).toBe(1);
+    expect(noPivot.stderr).toMatch(/--no-pivot.*cannot be used without a mount namespace/);
+    const masked = runSpec(env, bundle, shared(['true'], (s) => { s.linux!.maskedPaths = ['/proc/kcore']; }));
+    expect(masked.status).toBe(1);
+    expect(masked.stderr).toMatch(/linux\.maskedPaths.*cannot be applied without a mount namespace/);
+    expect(underRootfs()).toBe(before);
   });
 });
 

@@ -67,6 +67,21 @@ describe('plan builder', () => {
     expect(at('/proc').args).toHaveLength(9);
   });
 
+  it('without a mount namespace: the runtime\'s is used as runc does, its propagation left alone, the rootfs entered with chroot', () => {
+    const spec = baseSpec();
+    spec.linux!.namespaces = spec.linux!.namespaces!.filter((n) => n.type !== 'mount');
+    const { plan, problems } = buildCreatePlan(input(spec));
+    expect(problems).toEqual([]);
+    expect(plan.container.some((o) => o.op === 'mount' && o.args[1] === '/')).toBe(false);
+    expect(ops(plan, 'pivot-root')).toEqual([]);
+    expect(ops(plan, 'chroot')).toEqual([{ op: 'chroot', args: ['/b/rootfs'], origin: 'linux.namespaces' }]);
+    // The rootfs is still bound onto itself first, and the mounts made in it.
+    expect(plan.container.find((o) => o.op === 'mount')?.args.slice(0, 2)).toEqual(['/b/rootfs', '/b/rootfs']);
+    // --no-pivot would move the rootfs over the host's root: refused.
+    const noPivot = buildCreatePlan(input(spec, { noPivot: true }));
+    expect(noPivot.problems).toEqual([expect.objectContaining({ severity: 'error', path: '--no-pivot' })]);
+  });
+
   it('binds read-only with a remount, relative sources from the bundle', () => {
     const spec = baseSpec();
     spec.mounts = [{ destination: '/data', source: 'data', options: ['rbind', 'ro', 'nosuid'] }];
