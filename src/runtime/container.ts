@@ -321,12 +321,14 @@ function removeCgroupAndState(store: StateStore, id: string, cgroup: CgroupManag
 
 /**
  * What a create has recorded so far: the helper goes first (so that it clones nothing more), then the
- * init, then whatever is in the cgroups it made; then the cgroups and the state directory. The mount
- * namespace goes with its last process.
+ * init, then whatever is in the cgroups it made; then the mounts it made in the runtime's mount
+ * namespace (none with a namespace of its own, which goes with its last process), the cgroups and the
+ * state directory.
  */
 function removeCreating(store: StateStore, record: CreatingRecord, log: Logger): void {
   const cgroup = store.host.cgroupOf(record.cgroup);
   killEverything(store.host, cgroup, [record.helper, record.init].filter((p): p is ProcessIdentity => p !== undefined));
+  if (record.hostMounts !== undefined) detachAdded(store.host, record.hostMounts.rootfs, record.hostMounts.kept);
   removeCgroupAndState(store, record.id, cgroup, log);
 }
 

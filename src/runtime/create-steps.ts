@@ -177,6 +177,7 @@ const runPlan: Step<CreateRun> = {
     const { plan, spec, log } = made(c, 'input');
     const provisional = made(c, 'provisional');
     c.hostMounts = hostMountsBefore(c);
+    if (c.hostMounts !== undefined) provisional.hostMounts(c.hostMounts);
     // prestart and createRuntime, when the init asks (its `hooks` op, before the root change).
     const onHooks = (phase: string, initPid: number) => withHookRunner((r) =>
       r.runHooksOrFail(phase as HookPhase, spec.hooks?.[phase as HookPhase], hookState(createHookState(c, 'creating'), initPid)));

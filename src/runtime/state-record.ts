@@ -79,6 +79,8 @@ export interface CreatingRecord {
   cgroup: RecordedCgroup;
   helper?: ProcessIdentity;
   init?: ProcessIdentity;
+  /** As in ContainerRecord: written before the plan makes mounts in the runtime's mount namespace. */
+  hostMounts?: HostMounts;
 }
 
 export type StoredRecord = ContainerRecord | CreatingRecord;
@@ -110,6 +112,11 @@ function checkIdentity(o: Json, name: string, optional: boolean): void {
   if (!isObject(v) || !isPid(v.pid) || !isString(v.startTime)) throw new CorruptRecord(`"${name}" is not a process (pid and startTime)`);
 }
 
+function checkHostMounts(o: Json): void {
+  field(o, 'hostMounts', (v) => v === undefined || (isObject(v) && isString(v.rootfs) && (v.rootfs as string).startsWith('/')
+    && Array.isArray(v.kept) && v.kept.every((n) => Number.isInteger(n))), 'the rootfs and the ids of the mounts kept');
+}
+
 function checkCgroup(o: Json): void {
   const c = o.cgroup;
   const ok = isObject(c) && (c.driver === 'v1' || c.driver === 'v2' || (c.driver === 'systemd' && typeof c.unit === 'string'))
@@ -136,6 +143,7 @@ export function parseRecord(text: string, id: string): StoredRecord {
     checkIdentity(value, 'creator', false);
     checkIdentity(value, 'helper', true);
     checkIdentity(value, 'init', true);
+    checkHostMounts(value);
     return value as unknown as CreatingRecord;
   }
   if (value.status !== undefined) throw new CorruptRecord(`"status" is ${JSON.stringify(value.status)}`);
@@ -146,7 +154,6 @@ export function parseRecord(text: string, id: string): StoredRecord {
     field(value, name, (v) => v === undefined || isObject(v), 'an object');
   }
   field(value, 'devices', (v) => v === undefined || (Array.isArray(v) && v.every(isObject)), 'a list of devices');
-  field(value, 'hostMounts', (v) => v === undefined || (isObject(v) && isString(v.rootfs) && (v.rootfs as string).startsWith('/')
-    && Array.isArray(v.kept) && v.kept.every((n) => Number.isInteger(n))), 'the rootfs and the ids of the mounts kept');
+  checkHostMounts(value);
   return value as unknown as ContainerRecord;
 }

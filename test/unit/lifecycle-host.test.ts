@@ -206,6 +206,22 @@ describe('delete', () => {
     expect(host.exists('/run/tsrunc/c1')).toBe(false);
   });
 
+  it('of a container without a mount namespace: the mounts it made in the runtime\'s go, those there before stay', () => {
+    const { record } = host.container(store, 'c1', { status: 'stopped' });
+    store.write({ ...record, hostMounts: { rootfs: '/b/rootfs', kept: [20] } });
+    host.mkdir('/proc/self', { mode: 0o755, recursive: true });
+    const mountinfo = ['1 0 0:1 / / rw - ext4 /dev/vda rw', '20 1 0:2 / /b/rootfs rw - overlay o rw', '40 20 0:1 /b/rootfs /b/rootfs rw - ext4 /dev/vda rw'];
+    host.writeFile('/proc/self/mountinfo', mountinfo.join('\n'));
+    const detach = host.detachMount.bind(host);
+    host.detachMount = (file: string) => {
+      detach(file);
+      host.writeFile('/proc/self/mountinfo', mountinfo.slice(0, 2).join('\n'));
+    };
+    remove(store, 'c1', false, recordingLog());
+    expect(host.calls.filter((c) => c.startsWith('detachMount'))).toEqual(['detachMount /b/rootfs']);
+    expect(host.exists('/run/tsrunc/c1')).toBe(false);
+  });
+
   it('a process that outlives SIGKILL fails delete with its pid, and the state stays for another try', () => {
     const { init } = host.container(store, 'c1', { status: 'running' });
     init.survives.add(SIGKILL);
