@@ -286,6 +286,9 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
     nsLines.push(withOrigin(st, `new  ${namespaceNames(flags).join(', ') || '(none)'}`, o));
     nsLines.push(st.dim(`     clone flags 0x${flags.toString(16)} = ${cloneFlagNames(flags)}`));
   }
+  for (const o of ops('chroot')) {
+    nsLines.push(withOrigin(st, "shared mount: the runtime's (no mount entry); the mounts are made there, the rootfs entered with chroot, and delete detaches them", o));
+  }
   section(out, st, 'Namespaces', nsLines);
 
   // ID maps

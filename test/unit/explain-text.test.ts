@@ -141,6 +141,13 @@ describe('explain text', () => {
     expect(explainText(data(baseSpec()))).toMatch(/\nHooks\n {2}\(none\)\n/);
   });
 
+  it('says when the mount namespace is the runtime\'s (no mount entry)', () => {
+    const spec = baseSpec();
+    spec.linux!.namespaces = spec.linux!.namespaces!.filter((n) => n.type !== 'mount');
+    expect(explainText(data(spec))).toContain("  shared mount: the runtime's (no mount entry); the mounts are made there, the rootfs entered with chroot, and delete detaches them  [linux.namespaces]\n");
+    expect(explainText(data(baseSpec()))).not.toContain('shared mount');
+  });
+
   it('--json: the plan ops with their origins, the cgroup writes, stable field names', () => {
     const json = explainJson(data(baseSpec())) as { plan: { host: unknown[]; container: unknown[] }; cgroup: object; warnings: unknown[] };
     expect(Object.keys(json)).toEqual(['id', 'bundle', 'plan', 'cgroup', 'warnings']);
