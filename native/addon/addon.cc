@@ -1,11 +1,12 @@
 // tsrunc_native: the few system calls Node does not expose (pidfds, waitpid of any child, flock,
-// mkfifo, the child-subreaper flag, a plain posix_spawn of the helper with a socketpair, and the bpf(2)
+// mkfifo, the child-subreaper flag, pidfd_getfd and a send of one fd to a unix socket, a plain posix_spawn of the helper with a socketpair, and the bpf(2)
 // commands of a cgroup device program), and libseccomp's name tables, so that seccomp rules reach the
 // helper as numbers.
 #include <napi.h>
 
 #include <algorithm>
 #include <cerrno>
+#include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <ctime>
@@ -330,6 +331,85 @@ Napi::Value ConsoleListen(const Napi::CallbackInfo& info) {
 // Accepts one connection on a listening socket (waiting at most timeoutMs; negative: no limit) and
 // receives one message from it: a non-empty name and exactly one fd (SCM_RIGHTS), as runc's
 // console-socket receivers (go-runc) require. Returns { fd, name }; the fd is close-on-exec.
+// pidfd_getfd: a copy of another process's fd (close-on-exec), as a ptrace-capable caller may take it.
+Napi::Value PidfdGetFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t pidfd, target;
+  if (!IntArg(info, 0, "pidfd", &pidfd) || !IntArg(info, 1, "targetFd", &target)) return env.Undefined();
+  long fd = syscall(SYS_pidfd_getfd, static_cast<int>(pidfd), static_cast<int>(target), 0);
+  if (fd < 0) {
+    ErrnoError(env, "pidfd_getfd", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, static_cast<double>(fd));
+}
+
+// Connects to an AF_UNIX stream socket (a leading '@' names an abstract one) and sends data with one
+// fd in a single sendmsg, then closes the connection. SO_SNDTIMEO bounds both the connect (a listener
+// whose backlog is full) and the send, so that a listener that never accepts cannot hold the caller.
+Napi::Value SendFd(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd, timeoutMs;
+  if (info.Length() < 2 || !info[0].IsString() || !info[1].IsString()) {
+    Napi::TypeError::New(env, "path and data must be strings").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  if (!IntArg(info, 2, "fd", &fd) || !IntArg(info, 3, "timeoutMs", &timeoutMs)) return env.Undefined();
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  std::string data = info[1].As<Napi::String>().Utf8Value();
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof(addr.sun_path)) {
+    ErrnoError(env, "connect", ENAMETOOLONG).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::memcpy(addr.sun_path, path.data(), path.size());
+  socklen_t len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1);
+  if (path[0] == '@') {
+    addr.sun_path[0] = '\0';
+    len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size());
+  }
+  int sock = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (sock < 0) {
+    ErrnoError(env, "socket", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  timeval tv{static_cast<time_t>(timeoutMs / 1000), static_cast<suseconds_t>((timeoutMs % 1000) * 1000)};
+  const char* failed = nullptr;
+  if (setsockopt(sock, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0) failed = "setsockopt";
+  int r = -1;
+  if (!failed) {
+    do r = connect(sock, reinterpret_cast<sockaddr*>(&addr), len); while (r < 0 && errno == EINTR);
+    if (r < 0) failed = "connect";
+  }
+  if (!failed) {
+    int one = static_cast<int>(fd);
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+    iovec iov{const_cast<char*>(data.data()), data.size()};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &one, sizeof(int));
+    ssize_t n;
+    do n = sendmsg(sock, &msg, MSG_NOSIGNAL); while (n < 0 && errno == EINTR);
+    if (n < 0) failed = "sendmsg";
+    else if (static_cast<size_t>(n) != data.size()) { failed = "sendmsg"; errno = EMSGSIZE; }
+  }
+  int err = errno;
+  close(sock);
+  if (failed) {
+    // A timed-out connect or send reports EAGAIN; say what it means.
+    ErrnoError(env, failed, err == EAGAIN || err == EINPROGRESS ? ETIMEDOUT : err).ThrowAsJavaScriptException();
+  }
+  return env.Undefined();
+}
+
 Napi::Value ReceiveFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int64_t listenFd, timeoutMs;
@@ -619,6 +699,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));
   exports.Set("consoleListen", Napi::Function::New(env, ConsoleListen, "consoleListen"));
   exports.Set("receiveFd", Napi::Function::New(env, ReceiveFd, "receiveFd"));
+  exports.Set("pidfdGetFd", Napi::Function::New(env, PidfdGetFd, "pidfdGetFd"));
+  exports.Set("sendFd", Napi::Function::New(env, SendFd, "sendFd"));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize, "setWinsize"));
   exports.Set("detachMount", Napi::Function::New(env, DetachMount, "detachMount"));
   exports.Set("strerror", Napi::Function::New(env, Strerror, "strerror"));

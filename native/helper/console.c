@@ -68,9 +68,10 @@ static int send_fd(int sock, const char *name, int fd)
 }
 
 /*
- * console <ptmx> <rows> <cols> <uid or empty> <console path or empty>: a new pty from ptmx (in the
- * container's devpts), its size, the slave owned by uid, bound onto the console path, the master sent
- * on the console socket, the slave made the controlling terminal and fds 0, 1 and 2.
+ * console <ptmx> <rows> <cols> <uid or empty> <console path or empty> <onlcr>: a new pty from ptmx (in
+ * the container's devpts), its size, ONLCR cleared when onlcr is "clear", the slave owned by uid, bound
+ * onto the console path, the master sent on the console socket, the slave made the controlling
+ * terminal and fds 0, 1 and 2.
  */
 void op_console(struct ctx *ctx, const struct op *op)
 {
@@ -106,6 +107,15 @@ void op_console(struct ctx *ctx, const struct op *op)
 	}
 	if (slave < 0)
 		fail(ctx, errno, "open the pty slave %s", slave_path);
+	if (strcmp(op->argv[5], "clear") == 0) {
+		struct termios t;
+
+		if (tcgetattr(slave, &t) < 0)
+			fail(ctx, errno, "tcgetattr(%s)", slave_path);
+		t.c_oflag &= ~(tcflag_t)ONLCR;
+		if (tcsetattr(slave, TCSANOW, &t) < 0)
+			fail(ctx, errno, "tcsetattr(%s, ONLCR off)", slave_path);
+	}
 	if (*uid_arg) {
 		uid_t uid = (uid_t)num_max(ctx, uid_arg, 0xffffffffULL);
 

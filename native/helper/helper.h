@@ -4,12 +4,14 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <limits.h>
 #include <sys/types.h>
 
 /* Upper bound on the payload length, so a corrupt length prefix cannot make us allocate gigabytes. */
 #define PLAN_MAX_BYTES (16u << 20)
 
 struct sock_fprog;
+struct sock_filter;
 
 struct op {
 	const char *name;
@@ -46,6 +48,9 @@ struct ctx {
 	struct sock_fprog *seccomp_prog; /* from `seccomp`, for `seccomp-load` */
 	unsigned int seccomp_flags;
 	int seccomp_loaded;       /* after `seccomp-load`: failures say the filter may be the cause */
+	int seccomp_listener_fd;  /* the notification fd `seccomp-load` got (NEW_LISTENER), until `seccomp-listener` */
+	struct sock_filter *seccomp_prefix; /* `prefix` items: put before libseccomp's program */
+	unsigned int seccomp_prefix_len;
 	const struct op *exec_op; /* the first `exec` op, whose argv ... */
 	char **exec_args;         /* ... is built before any op runs (no allocation after a filter) */
 	int console_fd;           /* from `console-connect`: the console socket, until `console` sends the master */
@@ -53,6 +58,9 @@ struct ctx {
 	int ns_count;             /* namespace files `open-ns` opened for a later `setns` of the same path */
 	const char *ns_path[16];
 	int ns_fd[16];
+	/* The first masked directory, whose read-only tmpfs the others share (a path, not an fd: nothing
+	 * of the container runs between the masks, and no fd outlives them into the wait for start). */
+	char mask_dir[PATH_MAX];
 };
 
 /* A failure found before any op runs, reported by main. */

@@ -321,9 +321,15 @@ void op_mask(struct ctx *ctx, const struct op *op)
 
 	if (!exists(ctx, path, &st))
 		return;
-	if (S_ISDIR(st.st_mode)) {
+	if (S_ISDIR(st.st_mode) && ctx->mask_dir[0]) {
+		if (mount(ctx->mask_dir, path, NULL, MS_BIND, NULL) < 0)
+			fail(ctx, errno, "bind the masking tmpfs of %s onto %s", ctx->mask_dir, path);
+		remount(ctx, path, path, MS_RDONLY);
+	} else if (S_ISDIR(st.st_mode)) {
 		if (mount("tmpfs", path, "tmpfs", MS_RDONLY, NULL) < 0)
 			fail(ctx, errno, "mount a read-only tmpfs on %s", path);
+		if (strlen(path) < sizeof(ctx->mask_dir))
+			strcpy(ctx->mask_dir, path);
 	} else if (mount("/dev/null", path, NULL, MS_BIND, NULL) < 0) {
 		fail(ctx, errno, "bind /dev/null on %s", path);
 	}

@@ -307,6 +307,10 @@ static const struct arg_spec op_args_seccomp_load[] = {
 	{ NULL },
 };
 
+static const struct arg_spec op_args_seccomp_listener[] = {
+	{ NULL },
+};
+
 static const char *const op_values_chdir_missing[] = { "create", NULL };
 static const struct arg_spec op_args_chdir[] = {
 	{ "path", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
@@ -350,12 +354,14 @@ static const struct arg_spec op_args_run_hook[] = {
 	{ NULL },
 };
 
+static const char *const op_values_console_onlcr[] = { "keep", "clear", NULL };
 static const struct arg_spec op_args_console[] = {
 	{ "ptmx", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
 	{ "rows", ARG_INT, ARG_INT, 65535ULL, 0, 0, NULL },
 	{ "cols", ARG_INT, ARG_INT, 65535ULL, 0, 0, NULL },
 	{ "uid", ARG_INT, ARG_INT, 4294967295ULL, 0, ARG_NULLABLE, NULL },
 	{ "consolePath", ARG_STRING, ARG_STRING, 0, 0, ARG_NULLABLE, NULL },
+	{ "onlcr", ARG_ENUM, ARG_ENUM, 0, 0, 0, op_values_console_onlcr },
 	{ NULL },
 };
 
@@ -416,6 +422,7 @@ static const struct arg_spec op_args_exec[] = {
 	OP("no-new-privs", no_new_privs, CONTAINER) \
 	OP("seccomp", seccomp, CONTAINER) \
 	OP("seccomp-load", seccomp_load, CONTAINER) \
+	OP("seccomp-listener", seccomp_listener, CONTAINER) \
 	OP("chdir", chdir, CONTAINER) \
 	OP("find-exec", find_exec, CONTAINER) \
 	OP("ready", ready, CONTAINER) \

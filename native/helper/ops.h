@@ -123,5 +123,6 @@ void op_run_hook(struct ctx *ctx, const struct op *op);
 /* seccomp.c */
 void op_seccomp(struct ctx *ctx, const struct op *op);
 void op_seccomp_load(struct ctx *ctx, const struct op *op);
+void op_seccomp_listener(struct ctx *ctx, const struct op *op);
 
 #endif

@@ -1,11 +1,14 @@
-/* The `seccomp` and `seccomp-load` ops (docs/plan-format.md). `seccomp` compiles the items TypeScript
- * translated from linux.seccomp (every name already a number) with libseccomp into a BPF program kept in ctx, while failures can
- * still be reported on the sync fd; `seccomp-load` installs it with seccomp(2), doing nothing else, so
- * that no allocation or other system call follows the filter inside the helper. */
+/* The `seccomp`, `seccomp-load` and `seccomp-listener` ops (docs/plan-format.md). `seccomp` compiles the
+ * items TypeScript translated from linux.seccomp (every name already a number) with libseccomp into a
+ * BPF program kept in ctx, after the `prefix` instructions TypeScript made (the -ENOSYS stub), while
+ * failures can still be reported on the sync fd; `seccomp-load` installs it with seccomp(2), doing
+ * nothing else, so that no allocation or other system call follows the filter inside the helper;
+ * `seccomp-listener` hands the notification fd it got to tsrunc and closes it. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -119,7 +122,28 @@ static void set_attr(struct ctx *ctx, scmp_filter_ctx f, const struct item *it)
 		fail(ctx, -rc, "seccomp item %d: set the attribute", it->index);
 }
 
-/* The filter as the kernel takes it, read back from libseccomp's export. */
+/* `prefix <code> <jt> <jf> <k>`: one instruction of what goes before libseccomp's program. */
+static void add_prefix(struct ctx *ctx, const struct item *it)
+{
+	struct sock_filter *grown;
+
+	if (it->n != 5)
+		malformed(ctx, it);
+	if (ctx->seccomp_prefix_len >= BPF_MAXINSNS)
+		fail(ctx, E2BIG, "seccomp item %d: too many prefix instructions", it->index);
+	grown = realloc(ctx->seccomp_prefix, (ctx->seccomp_prefix_len + 1) * sizeof(*grown));
+	if (!grown)
+		fail(ctx, errno, "seccomp item %d: allocate", it->index);
+	ctx->seccomp_prefix = grown;
+	grown[ctx->seccomp_prefix_len++] = (struct sock_filter){
+		.code = (uint16_t)u64(ctx, it, it->tok[1], UINT16_MAX),
+		.jt = (uint8_t)u64(ctx, it, it->tok[2], UINT8_MAX),
+		.jf = (uint8_t)u64(ctx, it, it->tok[3], UINT8_MAX),
+		.k = (uint32_t)u64(ctx, it, it->tok[4], UINT32_MAX),
+	};
+}
+
+/* The filter as the kernel takes it: the prefix, then libseccomp's export read back. */
 static struct sock_fprog *export_program(struct ctx *ctx, scmp_filter_ctx f)
 {
 	struct sock_fprog *prog = calloc(1, sizeof(*prog));
@@ -140,15 +164,18 @@ static struct sock_fprog *export_program(struct ctx *ctx, scmp_filter_ctx f)
 	count = (size_t)size / sizeof(struct sock_filter);
 	if (count == 0 || (size_t)size % sizeof(struct sock_filter) != 0)
 		fail(ctx, 0, "seccomp: libseccomp exported a BPF program of %lld bytes", (long long)size);
+	count += ctx->seccomp_prefix_len;
 	/* The kernel's limit (BPF_MAXINSNS): better refused now than after `ready`. */
 	if (count > BPF_MAXINSNS)
 		fail(ctx, E2BIG, "seccomp: the filter has %zu BPF instructions; the kernel takes at most %d", count,
 		     BPF_MAXINSNS);
-	prog->filter = malloc((size_t)size);
+	prog->filter = malloc(count * sizeof(struct sock_filter));
 	if (!prog->filter)
-		fail(ctx, errno, "seccomp: allocate %lld bytes", (long long)size);
+		fail(ctx, errno, "seccomp: allocate %zu instructions", count);
+	if (ctx->seccomp_prefix_len > 0)
+		memcpy(prog->filter, ctx->seccomp_prefix, ctx->seccomp_prefix_len * sizeof(struct sock_filter));
 	for (size_t done = 0; done < (size_t)size;) {
-		ssize_t r = pread(fd, (char *)prog->filter + done, (size_t)size - done, (off_t)done);
+		ssize_t r = pread(fd, (char *)(prog->filter + ctx->seccomp_prefix_len) + done, (size_t)size - done, (off_t)done);
 		if (r < 0 && errno == EINTR)
 			continue;
 		if (r <= 0)
@@ -190,6 +217,8 @@ void op_seccomp(struct ctx *ctx, const struct op *op)
 			set_attr(ctx, f, &it);
 		} else if (strcmp(it.tok[0], "rule") == 0) {
 			add_rule(ctx, f, &it);
+		} else if (strcmp(it.tok[0], "prefix") == 0) {
+			add_prefix(ctx, &it);
 		} else {
 			fail(ctx, 0, "seccomp item %d: unknown item \"%s\"", i, it.tok[0]);
 		}
@@ -215,7 +244,56 @@ void op_seccomp_load(struct ctx *ctx, const struct op *op)
 	if (!ctx->seccomp_prog)
 		fail(ctx, 0, "seccomp-load before seccomp");
 	rc = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, ctx->seccomp_flags, ctx->seccomp_prog);
-	if (rc != 0)
-		fail(ctx, rc < 0 ? errno : 0, "seccomp: install the filter%s", rc > 0 ? " (thread sync failed)" : "");
+	if (rc < 0)
+		fail(ctx, errno, "seccomp: install the filter");
+	if (ctx->seccomp_flags & SECCOMP_FILTER_FLAG_NEW_LISTENER)
+		ctx->seccomp_listener_fd = (int)rc; /* close-on-exec, as the kernel makes it */
+	else if (rc != 0)
+		fail(ctx, 0, "seccomp: install the filter (thread sync failed)");
 	ctx->seccomp_loaded = 1;
+}
+
+/* Tells tsrunc the notification fd's number (with write(2), the one call a profile may not notify:
+ * no agent has the fd yet), so that it takes a copy (pidfd_getfd) for the agent, waits for its answer
+ * and closes the fd: the container's process never has it. */
+void op_seccomp_listener(struct ctx *ctx, const struct op *op)
+{
+	char line[64], reply[16];
+	size_t n = 0;
+	int len;
+
+	(void)op;
+	if (ctx->seccomp_listener_fd < 0)
+		fail(ctx, 0, "seccomp-listener without a notification fd (seccomp-load with NEW_LISTENER)");
+	if (ctx->sync_fd < 0)
+		fail(ctx, 0, "seccomp-listener after ready");
+	len = snprintf(line, sizeof(line), "seccomp-listener %d\n", ctx->seccomp_listener_fd);
+	for (int done = 0; done < len;) {
+		ssize_t w = write(ctx->sync_fd, line + done, (size_t)(len - done));
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			fail(ctx, errno, "send seccomp-listener");
+		done += (int)w;
+	}
+	for (;;) {
+		char c;
+		ssize_t r = read(ctx->sync_fd, &c, 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			fail(ctx, errno, "read the answer to seccomp-listener");
+		if (r == 0)
+			fail(ctx, 0, "no answer to seccomp-listener");
+		if (c == '\n')
+			break;
+		if (n < sizeof(reply) - 1)
+			reply[n++] = c;
+	}
+	reply[n] = '\0';
+	close(ctx->seccomp_listener_fd);
+	ctx->seccomp_listener_fd = -1;
+	if (strcmp(reply, "ok") != 0)
+		fail(ctx, 0, "the seccomp agent did not get the notification fd");
 }

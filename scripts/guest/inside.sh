@@ -19,6 +19,9 @@ mount -t tmpfs -o size=256m,mode=755 tsrunc-guest /run/tsrunc-guest
 mkdir /run/tsrunc-guest/bin
 cp /run/tsrunc-node/node /run/tsrunc-guest/bin/node
 umount /run/tsrunc-node
+# Where Debian's nodejs puts it: a runtime started with no PATH at all (podman's cleanup through conmon)
+# finds it there, as bin/tsrunc's `#!/usr/bin/env node` needs (/bin:/usr/bin). The disk is a snapshot.
+ln -sf /run/tsrunc-guest/bin/node /usr/bin/node
 
 # The ports' links appear when udev has handled virtio_console, which may be after the boot finished.
 ports="/dev/virtio-ports/tsrunc.stdout /dev/virtio-ports/tsrunc.stderr"

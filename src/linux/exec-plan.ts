@@ -48,6 +48,8 @@ export interface ExecPlanInput {
   host: HostFacts;
   /** --console-socket (with process.terminal): where the helper sends the pty master. */
   consoleSocket?: string;
+  /** tsrunc relays the pty itself (its own console socket, in the foreground): output flags as runc sets them there, no ONLCR. */
+  relaysTerminal?: boolean;
 }
 
 export interface ExecPlanResult {
@@ -71,7 +73,7 @@ export const NS_FILES: Readonly<Record<NamespaceType, string>> = {
 /** The exec plan, phase by phase in the order they run. */
 export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
   const problems: Problem[] = [];
-  const terminal = terminalOps(input.process, input.consoleSocket, '');
+  const terminal = terminalOps(input.process, input.consoleSocket, '', input.relaysTerminal === true);
   const joined = [...input.namespaces].sort((a, b) => EXEC_JOIN_ORDER.indexOf(a.type) - EXEC_JOIN_ORDER.indexOf(b.type));
   const joinedByChild = (ns: JoinedNamespace) => ns.type === 'cgroup' && input.cgroup.cloneInto !== undefined;
   const setnsOp = (ns: JoinedNamespace) => op.setns({ path: ns.path, nstype: NAMESPACE_FLAGS[ns.type] }, `the container's ${ns.type} namespace`);

@@ -43,6 +43,14 @@ export interface NativeAddon {
    * otherwise). The fd is close-on-exec.
    */
   receiveFd(listenFd: number, timeoutMs: number): { fd: number; name: string };
+  /** pidfd_getfd(pidfd, targetFd, 0): a copy (close-on-exec) of the process's fd targetFd. */
+  pidfdGetFd(pidfd: number, targetFd: number): number;
+  /**
+   * Connects to the AF_UNIX stream socket at `path` ('@name': an abstract one), sends `data` with `fd`
+   * (SCM_RIGHTS) in one sendmsg and closes the connection; the connect and the send each give up after
+   * `timeoutMs` (ETIMEDOUT). The Error's `syscall` says which step failed.
+   */
+  sendFd(path: string, data: string, fd: number, timeoutMs: number): void;
   /** ioctl(TIOCSWINSZ). */
   setWinsize(fd: number, rows: number, cols: number): void;
   /** strerror(errno) and strerrorname_np(errno) ("" when it has none). */

@@ -155,6 +155,7 @@ export const OPS = {
   'no-new-privs': { side: 'container', args: [] },
   seccomp: { side: 'container', args: [{ name: 'items', kind: 'list', item: text, min: 1 }] },
   'seccomp-load': { side: 'container', args: [] },
+  'seccomp-listener': { side: 'container', args: [] },
   chdir: { side: 'container', args: [{ name: 'path', ...path }, { name: 'missing', kind: 'enum', values: ['create'], optional: true }] },
   'find-exec': { side: 'container', args: [{ name: 'candidates', kind: 'list', item: text, min: 1 }] },
   ready: { side: 'container', args: [] },
@@ -174,6 +175,7 @@ export const OPS = {
     args: [
       { name: 'ptmx', ...path }, { name: 'rows', kind: 'int', max: 0xffff }, { name: 'cols', kind: 'int', max: 0xffff },
       { name: 'uid', kind: 'int', max: U32, nullable: true }, { name: 'consolePath', ...orNull },
+      { name: 'onlcr', kind: 'enum', values: ['keep', 'clear'] },
     ],
   },
   exec: { side: 'container', args: [{ name: 'argv', kind: 'counted', item: text }, { name: 'env', kind: 'list', item: text }] },

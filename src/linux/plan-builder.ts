@@ -46,6 +46,8 @@ export interface PlanInput {
   host: HostFacts;
   /** --console-socket (with process.terminal): where the helper sends the pty master. */
   consoleSocket?: string;
+  /** tsrunc relays the pty itself (its own console socket, in the foreground): output flags as runc sets them there, no ONLCR. */
+  relaysTerminal?: boolean;
 }
 
 export interface PlanResult {
@@ -216,7 +218,12 @@ function afterRootOps(input: PlanInput, fromMounts: ContainerOp[]): ContainerOp[
   for (const [key, value] of Object.entries(spec.linux?.sysctl ?? {})) {
     ops.push(op.writeFile({ path: `/proc/sys/${key.replace(/\./g, '/')}`, content: value }, `linux.sysctl[${JSON.stringify(key)}]`));
   }
-  (spec.linux?.maskedPaths ?? []).forEach((p, i) => ops.push(op.mask({ path: p }, `linux.maskedPaths[${i}]`)));
+  // A path listed twice is masked once, as runc does.
+  const masked = new Set<string>();
+  (spec.linux?.maskedPaths ?? []).forEach((p, i) => {
+    if (!masked.has(p)) ops.push(op.mask({ path: p }, `linux.maskedPaths[${i}]`));
+    masked.add(p);
+  });
   (spec.linux?.readonlyPaths ?? []).forEach((p, i) => ops.push(op.readonly({ path: p }, `linux.readonlyPaths[${i}]`)));
   if (spec.root?.readonly) ops.push(op.remountRo({ path: '/' }, 'root.readonly'));
   ops.push(...fromMounts);
@@ -224,29 +231,32 @@ function afterRootOps(input: PlanInput, fromMounts: ContainerOp[]): ContainerOp[
 }
 
 /**
- * linux.seccomp as two ops: `seccomp` compiles the filter while errors can still be reported on the
- * sync fd, `seccomp-load` installs it. With noNewPrivileges it is installed as late as possible, right
- * before the execve; without, installing needs CAP_SYS_ADMIN, so it goes before the user switch that
- * drops it (runc does both the same way). Refused when it surely blocks what the helper does after.
+ * linux.seccomp as ops: `seccomp` compiles the filter while errors can still be reported on the sync
+ * fd, `seccomp-load` installs it, and with SCMP_ACT_NOTIFY rules `seccomp-listener` hands the
+ * notification fd to tsrunc, which sends it to the agent. As runc: without noNewPrivileges installing
+ * needs CAP_SYS_ADMIN, so it goes before the user switch that drops it; with noNewPrivileges it goes
+ * after `ready`, before `wait-start` and the startContainer hooks (which run under it), or right before
+ * `ready` when the fd must still go over the sync fd. Refused when it surely blocks what the helper does after.
  */
-function seccompFilter(input: Pick<PlanInput, 'spec'>, hasCapabilities: boolean, problems: Problem[]): SeccompFilter | undefined {
+function seccompFilter(input: Pick<PlanInput, 'spec'>, hasCapabilities: boolean, waitsForStart: boolean, problems: Problem[]): SeccompFilter | undefined {
   const seccomp = input.spec.linux?.seccomp;
   if (seccomp === undefined) return undefined;
   const { filter, problems: found } = translateSeccomp(seccomp);
   problems.push(...found);
   if (!filter) return undefined;
   const nnp = input.spec.process?.noNewPrivileges === true;
-  // Without noNewPrivileges the startContainer hooks run under the filter (they come after `wait-start`).
-  const hooksUnderFilter = !nnp && (input.spec.hooks?.startContainer?.length ?? 0) > 0;
-  const blocked = blockedNeeds(filter, syscallsAfterFilter(nnp ? 'before-exec' : 'before-setresuid', hasCapabilities, hooksUnderFilter));
+  const runsHooks = waitsForStart && (input.spec.hooks?.startContainer?.length ?? 0) > 0;
+  const blocked = blockedNeeds(filter, syscallsAfterFilter({
+    noNewPrivileges: nnp, hasCapabilities, waitsForStart, runsHooks, listener: filter.listener !== undefined,
+  }));
   if (blocked.length > 0) {
     const where = nnp
-      ? 'right before it starts the process (process.noNewPrivileges is true)'
-      : `before it switches to process.user (without process.noNewPrivileges that needs CAP_SYS_ADMIN, which the switch drops)${hooksUnderFilter ? ' and runs hooks.startContainer under it' : ''}`;
+      ? `once it is ready (process.noNewPrivileges is true), before it ${waitsForStart ? `waits for start${runsHooks ? ', runs hooks.startContainer' : ''} and ` : ''}starts the process`
+      : `before it switches to process.user (without process.noNewPrivileges that needs CAP_SYS_ADMIN, which the switch drops)${runsHooks ? ' and runs hooks.startContainer under it' : ''}`;
     problems.push({
       severity: 'error', path: 'linux.seccomp',
       message: `the filter blocks ${blocked.join(', ')}, which tsrunc must still call: it installs the filter ${where}`,
-      hint: nnp ? `allow ${blocked.join(', ')}` : `allow ${blocked.join(', ')}, or set process.noNewPrivileges so that only execve must be allowed`,
+      hint: nnp ? `allow ${blocked.join(', ')}` : `allow ${blocked.join(', ')}, or set process.noNewPrivileges so that fewer calls come after the filter`,
     });
     return undefined;
   }
@@ -305,12 +315,15 @@ export function processOps(input: Pick<PlanInput, 'spec' | 'env' | 'host'>, prob
   }
   ops.push(op.setgroupsList({ gids: proc.user.additionalGids ?? [] }, 'process.user.additionalGids'));
   ops.push(op.setresgid({ gid: proc.user.gid }, 'process.user.gid'));
-  const seccomp = seccompFilter(input, caps !== undefined, problems);
+  const seccomp = seccompFilter(input, caps !== undefined, start.length > 0, problems);
   const encoded = seccomp ? encodeSeccomp(seccomp) : undefined;
   if (encoded) problems.push(...encoded.problems);
   const compile = encoded ? [op.seccomp({ items: encoded.items }, 'linux.seccomp')] : [];
-  const load = encoded ? [op.seccompLoad({}, 'linux.seccomp')] : [];
+  const load: ContainerOp[] = encoded ? [op.seccompLoad({}, 'linux.seccomp')] : [];
+  if (encoded && seccomp?.listener) load.push(op.seccompListener({}, 'linux.seccomp.listenerPath'));
   const lateSeccomp = proc.noNewPrivileges === true;
+  // The listener's fd goes over the sync fd, which `ready` closes.
+  const loadBeforeReady = lateSeccomp && seccomp?.listener !== undefined;
   if (!lateSeccomp) ops.push(...compile, ...load);
   ops.push(op.setresuid({ uid: proc.user.uid }, 'process.user.uid'));
   if (caps) {
@@ -323,10 +336,13 @@ export function processOps(input: Pick<PlanInput, 'spec' | 'env' | 'host'>, prob
   if (proc.noNewPrivileges) ops.push(op.noNewPrivs({}, 'process.noNewPrivileges'));
   const args = proc.args ?? [];
   ops.push(op.findExec({ candidates: execCandidates(args[0], input.env) }, 'process.args[0]'));
-  // With noNewPrivileges the filter is compiled before `ready` and loaded right before the execve.
+  // With noNewPrivileges the filter is compiled before `ready` and loaded after it, before `start`'s
+  // ops (as runc: the startContainer hooks run under it).
   if (lateSeccomp) ops.push(...compile);
-  ops.push(op.ready(), ...start);
-  if (lateSeccomp) ops.push(...load);
+  if (loadBeforeReady) ops.push(...load);
+  ops.push(op.ready());
+  if (lateSeccomp && !loadBeforeReady) ops.push(...load);
+  ops.push(...start);
   ops.push(op.exec({ argv: args, env: input.env }, 'process.args'));
   return ops;
 }
@@ -394,11 +410,13 @@ function startOpsOfCreate(input: PlanInput): ContainerOp[] {
  * which may go ahead as a head); C, after the root change and before the user switch, makes a pty in
  * the container's devpts, sizes it (process.consoleSize), gives the slave to process.user.uid (runc's
  * fixStdioPermissions), binds it onto `consolePath` (create: /dev/console; exec: none), sends the
- * master and makes the slave its controlling terminal and stdio (`console`, after a `setsid`).
+ * master and makes the slave its controlling terminal and stdio (`console`, after a `setsid`). A pty
+ * tsrunc relays itself gets ONLCR cleared there, before the process can write, as runc clears it on
+ * the pty it relays ("\n" reaches the caller as written).
  */
 export function terminalOps(
   proc: { terminal?: boolean; consoleSize?: { height: number; width: number }; user?: { uid: number } },
-  socket: string | undefined, consolePath: string,
+  socket: string | undefined, consolePath: string, relayed: boolean,
 ): { host: HostOp[]; container: ContainerOp[] } {
   if (socket === undefined || proc.terminal !== true) return { host: [], container: [] };
   const size = proc.consoleSize;
@@ -406,6 +424,7 @@ export function terminalOps(
     host: [op.consoleConnect({ socket }, '--console-socket')],
     container: [op.console({
       ptmx: '/dev/ptmx', rows: size?.height ?? 0, cols: size?.width ?? 0, uid: proc.user?.uid ?? 0, consolePath,
+      onlcr: relayed ? 'clear' : 'keep',
     }, 'process.terminal')],
   };
 }
@@ -413,7 +432,7 @@ export function terminalOps(
 /** The create plan, phase by phase in the order they run (docs/plan-format.md). */
 export function buildCreatePlan(input: PlanInput): PlanResult {
   const problems: Problem[] = [];
-  const terminal = terminalOps(input.spec.process ?? {}, input.consoleSocket, '/dev/console');
+  const terminal = terminalOps(input.spec.process ?? {}, input.consoleSocket, '/dev/console', input.relaysTerminal === true);
   const rootfs = rootfsOps(input, problems);
   const host: HostOp[] = [
     ...startOps(input.preserveFds, input.cgroup, 'linux.cgroupsPath'),

@@ -5,9 +5,10 @@
 import type { Seccomp } from '../oci/types';
 import type { Problem } from '../common/errors';
 import { native, NativeAddon } from './native';
+import { ArchMax, enosysStub, needsEnosysStub } from './seccomp-enosys';
 
 /** Actions as the helper names them. */
-export type SeccompAction = 'kill-thread' | 'kill-process' | 'trap' | 'errno' | 'trace' | 'allow' | 'log';
+export type SeccompAction = 'kill-thread' | 'kill-process' | 'trap' | 'errno' | 'trace' | 'allow' | 'log' | 'notify';
 export type SeccompOp = 'ne' | 'lt' | 'le' | 'eq' | 'ge' | 'gt' | 'masked-eq';
 
 export interface SeccompCondition {
@@ -36,6 +37,10 @@ export interface SeccompFilter {
   /** SECCOMP_FILTER_FLAG_* names passed to seccomp(2). */
   flags: string[];
   rules: SeccompRule[];
+  /** Every system call name the profile's rules give (also those of rules left out), for the -ENOSYS stub. */
+  names: string[];
+  /** Where the notification fd goes: set when a rule is SCMP_ACT_NOTIFY. */
+  listener?: { path: string; metadata?: string };
 }
 
 export interface SeccompTranslation {
@@ -61,6 +66,7 @@ const ACTIONS: Record<string, SeccompAction> = {
   SCMP_ACT_TRACE: 'trace',
   SCMP_ACT_ALLOW: 'allow',
   SCMP_ACT_LOG: 'log',
+  SCMP_ACT_NOTIFY: 'notify',
 };
 
 const OPERATORS: Record<string, SeccompOp> = {
@@ -108,6 +114,11 @@ const FLAG_BITS = {
   SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV: 32,
 } as const;
 
+/** SECCOMP_FILTER_FLAG_NEW_LISTENER: seccomp(2) returns the notification fd; set by tsrunc, not a config flag. */
+const NEW_LISTENER = 8;
+/** sizeof(sockaddr_un.sun_path) less the terminating NUL. */
+const MAX_SOCKET_PATH = 107;
+
 export const SECCOMP_FLAGS = Object.keys(FLAG_BITS) as (keyof typeof FLAG_BITS)[];
 
 /** SCMP_ACT_* as libseccomp and the kernel number them (SECCOMP_RET_*); errno and trace add their 16-bit data. */
@@ -119,6 +130,7 @@ const ACTION_VALUES: Record<SeccompAction, number> = {
   trace: 0x7ff00000,
   log: 0x7ffc0000,
   allow: 0x7fff0000,
+  notify: 0x7fc00000,
 };
 
 /** enum scmp_compare. */
@@ -149,10 +161,6 @@ function warning(out: Out, path: string, message: string): void {
 function translateAction(
   name: unknown, errnoRet: unknown, path: string, errnoPath: string, out: Out,
 ): { action: SeccompAction; errno: number } | undefined {
-  if (name === 'SCMP_ACT_NOTIFY') {
-    error(out, path, 'SCMP_ACT_NOTIFY (a seccomp user notification agent) is not supported yet by tsrunc');
-    return undefined;
-  }
   const action = typeof name === 'string' ? ACTIONS[name] : undefined;
   if (action === undefined) {
     error(out, path, 'unknown seccomp action', { found: JSON.stringify(name), expected: Object.keys(ACTIONS).join(', ') });
@@ -243,24 +251,25 @@ export function translateSeccomp(seccomp: Seccomp): SeccompTranslation {
     }
   });
 
-  const flags: string[] = [];
+  // No `flags` at all (not an empty list) means SPEC_ALLOW, as runc and crun: the Speculative Store
+  // Bypass mitigation a filter would otherwise switch on slows interpreters down (every kernel tsrunc
+  // runs on, 5.6 or later for openat2, has the flag).
+  const flags: string[] = seccomp.flags === undefined ? ['SECCOMP_FILTER_FLAG_SPEC_ALLOW'] : [];
   (seccomp.flags ?? []).forEach((flag, i) => {
     const at = `${base}.flags[${i}]`;
     if (!(SECCOMP_FLAGS as readonly string[]).includes(flag)) {
       error(problems, at, 'unknown seccomp flag', { found: JSON.stringify(flag), expected: SECCOMP_FLAGS.join(', ') });
-    } else if (flag === 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV') {
-      // It changes how a notification agent waits; the kernel refuses it without a listener.
-      warning(problems, at, `${flag} only applies to a seccomp notification listener (SCMP_ACT_NOTIFY), which tsrunc does not support yet; ignored`);
     } else if (!flags.includes(flag)) {
       flags.push(flag);
     }
   });
-
-  if (seccomp.listenerPath !== undefined) {
-    warning(problems, `${base}.listenerPath`, 'seccomp notification (SCMP_ACT_NOTIFY) is not supported yet by tsrunc; ignored');
+  if (def?.action === 'notify') {
+    // The init hands the notification fd over with a write: a default of NOTIFY would catch it (runc's words).
+    error(problems, `${base}.defaultAction`, 'SCMP_ACT_NOTIFY cannot be used as default action: no agent has the notification fd yet when the filter catches its first system call');
   }
 
   const rules: SeccompRule[] = [];
+  const allNames: string[] = [];
   (seccomp.syscalls ?? []).forEach((sc, i) => {
     const at = `${base}.syscalls[${i}]`;
     const act = translateAction(sc.action, sc.errnoRet, `${at}.action`, `${at}.errnoRet`, problems);
@@ -271,6 +280,12 @@ export function translateSeccomp(seccomp: Seccomp): SeccompTranslation {
         error(problems, `${at}.names[${k}]`, 'must be a system call name', { found: JSON.stringify(name) });
       } else if (!SYSCALL_NAME.test(name)) {
         warning(problems, `${at}.names[${k}]`, `${JSON.stringify(name)} is not a system call name; ignored`);
+      } else {
+        if (!allNames.includes(name)) allNames.push(name);
+        if (act?.action === 'notify' && name === 'write') {
+          // As runc: the init writes the fd's number to tsrunc before any agent has the fd.
+          error(problems, `${at}.names[${k}]`, 'SCMP_ACT_NOTIFY cannot be used for the write syscall: the init hands the notification fd over with write(2), before the agent has it');
+        }
       }
     });
     if (!act || !def || !conditions) return;
@@ -282,8 +297,51 @@ export function translateSeccomp(seccomp: Seccomp): SeccompTranslation {
     }
   });
 
+  const listener = translateListener(seccomp, rules, problems);
+  const waitKillable = flags.indexOf('SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV');
+  if (waitKillable >= 0 && !listener) {
+    // It changes how a notification agent waits; the kernel refuses it without a listener.
+    warning(problems, `${base}.flags[${seccomp.flags!.indexOf('SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV')}]`,
+      'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV only applies to a seccomp notification listener (a rule with SCMP_ACT_NOTIFY); ignored');
+    flags.splice(waitKillable, 1);
+  }
+  // As runc, TSYNC is not passed: the helper is single-threaded, so it changes nothing (and the kernel
+  // refuses it with a listener, unless TSYNC_ESRCH).
+  if (flags.includes('SECCOMP_FILTER_FLAG_TSYNC')) flags.splice(flags.indexOf('SECCOMP_FILTER_FLAG_TSYNC'), 1);
+
   if (problems.some((p) => p.severity === 'error') || !def) return { problems };
-  return { filter: { defaultAction: def.action, defaultErrno: def.errno, architectures, flags, rules }, problems };
+  const filter: SeccompFilter = { defaultAction: def.action, defaultErrno: def.errno, architectures, flags, rules, names: allNames };
+  if (listener) filter.listener = listener;
+  return { filter, problems };
+}
+
+/**
+ * linux.seccomp.listenerPath, the unix socket of the agent that gets the notification fd, as runc takes
+ * it: needed when a rule is SCMP_ACT_NOTIFY, ignored (with a warning) when none is. An absolute path,
+ * or `@name` for an abstract socket (as Go's net.Dial reads it). Whether a socket is there is the host
+ * checks' to say (host-checks.ts).
+ */
+function translateListener(seccomp: Seccomp, rules: SeccompRule[], out: Out): SeccompFilter['listener'] {
+  const at = 'linux.seccomp.listenerPath';
+  const notifying = rules.find((r) => r.action === 'notify');
+  const listenerPath = seccomp.listenerPath;
+  if (!notifying) {
+    if (listenerPath !== undefined && listenerPath !== '') warning(out, at, 'no rule uses SCMP_ACT_NOTIFY, so no agent is told anything; ignored');
+    return undefined;
+  }
+  if (listenerPath === undefined || listenerPath === '') {
+    error(out, at, `must name the seccomp agent's unix socket: ${notifying.origin} uses SCMP_ACT_NOTIFY, whose notifications only an agent can answer`);
+    return undefined;
+  }
+  if (!listenerPath.startsWith('/') && !listenerPath.startsWith('@')) {
+    error(out, at, "must be an absolute path (starting with '/'), or '@name' for an abstract socket", { found: JSON.stringify(listenerPath) });
+    return undefined;
+  }
+  if (Buffer.byteLength(listenerPath) > MAX_SOCKET_PATH) {
+    error(out, at, `is longer than a unix socket address can be (${MAX_SOCKET_PATH} bytes)`);
+    return undefined;
+  }
+  return { path: listenerPath, ...(seccomp.listenerMetadata !== undefined ? { metadata: seccomp.listenerMetadata } : {}) };
 }
 
 /** libseccomp's tables, which turn names into the numbers the helper takes and back (the addon's). */
@@ -317,13 +375,43 @@ export function encodeSeccomp(filter: SeccompFilter, tables: SeccompTables = nat
     }
     items.push(`arch ${token}`);
   }
-  const flags = filter.flags.reduce((bits, f) => bits | (FLAG_BITS[f as keyof typeof FLAG_BITS] ?? 0), 0);
+  const flags = seccompFlagBits(filter);
   if (flags !== 0) items.push(`flags ${flags}`);
+  if (needsEnosysStub(filter.defaultAction, filter.defaultErrno)) {
+    for (const i of enosysStub(largestNumbers(filter, tables))) items.push(`prefix ${i.code} ${i.jt} ${i.jf} ${i.k}`);
+  }
   for (const rule of rules) {
     const conds = rule.args.map((c) => ` ${c.index} ${COMPARE_VALUES[c.op]} ${c.value} ${c.valueTwo}`).join('');
     items.push(`rule ${numbers.get(rule.syscall)} ${actionValue(rule.action, rule.errno)}${conds}`);
   }
   return { items, problems };
+}
+
+/** The seccomp(2) flags of the filter: its config flags, and NEW_LISTENER for a notification agent. */
+export function seccompFlagBits(filter: SeccompFilter): number {
+  const bits = filter.flags.reduce((b, f) => b | (FLAG_BITS[f as keyof typeof FLAG_BITS] ?? 0), 0);
+  return filter.listener ? bits | NEW_LISTENER : bits;
+}
+
+/** The seccomp(2) flags a `seccomp` op's items pass (runc logs them at debug level: "seccomp filter flags: N"). */
+export function flagsOfItems(items: readonly string[]): number {
+  const item = items.find((i) => i.startsWith('flags '));
+  return item === undefined ? 0 : Number(item.slice('flags '.length));
+}
+
+/**
+ * The largest number of the profile's names on each architecture of the filter, the native one
+ * included, as runc counts them: every name of every rule, also those of rules left out.
+ */
+function largestNumbers(filter: SeccompFilter, tables: SeccompTables): ArchMax[] {
+  const nativeToken = tables.seccompArch();
+  const nativeName = Object.values(ARCHITECTURES).find((n) => tables.seccompArch(n) === nativeToken) ?? 'native';
+  const names = [nativeName, ...filter.architectures.filter((a) => a !== nativeName)];
+  return names.map((name) => {
+    const token = name === nativeName ? nativeToken : tables.seccompArch(name);
+    const numbers = token === 0 ? [] : tables.seccompSyscallNumbers(token, filter.names);
+    return { name, token, max: Math.max(0, ...numbers.filter((n): n is number => n !== null)) };
+  });
 }
 
 /** A `seccomp` op's item read back into names (for explain and messages); what no table names shows as its number. */
@@ -332,6 +420,7 @@ export type SeccompItem =
   | { kind: 'attr'; name: string; value: string }
   | { kind: 'arch'; name: string }
   | { kind: 'flags'; names: string[] }
+  | { kind: 'prefix'; code: string; jt: string; jf: string; k: string }
   | { kind: 'rule'; syscall: string; action: string; errno: number; conditions: { index: string; op: string; value: string; valueTwo: string }[] }
   | { kind: 'unknown'; text: string };
 
@@ -354,7 +443,8 @@ export function decodeSeccomp(items: readonly string[], tables: SeccompTables = 
       case 'default': return { kind, ...decodeAction(n[0]) };
       case 'attr': return { kind, name: n[0] === ATTR_OPTIMIZE ? 'optimize' : rest[0], value: rest[1] };
       case 'arch': return { kind, name: archNames.get(n[0]) ?? rest[0] };
-      case 'flags': return { kind, names: SECCOMP_FLAGS.filter((f) => (n[0] & FLAG_BITS[f]) !== 0) };
+      case 'flags': return { kind, names: [...SECCOMP_FLAGS.filter((f) => (n[0] & FLAG_BITS[f]) !== 0), ...((n[0] & NEW_LISTENER) !== 0 ? ['SECCOMP_FILTER_FLAG_NEW_LISTENER'] : [])] };
+      case 'prefix': return { kind, code: rest[0], jt: rest[1], jf: rest[2], k: rest[3] };
       case 'rule': {
         const conditions = [];
         for (let i = 2; i + 3 < rest.length; i += 4) {
@@ -374,8 +464,24 @@ export function seccompItemText(item: SeccompItem): string {
     case 'attr': return `attr ${item.name} ${item.value}`;
     case 'arch': return `arch ${item.name}`;
     case 'flags': return `flags ${item.names.join(' ')}`;
+    case 'prefix': return `prefix ${classicText(item)}`;
     case 'rule': return [`rule ${item.syscall} ${item.action} ${item.errno}`, ...item.conditions.map((c) => `${c.index} ${c.op} ${c.value} ${c.valueTwo}`)].join(' ');
     case 'unknown': return item.text;
+  }
+}
+
+/** A stub instruction in the kernel's notation: "jgt #453, +3, +4", "ld [4]", "ret #0x50026". */
+function classicText(i: { code: string; jt: string; jf: string; k: string }): string {
+  const k = Number(i.k);
+  const hex = `0x${k.toString(16)}`;
+  switch (Number(i.code)) {
+    case 0x20: return `ld [${k}]`;
+    case 0x05: return `ja +${k}`;
+    case 0x06: return `ret #${hex}`;
+    case 0x15: return `jeq #${hex}, +${i.jt}, +${i.jf}`;
+    case 0x25: return `jgt #${k}, +${i.jt}, +${i.jf}`;
+    case 0x45: return `jset #${hex}, +${i.jt}, +${i.jf}`;
+    default: return [i.code, i.jt, i.jf, i.k].join(' ');
   }
 }
 
@@ -386,30 +492,49 @@ export function seccompItemText(item: SeccompItem): string {
  */
 export function surelyBlocks(filter: SeccompFilter, syscall: string): boolean {
   const rules = filter.rules.filter((r) => r.syscall === syscall);
+  // The agent decides what a notified call does.
+  if (rules.some((r) => r.action === 'notify')) return false;
   if (rules.some((r) => r.args.length === 0 && letsRun(r.action))) return false;
   if (rules.some((r) => r.args.length === 0 && !letsRun(r.action))) return true;
   return !letsRun(filter.defaultAction) && !rules.some((r) => letsRun(r.action));
+}
+
+/** Where the filter is installed and what the helper does under it (plan-builder.ts places it). */
+export interface FilterPlacement {
+  /** process.noNewPrivileges: installed after find-exec (else before the user switch). */
+  noNewPrivileges: boolean;
+  hasCapabilities: boolean;
+  /** create's init waits for `start` (`wait-start`) once the filter is in force. */
+  waitsForStart: boolean;
+  /** hooks.startContainer run under the filter (`run-hook`). */
+  runsHooks: boolean;
+  /** A notification agent gets the fd (`seccomp-listener`), and with noNewPrivileges `ready` comes after. */
+  listener: boolean;
 }
 
 /**
  * The system calls the helper must still make once the filter is in force. Each entry lists names
  * of which the C library uses one (it differs between architectures and libc versions).
  */
-export function syscallsAfterFilter(placement: 'before-exec' | 'before-setresuid', hasCapabilities: boolean, runsHooks = false): string[][] {
-  if (placement === 'before-exec') return [['execve']];
-  const needed: string[][] = [['setresuid', 'setresuid32']];
-  if (hasCapabilities) needed.push(['capset'], ['prctl']);
-  needed.push(
-    ['newfstatat', 'stat', 'stat64', 'fstatat64', 'statx'], // find-exec
-    ['access', 'faccessat', 'faccessat2'],
-    ['sendto', 'send', 'write'], // ready
-    ['openat', 'open', 'openat2'], // wait-start
-    ['write'],
-    ['execve'],
-  );
+export function syscallsAfterFilter(p: FilterPlacement): string[][] {
+  const needed: string[][] = [];
+  // seccomp-listener: the fd's number written to tsrunc, its answer read, the init's copy closed.
+  if (p.listener) needed.push(['write'], ['read'], ['close']);
+  if (!p.noNewPrivileges) {
+    needed.push(['setresuid', 'setresuid32']);
+    if (p.hasCapabilities) needed.push(['capset'], ['prctl']);
+    needed.push(
+      ['newfstatat', 'stat', 'stat64', 'fstatat64', 'statx'], // find-exec
+      ['access', 'faccessat', 'faccessat2'],
+    );
+  }
+  if (!p.noNewPrivileges || p.listener) needed.push(['sendto', 'send', 'write']); // ready
+  if (!p.noNewPrivileges || p.waitsForStart) needed.push(['openat', 'open', 'openat2'], ['write']); // wait-start
   // hooks.startContainer (`run-hook`): memfds for its stdin and output, a child, its pidfd, the wait.
-  if (runsHooks) needed.push(['memfd_create'], ['clone', 'clone3', 'fork'], ['pidfd_open'], ['poll', 'ppoll'], ['wait4', 'waitid'], ['dup2', 'dup3']);
-  return needed;
+  if (p.runsHooks) needed.push(['memfd_create'], ['clone', 'clone3', 'fork'], ['pidfd_open'], ['poll', 'ppoll'], ['wait4', 'waitid'], ['dup2', 'dup3']);
+  needed.push(['execve']);
+  const seen = new Set<string>();
+  return needed.filter((names) => !seen.has(names.join()) && seen.add(names.join()));
 }
 
 /** The entries of `needed` the filter surely blocks, by their first name. */

@@ -165,9 +165,10 @@ function readExecFifo(host: Host, fd: number, record: ContainerRecord, waitExec:
       if (got[0] === 0x30 && !waitExec) return undefined; // "0"
       continue;
     }
-    // EOF after the init wrote: it executed the program, or it failed and exited.
+    // EOF after the init wrote: it executed the program, or it failed and exited. Only the newline goes:
+    // a report's last field (a hook's output) may be empty.
     if (n === 0 && got.length > 0) {
-      return got[0] === 0x30 ? undefined : fifoFailureText(got.toString('utf8', got[0] === 0x65 /* e */ ? 1 : 0).trim());
+      return got[0] === 0x30 ? undefined : fifoFailureText(got.toString('utf8', got[0] === 0x65 /* e */ ? 1 : 0).replace(/\n+$/, ''));
     }
     // The init has the fifo open but has not written: wait for it. Before it opens the fifo (EOF
     // with nothing read) there is nothing to poll for: nap briefly.

@@ -24,6 +24,7 @@ import { StartedHelper, unreapedPid } from './helper-client';
 import { writePidFile } from './container';
 import type { OwnConsole } from './terminal';
 import { HookPhase, hookState, HookStateBase, laterHooks } from '../oci/hooks';
+import { sendNotifyFd } from './seccomp-agent';
 import { withHookRunner } from './hooks';
 import type { Logger } from './log';
 import type { Step } from './steps';
@@ -181,8 +182,13 @@ const runPlan: Step<CreateRun> = {
     // prestart and createRuntime, when the init asks (its `hooks` op, before the root change).
     const onHooks = (phase: string, initPid: number) => withHookRunner((r) =>
       r.runHooksOrFail(phase as HookPhase, spec.hooks?.[phase as HookPhase], hookState(createHookState(c, 'creating'), initPid)));
+    // The seccomp notification fd, when the init has one (SCMP_ACT_NOTIFY), to the agent.
+    const seccomp = spec.linux?.seccomp;
+    const onSeccompListener = (initPid: number, fd: number) => sendNotifyFd(c.store.host, {
+      path: seccomp?.listenerPath ?? '', ...(seccomp?.listenerMetadata !== undefined ? { metadata: seccomp.listenerMetadata } : {}),
+    }, initPid, fd, { ...createHookState(c, 'creating'), status: 'creating', pid: initPid });
     try {
-      c.pid = made(c, 'helper').run(plan, { onHooks, onPid: (initPid) => provisional.init(initPid), log }).pid;
+      c.pid = made(c, 'helper').run(plan, { onHooks, onSeccompListener, onPid: (initPid) => provisional.init(initPid), log }).pid;
     } catch (err) {
       c.pid = unreapedPid(err) ?? 0;
       undoPlan(c);

@@ -89,10 +89,11 @@ export function cgroupMountInfo(spec: Spec, cgroup: CgroupManager): CgroupMountI
 }
 
 export function planInput(
-  bundle: Bundle, cgroup: CgroupManager, stateDir: string, opts: Pick<CreateOptions, 'preserveFds' | 'noPivot' | 'consoleSocket'> & { id?: string }, host: HostFacts = hostFacts(),
+  bundle: Bundle, cgroup: CgroupManager, stateDir: string, opts: Pick<CreateOptions, 'preserveFds' | 'noPivot' | 'consoleSocket'> & { id?: string; relaysTerminal?: boolean }, host: HostFacts = hostFacts(),
 ): PlanInput {
   return {
     ...(opts.consoleSocket !== undefined ? { consoleSocket: opts.consoleSocket } : {}),
+    ...(opts.relaysTerminal === true ? { relaysTerminal: true } : {}),
     spec: bundle.spec,
     ...(opts.id !== undefined ? { id: opts.id } : {}),
     rootfs: bundle.rootfs,
@@ -132,6 +133,8 @@ export interface PrepareOptions {
   preserveFds: number;
   /** --console-socket: with process.terminal, the plan sets up a pty and sends its master there. */
   consoleSocket?: string;
+  /** The console socket is tsrunc's own, which relays the pty (PlanInput.relaysTerminal). */
+  relaysTerminal?: boolean;
   /** config.json as read already (create's head start); read from the bundle when absent. */
   file?: ConfigFile;
   /** The container's cgroup manager when it exists already (the head start made it). */
@@ -303,6 +306,7 @@ function createWithConsole(
     prepared = prepareCreate(opts.bundle, {
       id: opts.id, stateDir: store.dir(opts.id), noPivot: opts.noPivot, preserveFds: opts.preserveFds,
       ...(consoleSocket !== undefined ? { consoleSocket } : {}),
+      ...(own !== undefined ? { relaysTerminal: true } : {}),
       ...(head !== undefined ? { file: head.file, cgroup: head.run.cgroup } : { cgroupFor: (o: CgroupFor) => store.host.cgroupFor(o) }),
     });
   } catch (err) {

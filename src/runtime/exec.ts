@@ -11,6 +11,7 @@ import type { ContainerRecord, StateStore } from './state-store';
 import { cgroupOf, statusFor, writePidFile } from './container';
 import { Action, refused } from './lifecycle';
 import { containerEnv, hostFacts } from './create';
+import { sendNotifyFd } from './seccomp-agent';
 import { StartedHelper, unreapedPid } from './helper-client';
 import type { ExecHeadStart } from './head-start';
 import { parseConfig } from './bundle/load';
@@ -238,6 +239,7 @@ async function execWith(
   const namespaces = containerNamespaces(record.pid);
   const { plan, problems } = buildExecPlan({
     ...(consoleSocket !== undefined ? { consoleSocket } : {}),
+    ...(own !== undefined ? { relaysTerminal: true } : {}),
     process: proc, env, preserveFds: opts.preserveFds, namespaces, host: hostFacts(),
     cgroup: opts.cgroups.length > 0
       ? subCgroupEntry(cgroupVersion(record.cgroup.driver), record.cgroup.paths, opts.cgroups, (dir) => host.exists(dir))
@@ -270,7 +272,14 @@ async function execWith(
   if (!opts.detach) for (const s of FORWARDED) process.on(s, forward);
   try {
     try {
-      pid = (helper ?? StartedHelper.start(host, opts.preserveFds)).run(plan, { log }).pid;
+      const seccomp = config.seccomp;
+      // The exec'd process gets its own filter and notification fd, for the agent too (runc's state: running).
+      const onSeccompListener = (execPid: number, fd: number) => sendNotifyFd(host, {
+        path: seccomp?.listenerPath ?? '', ...(seccomp?.listenerMetadata !== undefined ? { metadata: seccomp.listenerMetadata } : {}),
+      }, execPid, fd, {
+        id: record.id, status: 'running', pid: record.pid, bundle: record.bundle, ...(record.annotations ? { annotations: record.annotations } : {}),
+      });
+      pid = (helper ?? StartedHelper.start(host, opts.preserveFds)).run(plan, { log, onSeccompListener }).pid;
     } catch (err) {
       const unreaped = unreapedPid(err);
       if (unreaped !== undefined) killAndReap(host, unreaped);

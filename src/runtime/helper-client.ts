@@ -2,7 +2,7 @@
 import { checkPlan, encodeHead, encodePlan, HostOpName, opAt, OpOf, Plan, PlanOp } from '../linux/plan';
 import { fieldsOf, type OpName } from '../linux/op-schema';
 import { helperPath } from '../linux/native';
-import { decodeSeccomp, seccompItemText } from '../linux/seccomp';
+import { decodeSeccomp, flagsOfItems, seccompItemText } from '../linux/seccomp';
 import { errnoText } from './errno-text';
 import { fallbackText, hookReportText, parseHookReport, withFilterNote } from './helper-reports';
 import type { Logger } from './log';
@@ -132,6 +132,11 @@ export interface HelperOptions {
    * it; a RuntimeError it throws is the failure the init is told of, and becomes the create's error.
    */
   onHooks?: (phase: string, pid: number) => void;
+  /**
+   * Sends the seccomp notification fd `fd` of the container process `pid` to the agent when the init
+   * asks (`seccomp-listener <fd>`); a RuntimeError it throws is the failure the init is told of.
+   */
+  onSeccompListener?: (pid: number, fd: number) => void;
   /** Told the container process's pid as soon as the helper reports it (create records it before going on). */
   onPid?: (pid: number) => void;
   /** Gets the fallbacks the helper reports, at debug level. */
@@ -198,6 +203,18 @@ export class StartedHelper {
     }
   }
 
+  /** The notification fd handed to the agent by onSeccompListener: undefined when it was, else the failure. */
+  private sendListener(opts: HelperOptions, pid: number, fd: number): string | undefined {
+    if (!opts.onSeccompListener || pid === 0) return 'linux.seccomp.listenerPath: no one to send the seccomp notification fd to';
+    try {
+      opts.onSeccompListener(pid, fd);
+      return undefined;
+    } catch (err) {
+      if (!isRuntimeError(err)) throw err;
+      return err.message;
+    }
+  }
+
   run(plan: Plan, opts: HelperOptions = {}): HelperResult {
     if (!this.open) throw new Error('tsrunc-init: run() after the helper was ended');
     const headMatches = this.head.every((h, i) => plan.host[i]?.op === h.op && plan.host[i].args.join('\0') === h.args.join('\0'));
@@ -216,6 +233,8 @@ export class StartedHelper {
       throw new RuntimeError(`cannot send the plan to tsrunc-init: ${(err as Error).message}`);
     }
     this.open = false;
+    const seccompOp = plan.container.find((o): o is PlanOp<'seccomp'> => o.op === 'seccomp');
+    if (seccompOp) opts.log?.debug(`seccomp filter flags: ${flagsOfItems(seccompOp.args)}`);
     const fd = this.fd;
     let pid = 0;
     let ready = false;
@@ -240,6 +259,10 @@ export class StartedHelper {
         failure ??= hookFailure;
         // An init that is gone already (EPIPE) ends the read with its EOF.
         this.send(Buffer.from(hookFailure === undefined ? 'ok\n' : 'fail\n'));
+      } else if (kind === 'seccomp-listener' && rest.length === 1 && /^\d+$/.test(rest[0])) {
+        const sendFailure = failure ?? this.sendListener(opts, pid, Number(rest[0]));
+        failure ??= sendFailure;
+        this.send(Buffer.from(sendFailure === undefined ? 'ok\n' : 'fail\n'));
       } else {
         throw new ProtocolError(`tsrunc-init: unexpected message ${JSON.stringify(line.length > 80 ? `${line.slice(0, 79)}…` : line)}`);
       }

@@ -183,14 +183,15 @@ describe.skipIf(!usable || !hasContainerd)('containerd\'s shim with SystemdCgrou
   it('runs the container in the scope the engine names; exec, pause and delete go with it', async () => {
     const id = `sdctr${randomBytes(3).toString('hex')}`;
     const unit = `ctr-${id}.scope`;
-    const r = ctr(['run', '-d', '--runc-binary', TSRUNC, '--runc-systemd-cgroup', '--cgroup', `system.slice:ctr:${id}`, '--rootfs', rootfs, id,
+    const r = ctr(['run', '-d', '--runc-binary', TSRUNC, '--runc-systemd-cgroup', '--cgroup', `system.slice:ctr:${id}`, '--memory-limit', String(64 << 20), '--rootfs', rootfs, id,
       'sh', '-c', 'while :; do sleep 0.1; done']);
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(show(unit, 'ActiveState', 'Delegate')).toEqual({ ActiveState: 'active', Delegate: 'yes' });
-    const exec = ctr(['task', 'exec', '--exec-id', 'e1', id, 'cat', '/proc/self/cgroup']);
-    expect(exec.status).toBe(0);
-    expect(exec.stdout).toMatch(new RegExp(`^0::/(system\\.slice/${unit})?\n$`));
+    expect(show(unit, 'ActiveState', 'Delegate', 'MemoryMax')).toEqual({ ActiveState: 'active', Delegate: 'yes', MemoryMax: String(64 << 20) });
+    // Its own cgroup's memory.max, wherever /sys/fs/cgroup puts it (ctr's spec may have no cgroup namespace).
+    const exec = ctr(['task', 'exec', '--exec-id', 'e1', id, 'sh', '-c', 'p=$(cut -d: -f3 /proc/self/cgroup); echo "0::$p"; cat /sys/fs/cgroup$p/memory.max']);
+    expect(exec.status, exec.stderr).toBe(0);
+    expect(exec.stdout).toMatch(new RegExp(`^0::/(system\\.slice/${unit})?\n${64 << 20}\n$`));
     expect(ctr(['task', 'pause', id]).status).toBe(0);
     expect(fs.readFileSync(`${CG}/system.slice/${unit}/cgroup.freeze`, 'utf8').trim()).toBe('1');
     expect(ctr(['task', 'resume', id]).status).toBe(0);

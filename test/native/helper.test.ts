@@ -661,7 +661,7 @@ describe('tsrunc-init', () => {
       };
       const inner: Plan = {
         host: [host('console-connect', socketPath), host('open-cgroup', cgroup), host('clone', flags(CLONE_PARENT, SIGCHLD)), host('report-pid'), host('release')],
-        container: [ctr('wait-release'), ctr('setsid'), ctr('console', '/dev/ptmx', '0', '0', '', ''), ctr('find-exec', '/bin/true'), ctr('ready'), exec(['true'])],
+        container: [ctr('wait-release'), ctr('setsid'), ctr('console', '/dev/ptmx', '0', '0', '', '', 'keep'), ctr('find-exec', '/bin/true'), ctr('ready'), exec(['true'])],
       };
       const child = spawn(helperPath(), ['4'], { stdio: ['inherit', 'pipe', 'pipe', 'pipe', 'pipe'] });
       helpers.push(child);

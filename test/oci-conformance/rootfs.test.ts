@@ -220,6 +220,18 @@ describe('masked and read-only paths', () => {
     expect(fs.readFileSync(path.join(rootfs, 'etc/secret'), 'utf8')).toBe('secret');
   });
 
+  it('masked directories share one read-only tmpfs, and a path listed twice is masked once (as runc)', () => {
+    for (const d of ['m1', 'm2', 'm3']) fs.mkdirSync(path.join(rootfs, d), { recursive: true });
+    const out = output(env, bundle, specWith(['sh', '-c', [
+      'stat -c %d /m1 /m2 /m3 | uniq | wc -l',
+      'touch /m2/new 2>&1 | grep -c "Read-only file system"',
+      'grep -c " /m1 " /proc/self/mountinfo',
+    ].join('; ')], (s) => {
+      s.linux!.maskedPaths!.push('/m1', '/m2', '/m3', '/m1');
+    }));
+    expect(out.trim().split('\n')).toEqual(['1', '1', '1']);
+  });
+
   it('read-only paths: /proc/sys and a rootfs directory cannot be written', () => {
     const out = output(env, bundle, specWith(['sh', '-c', [
       '{ echo other >/proc/sys/kernel/hostname; } 2>&1',

@@ -171,9 +171,9 @@ describe('seccomp profiles that cannot work are refused at create', () => {
       /linux\.seccomp\b.*blocks capset, prctl, newfstatat/, /noNewPrivileges/);
   });
 
-  it('SCMP_ACT_NOTIFY, naming the field', () => {
+  it('SCMP_ACT_NOTIFY without a listenerPath, naming the field', () => {
     refused(withFilter(['true'], { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] }, true),
-      /linux\.seccomp\.syscalls\[0\]\.action\b.*not supported yet/);
+      /linux\.seccomp\.listenerPath\b.*must name the seccomp agent's unix socket/);
   });
 
   it('an architecture the installed libseccomp does not know is refused at create, naming the field', () => {

@@ -475,6 +475,15 @@ export class FakeHost implements Host {
     throw sysError('ENOSYS', 'the fake host has no console sockets');
   }
 
+  pidfdGetFd(): number {
+    throw sysError('ENOSYS', 'the fake host has no seccomp listeners');
+  }
+
+  sendFd(file: string): void {
+    this.call(`sendFd ${file}`);
+    throw sysError('ENOSYS', 'the fake host has no seccomp listeners');
+  }
+
   setWinsize(): void {}
 
   // Planning input (libseccomp's tables, strerror): the real ones, which touch nothing of the host.

@@ -43,7 +43,7 @@ describe('the op schema', () => {
       .toEqual(['l', '0', '{', '}', '/h', '2', 'h', '-v', 'inherit']);
     expect(op.exec({ argv: ['sh'], env: ['A=1', 'B=2'] }).args).toEqual(['1', 'sh', 'A=1', 'B=2']);
     expect(op.waitStart()).toEqual({ op: 'wait-start', args: [] });
-    expect(op.console({ ptmx: '/dev/ptmx', rows: 0, cols: 0, uid: null, consolePath: '' }).args).toEqual(['/dev/ptmx', '0', '0', '', '']);
+    expect(op.console({ ptmx: '/dev/ptmx', rows: 0, cols: 0, uid: null, consolePath: '', onlcr: 'keep' }).args).toEqual(['/dev/ptmx', '0', '0', '', '', 'keep']);
   });
 
   it('checks what is sent as the helper does, worded as it words it', () => {

@@ -27,13 +27,17 @@ const TRACE = (e: number) => 0x7ff00000 + e;
 const rule = (name: string, action: number, ...conds: string[]) => [`rule ${KNOWN.indexOf(name)} ${action}`, ...conds].join(' ');
 const CMP = { ne: 1, lt: 2, le: 3, eq: 4, ge: 5, gt: 6, 'masked-eq': 7 };
 
+/** The items of a profile; without `flags` in it, with none (the default, SPEC_ALLOW, has a test of its own). */
 const items = (s: Seccomp, tables = fakeTables) => {
-  const { filter, problems } = translateSeccomp(s);
+  const { filter, problems } = translateSeccomp({ flags: [], ...s });
   expect(problems.filter((p) => p.severity === 'error')).toEqual([]);
   const encoded = encodeSeccomp(filter!, tables);
   expect(encoded.problems).toEqual([]);
   return encoded.items;
 };
+
+/** The items without the -ENOSYS stub (seccomp-enosys.test.ts runs it). */
+const noStub = (xs: string[]) => xs.filter((i) => !i.startsWith('prefix '));
 
 const errors = (s: Seccomp) => translateSeccomp(s).problems.filter((p) => p.severity === 'error').map((p) => [p.path, p.message]);
 
@@ -60,7 +64,7 @@ describe('seccomp translation', () => {
     ]);
   });
 
-  it('encodes the default errno, architectures (libseccomp tokens, once each) and flags (one mask)', () => {
+  it('encodes the default errno, architectures (libseccomp tokens, once each) and flags (one mask; TSYNC left out, as runc)', () => {
     expect(items({
       defaultAction: 'SCMP_ACT_ERRNO',
       defaultErrnoRet: 38,
@@ -70,10 +74,13 @@ describe('seccomp translation', () => {
     })).toEqual([
       `default ${ERRNO(38)}`,
       'arch 1000', 'arch 1001', 'arch 1002', 'arch 1003',
-      'flags 7',
+      'flags 6',
       rule('read', ALLOW), rule('write', ALLOW),
     ]);
     expect(items({ defaultAction: 'SCMP_ACT_ERRNO' })).toEqual([`default ${ERRNO(1)}`]);
+    // No flags at all means SPEC_ALLOW, as runc and crun; an empty list means none.
+    expect(translateSeccomp({ defaultAction: 'SCMP_ACT_ALLOW' }).filter!.flags).toEqual(['SECCOMP_FILTER_FLAG_SPEC_ALLOW']);
+    expect(translateSeccomp({ defaultAction: 'SCMP_ACT_ALLOW', flags: [] }).filter!.flags).toEqual([]);
     expect(items({ defaultAction: 'SCMP_ACT_KILL_PROCESS' })).toEqual([`default ${KILL_PROCESS}`]);
   });
 
@@ -124,25 +131,49 @@ describe('seccomp translation', () => {
         { names: ['c'], action: 'SCMP_ACT_ERRNO', errnoRet: 38 },
         { names: ['d'], action: 'SCMP_ACT_ALLOW' },
       ],
-    })).toEqual([`default ${ERRNO(1)}`, rule('c', ERRNO(38)), rule('d', ALLOW)]);
+    }).filter((i) => !i.startsWith('prefix '))).toEqual([`default ${ERRNO(1)}`, rule('c', ERRNO(38)), rule('d', ALLOW)]);
   });
 
   it('asks libseccomp for a binary tree above 32 rules', () => {
     const names = Array.from({ length: 33 }, (_, i) => `s${i}`);
-    expect(items({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names, action: 'SCMP_ACT_ALLOW' }] })[1]).toBe('attr 8 2');
-    expect(items({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: names.slice(1), action: 'SCMP_ACT_ALLOW' }] })[1]).toBe(rule('s1', ALLOW));
+    expect(noStub(items({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names, action: 'SCMP_ACT_ALLOW' }] }))[1]).toBe('attr 8 2');
+    expect(noStub(items({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: names.slice(1), action: 'SCMP_ACT_ALLOW' }] }))[1]).toBe(rule('s1', ALLOW));
     // Counted after the names libseccomp does not know are left out.
     const unknown = Array.from({ length: 33 }, (_, i) => `unknown${i}`);
-    expect(items({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['s0', ...unknown], action: 'SCMP_ACT_ALLOW' }] })).toEqual([
+    expect(noStub(items({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['s0', ...unknown], action: 'SCMP_ACT_ALLOW' }] }))).toEqual([
       `default ${ERRNO(1)}`, rule('s0', ALLOW),
     ]);
   });
 
-  it('refuses SCMP_ACT_NOTIFY naming the field', () => {
-    expect(errors({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['a'], action: 'SCMP_ACT_ALLOW' }, { names: ['b'], action: 'SCMP_ACT_NOTIFY' }] }))
-      .toEqual([['linux.seccomp.syscalls[1].action', expect.stringMatching(/SCMP_ACT_NOTIFY.*not supported yet/)]]);
-    expect(errors({ defaultAction: 'SCMP_ACT_NOTIFY' }))
-      .toEqual([['linux.seccomp.defaultAction', expect.stringMatching(/not supported yet/)]]);
+  it('SCMP_ACT_NOTIFY: the notify action and NEW_LISTENER, the listener and its metadata; TSYNC left out', () => {
+    const { filter, problems } = translateSeccomp({
+      defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock', listenerMetadata: 'bar',
+      flags: ['SECCOMP_FILTER_FLAG_TSYNC', 'SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV'],
+      syscalls: [{ names: ['a'], action: 'SCMP_ACT_ERRNO' }, { names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }],
+    });
+    expect(problems).toEqual([]);
+    expect(filter!.listener).toEqual({ path: '/run/agent.sock', metadata: 'bar' });
+    // WAIT_KILLABLE_RECV 32 + NEW_LISTENER 8, as runc logs it ("seccomp filter flags: 40").
+    expect(encodeSeccomp(filter!, fakeTables).items).toEqual([`default ${ALLOW}`, 'flags 40', rule('a', ERRNO(1)), rule('mkdir', 0x7fc00000)]);
+    expect(decodeSeccomp(encodeSeccomp(filter!, fakeTables).items, fakeTables).map(seccompItemText).slice(1)).toEqual([
+      'flags SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV SECCOMP_FILTER_FLAG_NEW_LISTENER', 'rule a errno 1', 'rule mkdir notify 0',
+    ]);
+    // An abstract socket.
+    expect(errors({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '@agent', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] })).toEqual([]);
+  });
+
+  it('refuses what runc refuses of SCMP_ACT_NOTIFY, and a listenerPath it cannot connect to, naming the field', () => {
+    const notify = { names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' };
+    expect(errors({ defaultAction: 'SCMP_ACT_ALLOW', syscalls: [notify] }))
+      .toEqual([['linux.seccomp.listenerPath', expect.stringMatching(/must name the seccomp agent's unix socket: linux\.seccomp\.syscalls\[0\] uses SCMP_ACT_NOTIFY/)]]);
+    expect(errors({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '', syscalls: [notify] }).map(([p]) => p)).toEqual(['linux.seccomp.listenerPath']);
+    expect(errors({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: 'agent.sock', syscalls: [notify] }))
+      .toEqual([['linux.seccomp.listenerPath', expect.stringMatching(/must be an absolute path/)]]);
+    expect(errors({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: `/${'x'.repeat(120)}`, syscalls: [notify] }).map(([p]) => p)).toEqual(['linux.seccomp.listenerPath']);
+    expect(errors({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/a.sock', syscalls: [{ names: ['read', 'write'], action: 'SCMP_ACT_NOTIFY' }] }))
+      .toEqual([['linux.seccomp.syscalls[0].names[1]', expect.stringMatching(/^SCMP_ACT_NOTIFY cannot be used for the write syscall/)]]);
+    expect(errors({ defaultAction: 'SCMP_ACT_NOTIFY', listenerPath: '/a.sock' }))
+      .toEqual([['linux.seccomp.defaultAction', expect.stringMatching(/^SCMP_ACT_NOTIFY cannot be used as default action/)]]);
     expect(translateSeccomp({ defaultAction: 'SCMP_ACT_NOTIFY' }).filter).toBeUndefined();
   });
 
@@ -185,7 +216,7 @@ describe('seccomp translation', () => {
       syscalls: [{ names: ['mkdir', 'not a name'], action: 'SCMP_ACT_ERRNO' }],
     });
     expect(problems.map((p) => [p.severity, p.path])).toEqual([
-      ['warning', 'linux.seccomp.flags[0]'], ['warning', 'linux.seccomp.listenerPath'], ['warning', 'linux.seccomp.syscalls[0].names[1]'],
+      ['warning', 'linux.seccomp.syscalls[0].names[1]'], ['warning', 'linux.seccomp.listenerPath'], ['warning', 'linux.seccomp.flags[0]'],
     ]);
     expect(encodeSeccomp(filter!, fakeTables).items).toEqual([`default ${ALLOW}`, rule('mkdir', ERRNO(1))]);
   });
@@ -203,7 +234,14 @@ describe('seccomp translation', () => {
     // One of the alternatives is enough.
     const statOnly = f({ defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['statx'], action: 'SCMP_ACT_ALLOW' }] });
     expect(blockedNeeds(statOnly, [['newfstatat', 'statx'], ['execve']])).toEqual(['execve']);
-    expect(syscallsAfterFilter('before-exec', true)).toEqual([['execve']]);
+    const placement = { noNewPrivileges: true, hasCapabilities: true, waitsForStart: false, runsHooks: false, listener: false };
+    expect(syscallsAfterFilter(placement)).toEqual([['execve']]);
+    // create's init waits for start under the filter (as runc's), and hands a listener's fd over with write.
+    expect(syscallsAfterFilter({ ...placement, waitsForStart: true }).map((n) => n[0])).toEqual(['openat', 'write', 'execve']);
+    expect(syscallsAfterFilter({ ...placement, listener: true }).map((n) => n[0])).toEqual(['write', 'read', 'close', 'sendto', 'execve']);
+    // What the agent answers is its own decision: a notified call is not surely blocked.
+    const notifying = f({ defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/a.sock', syscalls: [{ names: ['openat'], action: 'SCMP_ACT_NOTIFY' }] });
+    expect(surelyBlocks(notifying, 'openat')).toBe(false);
   });
 });
 
@@ -248,14 +286,14 @@ const tail = (spec: Spec) => {
 };
 
 describe('seccomp in the plan', () => {
-  const profile: Seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
+  const profile: Seccomp = { defaultAction: 'SCMP_ACT_ALLOW', flags: [], syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_ERRNO' }] };
 
-  it('with noNewPrivileges: compiled before ready, installed right before exec', () => {
+  it('with noNewPrivileges: compiled before ready, installed after it, before wait-start (as runc)', () => {
     const spec = baseSpec();
     spec.linux!.seccomp = profile;
     const { names, plan, problems } = tail(spec);
     expect(problems).toEqual([]);
-    expect(names.slice(-7)).toEqual(['no-new-privs', 'find-exec', 'seccomp', 'ready', 'wait-start', 'seccomp-load', 'exec']);
+    expect(names.slice(-7)).toEqual(['no-new-privs', 'find-exec', 'seccomp', 'ready', 'seccomp-load', 'wait-start', 'exec']);
     const op = plan.container.find((o) => o.op === 'seccomp')!;
     expect(op.origin).toBe('linux.seccomp');
     expect(decodeSeccomp(op.args).map(seccompItemText)).toEqual(['default allow 0', 'rule mkdir errno 1']);
@@ -269,6 +307,28 @@ describe('seccomp in the plan', () => {
     expect(names.slice(-10)).toEqual(['setresgid', 'seccomp', 'seccomp-load', 'setresuid', 'capset', 'ambient', 'find-exec', 'ready', 'wait-start', 'exec']);
   });
 
+  it('the startContainer hooks run under the filter, with and without noNewPrivileges (as runc)', () => {
+    for (const nnp of [true, false]) {
+      const spec = baseSpec();
+      spec.process!.noNewPrivileges = nnp;
+      spec.linux!.seccomp = profile;
+      spec.hooks = { startContainer: [{ path: '/bin/true' }] };
+      const { names } = tail(spec);
+      expect(names.indexOf('seccomp-load')).toBeLessThan(names.indexOf('run-hook'));
+    }
+  });
+
+  it('with a notification agent: the fd is handed over right after the filter is installed, before ready', () => {
+    const notify: Seccomp = { defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }] };
+    const spec = baseSpec();
+    spec.linux!.seccomp = notify;
+    const { names, plan } = tail(spec);
+    expect(names.slice(-7)).toEqual(['find-exec', 'seccomp', 'seccomp-load', 'seccomp-listener', 'ready', 'wait-start', 'exec']);
+    expect(plan.container.find((o) => o.op === 'seccomp-listener')!.origin).toBe('linux.seccomp.listenerPath');
+    spec.process!.noNewPrivileges = false;
+    expect(tail(spec).names.slice(-10, -6)).toEqual(['seccomp', 'seccomp-load', 'seccomp-listener', 'setresuid']);
+  });
+
   it('no seccomp ops without linux.seccomp', () => {
     expect(tail(baseSpec()).names).not.toContain('seccomp');
   });
@@ -277,18 +337,18 @@ describe('seccomp in the plan', () => {
     const spec = baseSpec();
     spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['read', 'write'], action: 'SCMP_ACT_ALLOW' }] };
     let { problems } = tail(spec);
-    expect(problems.map((p) => [p.path, p.message])).toEqual([['linux.seccomp', expect.stringMatching(/blocks execve\b.*right before/)]]);
+    expect(problems.map((p) => [p.path, p.message])).toEqual([['linux.seccomp', expect.stringMatching(/blocks openat, execve\b.*once it is ready/)]]);
 
-    spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['execve'], action: 'SCMP_ACT_ALLOW' }] };
+    spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ERRNO', syscalls: [{ names: ['execve', 'openat', 'write'], action: 'SCMP_ACT_ALLOW' }] };
     expect(tail(spec).problems).toEqual([]);
     spec.process!.noNewPrivileges = false;
     ({ problems } = tail(spec));
     expect(problems[0].path).toBe('linux.seccomp');
-    expect(problems[0].message).toMatch(/blocks setresuid, capset, prctl, newfstatat, access, sendto, openat, write, which/);
+    expect(problems[0].message).toMatch(/blocks setresuid, capset, prctl, newfstatat, access, which/);
     expect(problems[0].hint).toMatch(/noNewPrivileges/);
 
     spec.linux!.seccomp = { defaultAction: 'SCMP_ACT_ALLOW', syscalls: [{ names: ['getcwd'], action: 'SCMP_ACT_NOTIFY' }] };
-    expect(tail(spec).problems.map((p) => p.path)).toEqual(['linux.seccomp.syscalls[0].action']);
+    expect(tail(spec).problems.map((p) => p.path)).toEqual(['linux.seccomp.listenerPath']);
   });
 
   it('says when a failure came with the filter in force', () => {

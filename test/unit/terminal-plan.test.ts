@@ -33,7 +33,13 @@ describe('terminal ops', () => {
     expect(names[at - 1]).toBe('pivot-root');
     expect(at).toBeLessThan(names.indexOf('setresuid'));
     expect(names.indexOf('setsid')).toBeLessThan(at);
-    expect(plan.container[at].args).toEqual(['/dev/ptmx', '30', '90', '1000', '/dev/console']);
+    expect(plan.container[at].args).toEqual(['/dev/ptmx', '30', '90', '1000', '/dev/console', 'keep']);
+  });
+
+  it('a pty tsrunc relays itself gets ONLCR cleared by the console op, before the process runs (as runc)', () => {
+    const consoleOp = (over: Partial<PlanInput>) => buildCreatePlan(input(terminalSpec(), over)).plan.container.find((o) => o.op === 'console')!;
+    expect(consoleOp({ consoleSocket: '/run/s.sock', relaysTerminal: true }).args.at(-1)).toBe('clear');
+    expect(consoleOp({ consoleSocket: '/run/s.sock' }).args.at(-1)).toBe('keep');
   });
 
   it('create: no console ops without a socket, or without process.terminal', () => {
@@ -52,7 +58,7 @@ describe('terminal ops', () => {
     });
     expect(plan.host.map((o) => o.op).slice(0, 3)).toEqual(['cloexec-from', 'console-connect', 'open-ns']);
     expect(plan.container.slice(0, 3).map((o) => o.op)).toEqual(['wait-release', 'setsid', 'console']);
-    expect(plan.container[2].args).toEqual(['/dev/ptmx', '30', '90', '1000', '']);
+    expect(plan.container[2].args).toEqual(['/dev/ptmx', '30', '90', '1000', '', 'keep']);
   });
 
   it("checkTerminal: runc's refusals", () => {

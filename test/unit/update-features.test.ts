@@ -69,12 +69,15 @@ describe('features', () => {
     expect(f.mountOptions).toEqual(expect.arrayContaining(['rro', 'rnosymfollow', 'tmpcopyup', 'idmap', 'ridmap']));
   });
 
-  it('lists seccomp names translateSeccomp accepts, and not SCMP_ACT_NOTIFY', () => {
-    for (const action of f.linux.seccomp.actions) {
+  it('lists seccomp names translateSeccomp accepts; SCMP_ACT_NOTIFY in rules with a listener, never as the default (as runc)', () => {
+    for (const action of f.linux.seccomp.actions.filter((a) => a !== 'SCMP_ACT_NOTIFY')) {
       expect(translateSeccomp({ defaultAction: action }).problems.filter((p) => p.severity === 'error'), action).toEqual([]);
     }
+    expect(f.linux.seccomp.actions).toContain('SCMP_ACT_NOTIFY');
     expect(translateSeccomp({ defaultAction: 'SCMP_ACT_NOTIFY' }).problems).not.toEqual([]);
-    expect(f.linux.seccomp.actions).not.toContain('SCMP_ACT_NOTIFY');
+    expect(translateSeccomp({
+      defaultAction: 'SCMP_ACT_ALLOW', listenerPath: '/run/agent.sock', syscalls: [{ names: ['mkdir'], action: 'SCMP_ACT_NOTIFY' }],
+    }).problems.filter((p) => p.severity === 'error')).toEqual([]);
     expect(f.linux.seccomp.operators).toContain('SCMP_CMP_MASKED_EQ');
     expect(f.linux.seccomp.archs).toContain('SCMP_ARCH_X86_64');
   });

@@ -23,7 +23,7 @@ import { formatPath } from './schema-problems';
 // The filesystem, as the checks see it
 
 export interface FsEntry {
-  type: 'file' | 'dir' | 'symlink' | 'other';
+  type: 'file' | 'dir' | 'symlink' | 'socket' | 'other';
   /** Permission bits (st_mode & 07777). */
   mode: number;
 }
@@ -42,7 +42,7 @@ export interface FsView {
 
 function entryOf(st: fs.Stats | undefined): FsEntry | undefined {
   if (st === undefined) return undefined;
-  const type = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : st.isFile() ? 'file' : 'other';
+  const type = st.isSymbolicLink() ? 'symlink' : st.isDirectory() ? 'dir' : st.isFile() ? 'file' : st.isSocket() ? 'socket' : 'other';
   return { type, mode: st.mode & 0o7777 };
 }
 
@@ -504,6 +504,25 @@ function checkRlimits(spec: Spec, facts: HostCheckFacts, out: Out): void {
   });
 }
 
+/**
+ * The agent's socket of SCMP_ACT_NOTIFY rules (the path itself seccomp.ts checks): it must be there
+ * before create, which connects to it. runc's words start the message, which engines look for.
+ */
+function checkListenerPath(seccomp: NonNullable<NonNullable<Spec['linux']>['seccomp']>, fsv: FsView, out: Out): void {
+  const listenerPath = seccomp.listenerPath;
+  const notifies = (seccomp.syscalls ?? []).some((r) => r.action === 'SCMP_ACT_NOTIFY' && (r.names ?? []).length > 0);
+  if (!notifies || listenerPath === undefined || !listenerPath.startsWith('/')) return;
+  const entry = fsv.stat(listenerPath);
+  const why = entry === undefined
+    ? (fsv.statError(listenerPath) === 'ENOENT' || fsv.statError(listenerPath) === undefined ? 'there is no such socket' : `cannot reach it (${fsv.statError(listenerPath)})`)
+    : entry.type !== 'socket' ? `it is a ${entry.type === 'dir' ? 'directory' : entry.type === 'file' ? 'file' : 'special file'}, not a socket` : undefined;
+  if (why !== undefined) {
+    error(out, 'linux.seccomp.listenerPath', `failed to connect with seccomp agent specified in the seccomp profile: ${why} at ${listenerPath}`, {
+      hint: 'start the seccomp agent (it listens on this unix socket) before create',
+    });
+  }
+}
+
 /** Names that differ only in a version suffix (openat → openat2, clone → clone3) are different calls. */
 const stem = (name: string) => name.replace(/\d+$/, '');
 
@@ -517,6 +536,7 @@ function checkSeccomp(spec: Spec, facts: HostCheckFacts, out: Out): void {
       });
     }
   });
+  checkListenerPath(seccomp, facts.fs, out);
   const table = facts.syscalls;
   if (table === undefined) {
     if ((seccomp.syscalls ?? []).length > 0) {
