@@ -78,7 +78,7 @@ int set_failure(struct failure *f, int err, const char *fmt, ...)
  * Sends a report (a line of the sync protocol, without its newline) where tsrunc reads it, then exits:
  * on the sync fd; while `start` waits on exec.fifo (`wait-start hold`), there, after "e" and whether the
  * seccomp filter is in force ("e1 ", "e0 "). Else nobody reads the helper but the user: `human` goes
- * to fd 2.
+ * to fd 2, as the one line runc writes there ("exec /run.sh: no such file or directory").
  */
 static _Noreturn void report_and_exit(struct ctx *ctx, const char *report, const char *human)
 {
@@ -92,7 +92,7 @@ static _Noreturn void report_and_exit(struct ctx *ctx, const char *report, const
 	else if (ctx->fifo_fd >= 0 && !ctx->start_reported)
 		n = snprintf(line, sizeof(line), "e%d %s\n", ctx->seccomp_loaded, report);
 	else
-		n = snprintf(line, sizeof(line), "tsrunc: %s\n", human);
+		n = snprintf(line, sizeof(line), "%s\n", human);
 	if (n > 0 && (size_t)n >= sizeof(line)) {
 		n = sizeof(line) - 1;
 		line[n - 1] = '\n';
@@ -119,9 +119,15 @@ _Noreturn void fail(struct ctx *ctx, int err, const char *fmt, ...)
 			*c = ' ';
 	snprintf(report, sizeof(report), "error %d %d %s", ctx->index, err, text);
 	/* Only for fd 2, where tsrunc does not read (a failing `exec` after `report-start`): worded here,
-	 * as TypeScript words the reports. */
+	 * as TypeScript words the reports, and as runc words it: the errno in lower case, as Go's are. */
 	snprintf(human, sizeof(human), "%s%s%s%s", text, err ? ": " : "", err ? strerror(err) : "",
 		 ctx->seccomp_loaded ? " (with the linux.seccomp filter in force)" : "");
+	if (err) {
+		char *why = human + strlen(text) + 2;
+
+		if (*why >= 'A' && *why <= 'Z' && (why[1] < 'A' || why[1] > 'Z'))
+			*why = (char)(*why - 'A' + 'a');
+	}
 	report_and_exit(ctx, report, human);
 }
 

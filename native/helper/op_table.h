@@ -258,6 +258,12 @@ static const struct arg_spec op_args_ioprio[] = {
 	{ NULL },
 };
 
+static const struct arg_spec op_args_set_mempolicy[] = {
+	{ "mode", ARG_INT, ARG_INT, 4294967295ULL, 0, 0, NULL },
+	{ "nodemask", ARG_LIST, ARG_HEX64, 0, 0, 0, NULL },
+	{ NULL },
+};
+
 static const struct arg_spec op_args_keep_caps[] = {
 	{ NULL },
 };
@@ -412,6 +418,7 @@ static const struct arg_spec op_args_exec[] = {
 	OP("personality", personality, CONTAINER) \
 	OP("sched-setattr", sched_setattr, CONTAINER) \
 	OP("ioprio", ioprio, CONTAINER) \
+	OP("set-mempolicy", set_mempolicy, CONTAINER) \
 	OP("keep-caps", keep_caps, CONTAINER) \
 	OP("drop-bounding", drop_bounding, CONTAINER) \
 	OP("setgroups-list", setgroups_list, CONTAINER) \

@@ -101,6 +101,7 @@ void op_umask(struct ctx *ctx, const struct op *op);
 void op_personality(struct ctx *ctx, const struct op *op);
 void op_sched_setattr(struct ctx *ctx, const struct op *op);
 void op_ioprio(struct ctx *ctx, const struct op *op);
+void op_set_mempolicy(struct ctx *ctx, const struct op *op);
 void op_keep_caps(struct ctx *ctx, const struct op *op);
 void op_drop_bounding(struct ctx *ctx, const struct op *op);
 void op_setgroups_list(struct ctx *ctx, const struct op *op);

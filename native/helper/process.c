@@ -117,6 +117,22 @@ void op_ioprio(struct ctx *ctx, const struct op *op)
 		fail(ctx, errno, "ioprio_set(IOPRIO_WHO_PROCESS, 0, 0x%x)", value);
 }
 
+void op_set_mempolicy(struct ctx *ctx, const struct op *op)
+{
+	unsigned long mode = num_max(ctx, op->argv[0], UINT_MAX);
+	int words = op->argc - 1;
+	unsigned long *mask = calloc((size_t)words + 1, sizeof(unsigned long));
+
+	if (!mask)
+		fail(ctx, errno, "allocate a node mask of %d words", words);
+	for (int i = 0; i < words; i++)
+		mask[i] = (unsigned long)hex64(ctx, op->argv[1 + i]);
+	/* maxnode: the bits of the mask (the kernel reads maxnode - 1 of them, as set_mempolicy(2) has it). */
+	if (syscall(SYS_set_mempolicy, (int)mode, words ? mask : NULL, words ? (unsigned long)words * 64 + 1 : 0) < 0)
+		fail(ctx, errno, "set_mempolicy(mode 0x%lx, %d mask words)", mode, words);
+	free(mask);
+}
+
 void op_keep_caps(struct ctx *ctx, const struct op *op)
 {
 	(void)op;

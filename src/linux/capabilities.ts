@@ -57,7 +57,8 @@ export function resolveCapabilities(caps: Capabilities, hostBounding: bigint, la
     sets.ambient = sets.ambient.filter((a) => a !== n);
     warnings.push({
       severity: 'warning', path: `process.capabilities.ambient[${i}]`,
-      message: `${name} is ambient but not ${missing.join(' and not ')}: the kernel cannot raise it, so it is left out of the ambient set`,
+      // runc's words first ("can't raise ambient capability X: "), which its tests look for.
+      message: `can't raise ambient capability ${name}: ${name} is ambient but not ${missing.join(' and not ')}, so it is left out of the ambient set`,
       hint: `add ${name} to process.capabilities.${missing.join(' and ')}, or remove it from ambient`,
     });
   });

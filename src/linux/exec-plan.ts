@@ -15,7 +15,7 @@
 //
 // After setns into the container's pid namespace P's children are born in it; the mount namespace's
 // root is the container's root (its init pivoted), so cwd and the program resolve inside it.
-import type { NamespaceType, Personality, Process, Seccomp, Spec } from '../oci/types';
+import type { MemoryPolicy, NamespaceType, Personality, Process, Seccomp, Spec } from '../oci/types';
 import type { Problem } from '../common/errors';
 import { EXEC_CGROUP_ORIGIN, startOps, type ContainerOpName, type HostOpName, type Plan, type OpOf } from './plan';
 import { CLONE_PARENT, SIGCHLD } from './constants';
@@ -40,6 +40,8 @@ export interface ExecPlanInput {
   seccomp?: Seccomp;
   /** The container's linux.personality, which exec'd processes get too (as with runc). */
   personality?: Personality;
+  /** The container's linux.memoryPolicy, which exec'd processes get too (as with runc). */
+  memoryPolicy?: MemoryPolicy;
   preserveFds: number;
   /** How the process gets into the container's cgroup. */
   cgroup: CgroupEntry;
@@ -90,13 +92,14 @@ export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
     op.clone({ flags: CLONE_PARENT | SIGCHLD }), op.reportPid(), op.release(),
   ];
 
-  // processOps reads the process, linux.seccomp and linux.personality from a spec: this one has nothing else.
+  // processOps reads the process, linux.seccomp, linux.personality and linux.memoryPolicy from a spec: this one has nothing else.
   const spec: Spec = {
     ociVersion: '',
     process: input.process,
     linux: {
       ...(input.seccomp !== undefined ? { seccomp: input.seccomp } : {}),
       ...(input.personality !== undefined ? { personality: input.personality } : {}),
+      ...(input.memoryPolicy !== undefined ? { memoryPolicy: input.memoryPolicy } : {}),
     },
   };
   const container: OpOf<ContainerOpName>[] = [

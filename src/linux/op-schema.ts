@@ -145,6 +145,7 @@ export const OPS = {
     ],
   },
   ioprio: { side: 'container', args: [{ name: 'value', kind: 'int', max: 0xffff }] },
+  'set-mempolicy': { side: 'container', args: [{ name: 'mode', ...flags }, { name: 'nodemask', kind: 'list', item: hex64 }] },
   'keep-caps': { side: 'container', args: [] },
   'drop-bounding': { side: 'container', args: [{ name: 'caps', kind: 'list', item: cap }] },
   'setgroups-list': { side: 'container', args: [{ name: 'gids', kind: 'list', item: id }] },

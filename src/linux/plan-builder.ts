@@ -17,6 +17,7 @@ import { blockedNeeds, encodeSeccomp, SeccompFilter, syscallsAfterFilter, transl
 import { hookArgv, HookStateBase, hookStateParts } from '../oci/hooks';
 import type { Hook } from '../oci/types';
 import { ioprioValue, personalityValue, schedAttr } from './process-attrs';
+import { memoryPolicyArgs } from './memory-policy';
 
 export interface HostFacts {
   /** /proc/sys/kernel/cap_last_cap */
@@ -298,6 +299,11 @@ export function processOps(input: Pick<PlanInput, 'spec' | 'env' | 'host'>, prob
   }
   const ioprio = ioprioValue(proc.ioPriority, problems);
   if (ioprio !== undefined) ops.push(op.ioprio({ value: ioprio }, 'process.ioPriority'));
+  const policy = input.spec.linux?.memoryPolicy;
+  if (policy !== undefined) {
+    const { mode, words } = memoryPolicyArgs(policy);
+    ops.push(op.setMempolicy({ mode, nodemask: words }, 'linux.memoryPolicy'));
+  }
   // Entered (and verified under the root) before privileges are dropped and before any filter is in
   // force, as runc does: the user then keeps a cwd it could not have entered itself. The init's is
   // made when missing (mode 0755, as root of the container, inside its root), as runc makes it.

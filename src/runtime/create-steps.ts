@@ -219,6 +219,7 @@ const writeState: Step<CreateRun> = {
       process: spec.process,
       ...(spec.linux?.seccomp !== undefined ? { seccomp: spec.linux.seccomp } : {}),
       ...(spec.linux?.personality !== undefined ? { personality: spec.linux.personality } : {}),
+      ...(spec.linux?.memoryPolicy !== undefined ? { memoryPolicy: spec.linux.memoryPolicy } : {}),
       ...((spec.linux?.devices?.length ?? 0) > 0 ? { devices: spec.linux!.devices } : {}),
       ...(c.hostMounts !== undefined ? { hostMounts: c.hostMounts } : {}),
     };

@@ -1,10 +1,18 @@
 // The config.json `tsrunc spec` writes: runc's, so that what a runc user (or runc's own test suite) does
-// with it works unchanged, with two differences a container cannot notice: the ociVersion is the
-// runtime-spec version tsrunc implements, and there is a cgroup namespace, as runc 1.2 writes.
+// with it works unchanged, with one difference a container cannot notice: the ociVersion is the
+// runtime-spec version tsrunc implements. Like runc's, it has a cgroup namespace only on a cgroup v2
+// host: on v1 (or hybrid) the container's /sys/fs/cgroup is then the host's hierarchies, bound from
+// the container's cgroups, and /proc/self/cgroup shows their host paths.
 import type { Mount, Spec } from '../oci/types';
 import { SPEC_VERSION } from './cli/definition';
 
-export function defaultSpec(): Spec {
+/** The host's cgroups, as far as the default config depends on them. */
+export interface SpecHost {
+  /** The host is cgroup v2 only (runc: /sys/fs/cgroup is cgroup2). */
+  cgroupV2: boolean;
+}
+
+export function defaultSpec(host: SpecHost): Spec {
   const caps = ['CAP_AUDIT_WRITE', 'CAP_KILL', 'CAP_NET_BIND_SERVICE'];
   return {
     ociVersion: SPEC_VERSION,
@@ -34,7 +42,7 @@ export function defaultSpec(): Spec {
     ],
     linux: {
       resources: { devices: [{ allow: false, access: 'rwm' }] },
-      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, { type: 'cgroup' }],
+      namespaces: [{ type: 'pid' }, { type: 'network' }, { type: 'ipc' }, { type: 'uts' }, { type: 'mount' }, ...(host.cgroupV2 ? [{ type: 'cgroup' as const }] : [])],
       maskedPaths: [
         '/proc/acpi', '/proc/asound', '/proc/kcore', '/proc/keys', '/proc/latency_stats', '/proc/timer_list',
         '/proc/timer_stats', '/proc/sched_debug', '/sys/firmware', '/proc/scsi',
@@ -49,8 +57,8 @@ export function defaultSpec(): Spec {
  * the caller (uid and gid), no network namespace, no cgroup settings, devpts without gid=5 and sysfs
  * bound from the host's (a user namespace may not mount a new sysfs without its own network namespace).
  */
-export function rootlessSpec(uid: number, gid: number): Spec {
-  const spec = defaultSpec();
+export function rootlessSpec(host: SpecHost, uid: number, gid: number): Spec {
+  const spec = defaultSpec(host);
   const linux = spec.linux!;
   linux.namespaces = [...linux.namespaces!.filter((ns) => ns.type !== 'network'), { type: 'user' }];
   linux.uidMappings = [{ containerID: 0, hostID: uid, size: 1 }];

@@ -4,7 +4,7 @@
 // (src/linux/exec-plan.ts); then exec either leaves it (--detach) or waits for it.
 import * as fs from 'node:fs';
 import { constants } from 'node:os';
-import type { Capabilities, Personality, Process, Seccomp, Spec } from '../oci/types';
+import type { Capabilities, MemoryPolicy, Personality, Process, Seccomp, Spec } from '../oci/types';
 import { formatProblem, Problem, problemsError, RuntimeError } from '../common/errors';
 import type { Logger } from './log';
 import type { ContainerRecord, StateStore } from './state-store';
@@ -16,6 +16,7 @@ import { StartedHelper, unreapedPid } from './helper-client';
 import type { ExecHeadStart } from './head-start';
 import { parseConfig } from './bundle/load';
 import { mergeProblems, schemaProblems } from './bundle/schema-problems';
+import { readProcessAsRunc } from './bundle/runc-reading';
 import { semanticProblems } from './bundle/semantic-checks';
 import { cwdMagicLinkProblem } from './bundle/host-checks';
 import { locatePath, parsePath } from './bundle/locate';
@@ -71,7 +72,7 @@ export function processProblems(process: unknown): Problem[] {
 /** Line and column in a process file of a problem about "process.<field>" (the file is the process). */
 function positioned(source: string, problems: Problem[]): Problem[] {
   return problems.map((p) => {
-    const at = locatePath(source, parsePath(p.path).slice(1));
+    const at = locatePath(source, parsePath(p.path).slice(1), p.aboutKey === true);
     return at === undefined ? p : { ...p, line: at.line, column: at.column };
   });
 }
@@ -97,17 +98,17 @@ export function readProcessFile(file: string): { process: Process; warnings: Pro
     throw new RuntimeError(`cannot read process file ${file}: ${(err as Error).message}`);
   }
   const process = parseConfig(file, source) as Process;
-  // runc reads a missing user as its zero value: root.
-  if (process !== null && typeof process === 'object' && !Array.isArray(process) && process.user === undefined) process.user = { uid: 0, gid: 0 };
+  const readings = positioned(source, readProcessAsRunc(process));
   const warnings = checkProcess(process, file, source);
-  return { process, warnings };
+  return { process, warnings: [...readings, ...warnings] };
 }
 
-/** What exec takes from the container's config: its process, and the seccomp filter and personality every process gets. */
+/** What exec takes from the container's config: its process, and the seccomp filter, personality and memory policy every process gets. */
 interface FromConfig {
   process?: Process;
   seccomp?: Seccomp;
   personality?: Personality;
+  memoryPolicy?: MemoryPolicy;
 }
 
 function configProcess(record: ContainerRecord): FromConfig {
@@ -116,6 +117,7 @@ function configProcess(record: ContainerRecord): FromConfig {
       process: record.process,
       ...(record.seccomp ? { seccomp: record.seccomp } : {}),
       ...(record.personality ? { personality: record.personality } : {}),
+      ...(record.memoryPolicy ? { memoryPolicy: record.memoryPolicy } : {}),
     };
   }
   const file = `${record.bundle}/config.json`;
@@ -129,6 +131,7 @@ function configProcess(record: ContainerRecord): FromConfig {
     ...(spec.process ? { process: spec.process } : {}),
     ...(spec.linux?.seccomp ? { seccomp: spec.linux.seccomp } : {}),
     ...(spec.linux?.personality ? { personality: spec.linux.personality } : {}),
+    ...(spec.linux?.memoryPolicy ? { memoryPolicy: spec.linux.memoryPolicy } : {}),
   };
 }
 
@@ -246,6 +249,7 @@ async function execWith(
       : cgroupOf(host, record).entry(),
     ...(config.seccomp !== undefined ? { seccomp: config.seccomp } : {}),
     ...(config.personality !== undefined ? { personality: config.personality } : {}),
+    ...(config.memoryPolicy !== undefined ? { memoryPolicy: config.memoryPolicy } : {}),
   });
   const all = [...warnings, ...problems];
   if (all.some((p) => p.severity === 'error')) throw processError(opts.processFile ?? FROM_FLAGS, all);

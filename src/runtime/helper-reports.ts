@@ -27,12 +27,15 @@ export interface HookReport {
   outcome: HookOutcome;
 }
 
-/** `hook <index> <outcome> <n> <label> <path> <output>`; undefined when the line is not one. */
+/**
+ * `hook <index> <outcome> <n> <label> <path> <output>`; undefined when the line is not one. An empty
+ * output may have lost its separator too (start trims what it read from exec.fifo).
+ */
 export function parseHookReport(line: string): HookReport | undefined {
   const fields = line.split(' ');
-  const [kind, index, outcome, n, label, path, output] = fields;
+  const [kind, index, outcome, n, label, path, output = ''] = fields;
   const make = OUTCOMES[outcome];
-  if (kind !== 'hook' || fields.length !== 7 || !/^\d+$/.test(index) || !make || !/^\d+$/.test(n)) return undefined;
+  if (kind !== 'hook' || (fields.length !== 7 && fields.length !== 6) || !/^\d+$/.test(index) || !make || !/^\d+$/.test(n)) return undefined;
   return { index: Number(index), label: unescapeField(label), path: unescapeField(path), outcome: make(Number(n), unescapeField(output)) };
 }
 

@@ -1,7 +1,7 @@
 // tsrunc's entry point: parse, dispatch to one command, turn every failure into a log record and exit 1.
 import { print } from './output';
 import * as path from 'node:path';
-import { parseCommandLine, ParsedCommandLine } from './cli/parse';
+import { parseCommandLine, ParsedCommandLine, UnknownCommandError } from './cli/parse';
 import { findCommand, SPEC_VERSION, VERSION } from './cli/definition';
 import { COMMIT, LIBSECCOMP } from './build-info';
 import { createLogger, Logger, logFailure } from './log';
@@ -103,7 +103,7 @@ export async function main(argv: string[], loader?: DistFileLoader): Promise<num
     if (cl.globals.help || cl.flags.help || !cl.command || cl.command.name === 'help') {
       // `help CMD` as runc has it, besides CMD --help.
       const topic = cl.command?.name === 'help' ? cl.positionals[0] : cl.command?.name;
-      if (topic !== undefined && findCommand(topic) === undefined) throw new RuntimeError(`unknown command ${JSON.stringify(topic)}`);
+      if (topic !== undefined && findCommand(topic) === undefined) throw new UnknownCommandError(topic);
       (require('./cli/help') as typeof import('./cli/help')).showHelp(topic);
       return 0;
     }
@@ -132,7 +132,7 @@ export async function main(argv: string[], loader?: DistFileLoader): Promise<num
     }
   } catch (err) {
     logFailure(log, err);
-    return 1;
+    return err instanceof UnknownCommandError ? err.exitStatus : 1;
   }
 }
 

@@ -1,6 +1,6 @@
 // What state.json holds, and reading it back: a finished container's record, or the provisional one a
 // create writes before it makes anything (status "creating"); anything else is corrupt.
-import type { Device, Hooks, Personality, Process, Resources, Seccomp } from '../oci/types';
+import type { Device, Hooks, MemoryPolicy, Personality, Process, Resources, Seccomp } from '../oci/types';
 import type { CgroupDriver, CgroupManager } from '../linux/cgroups';
 
 /** A process told from a later one with the same pid by its /proc/<pid>/stat start time. */
@@ -44,6 +44,8 @@ export interface ContainerRecord {
   seccomp?: Seccomp;
   /** The config's linux.personality, which `exec` applies too (as runc does). */
   personality?: Personality;
+  /** The config's linux.memoryPolicy, which `exec` applies too (as runc does). */
+  memoryPolicy?: MemoryPolicy;
   /** The config's linux.devices: `update` builds the device rules from them as create does (deviceCgroupRules). */
   devices?: Device[];
   /** The config's poststart and poststop hooks, which start and delete run (config.json may change after create). */
@@ -150,7 +152,7 @@ export function parseRecord(text: string, id: string): StoredRecord {
   field(value, 'pid', isPid, 'a positive integer');
   for (const name of ['ociVersion', 'pidStartTime', 'rootfs']) field(value, name, isString, 'a string');
   field(value, 'ownPidNamespace', (v) => typeof v === 'boolean', 'true or false');
-  for (const name of ['process', 'seccomp', 'personality', 'hooks', 'resources', 'annotations']) {
+  for (const name of ['process', 'seccomp', 'personality', 'memoryPolicy', 'hooks', 'resources', 'annotations']) {
     field(value, name, (v) => v === undefined || isObject(v), 'an object');
   }
   field(value, 'devices', (v) => v === undefined || (Array.isArray(v) && v.every(isObject)), 'a list of devices');

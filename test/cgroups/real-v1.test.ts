@@ -87,7 +87,7 @@ describe.skipIf(!usable)('cgroup v1 manager on this machine', () => {
     const second = cgroupManagerFor({ id, cgroupsPath: `/${id}/ctr` });
     second.create();
     expect(second.warnings()).toEqual(expect.arrayContaining([expect.stringMatching(
-      new RegExp(`^cgroup /sys/fs/cgroup/\\S+/${id}/ctr is not empty: it has 1 process\\(es\\) \\(${pid}\\)`),
+      new RegExp(`^container's cgroup is not empty: 1 process\\(es\\) found in /sys/fs/cgroup/\\S+/${id}/ctr \\(${pid}\\)`),
     )]));
 
     m.freeze();
@@ -140,7 +140,7 @@ describe.skipIf(!usable)('cgroup v1 manager on this machine', () => {
     m.create();
     m.freeze();
     expect(m.frozen()).toBe(true);
-    expect(() => cgroupManagerFor({ id, cgroupsPath: `/${id}` }).create()).toThrow(/is frozen/);
+    expect(() => cgroupManagerFor({ id, cgroupsPath: `/${id}` }).create()).toThrow(/^container's cgroup unexpectedly frozen: \S+ is frozen/);
     m.thaw();
     m.destroy();
   });

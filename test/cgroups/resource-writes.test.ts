@@ -182,7 +182,7 @@ describe('resourceWrites, cgroup v1', () => {
 
   it('unified and unknown page sizes are errors on pure v1', () => {
     const m = manager('v1');
-    expect(() => m.resourceWrites({ unified: { 'memory.high': '1' } })).toThrow(/linux\.resources\.unified: needs cgroup v2/);
+    expect(() => m.resourceWrites({ unified: { 'memory.high': '1' } })).toThrow(/linux\.resources\.unified: invalid configuration: cannot use unified on cgroup v1/);
     expect(() => m.resourceWrites({ hugepageLimits: [{ pageSize: '4MB', limit: 1 }] })).toThrow(/"4MB" is not supported \(this kernel has 2MB, 1GB\)/);
   });
 

@@ -174,7 +174,7 @@ describe('explain', () => {
     const at = headings.map((h) => r.stdout.indexOf(h === 'Plan:' ? '\nPlan:' : `\n${h}\n`));
     expect(at.every((i) => i > 0), JSON.stringify(at)).toBe(true);
     expect([...at].sort((a, b) => a - b)).toEqual(at);
-    expect(r.stdout).toMatch(/new {2}pid, network, mount, ipc, uts, cgroup/);
+    expect(r.stdout).toMatch(/new {2}pid, network, mount, ipc, uts  \[linux.namespaces\]/);
     expect(r.stdout).toMatch(/shm → \/dev\/shm \(in root\) {2}type tmpfs {2}flags nosuid\|nodev\|noexec {2}data "mode=1777,size=65536k"/);
     expect(r.stdout).toMatch(/RLIMIT_NOFILE {2}soft 1024 {2}hard 1024/);
     expect(r.stdout).toMatch(/bounding: {4}CAP_KILL CAP_NET_BIND_SERVICE CAP_AUDIT_WRITE/);

@@ -10,6 +10,7 @@ import { detectCgroupLayout } from '../../src/linux/cgroups/layout';
 import { blkioWeightToIoWeight, cpuSharesToWeight } from '../../src/linux/cgroups/convert';
 import type { Resources } from '../../src/oci/types';
 import { TestEnv } from '../support/env';
+import { withCgroupNamespace } from '../support/base-spec';
 import { leftoversOf, reap, setConfig, specWith, waitFor } from '../oci-conformance/helpers';
 
 const layout = detectCgroupLayout();
@@ -51,6 +52,7 @@ describe.skipIf(!usable)(`every cgroup v2 resource on a v2-only host (${mount})`
     setConfig(bundle, specWith(['sh', '-c', FOREVER], (s) => {
       s.linux!.resources = resources;
       s.linux!.cgroupsPath = `/${parent}/${id}`;
+      withCgroupNamespace(s);
       edit?.(s);
     }));
     const r = env.ok(['run', '--detach', '--bundle', bundle, id]);

@@ -11,6 +11,7 @@ import { systemdRunning } from '../../src/linux/cgroups/systemd/bus';
 import { makeRootfs, TestEnv, TSRUNC } from '../support/env';
 import { hasContainerd, type PrivateContainerd, startContainerd } from '../support/containerd';
 import { childPids, delay, leftoversOf, specWith } from '../oci-conformance/helpers';
+import { withCgroupNamespace } from '../support/base-spec';
 import { native } from '../../src/linux/native';
 import { readProcStat } from '../../src/linux/proc';
 
@@ -61,6 +62,8 @@ describe.skipIf(!usable)('the systemd cgroup driver on a systemd host', { timeou
     write(specWith(['sh', '-c', 'while :; do sleep 0.1; done'], (s) => {
       s.linux!.resources = { memory: { limit: 64 << 20 }, cpu: { shares: 512, quota: 12345, period: 100000 }, pids: { limit: 50 } };
       s.annotations = { 'org.systemd.property.CollectMode': "'inactive-or-failed'", 'org.systemd.property.TimeoutStopSec': 'uint64 7' };
+      // Its exec below sees its cgroup as /.
+      withCgroupNamespace(s);
     }));
     env.ok(sd(['run', '--detach', '--bundle', bundle, id]));
     const { pid } = env.state(id);
@@ -188,9 +191,9 @@ describe.skipIf(!usable || !hasContainerd)('containerd\'s shim with SystemdCgrou
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(show(unit, 'ActiveState', 'Delegate', 'MemoryMax')).toEqual({ ActiveState: 'active', Delegate: 'yes', MemoryMax: String(64 << 20) });
-    // Its own cgroup's memory.max, wherever /sys/fs/cgroup puts it (ctr's spec may have no cgroup namespace).
-    const exec = ctr(['task', 'exec', '--exec-id', 'e1', id, 'sh', '-c', 'p=$(cut -d: -f3 /proc/self/cgroup); echo "0::$p"; cat /sys/fs/cgroup$p/memory.max']);
-    expect(exec.status, exec.stderr).toBe(0);
+    // /sys/fs/cgroup is the container's own cgroup, with or without a cgroup namespace (as runc mounts it).
+    const exec = ctr(['task', 'exec', '--exec-id', 'e1', id, 'sh', '-c', 'cat /proc/self/cgroup /sys/fs/cgroup/memory.max']);
+    expect(exec.status, `${exec.stdout}${exec.stderr}`).toBe(0);
     expect(exec.stdout).toMatch(new RegExp(`^0::/(system\\.slice/${unit})?\n${64 << 20}\n$`));
     expect(ctr(['task', 'pause', id]).status).toBe(0);
     expect(fs.readFileSync(`${CG}/system.slice/${unit}/cgroup.freeze`, 'utf8').trim()).toBe('1');

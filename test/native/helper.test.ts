@@ -860,7 +860,7 @@ describe('tsrunc-init', () => {
     const pid = await containerPid(r);
     await r.sync.expect(/^ready$/);
     expect(await reap(pid)).toEqual({ exitCode: 127, signal: null });
-    expect(await r.stderr).toBe('tsrunc: exec /bin/true: Permission denied (with the linux.seccomp filter in force)\n');
+    expect(await r.stderr).toBe('exec /bin/true: permission denied (with the linux.seccomp filter in force)\n');
   });
 
   it('refuses a cwd outside the root at chdir (a preserved fd of a host directory)', { timeout: TIMEOUT }, async () => {
@@ -941,7 +941,7 @@ describe('tsrunc-init', () => {
     const pid = await containerPid(r);
     await r.sync.expect(/^ready$/);
     expect(await reap(pid)).toEqual({ exitCode: 127, signal: null });
-    expect(await r.stderr).toBe(`tsrunc: exec ${path.join(dir, 'noexec')}: Exec format error\n`);
+    expect(await r.stderr).toBe(`exec ${path.join(dir, 'noexec')}: exec format error\n`);
   });
 });
 

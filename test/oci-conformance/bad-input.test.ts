@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/oci/types';
 import { TestEnv } from '../support/env';
+import { detectCgroupLayout } from '../../src/linux/cgroups/layout';
 import { cgroupDirs, childPids, hostMounts, reap, setConfig, specWith } from './helpers';
 
 let env: TestEnv;
@@ -191,6 +192,28 @@ const bundleCases: BundleCase[] = [
     config: edit((s) => { s.linux!.namespaces!.push({ type: 'user' }); }),
     stderr: [/linux\.(uidMappings|gidMappings|namespaces)/],
   },
+  // runc's words, which runc's tests match.
+  { name: 'an empty linux.memoryPolicy', config: edit((s) => { s.linux!.memoryPolicy = {} as never; }), stderr: [/linux\.memoryPolicy\.mode \(line \d+, column \d+\): invalid memory policy mode: is required/] },
+  {
+    name: 'an unknown memory policy flag',
+    config: edit((s) => { s.linux!.memoryPolicy = { mode: 'MPOL_PREFERRED', nodes: '0', flags: ['MPOL_F_RELATIVE_NODES', 'badflag' as never] }; }),
+    stderr: [/linux\.memoryPolicy\.flags\[1\] \(line \d+, column \d+\): invalid memory policy flag: /],
+  },
+  {
+    name: 'a memory policy node number too large',
+    config: edit((s) => { s.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0-9876543210' }; }),
+    stderr: [/linux\.memoryPolicy\.nodes \(line \d+, column \d+\): invalid memory policy nodes "0-9876543210": node 9876543210 is larger than 1023/],
+  },
+  {
+    name: 'nodes for a memory policy mode that takes none',
+    config: edit((s) => { s.linux!.memoryPolicy = { mode: 'MPOL_DEFAULT', nodes: '0-7' }; }),
+    stderr: [/linux\.memoryPolicy\.nodes \(line \d+, column \d+\): MPOL_DEFAULT: memory policy mode requires 0 nodes but got 8/],
+  },
+  ...(detectCgroupLayout().mode === 'v2' ? [] : [{
+    name: 'unified resources of a controller that is not on cgroup2',
+    config: edit((s) => { s.linux!.resources = { unified: { 'memory.min': '131072' } }; }),
+    stderr: [/linux\.resources\.unified\["memory\.min"\] \(line \d+, column \d+\): invalid configuration: /],
+  }]),
 ];
 
 describe('bad bundles: exit 1, a clear message, nothing left', () => {

@@ -14,6 +14,7 @@ import { CGROUP2_ONLY_ENV } from '../../src/linux/cgroups/layout';
 import { spawnSync } from 'node:child_process';
 import { TestEnv, TSRUNC } from '../support/env';
 import { leftoversOf, reap, setConfig, specWith, waitFor } from './helpers';
+import { withCgroupNamespace } from '../support/base-spec';
 
 const mount = detectCgroupLayout().unified;
 const usable = process.getuid?.() === 0 && mount !== undefined;
@@ -39,7 +40,7 @@ describe.skipIf(!usable)(`containers on the cgroup v2 driver (${mount})`, () => 
 
   it('clones the init and exec\'d processes into the container cgroup; pause freezes it; delete removes it', async () => {
     const id = env.id('v2');
-    setConfig(bundle, specWith(['sh', '-c', FOREVER]));
+    setConfig(bundle, specWith(['sh', '-c', FOREVER], withCgroupNamespace));
     expect(env.ok(['explain', '--bundle', bundle, id]).stdout).toMatch(/entry: the process is cloned into .*CLONE_INTO_CGROUP/);
     env.ok(['run', '--detach', '--bundle', bundle, id]);
     const { pid } = env.state(id);

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Process, Spec } from '../../src/oci/types';
 import { native } from '../../src/linux/native';
 import { TestEnv, TSRUNC } from '../support/env';
+import { withCgroupNamespace } from '../support/base-spec';
 import { delay, leftoversOf, reap, setConfig, specWith, waitFor } from './helpers';
 
 let env: TestEnv;
@@ -73,7 +74,7 @@ const rootfsFile = (p: string) => path.join(bundle, 'rootfs', p);
 
 describe('exec', () => {
   it('runs in the container\'s namespaces, rootfs and hostname, with the config\'s env', async () => {
-    const { id, pid } = runDetached(FOREVER);
+    const { id, pid } = runDetached(FOREVER, withCgroupNamespace);
     fs.writeFileSync(rootfsFile('marker'), 'in the rootfs\n');
     const r = env.ok(['exec', id, 'sh', '-c', `${NS.map((n) => `readlink /proc/self/ns/${n}`).join('; ')}; hostname; cat /marker; echo "$FROM_CONFIG $HOME"; pwd; id -u`]);
     const lines = r.stdout.trim().split('\n');
@@ -84,8 +85,8 @@ describe('exec', () => {
     await deleteAndCheck(id, pid);
   });
 
-  it('is in the container\'s pid namespace and cgroup', async () => {
-    const { id, pid } = runDetached(FOREVER);
+  it('is in the container\'s pid namespace and cgroup (namespace)', async () => {
+    const { id, pid } = runDetached(FOREVER, withCgroupNamespace);
     const r = env.ok(['exec', id, 'sh', '-c', 'echo $$; cat /proc/1/cmdline | tr "\\0" " "; echo; cat /proc/self/cgroup']);
     const [innerPid, initCmd, ...cgroups] = r.stdout.trim().split('\n');
     expect(Number(innerPid)).toBeGreaterThan(1);
@@ -93,6 +94,14 @@ describe('exec', () => {
     // In its own cgroup namespace the container's cgroup is the root.
     expect(cgroups.length).toBeGreaterThan(0);
     for (const line of cgroups) expect(line).toMatch(/:\/$/);
+    await deleteAndCheck(id, pid);
+  });
+
+  it('without a cgroup namespace (tsrunc spec on a host that is not cgroup v2 only), is in the container\'s cgroups as the host names them', async () => {
+    const { id, pid } = runDetached(FOREVER);
+    const r = env.ok(['exec', id, 'cat', '/proc/self/cgroup']);
+    expect(r.stdout).toBe(fs.readFileSync(`/proc/${pid}/cgroup`, 'utf8'));
+    expect(r.stdout).toMatch(new RegExp(`/${id}$`, 'm'));
     await deleteAndCheck(id, pid);
   });
 
@@ -130,6 +139,9 @@ describe('exec', () => {
     // No user: root, as runc reads it.
     const rootless = env.ok(['exec', '--process', processFile({ args: ['sh', '-c', 'id -u; id -g'], cwd: '/' }), id]);
     expect(rootless.stdout).toBe('0\n0\n');
+    // Read as runc reads it: "Args" is args, an ioPriority without priority has 0 (runc's ioprio.bats).
+    const folded = env.ok(['exec', '--process', processFile('{"Args": ["ionice"], "cwd": "/", "ioPriority": {"class": "IOPRIO_CLASS_BE"}}'), id]);
+    expect(folded.stdout.trim()).toBe('best-effort: prio 0');
     await deleteAndCheck(id, pid);
   });
 
@@ -142,13 +154,22 @@ describe('exec', () => {
     try {
       const spec = rec.cgroup.driver === 'v2' ? 'worker' : 'memory:worker';
       const out = env.ok(['exec', '--cgroup', spec, id, 'cat', '/proc/self/cgroup']).stdout;
-      expect(out).toMatch(rec.cgroup.driver === 'v2' ? /^0::\/worker$/m : /:memory:\/worker$/m);
+      // Without a cgroup namespace, named by its host path.
+      expect(out).toMatch(rec.cgroup.driver === 'v2' ? /^0::\/(\S+\/)?worker$/m : /:memory:\/(\S+\/)?worker$/m);
       const missing = env.tsrunc(['exec', '--cgroup', 'nope', id, 'true']);
       expect(missing.status).not.toBe(0);
       expect(missing.stderr).toContain("--cgroup nope: the container's cgroup has no sub-cgroup nope");
     } finally {
       fs.rmdirSync(sub);
     }
+    await deleteAndCheck(id, pid);
+  });
+
+  it('linux.memoryPolicy is the init\'s and every exec\'d process\'s NUMA policy (set_mempolicy), as runc sets it', async () => {
+    const { id, pid } = runDetached(FOREVER, (s) => { s.linux!.memoryPolicy = { mode: 'MPOL_INTERLEAVE', nodes: '0' }; });
+    const policy = (numaMaps: string) => numaMaps.split('\n')[0].split(' ')[1];
+    expect(policy(fs.readFileSync(`/proc/${pid}/numa_maps`, 'utf8'))).toBe('interleave:0');
+    expect(policy(env.ok(['exec', id, 'cat', '/proc/self/numa_maps']).stdout)).toBe('interleave:0');
     await deleteAndCheck(id, pid);
   });
 

@@ -167,7 +167,7 @@ describe('hooks', () => {
     }));
     const r = env.tsrunc(['create', '--bundle', bundle, id]);
     expect(r.status).toBe(1);
-    expect(errorMessage(r.stderr)).toBe('hooks.createRuntime[1]: /bin/sh exited with status 3: createRuntime went wrong');
+    expect(errorMessage(r.stderr)).toBe('hooks.createRuntime[1]: error running createRuntime hook #1: /bin/sh exited with status 3: createRuntime went wrong');
     expect(readLog(log.host).map((l) => [l.name, l.state.status])).toEqual([['createRuntime', 'creating'], ['poststop', 'stopped']]);
     expect(leftoversOf(env, id, { bundle })).toEqual([]);
   });
@@ -180,7 +180,7 @@ describe('hooks', () => {
     }));
     const r = env.tsrunc(['create', '--bundle', bundle, id]);
     expect(r.status).toBe(1);
-    expect(errorMessage(r.stderr)).toBe('hooks.createContainer[0]: /bin/sh exited with status 3: createContainer went wrong');
+    expect(errorMessage(r.stderr)).toBe('hooks.createContainer[0]: error running createContainer hook #0: /bin/sh exited with status 3: createContainer went wrong');
     expect(readLog(log.host)).toEqual([]);
     expect(leftoversOf(env, id, { bundle })).toEqual([]);
   });
@@ -193,7 +193,7 @@ describe('hooks', () => {
       const r = env.tsrunc(['create', '--bundle', bundle, id]);
       expect(Date.now() - t0, phase).toBeLessThan(8_000);
       expect(r.status, phase).toBe(1);
-      expect(errorMessage(r.stderr)).toBe(`hooks.${phase}[0]: /bin/sleep timed out after 1 s and was killed`);
+      expect(errorMessage(r.stderr)).toBe(`hooks.${phase}[0]: error running ${phase} hook #0: /bin/sleep timed out after 1 s and was killed`);
       expect(leftoversOf(env, id, { bundle })).toEqual([]);
     }
   });
@@ -206,7 +206,7 @@ describe('hooks', () => {
     setConfig(bundle, configWith({ createContainer: [{ path: notProgram }] }));
     const r = env.tsrunc(['create', '--bundle', bundle, id]);
     expect(r.status).toBe(1);
-    expect(errorMessage(r.stderr)).toMatch(/^hooks\.createContainer\[0\]: exec \S+not-a-program: Exec format error$/);
+    expect(errorMessage(r.stderr)).toMatch(/^hooks\.createContainer\[0\]: error running createContainer hook #0: exec \S+not-a-program: Exec format error$/);
     expect(leftoversOf(env, id, { bundle })).toEqual([]);
   });
 
@@ -221,7 +221,7 @@ describe('hooks', () => {
     const pid = env.state(id).pid;
     const r = env.tsrunc(['start', id]);
     expect(r.status).toBe(1);
-    expect(errorMessage(r.stderr)).toBe('hooks.startContainer[0]: /bin/sh exited with status 3: startContainer went wrong');
+    expect(errorMessage(r.stderr)).toBe('hooks.startContainer[0]: error running startContainer hook #0: /bin/sh exited with status 3: startContainer went wrong');
     await reap(pid);
     expect(env.state(id).status).toBe('stopped');
     expect(readLog(log.host)).toEqual([]);
@@ -240,7 +240,7 @@ describe('hooks', () => {
     const pid = env.state(id).pid;
     const r = env.tsrunc(['start', id]);
     expect(r.status).toBe(1);
-    expect(errorMessage(r.stderr)).toBe('hooks.poststart[0]: /bin/sh exited with status 3: poststart went wrong');
+    expect(errorMessage(r.stderr)).toBe('hooks.poststart[0]: error running poststart hook #0: /bin/sh exited with status 3: poststart went wrong');
     await reap(pid);
     expect(env.state(id).status).toBe('stopped');
     env.ok(['delete', id]);
@@ -260,8 +260,8 @@ describe('hooks', () => {
     // Warnings go to the log, not to the stderr the container may share.
     expect(r.stderr).toBe('');
     const warnings = fs.readFileSync(runLog, 'utf8');
-    expect(warnings).toMatch(/level=warn msg="hooks\.poststop\[1\]: \/bin\/sh exited with status 3: poststop went wrong"/);
-    expect(warnings).toMatch(/level=warn msg="hooks\.poststop\[2\]: \/bin\/sleep timed out after 1 s and was killed"/);
+    expect(warnings).toMatch(/level=warn msg="hooks\.poststop\[1\]: error running poststop hook #1: \/bin\/sh exited with status 3: poststop went wrong"/);
+    expect(warnings).toMatch(/level=warn msg="hooks\.poststop\[2\]: error running poststop hook #2: \/bin\/sleep timed out after 1 s and was killed"/);
     expect(readLog(log.host).map((l) => l.name)).toEqual(['poststop-1', 'poststop-4']);
     expect(leftoversOf(env, id, { bundle })).toEqual([]);
   });

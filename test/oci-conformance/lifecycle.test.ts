@@ -460,7 +460,7 @@ describe('a cgroup that is not empty', () => {
     const pidA = env.state(a).pid;
     const log = path.join(env.tmp, 'shared.log');
     env.ok(['--log', log, 'run', '--detach', '--bundle', bundle, b]);
-    expect(fs.readFileSync(log, 'utf8')).toMatch(new RegExp(`level=warn msg="cgroup \\S+${shared} is not empty: it has \\d+ process\\(es\\) \\(${pidA}\\b`));
+    expect(fs.readFileSync(log, 'utf8')).toMatch(new RegExp(`level=warn msg="container's cgroup is not empty: \\d+ process\\(es\\) found in \\S+${shared} \\(${pidA}\\b`));
     expect(fs.readFileSync(log, 'utf8').match(/is not empty/g)).toHaveLength(1);
     const pidB = env.state(b).pid;
     env.ok(['delete', '--force', b]);

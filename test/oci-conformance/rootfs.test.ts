@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/oci/types';
 import { TestEnv } from '../support/env';
+import { withCgroupNamespace } from '../support/base-spec';
 import {
   hostMounts, MountEntry, mountAt, output, parseMountinfo, reap, runSpec, setConfig, specWith, leftoversOf } from './helpers';
 
@@ -98,10 +99,19 @@ describe('mounts', () => {
     expect(r.stdout).toMatch(/touch: \/sys\/fs\/cgroup\/memory\/x: Read-only file system/);
   });
 
-  it('the container sees its own cgroup at the root of /sys/fs/cgroup/<controller>', () => {
-    const out = output(env, bundle, specWith(['sh', '-c', 'cat /proc/self/cgroup; ls /sys/fs/cgroup/pids']));
+  it('with a cgroup namespace, the container sees its own cgroup at the root of /sys/fs/cgroup/<controller>', () => {
+    const out = output(env, bundle, specWith(['sh', '-c', 'cat /proc/self/cgroup; ls /sys/fs/cgroup/pids'], withCgroupNamespace));
     expect(out).toMatch(/^\d+:pids:\/$/m);
     expect(out).toMatch(/^cgroup\.procs$/m);
+  });
+
+  it('without one (tsrunc spec on a host that is not cgroup v2 only), /sys/fs/cgroup/<controller> is its own cgroup, which /proc/self/cgroup names by its host path', () => {
+    const out = output(env, bundle, specWith(['sh', '-c', 'cat /proc/self/cgroup; echo; cat /sys/fs/cgroup/pids/cgroup.procs']));
+    const [cgroups, procs] = out.split('\n\n');
+    expect(cgroups).toMatch(/^\d+:pids:\/.+$/m);
+    expect(cgroups).not.toMatch(/^\d+:pids:\/$/m);
+    // The cgroup's own cgroup.procs: sh (pid 1 in the container) is in it.
+    expect(procs.trim().split('\n')).toContain('1');
   });
 
   it('bind mounts, read-only and read-write: writes reach the host, read-only refuses them', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildCreatePlan, PlanInput } from '../../src/linux/plan-builder';
-import { baseSpec } from '../support/base-spec';
+import { baseSpec, withCgroupNamespace } from '../support/base-spec';
 import { ExplainData, explainJson, explainText } from '../../src/runtime/explain';
 import type { Spec } from '../../src/oci/types';
 import { buildDeviceProgram } from '../../src/linux/cgroups/device-program';
@@ -34,7 +34,7 @@ describe('explain text', () => {
   });
 
   it('shows namespaces, maps, cgroup writes, mounts, devices, sysctls, rlimits, capabilities, user and process', () => {
-    const spec = baseSpec();
+    const spec = withCgroupNamespace(baseSpec());
     spec.linux!.namespaces!.push({ type: 'user' }, { type: 'time', path: '/proc/7/ns/time' });
     spec.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
     spec.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 1000 }];

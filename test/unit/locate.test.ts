@@ -60,6 +60,18 @@ describe('locatePath', () => {
     expect(locatePath(TEXT, 'process.cwd')!.exact).toBe(true);
   });
 
+  it('finds a key as runc reads it: exactly, else case-insensitively (the last such key)', () => {
+    const folded = '{\n  "Process": {\n    "User": {},\n    "user": {"UID": 0, "Uid": 1}\n  },\n  "linux": {"sysctl": {"A": "1", "a": "2"}}\n}';
+    const pos = (path: string, key = false) => {
+      const l = locatePath(folded, path, key)!;
+      return [l.line, l.column, l.exact];
+    };
+    expect(pos('process.user.gid')).toEqual([4, 5, false]);
+    expect(pos('process.user.uid', true)).toEqual([4, 24, true]);
+    expect(pos('process.args')).toEqual([2, 3, false]);
+    expect(pos('linux.sysctl.A')).toEqual([6, 29, true]);
+  });
+
   it('undefined for text that is no JSON at all', () => {
     expect(locatePath('', 'a')).toBeUndefined();
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildCreatePlan, execCandidates, PlanInput } from '../../src/linux/plan-builder';
 import { encodePlan, Plan } from '../../src/linux/plan';
 import { defaultSpec } from '../../src/runtime/default-spec';
-import { baseSpec } from '../support/base-spec';
+import { baseSpec, withCgroupNamespace } from '../support/base-spec';
 import { CLONE_NEWCGROUP, CLONE_NEWIPC, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID, CLONE_NEWUSER, CLONE_NEWUTS, CLONE_PARENT, MS, SIGCHLD } from '../../src/linux/constants';
 import type { Spec } from '../../src/oci/types';
 
@@ -20,7 +20,7 @@ const ops = (plan: Plan, name: string) => [...plan.host, ...plan.container].filt
 
 describe('plan builder', () => {
   it('clones every new namespace but time, as a child of the runtime', () => {
-    const { plan, problems } = buildCreatePlan(input(baseSpec()));
+    const { plan, problems } = buildCreatePlan(input(withCgroupNamespace(baseSpec())));
     expect(problems).toEqual([]);
     const flags = Number(ops(plan, 'clone')[0].args[0]);
     expect(flags).toBe(CLONE_NEWPID | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS | CLONE_NEWNS | CLONE_NEWCGROUP | CLONE_PARENT | SIGCHLD);
@@ -218,9 +218,9 @@ describe('plan builder', () => {
   });
 
   it("runs runc's default config: each ambient capability that is not inheritable is a warning and left out", () => {
-    const { plan, problems } = buildCreatePlan(input({ ...defaultSpec(), process: { ...defaultSpec().process!, terminal: false } }));
+    const { plan, problems } = buildCreatePlan(input({ ...defaultSpec({ cgroupV2: false }), process: { ...defaultSpec({ cgroupV2: false }).process!, terminal: false } }));
     expect(problems.map((p) => [p.severity, p.path])).toEqual([0, 1, 2].map((i) => ['warning', `process.capabilities.ambient[${i}]`]));
-    expect(problems[0].message).toBe('CAP_AUDIT_WRITE is ambient but not inheritable: the kernel cannot raise it, so it is left out of the ambient set');
+    expect(problems[0].message).toBe("can't raise ambient capability CAP_AUDIT_WRITE: CAP_AUDIT_WRITE is ambient but not inheritable, so it is left out of the ambient set");
     expect(ops(plan, 'ambient')[0]?.args ?? []).toEqual([]);
   });
 

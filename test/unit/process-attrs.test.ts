@@ -2,6 +2,7 @@
 // ops sit in the plan (before the user switch).
 import { describe, expect, it } from 'vitest';
 import { buildCreatePlan, PlanInput } from '../../src/linux/plan-builder';
+import { buildExecPlan } from '../../src/linux/exec-plan';
 import { describeIoprio, describeSchedAttr, ioprioValue, personalityValue, schedAttr } from '../../src/linux/process-attrs';
 import { baseSpec } from '../support/base-spec';
 import type { Problem } from '../../src/common/errors';
@@ -78,5 +79,22 @@ describe('process attributes', () => {
     expect(at('umask')).toBeLessThan(at('personality'));
     expect(at('ioprio')).toBeLessThan(at('setresuid'));
     expect(at('ioprio')).toBeLessThan(at('drop-bounding'));
+  });
+
+  it('linux.memoryPolicy: set-mempolicy after ioprio (as runc, after the I/O priority), for the init and an exec\'d process', () => {
+    const spec = baseSpec();
+    spec.process!.ioPriority = { class: 'IOPRIO_CLASS_BE', priority: 5 };
+    spec.linux!.memoryPolicy = { mode: 'MPOL_BIND', nodes: '0-1,64', flags: ['MPOL_F_STATIC_NODES'] };
+    const { plan, problems } = buildCreatePlan(input(spec));
+    expect(problems).toEqual([]);
+    const names = plan.container.map((o) => o.op);
+    expect(plan.container.filter((o) => o.op === 'set-mempolicy')).toEqual([{ op: 'set-mempolicy', args: [String(2 | (1 << 15)), '0x3', '0x1'], origin: 'linux.memoryPolicy' }]);
+    expect(names.indexOf('set-mempolicy')).toBe(names.indexOf('ioprio') + 1);
+    expect(names.indexOf('set-mempolicy')).toBeLessThan(names.indexOf('setresuid'));
+    const exec = buildExecPlan({
+      process: spec.process!, env: [], preserveFds: 0, namespaces: [], host: input(spec).host,
+      cgroup: { join: [] }, memoryPolicy: { mode: 'MPOL_INTERLEAVE', nodes: '0' },
+    });
+    expect(exec.plan.container.filter((o) => o.op === 'set-mempolicy').map((o) => o.args)).toEqual([['3', '0x1']]);
   });
 });

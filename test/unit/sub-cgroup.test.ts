@@ -20,9 +20,21 @@ describe('exec --cgroup', () => {
     expect(() => subCgroupEntry('v2', { unified: '/sys/fs/cgroup/c' }, ['memory:w'], all)).toThrow('--cgroup on cgroup v2: give one sub-cgroup path');
   });
 
-  it('refuses "..", unknown hierarchies and sub-cgroups that do not exist', () => {
-    expect(() => subCgroupEntry('v1', V1, ['../other'], all)).toThrow('invalid --cgroup "../other"');
-    expect(() => subCgroupEntry('v1', V1, ['blkio:x'], all)).toThrow('--cgroup blkio:x: the container has no blkio hierarchy');
-    expect(() => subCgroupEntry('v1', V1, ['nope'], () => false)).toThrow("--cgroup nope: the container's cgroup has no sub-cgroup nope (/sys/fs/cgroup/memory/c/nope)");
+  it('"/" (or a path that comes back to it) is the container\'s own cgroup; a path is read below it', () => {
+    const own = ['/sys/fs/cgroup/memory/c/cgroup.procs', '/sys/fs/cgroup/cpu,cpuacct/c/cgroup.procs', '/sys/fs/cgroup/pids/c/cgroup.procs'];
+    expect(subCgroupEntry('v1', V1, ['/'], () => false).join).toEqual(own);
+    expect(subCgroupEntry('v1', V1, ['a/..'], () => false).join).toEqual(own);
+    expect(subCgroupEntry('v1', V1, ['/a/./b/'], all).join[0]).toBe('/sys/fs/cgroup/memory/c/a/b/cgroup.procs');
+    expect(subCgroupEntry('v2', { unified: '/sys/fs/cgroup/c' }, ['/'], () => false)).toEqual({ join: [], cloneInto: '/sys/fs/cgroup/c' });
+  });
+
+  it('refuses a path out of the container\'s cgroup, unknown hierarchies and sub-cgroups that do not exist, in runc\'s words', () => {
+    expect(() => subCgroupEntry('v1', V1, ['..'], all)).toThrow('--cgroup ..: bad sub cgroup path: .. is not a sub cgroup path');
+    expect(() => subCgroupEntry('v1', V1, ['memory:a/../../x'], all)).toThrow('bad sub cgroup path: a/../../x is not a sub cgroup path');
+    expect(() => subCgroupEntry('v1', V1, ['/..'], all)).toThrow('bad sub cgroup path');
+    expect(() => subCgroupEntry('v1', V1, [':x'], all)).toThrow('invalid --cgroup ":x"');
+    expect(() => subCgroupEntry('v1', V1, ['blkio:x'], all)).toThrow('--cgroup blkio:x: unknown controller blkio: the container has no blkio hierarchy');
+    expect(() => subCgroupEntry('v1', V1, ['nope'], () => false))
+      .toThrow("--cgroup nope: the container's cgroup has no sub-cgroup nope: error adding pid to cgroups: open /sys/fs/cgroup/memory/c/nope/cgroup.procs: no such file or directory");
   });
 });

@@ -7,6 +7,7 @@ import { features } from '../../src/runtime/commands/features';
 import { parseMountOptions } from '../../src/linux/mount-options';
 import { translateSeccomp } from '../../src/linux/seccomp';
 import { CAPABILITIES } from '../../src/linux/constants';
+import configSchema from '../../schema/config.schema.json';
 
 const flagsOf = (...argv: string[]) => parseCommandLine(['update', ...argv, 'id']).flags;
 const noInput = () => {
@@ -80,6 +81,13 @@ describe('features', () => {
     }).problems.filter((p) => p.severity === 'error')).toEqual([]);
     expect(f.linux.seccomp.operators).toContain('SCMP_CMP_MASKED_EQ');
     expect(f.linux.seccomp.archs).toContain('SCMP_ARCH_X86_64');
+  });
+
+  it('lists the memory policy modes and flags the schema takes and set-mempolicy is given', () => {
+    const { memoryPolicy } = (f as unknown as { linux: { memoryPolicy: { modes: string[]; flags: string[] } } }).linux;
+    const schema = configSchema.definitions.MemoryPolicy.properties;
+    expect(memoryPolicy.modes).toEqual([...schema.mode.enum].sort());
+    expect(memoryPolicy.flags).toEqual([...schema.flags.items.enum].sort());
   });
 
   it('lists every namespace and capability', () => {

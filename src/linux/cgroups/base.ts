@@ -172,13 +172,13 @@ export abstract class BaseCgroupManager implements CgroupManager {
       // Once, for the first hierarchy that has any (they usually all hold the same processes).
       if (pids.length > 0 && this.found.size === 0) {
         const shown = pids.slice(0, 5).join(', ') + (pids.length > 5 ? ', ...' : '');
-        this.found.add(`cgroup ${dir} is not empty: it has ${pids.length} process(es) (${shown}); they stay in it, and kill --all and delete signal them with the container's`);
+        this.found.add(`container's cgroup is not empty: ${pids.length} process(es) found in ${dir} (${shown}); they stay in it, and kill --all and delete signal them with the container's`);
       }
     }
     const freezer = this.paths.freezer;
     const unified = this.paths[UNIFIED];
     if ((freezer !== undefined && frozenV1(freezer)) || (unified !== undefined && frozenV2(unified))) {
-      throw new RuntimeError(`cgroup ${freezer ?? unified} is frozen; a new container cannot use a frozen cgroup`);
+      throw new RuntimeError(`container's cgroup unexpectedly frozen: ${freezer ?? unified} is frozen, and a new container cannot use a frozen cgroup`);
     }
   }
 

@@ -509,7 +509,7 @@ class ResourceWritePlanner {
     if (keys.length === 0) return;
     const base = `${R}.unified`;
     if (this.t.unified === undefined) {
-      this.problem(base, 'needs cgroup v2, and this host has no cgroup2 hierarchy');
+      this.problem(base, 'invalid configuration: cannot use unified on cgroup v1 (this host has no cgroup2 hierarchy)');
       return;
     }
     for (const key of keys) {
@@ -520,7 +520,7 @@ class ResourceWritePlanner {
       }
       const controller = key.split('.')[0];
       if (controller !== 'cgroup' && !this.t.unifiedControllers.has(controller)) {
-        this.problem(o, `the ${controller} controller is not on the cgroup2 hierarchy (${this.whereLooked(controller)})`);
+        this.problem(o, `invalid configuration: the ${controller} controller is not on the cgroup2 hierarchy (${this.whereLooked(controller)})`);
         continue;
       }
       this.write(this.t.unified, key, map[key], o);

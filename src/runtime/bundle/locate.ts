@@ -7,7 +7,7 @@
 // required" at "process", "root is required" at the document's first character.
 // The ESM build: the package's main (UMD) build requires its parts through a wrapper that esbuild
 // cannot follow, so bundling it leaves a require('./impl/format') that fails at run time.
-import { findNodeAtLocation, parseTree, type Node } from 'jsonc-parser/lib/esm/main.js';
+import { parseTree, type Node } from 'jsonc-parser/lib/esm/main.js';
 import type { Problem } from '../../common/errors';
 
 export type Segment = string | number;
@@ -111,19 +111,37 @@ export function locatePath(text: string, path: string | Segment[], atKey = false
   // The deepest prefix of the path that is in the document.
   let node: Node = tree;
   let depth = 0;
-  for (let n = segments.length; n > 0; n--) {
-    const found = findNodeAtLocation(tree, segments.slice(0, n));
-    if (found !== undefined) {
-      node = found;
-      depth = n;
-      break;
-    }
+  for (const seg of segments) {
+    const next = childAt(node, seg);
+    if (next === undefined) break;
+    node = next;
+    depth++;
   }
   const exact = depth === segments.length && (typeof path !== 'string' || parsePathIsComplete(path, segments));
   // A missing path points at its deepest ancestor's key: "process.args is required" at "process".
   const target = pointAt(node, exact ? atKey : true);
   const pos = offsetPosition(text, target.offset);
   return { ...pos, offset: target.offset, length: target.length, exact };
+}
+
+/**
+ * The value at one segment below node. A key is matched as the config was read (runc-reading.ts):
+ * exactly, else case-insensitively, so that a problem about "process.args" is found in a document
+ * that spells it "Process" (an exact key first: map keys, such as linux.sysctl's, are not folded;
+ * of several folded ones the last, which is the one read).
+ */
+function childAt(node: Node, seg: Segment): Node | undefined {
+  if (typeof seg === 'number') return node.type === 'array' ? node.children?.[seg] : undefined;
+  if (node.type !== 'object') return undefined;
+  let exact: Node | undefined;
+  let folded: Node | undefined;
+  for (const property of node.children ?? []) {
+    const [key, value] = property.children ?? [];
+    if (key === undefined || value === undefined || typeof key.value !== 'string') continue;
+    if (key.value === seg) exact = value;
+    else if (key.value.toLowerCase() === seg.toLowerCase()) folded = value;
+  }
+  return exact ?? folded;
 }
 
 /** True when parsePath consumed the whole path (it is in formatPath's syntax). */

@@ -485,8 +485,24 @@ export function schemaErrorsToProblems(errors: readonly AjvErrorObject[] | null 
   return unique.sort((a, b) => comparePositions(position.get(a)!, position.get(b)!)); // stable: ties keep ajv's order
 }
 
+/**
+ * runc's words before the schema's, for fields where runc's tests and users look for them: the first
+ * pattern that matches a problem's path gives its prefix.
+ */
+const RUNC_WORDS: [RegExp, string][] = [
+  [/^linux\.memoryPolicy\.mode$/, 'invalid memory policy mode'],
+  [/^linux\.memoryPolicy\.flags\[\d+\]$/, 'invalid memory policy flag'],
+  [/^linux\.memoryPolicy\.nodes$/, 'invalid memory policy nodes'],
+  [/^linux\.memoryPolicy(\.|$)/, 'invalid memory policy'],
+];
+
+function inRuncWords(p: Problem): Problem {
+  const words = RUNC_WORDS.find(([pattern]) => pattern.test(p.path))?.[1];
+  return words === undefined ? p : { ...p, message: `${words}: ${p.message}` };
+}
+
 /** Validates a parsed config.json against our schema; [] when it conforms. */
 export function schemaProblems(spec: unknown): Problem[] {
   if (validateConfig(spec)) return [];
-  return schemaErrorsToProblems(validateConfig.errors, spec);
+  return schemaErrorsToProblems(validateConfig.errors, spec).map(inRuncWords);
 }

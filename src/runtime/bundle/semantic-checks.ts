@@ -11,6 +11,7 @@ import type { Problem } from '../../common/errors';
 import { closestMatch } from '../../common/closest-match';
 import { formatFound, formatPath } from './schema-problems';
 import { HOOK_PHASES, SHAPE, type Shape } from './config-shape';
+import { memoryPolicyProblems } from '../../linux/memory-policy';
 
 type Path = (string | number)[];
 
@@ -374,5 +375,6 @@ export function semanticProblems(spec: Spec): Problem[] {
   checkNamespaces(spec, ns, out);
   checkSysctl(spec, ns, out);
   checkSeccomp(spec, out);
+  if (isObject(spec.linux) && isObject(spec.linux.memoryPolicy)) out.push(...memoryPolicyProblems(spec.linux.memoryPolicy));
   return out;
 }

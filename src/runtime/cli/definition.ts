@@ -1,4 +1,4 @@
-// The one definition of tsrunc's command line. The fast parser (parse.ts) and the yargs help
+// The one definition of tsrunc's command line. The fast parser (parse.ts) and the help
 // (help.ts) are both built from it, so they cannot drift.
 
 export type FlagType = 'boolean' | 'string' | 'number' | 'array';

@@ -15,6 +15,17 @@ export interface ParsedCommandLine {
   positionals: string[];
 }
 
+/**
+ * A command (or help topic) that is not tsrunc's. runc's words for it, which its tests look for, and its
+ * exit status 3 (urfave/cli's for "No help topic"), then which commands there are.
+ */
+export class UnknownCommandError extends RuntimeError {
+  readonly exitStatus = 3;
+  constructor(name: string) {
+    super(`No help topic for '${name}': tsrunc has no command ${JSON.stringify(name)}; commands are: ${COMMANDS.map((c) => c.name).join(', ')}`);
+  }
+}
+
 function flagByName(flags: FlagDef[], name: string): FlagDef | undefined {
   return flags.find((f) => f.name === name || f.alias?.includes(name));
 }
@@ -106,10 +117,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
 
   const [name, ...commandArgv] = rest;
   const command = findCommand(name);
-  if (!command) {
-    const known = COMMANDS.map((c) => c.name).join(', ');
-    throw new RuntimeError(`unknown command ${JSON.stringify(name)}; commands are: ${known}`);
-  }
+  if (!command) throw new UnknownCommandError(name);
   const commandFlags = [...command.flags, { name: 'help', type: 'boolean', alias: ['h'], describe: '' } as FlagDef];
   const normalized = normalizeLongFlags(commandArgv, commandFlags);
   // Flags come before positionals in Go's flag package; for commands without a variadic positional,

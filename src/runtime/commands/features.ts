@@ -5,6 +5,7 @@ import { CAPABILITIES } from '../../linux/constants';
 import { capabilityName } from '../../linux/capabilities';
 import { knownMountOptions } from '../../linux/mount-options';
 import { NAMESPACE_FLAGS } from '../../linux/namespaces';
+import { MEMORY_POLICY_FLAGS, MEMORY_POLICY_MODES } from '../../linux/memory-policy';
 import { SECCOMP_FLAGS, seccompNames } from '../../linux/seccomp';
 import { SPEC_VERSION, VERSION } from '../cli/definition';
 import { COMMIT, LIBSECCOMP } from '../build-info';
@@ -42,6 +43,7 @@ export function features(): object {
       selinux: { enabled: false },
       intelRdt: { enabled: false },
       mountExtensions: { idmap: { enabled: true } },
+      memoryPolicy: { modes: Object.keys(MEMORY_POLICY_MODES).sort(), flags: Object.keys(MEMORY_POLICY_FLAGS).sort() },
     },
     annotations: {
       ...(LIBSECCOMP !== undefined ? { 'io.github.seccomp.libseccomp.version': LIBSECCOMP } : {}),
