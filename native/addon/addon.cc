@@ -24,6 +24,7 @@
 #include <sys/un.h>
 #include <termios.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -192,6 +193,18 @@ Napi::Value Mkfifo(const Napi::CallbackInfo& info) {
   } else if (chmod(path.c_str(), static_cast<mode_t>(mode)) < 0) {
     ErrnoError(env, "chmod", errno).ThrowAsJavaScriptException();
   }
+  return env.Undefined();
+}
+
+// umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW): the topmost mount at path goes, with every mount below it.
+Napi::Value DetachMount(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 1 || !info[0].IsString()) {
+    Napi::TypeError::New(env, "path must be a string").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  std::string path = info[0].As<Napi::String>().Utf8Value();
+  if (umount2(path.c_str(), MNT_DETACH | UMOUNT_NOFOLLOW) < 0) ErrnoError(env, "umount2", errno).ThrowAsJavaScriptException();
   return env.Undefined();
 }
 
@@ -689,6 +702,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("pidfdGetFd", Napi::Function::New(env, PidfdGetFd, "pidfdGetFd"));
   exports.Set("sendFd", Napi::Function::New(env, SendFd, "sendFd"));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize, "setWinsize"));
+  exports.Set("detachMount", Napi::Function::New(env, DetachMount, "detachMount"));
   exports.Set("strerror", Napi::Function::New(env, Strerror, "strerror"));
   exports.Set("seccompArch", Napi::Function::New(env, SeccompArch, "seccompArch"));
   exports.Set("seccompSyscallNumbers", Napi::Function::New(env, SeccompSyscallNumbers, "seccompSyscallNumbers"));

@@ -85,14 +85,27 @@ void op_mount_in_root(struct ctx *ctx, const struct op *op)
 	const char *dest = a[2];
 	unsigned long flags = num(ctx, a[4]);
 	enum create create = parse_create(ctx, a[6]);
+	int inherit_mode = op->argc > 9; /* `mode` is "inherit" (checked with the plan) */
 	int rootfd = open_root(ctx, a[0]);
-	int fd = resolve_in_root(ctx, rootfd, dest, create);
-	char path[32];
+	int created = 0;
+	int fd = resolve_in_root_created(ctx, rootfd, dest, create, &created);
+	const char *data = a[5];
+	char path[32], with_mode[4096];
+	struct stat st;
 
+	/* A tmpfs over a directory that was there takes its mode, as runc gives it; a mode= of data wins. */
+	if (inherit_mode && !created) {
+		if (fstat(fd, &st) < 0)
+			fail(ctx, errno, "fstat %s in root", dest);
+		if (snprintf(with_mode, sizeof(with_mode), "mode=%04o%s%s", st.st_mode & 07777, *data ? "," : "", data) >=
+		    (int)sizeof(with_mode))
+			fail(ctx, E2BIG, "tmpfs data for %s", dest);
+		data = with_mode;
+	}
 	fd_path(fd, path, sizeof(path));
-	if (mount(nullable(a[1]), path, nullable(a[3]), flags, nullable(a[5])) < 0)
+	if (mount(nullable(a[1]), path, nullable(a[3]), flags, nullable(data)) < 0)
 		fail(ctx, errno, "mount(\"%s\", \"%s\" = %s in root, \"%s\", 0x%lx, \"%s\")", a[1], path, dest,
-		     a[3], flags, a[5]);
+		     a[3], flags, data);
 	close(fd);
 	finish_mount(ctx, rootfd, dest, num(ctx, a[7]), num(ctx, a[8]));
 	close(rootfd);
@@ -283,6 +296,18 @@ void op_move_root(struct ctx *ctx, const struct op *op)
 		fail(ctx, errno, "chdir %s", root);
 	if (mount(root, "/", NULL, MS_MOVE, NULL) < 0)
 		fail(ctx, errno, "mount(\"%s\", \"/\", NULL, MS_MOVE, NULL)", root);
+	if (chroot(".") < 0)
+		fail(ctx, errno, "chroot %s", root);
+	if (chdir("/") < 0)
+		fail(ctx, errno, "chdir /");
+}
+
+void op_chroot(struct ctx *ctx, const struct op *op)
+{
+	const char *root = op->argv[0];
+
+	if (chdir(root) < 0)
+		fail(ctx, errno, "chdir %s", root);
 	if (chroot(".") < 0)
 		fail(ctx, errno, "chroot %s", root);
 	if (chdir("/") < 0)

@@ -124,6 +124,7 @@ static const struct arg_spec op_args_open_exec_fifo[] = {
 };
 
 static const char *const op_values_mount_in_root_create[] = { "dir", "file", "none", "ordinary-dir", NULL };
+static const char *const op_values_mount_in_root_mode[] = { "inherit", NULL };
 static const struct arg_spec op_args_mount_in_root[] = {
 	{ "root", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
 	{ "source", ARG_STRING, ARG_STRING, 0, 0, ARG_NULLABLE, NULL },
@@ -134,6 +135,7 @@ static const struct arg_spec op_args_mount_in_root[] = {
 	{ "create", ARG_ENUM, ARG_ENUM, 0, 0, 0, op_values_mount_in_root_create },
 	{ "remountFlags", ARG_INT, ARG_INT, 4294967295ULL, 0, 0, NULL },
 	{ "propagation", ARG_INT, ARG_INT, 4294967295ULL, 0, 0, NULL },
+	{ "mode", ARG_ENUM, ARG_ENUM, 0, 0, ARG_OPTIONAL, op_values_mount_in_root_mode },
 	{ NULL },
 };
 
@@ -199,6 +201,11 @@ static const struct arg_spec op_args_hide_host_mount[] = {
 };
 
 static const struct arg_spec op_args_move_root[] = {
+	{ "root", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
+	{ NULL },
+};
+
+static const struct arg_spec op_args_chroot[] = {
 	{ "root", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
 	{ NULL },
 };
@@ -402,6 +409,7 @@ static const struct arg_spec op_args_exec[] = {
 	OP("pivot-root", pivot_root, CONTAINER) \
 	OP("hide-host-mount", hide_host_mount, CONTAINER) \
 	OP("move-root", move_root, CONTAINER) \
+	OP("chroot", chroot, CONTAINER) \
 	OP("mask", mask, CONTAINER) \
 	OP("readonly", readonly, CONTAINER) \
 	OP("remount-ro", remount_ro, CONTAINER) \

@@ -32,6 +32,7 @@ int open_root(struct ctx *ctx, const char *root);
 void expand_in_root(struct ctx *ctx, int rootfd, const char *path, char *rel, size_t len, int follow_last);
 int resolve_parent(struct ctx *ctx, int rootfd, char *rel, const char **last);
 int resolve_in_root(struct ctx *ctx, int rootfd, const char *path, enum create create);
+int resolve_in_root_created(struct ctx *ctx, int rootfd, const char *path, enum create create, int *created);
 /* "dir", "file", "none" or "ordinary-dir". */
 enum create parse_create(struct ctx *ctx, const char *s);
 
@@ -86,6 +87,7 @@ void op_symlink_in_root(struct ctx *ctx, const struct op *op);
 void op_pivot_root(struct ctx *ctx, const struct op *op);
 void op_hide_host_mount(struct ctx *ctx, const struct op *op);
 void op_move_root(struct ctx *ctx, const struct op *op);
+void op_chroot(struct ctx *ctx, const struct op *op);
 void op_mask(struct ctx *ctx, const struct op *op);
 void op_readonly(struct ctx *ctx, const struct op *op);
 void op_remount_ro(struct ctx *ctx, const struct op *op);

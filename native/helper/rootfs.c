@@ -182,8 +182,9 @@ static void create_last(struct ctx *ctx, int dirfd, const char *name, const char
 	close(fd);
 }
 
-/* Returns an O_PATH fd of path resolved in root, creating it as `create` says when missing. */
-int resolve_in_root(struct ctx *ctx, int rootfd, const char *path, enum create create)
+/* Returns an O_PATH fd of path resolved in root, creating it as `create` says when missing; *created
+ * (when not NULL) says whether it was. */
+int resolve_in_root_created(struct ctx *ctx, int rootfd, const char *path, enum create create, int *created)
 {
 	char rel[PATH_MAX];
 	const char *name;
@@ -201,6 +202,8 @@ int resolve_in_root(struct ctx *ctx, int rootfd, const char *path, enum create c
 	if (fd < 0 && errno == ENOENT && create != CREATE_NONE) {
 		create_last(ctx, dirfd, name, rel, ordinary ? CREATE_DIR : create);
 		fd = open_in_root(rootfd, rel, nofollow);
+		if (created)
+			*created = 1;
 	}
 	if (fd < 0)
 		fail(ctx, errno, "openat2 %s in root", rel);
@@ -208,6 +211,11 @@ int resolve_in_root(struct ctx *ctx, int rootfd, const char *path, enum create c
 		fail(ctx, 0, "not-ordinary-dir");
 	close(dirfd);
 	return fd;
+}
+
+int resolve_in_root(struct ctx *ctx, int rootfd, const char *path, enum create create)
+{
+	return resolve_in_root_created(ctx, rootfd, path, create, NULL);
 }
 
 enum create parse_create(struct ctx *ctx, const char *s)

@@ -202,9 +202,12 @@ export function mountOps(input: MountPlanInput): MountPlan {
       // As runc: a tmpfs (and /dev) is mounted writable and made read-only after the root change, once
       // everything under it (devpts, shm, the device nodes) is in place.
       const late = (type === 'tmpfs' || dest === '/dev') && (opts.flags & MS.RDONLY) !== 0;
+      // As runc: a tmpfs without mode= over a directory that is there takes that directory's mode.
+      const inheritMode = type === 'tmpfs' && !opts.data.some((d) => d.startsWith('mode='));
       ops.push(mountInRoot({
         root: input.rootfs, source: m.source ?? type, dest, fstype: type, flags: opts.flags & ~MS.REMOUNT & ~(late ? MS.RDONLY : 0),
         data: opts.data.join(','), create: type === 'proc' || type === 'sysfs' ? 'ordinary-dir' : 'dir', propagation: opts.propagation,
+        ...(inheritMode ? { mode: 'inherit' as const } : {}),
       }, origin));
       if (late) out.afterRoot.push(op.remountRo({ path: dest }, origin));
     }

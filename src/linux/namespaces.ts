@@ -52,3 +52,11 @@ export function timeOffsetsContent(offsets: NonNullable<NonNullable<Spec['linux'
     .map(([clock, o]) => `${clock} ${o.secs ?? 0} ${o.nanosecs ?? 0}\n`)
     .join('');
 }
+
+/**
+ * True unless the config has no mount namespace at all: the container then inherits the runtime's
+ * (runtime-spec), and its mounts are made there, as runc 1.2+ makes them.
+ */
+export function hasOwnMountNamespace(spec: Spec): boolean {
+  return (spec.linux?.namespaces ?? []).some((n) => n.type === 'mount');
+}

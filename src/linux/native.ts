@@ -29,6 +29,8 @@ export interface NativeAddon {
   spawnHelper(path: string, argv: string[], syncFd: number): { pid: number; fd: number };
   /** Blocking flock(LOCK_EX or LOCK_SH). */
   flock(fd: number, exclusive: boolean): void;
+  /** umount2(path, MNT_DETACH | UMOUNT_NOFOLLOW): the topmost mount at path, with everything below it. */
+  detachMount(path: string): void;
   /** mkfifo with exactly `mode`: the umask does not apply. */
   mkfifo(path: string, mode: number): void;
   /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are reparented to this process. */

@@ -97,6 +97,7 @@ export const OPS = {
       { name: 'flags', ...flags }, { name: 'data', ...orNull },
       { name: 'create', kind: 'enum', values: ['dir', 'file', 'none', 'ordinary-dir'] },
       { name: 'remountFlags', ...flags }, { name: 'propagation', ...flags },
+      { name: 'mode', kind: 'enum', values: ['inherit'], optional: true },
     ],
   },
   'mount-from-host': {
@@ -129,6 +130,7 @@ export const OPS = {
   'pivot-root': { side: 'container', args: [{ name: 'root', ...path }] },
   'hide-host-mount': { side: 'container', args: [{ name: 'path', ...path }] },
   'move-root': { side: 'container', args: [{ name: 'root', ...path }] },
+  chroot: { side: 'container', args: [{ name: 'root', ...path }] },
   mask: { side: 'container', args: [{ name: 'path', ...path }] },
   readonly: { side: 'container', args: [{ name: 'path', ...path }] },
   'remount-ro': { side: 'container', args: [{ name: 'path', ...path }] },

@@ -6,7 +6,7 @@ import type { Problem } from '../common/errors';
 import { startOps, type ContainerOpName, type HostOpName, type Plan, type OpOf } from './plan';
 import { op } from './op-schema';
 import { CLONE_NEWTIME, CLONE_PARENT, MS, RLIMITS, SIGCHLD } from './constants';
-import { cloneNamespaceFlags, hasNew, idMapContent, namespaceSet, NAMESPACE_FLAGS, timeOffsetsContent } from './namespaces';
+import { cloneNamespaceFlags, hasNew, hasOwnMountNamespace, idMapContent, namespaceSet, NAMESPACE_FLAGS, timeOffsetsContent } from './namespaces';
 import { bindsDev, CgroupMountInfo, mountOps, MountPlanInput, procMountPoints, SourceKind } from './mounts';
 import type { CgroupEntry } from './cgroups';
 import { containerDevices, DEFAULT_LINKS, deviceMode } from './devices';
@@ -138,8 +138,9 @@ function rootfsOps(input: PlanInput, problems: Problem[]): { ops: ContainerOp[];
   const userns = hasNew(ns, 'user');
   const mounts = spec.mounts ?? [];
   const ops: ContainerOp[] = [
-    // Nothing done in the container's mount namespace may propagate back to the host.
-    op.mount({ source: '', target: '/', fstype: '', flags: MS.REC | MS.SLAVE, data: '' }),
+    // Nothing done in the container's mount namespace may propagate back to the host. Without one of
+    // its own it has the runtime's, whose propagation is not the container's to change (runc changes it).
+    ...(hasOwnMountNamespace(spec) ? [op.mount({ source: '', target: '/', fstype: '', flags: MS.REC | MS.SLAVE, data: '' })] : []),
     // The fifo `wait-start` blocks on, taken while the host is in view: the fifo itself, never its directory.
     op.openExecFifo({ path: path.join(input.stateDir, 'exec.fifo') }),
     op.mount({ source: rootfs, target: rootfs, fstype: '', flags: MS.BIND | MS.REC, data: '' }, 'root.path'),
@@ -184,7 +185,18 @@ function rootfsOps(input: PlanInput, problems: Problem[]): { ops: ContainerOp[];
  * sysfs (with nothing masked) when the namespace holds a full one: so every full procfs and sysfs
  * outside the rootfs is detached first, or covered where it cannot be, as runc does.
  */
-function rootChangeOps(input: PlanInput): ContainerOp[] {
+function rootChangeOps(input: PlanInput, problems: Problem[]): ContainerOp[] {
+  if (!hasOwnMountNamespace(input.spec)) {
+    // The runtime's mount namespace: pivot_root or a move there would change the host's root.
+    if (input.noPivot) {
+      problems.push({
+        severity: 'error', path: '--no-pivot',
+        message: 'cannot be used without a mount namespace: the container shares the runtime\'s, where the rootfs is entered with chroot and the host\'s mounts must stay',
+        hint: 'drop --no-pivot, or add {"type": "mount"} to linux.namespaces',
+      });
+    }
+    return [op.chroot({ root: input.rootfs }, 'linux.namespaces')];
+  }
   if (!input.noPivot) return [op.pivotRoot({ root: input.rootfs }, 'root.path')];
   const inside = (p: string) => p === input.rootfs || p.startsWith(`${input.rootfs}/`);
   return [
@@ -367,8 +379,8 @@ function hookStateFor(input: PlanInput, status: HookStateBase['status']): HookSt
 
 /**
  * The hooks of the lifecycle (runtime.md) that come right before the root change, once the mounts and
- * devices are made: prestart and createRuntime (run by tsrunc, asked for with `hooks`), then the
- * createContainer hooks, run by the helper.
+ * devices are made: prestart and createRuntime (run by tsrunc, asked for with `hooks`, in its cwd: the
+ * bundle), then the createContainer hooks, run by the helper in the rootfs.
  */
 function preRootHookOps(input: PlanInput): ContainerOp[] {
   const hooks = input.spec.hooks ?? {};
@@ -376,7 +388,10 @@ function preRootHookOps(input: PlanInput): ContainerOp[] {
   for (const phase of ['prestart', 'createRuntime'] as const) {
     if ((hooks[phase]?.length ?? 0) > 0) ops.push(op.hooks({ phase }, `hooks.${phase}`));
   }
-  (hooks.createContainer ?? []).forEach((h, i) => ops.push(runHookOp('createContainer', i, h, hookStateFor(input, 'creating'))));
+  const createContainer = hooks.createContainer ?? [];
+  // As runc, which enters the rootfs right before them: a relative path in a hook means the rootfs.
+  if (createContainer.length > 0) ops.push(op.chdir({ path: input.rootfs }, 'hooks.createContainer'));
+  createContainer.forEach((h, i) => ops.push(runHookOp('createContainer', i, h, hookStateFor(input, 'creating'))));
   return ops;
 }
 
@@ -436,7 +451,7 @@ export function buildCreatePlan(input: PlanInput): PlanResult {
     ...identityOps(input),
     ...rootfs.ops,
     ...preRootHookOps(input),
-    ...rootChangeOps(input),
+    ...rootChangeOps(input, problems),
     ...terminal.container,
     ...afterRootOps(input, rootfs.afterRoot),
     ...processOps(input, problems, startOpsOfCreate(input), { createCwd: true }),

@@ -10,6 +10,7 @@ import type { CgroupManager } from '../linux/cgroups';
 import type { Host } from './host';
 import type { Logger } from './log';
 import { fifoFailureText } from './helper-reports';
+import { detachAdded } from './host-mounts';
 import { hookState, HookStateBase } from '../oci/hooks';
 import { withHookRunner } from './hooks';
 
@@ -106,16 +107,21 @@ function signalCgroup(host: Host, cgroup: CgroupManager, signal: number): void {
 }
 
 export function kill(store: StateStore, id: string, signal: number, all: boolean, log: Logger): void {
-  const action = all ? 'kill --all' : 'kill';
+  // Without its own pid namespace, killing the init would not take the other processes with it: SIGKILL
+  // goes to every process of the cgroup, as with --all, and so does reach what is left once the init
+  // is gone (runc 1.2+: a container sharing the host's pid namespace stops when its init does).
   const { host } = store;
-  const record = store.mustRead(id, action);
-  const status = statusFor(store, record, action);
-  if (status === 'stopped') return; // kill --all of a stopped container: nothing is signalled
-  // Without its own pid namespace, killing the init would not take the other processes with it.
-  if (all || (signal === SIGKILL && !record.ownPidNamespace)) {
+  const record = store.mustRead(id, all ? 'kill --all' : 'kill');
+  const everyProcess = all || (signal === SIGKILL && !record.ownPidNamespace);
+  const status = statusFor(store, record, everyProcess ? 'kill --all' : 'kill');
+  if (status === 'stopped') {
+    if (cgroupOf(host, record).pids().length > 0) signalAll(host, record, signal, log);
+    return;
+  }
+  if (everyProcess) {
     signalAll(host, record, signal, log);
   } else if (!signalInit(host, record, signal)) {
-    throw refused(action, 'stopped', id);
+    throw refused('kill', 'stopped', id);
   } else if (signal === SIGKILL && status === 'paused') {
     // A frozen init would only die at resume: thawed so that SIGKILL ends it now, as runc does.
     cgroupOf(host, record).thaw();
@@ -259,6 +265,8 @@ function killEverything(host: Host, cgroup: CgroupManager, processes: ProcessIde
 function destroy(store: StateStore, record: ContainerRecord, log: Logger): void {
   const cgroup = cgroupOf(store.host, record);
   if (cgroup.pids().length > 0) killAndWait(store.host, record);
+  // Made in the runtime's mount namespace, the container's mounts outlive its processes.
+  if (record.hostMounts !== undefined) detachAdded(store.host, record.hostMounts.rootfs, record.hostMounts.kept);
   removeCgroupAndState(store, record.id, cgroup, log);
   const poststop = record.hooks?.poststop ?? [];
   if (poststop.length > 0) {
@@ -314,12 +322,14 @@ function removeCgroupAndState(store: StateStore, id: string, cgroup: CgroupManag
 
 /**
  * What a create has recorded so far: the helper goes first (so that it clones nothing more), then the
- * init, then whatever is in the cgroups it made; then the cgroups and the state directory. The mount
- * namespace goes with its last process.
+ * init, then whatever is in the cgroups it made; then the mounts it made in the runtime's mount
+ * namespace (none with a namespace of its own, which goes with its last process), the cgroups and the
+ * state directory.
  */
 function removeCreating(store: StateStore, record: CreatingRecord, log: Logger): void {
   const cgroup = store.host.cgroupOf(record.cgroup);
   killEverything(store.host, cgroup, [record.helper, record.init].filter((p): p is ProcessIdentity => p !== undefined));
+  if (record.hostMounts !== undefined) detachAdded(store.host, record.hostMounts.rootfs, record.hostMounts.kept);
   removeCgroupAndState(store, record.id, cgroup, log);
 }
 

@@ -9,14 +9,16 @@
 // The head start (head-start.ts) runs HEAD_STEPS, the first of them, before the bundle commands are
 // loaded, so that the helper's start and its cgroup join overlap that loading; create then goes on
 // with the rest, and undoing the whole create undoes those too.
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import type { Resources, Spec } from '../oci/types';
 import type { CgroupManager } from '../linux/cgroups';
 import { startOps, type Plan } from '../linux/plan';
-import { hasNew, namespaceSet } from '../linux/namespaces';
+import { hasNew, hasOwnMountNamespace, namespaceSet } from '../linux/namespaces';
 import { RuntimeError } from '../common/errors';
 import type { ContainerRecord, StateStore } from './state-store';
-import { recordedCgroup } from './state-record';
+import { recordedCgroup, type HostMounts } from './state-record';
+import { detachAdded, mountsBefore } from './host-mounts';
 import { ProvisionalRecord } from './provisional-record';
 import { StartedHelper, unreapedPid } from './helper-client';
 import { writePidFile } from './container';
@@ -57,6 +59,8 @@ export interface CreateRun {
   pid: number;
   record?: ContainerRecord;
   consoleMaster?: number;
+  /** No mount namespace of its own: the mounts at or below the rootfs before the plan ran. */
+  hostMounts?: HostMounts;
 }
 
 export function createRun(store: StateStore, o: { id: string; bundle: string; preserveFds: number; cgroup: CgroupManager }): CreateRun {
@@ -154,11 +158,27 @@ const applyResources: Step<CreateRun> = {
   },
 };
 
+/** A container without a mount namespace of its own: the mounts that were there, which delete keeps. */
+function hostMountsBefore(c: CreateRun): HostMounts | undefined {
+  const { spec, rootfs } = made(c, 'input');
+  if (hasOwnMountNamespace(spec)) return undefined;
+  const real = fs.realpathSync(rootfs);
+  return { rootfs: real, kept: mountsBefore(c.store.host, real) };
+}
+
+/** The init killed, and the mounts it made in the runtime's mount namespace detached. */
+function undoPlan(c: CreateRun): void {
+  killInit(c);
+  if (c.hostMounts !== undefined) detachAdded(c.store.host, c.hostMounts.rootfs, c.hostMounts.kept);
+}
+
 const runPlan: Step<CreateRun> = {
   name: 'run the plan (the init, the create-time hooks)',
   run: (c) => {
     const { plan, spec, log } = made(c, 'input');
     const provisional = made(c, 'provisional');
+    c.hostMounts = hostMountsBefore(c);
+    if (c.hostMounts !== undefined) provisional.hostMounts(c.hostMounts);
     // prestart and createRuntime, when the init asks (its `hooks` op, before the root change).
     const onHooks = (phase: string, initPid: number) => withHookRunner((r) =>
       r.runHooksOrFail(phase as HookPhase, spec.hooks?.[phase as HookPhase], hookState(createHookState(c, 'creating'), initPid)));
@@ -171,11 +191,11 @@ const runPlan: Step<CreateRun> = {
       c.pid = made(c, 'helper').run(plan, { onHooks, onSeccompListener, onPid: (initPid) => provisional.init(initPid), log }).pid;
     } catch (err) {
       c.pid = unreapedPid(err) ?? 0;
-      killInit(c);
+      undoPlan(c);
       throw err;
     }
   },
-  undo: killInit,
+  undo: undoPlan,
 };
 
 const writeState: Step<CreateRun> = {
@@ -201,6 +221,7 @@ const writeState: Step<CreateRun> = {
       ...(spec.linux?.personality !== undefined ? { personality: spec.linux.personality } : {}),
       ...(spec.linux?.memoryPolicy !== undefined ? { memoryPolicy: spec.linux.memoryPolicy } : {}),
       ...((spec.linux?.devices?.length ?? 0) > 0 ? { devices: spec.linux!.devices } : {}),
+      ...(c.hostMounts !== undefined ? { hostMounts: c.hostMounts } : {}),
     };
     const later = laterHooks(spec.hooks);
     if (later) record.hooks = later;

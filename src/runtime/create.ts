@@ -21,6 +21,7 @@ import { deviceCgroupRules } from '../linux/devices';
 import { CgroupManager, CgroupWrite, detectCgroupLayout, type NotApplied, type PlannedDeviceProgram } from '../linux/cgroups';
 import type { Plan } from '../linux/plan';
 import { homeDir } from '../linux/passwd';
+import { processEnv } from './process-env';
 import { checkTerminal, OwnConsole } from './terminal';
 import { CREATE_STEPS, createHookState, createRun } from './create-steps';
 import { runSteps } from './steps';
@@ -70,11 +71,9 @@ export function hostFacts(): HostFacts {
   };
 }
 
-/** The process environment, with HOME from the container's /etc/passwd when the config sets none. */
+/** The process environment as runc prepares it: each name once, HOME from the container's /etc/passwd when unset or empty. */
 export function containerEnv(spec: Spec, rootfs: string): string[] {
-  const env = spec.process?.env ?? [];
-  if (env.some((e) => e.startsWith('HOME='))) return env;
-  return [...env, `HOME=${homeDir(rootfs, spec.process?.user.uid ?? 0) ?? '/'}`];
+  return processEnv(spec.process?.env, () => homeDir(rootfs, spec.process?.user.uid ?? 0) ?? '/');
 }
 
 export function cgroupMountInfo(spec: Spec, cgroup: CgroupManager): CgroupMountInfo {

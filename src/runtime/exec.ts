@@ -173,20 +173,6 @@ export function processFromFlags(base: Process | undefined, opts: ExecOptions): 
   return p;
 }
 
-/** The environment with each name once (its last value wins, at its last place), as runc does. */
-export function dedupEnv(env: string[]): string[] {
-  const seen = new Set<string>();
-  const out: string[] = [];
-  for (let i = env.length - 1; i >= 0; i--) {
-    const eq = env[i].indexOf('=');
-    const name = eq < 0 ? env[i] : env[i].slice(0, eq);
-    if (seen.has(name)) continue;
-    seen.add(name);
-    out.push(env[i]);
-  }
-  return out.reverse();
-}
-
 /** The init's namespaces that are not the runtime's own: those the new process must join. */
 export function containerNamespaces(pid: number): JoinedNamespace[] {
   const joined: JoinedNamespace[] = [];
@@ -237,7 +223,7 @@ async function execIn(store: StateStore, log: Logger, opts: ExecOptions, head: E
     warnings = checkProcess(proc, FROM_FLAGS);
   }
   proc = { ...proc, user: proc.user ?? { uid: 0, gid: 0 } };
-  const env = containerEnv({ ociVersion: '', process: { ...proc, env: dedupEnv(proc.env ?? []) } }, record.rootfs);
+  const env = containerEnv({ ociVersion: '', process: proc }, record.rootfs);
 
   const terminal = proc.terminal === true;
   checkTerminal(terminal, opts.consoleSocket, opts.detach);

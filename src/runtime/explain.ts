@@ -201,7 +201,8 @@ function hookLines(d: ExplainData, st: Style): string[] {
   const at = (o: PlanOp) => plan.host.length + plan.container.indexOf(o as (typeof plan.container)[number]);
   const before = (o: PlanOp) => {
     const i = plan.container.indexOf(o as (typeof plan.container)[number]);
-    const next = plan.container.slice(i + 1).find((x) => x.op !== 'hooks' && x.op !== 'run-hook' && x.op !== 'report-start');
+    const isHookStep = (x: PlanOp) => x.op === 'hooks' || x.op === 'run-hook' || x.op === 'report-start' || (x.origin ?? '') === 'hooks.createContainer';
+    const next = plan.container.slice(i + 1).find((x) => !isHookStep(x));
     return next ? `before ${next.op}` : 'at the end';
   };
   for (const o of plan.container) {
@@ -213,7 +214,7 @@ function hookLines(d: ExplainData, st: Style): string[] {
       const { label } = fieldsOf(o);
       const where = label.startsWith('hooks.startContainer')
         ? `in the container after start, op ${at(o)} (${before(o)}); path in the container; state "created"`
-        : `in the container's namespaces, op ${at(o)} (${before(o)}); path in the runtime's view; state "creating"`;
+        : `in the container's namespaces, op ${at(o)} (${before(o)}); path in the runtime's view; cwd the rootfs; state "creating"`;
       lines.push(withOrigin(st, `${label.slice('hooks.'.length)}: run by the helper ${where}`, o));
       lines.push(`  ${runHookText(o)}`);
     }
@@ -285,6 +286,9 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
     nsLines.push(withOrigin(st, `new  ${namespaceNames(flags).join(', ') || '(none)'}`, o));
     nsLines.push(st.dim(`     clone flags 0x${flags.toString(16)} = ${cloneFlagNames(flags)}`));
   }
+  for (const o of ops('chroot')) {
+    nsLines.push(withOrigin(st, "shared mount: the runtime's (no mount entry); the mounts are made there, the rootfs entered with chroot, and delete detaches them", o));
+  }
   section(out, st, 'Namespaces', nsLines);
 
   // ID maps
@@ -345,9 +349,10 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
         : `${source || '(none)'} → ${target}${fstype ? `  type ${fstype}` : ''}  flags ${describeMountFlags(flags)}${data ? `  data ${JSON.stringify(data)}` : ''}`;
       mountLines.push(withOrigin(st, `${String(++n).padStart(2)}. ${what}`, o));
     } else if (o.op === 'mount-in-root' && !isDevice(o)) {
-      const { source, dest, fstype, flags, data, create, remountFlags, propagation } = fieldsOf(o);
+      const { source, dest, fstype, flags, data, create, remountFlags, propagation, mode } = fieldsOf(o);
       const extra: string[] = [];
       if (data) extra.push(`data ${JSON.stringify(data)}`);
+      if (mode === 'inherit') extra.push("mode of the directory it covers, if there");
       if (remountFlags !== 0) extra.push(`then remount ${describeMountFlags(remountFlags)}`);
       if (propagation !== 0) extra.push(`then ${describeMountFlags(propagation)}`);
       if (create !== 'none') extra.push(`mount point made as ${create}`);
@@ -494,7 +499,7 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
 
   // Process
   const procLines: string[] = [];
-  for (const o of ops('chdir')) procLines.push(withOrigin(st, `cwd: ${fieldsOf(o).path} (verified to be inside the container's root)`, o));
+  for (const o of ops('chdir').filter((c) => c.origin === 'process.cwd')) procLines.push(withOrigin(st, `cwd: ${fieldsOf(o).path} (verified to be inside the container's root)`, o));
   for (const o of ops('open-exec-fifo')) procLines.push(withOrigin(st, `waits for start on: ${fieldsOf(o).path} (the fifo alone, taken before the root change)`, o));
   for (const o of ops('find-exec')) {
     const { candidates } = fieldsOf(o);

@@ -71,6 +71,7 @@ export const realHost: Host = {
   spawnHelper: (file, argv, syncFd) => native().spawnHelper(file, argv, syncFd),
   flock: (fd, exclusive) => native().flock(fd, exclusive),
   mkfifo: (file, mode) => native().mkfifo(file, mode),
+  detachMount: (file) => native().detachMount(file),
   setChildSubreaper: () => native().setChildSubreaper(),
   consoleListen: (file) => native().consoleListen(file),
   receiveFd: (listenFd, timeoutMs) => native().receiveFd(listenFd, timeoutMs),

@@ -35,7 +35,8 @@ const TABLE: Record<Action, Record<Status, Cell>> = {
     stopped: says('cannot start a container that has stopped'),
   },
   kill: { creating: beingCreated, created: ALLOWED, running: ALLOWED, paused: ALLOWED, stopped: NOT_RUNNING },
-  // A stopped container is no error (exit 0), as in runc; tsrunc then signals nothing (runc signals what is left in the cgroup).
+  // Also SIGKILL of a container without its own pid namespace. A stopped container is no error (exit 0), as
+  // in runc, and what is left in its cgroup (processes of a shared pid namespace outlive the init) is signalled.
   'kill --all': { creating: beingCreated, created: ALLOWED, running: ALLOWED, paused: ALLOWED, stopped: ALLOWED },
   pause: { creating: beingCreated, created: ALLOWED, running: ALLOWED, paused: NOT_RUNNING, stopped: NOT_RUNNING },
   resume: {

@@ -3,7 +3,7 @@
 import * as os from 'node:os';
 import type { CgroupManager } from '../linux/cgroups';
 import { CreatingRecord, identityOf, isCreating, StateStore } from './state-store';
-import { recordedCgroup } from './state-record';
+import { recordedCgroup, type HostMounts } from './state-record';
 
 export class ProvisionalRecord {
   private readonly record: CreatingRecord;
@@ -27,6 +27,12 @@ export class ProvisionalRecord {
     const helper = identityOf(store.host, o.helperPid);
     if (helper !== undefined) this.record.helper = helper;
     store.write(this.record);
+  }
+
+  /** Records the mounts that were under the rootfs before the plan makes any in the runtime's mount namespace. */
+  hostMounts(mounts: HostMounts): void {
+    this.record.hostMounts = mounts;
+    this.store.write(this.record);
   }
 
   /** Records the init as soon as its pid is known (before it is told to go on). */

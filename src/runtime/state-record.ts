@@ -52,6 +52,16 @@ export interface ContainerRecord {
   hooks?: Pick<Hooks, 'poststart' | 'poststop'>;
   /** The resources `update` has applied since create, merged field by field (runc keeps its updated config too). */
   resources?: Resources;
+  /**
+   * No mount namespace of its own: its mounts are in the runtime's. The rootfs as mountinfo names it and
+   * the ids of the mounts at or below it before create (host-mounts.ts): delete detaches every other one.
+   */
+  hostMounts?: HostMounts;
+}
+
+export interface HostMounts {
+  rootfs: string;
+  kept: number[];
 }
 
 /**
@@ -71,6 +81,8 @@ export interface CreatingRecord {
   cgroup: RecordedCgroup;
   helper?: ProcessIdentity;
   init?: ProcessIdentity;
+  /** As in ContainerRecord: written before the plan makes mounts in the runtime's mount namespace. */
+  hostMounts?: HostMounts;
 }
 
 export type StoredRecord = ContainerRecord | CreatingRecord;
@@ -102,6 +114,11 @@ function checkIdentity(o: Json, name: string, optional: boolean): void {
   if (!isObject(v) || !isPid(v.pid) || !isString(v.startTime)) throw new CorruptRecord(`"${name}" is not a process (pid and startTime)`);
 }
 
+function checkHostMounts(o: Json): void {
+  field(o, 'hostMounts', (v) => v === undefined || (isObject(v) && isString(v.rootfs) && (v.rootfs as string).startsWith('/')
+    && Array.isArray(v.kept) && v.kept.every((n) => Number.isInteger(n))), 'the rootfs and the ids of the mounts kept');
+}
+
 function checkCgroup(o: Json): void {
   const c = o.cgroup;
   const ok = isObject(c) && (c.driver === 'v1' || c.driver === 'v2' || (c.driver === 'systemd' && typeof c.unit === 'string'))
@@ -128,6 +145,7 @@ export function parseRecord(text: string, id: string): StoredRecord {
     checkIdentity(value, 'creator', false);
     checkIdentity(value, 'helper', true);
     checkIdentity(value, 'init', true);
+    checkHostMounts(value);
     return value as unknown as CreatingRecord;
   }
   if (value.status !== undefined) throw new CorruptRecord(`"status" is ${JSON.stringify(value.status)}`);
@@ -138,5 +156,6 @@ export function parseRecord(text: string, id: string): StoredRecord {
     field(value, name, (v) => v === undefined || isObject(v), 'an object');
   }
   field(value, 'devices', (v) => v === undefined || (Array.isArray(v) && v.every(isObject)), 'a list of devices');
+  checkHostMounts(value);
   return value as unknown as ContainerRecord;
 }

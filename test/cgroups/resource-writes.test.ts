@@ -150,10 +150,34 @@ describe('resourceWrites, cgroup v1', () => {
     expect(ws.map((w) => `${w.file.split('/').pop()} ${w.value}`)).toEqual([
       'devices.deny a', 'devices.allow a *:* rwm', 'devices.deny b 8:* w',
     ]);
-    expect(() => manager('v1').resourceWrites({ devices: [{ allow: true, access: 'rwx' }] })).toThrow(/devices\[0\]/);
+    expect(() => manager('v1').resourceWrites({ devices: [{ allow: true, access: '' }] })).toThrow(/devices\[0\]: access is empty/);
     expect(() => manager('v1').resourceWrites({ devices: [{ allow: true }, { allow: true, type: 'x' as 'a', access: 'rwx' }] })).toThrow(
-      'the cgroup settings cannot be applied:\n  linux.resources.devices[1]: type "x" is not one of a, c, b\n  linux.resources.devices[1]: access "rwx" is not a combination of r, w, m',
+      'linux.resources.devices[1]: type "x" is not one of a, c, b',
     );
+  });
+
+  it('devices: letters other than r, w and m are ignored, as runc ignores them, with a reason to warn', () => {
+    const rules = [
+      { allow: false, access: 'rwm' }, { allow: false, type: 'c' as const, major: 1, minor: 11, access: 'rwa' },
+      { allow: true, type: 'c' as const, major: 1, minor: 5, access: 'xyx' }, { allow: true, type: 'b' as const, major: 8, access: 'mwrw' },
+      { allow: true, type: 'a' as const, access: 'q' },
+    ];
+    for (const kind of ['v1', 'v2'] as const) {
+      const m = manager(kind);
+      expect(m.unsupported({ devices: rules }).map(notAppliedText)).toEqual([
+        'linux.resources.devices[1].access: the letters "a" of access "rwa" are ignored, as runc ignores every letter but r, w and m; the rule is about "rw"',
+        'linux.resources.devices[2].access: the letters "xy" of access "xyx" are ignored, as runc ignores every letter but r, w and m; the rule is left with no access and does nothing',
+        'linux.resources.devices[4].access: the letters "q" of access "q" are ignored, as runc ignores every letter but r, w and m; a rule of type a is about every device and access anyway',
+      ]);
+    }
+    // v1: each kept rule as the kernel takes it, the one with nothing left out, origins unchanged.
+    expect(manager('v1').resourceWrites({ devices: rules }).map((w) => `${w.value} ${w.origin}`)).toEqual([
+      'a linux.resources.devices', 'a *:* rwm linux.resources.devices[0]', 'c 1:11 rw linux.resources.devices[1]',
+      'b 8:* rwm linux.resources.devices[3]', 'a *:* rwm linux.resources.devices[4]',
+    ]);
+    // v2: the program is built from the same rules.
+    const program = manager('v2', ALL_FEATURES).deviceProgram({ devices: rules.slice(0, 2) });
+    expect(program?.program.rules.map((r) => `${r.allow ? 'allow' : 'deny'} ${r.access} ${r.origin}`)).toEqual(['deny rw linux.resources.devices[1]']);
   });
 
   it('unified and unknown page sizes are errors on pure v1', () => {

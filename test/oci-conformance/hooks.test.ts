@@ -291,4 +291,25 @@ describe('the working directory of hooks', () => {
     expect(read(split)).toEqual({ prestart: bundle, createRuntime: bundle, poststart: process.cwd(), poststop: process.cwd() });
     expect(leftoversOf(env, id, { bundle })).toEqual([]);
   });
+
+  it("is runc's in the container's namespaces: the rootfs for createContainer (a relative path is in it), process.cwd for startContainer", () => {
+    const rootfs = path.join(bundle, 'rootfs');
+    const log = path.join(logDir, 'pwd-container.log');
+    const startLog = path.join(rootfs, 'pwd-start.log');
+    fs.rmSync(startLog, { force: true });
+    try {
+      setConfig(bundle, specWith(['true'], (s) => {
+        s.process!.cwd = '/etc';
+        s.hooks = {
+          createContainer: [{ path: '/bin/sh', args: ['sh', '-c', `echo createContainer $(pwd) >> ${log}; test -f ./hook.sh`] }],
+          startContainer: [{ path: '/bin/sh', args: ['sh', '-c', 'echo startContainer $(pwd) >> /pwd-start.log'] }],
+        };
+      }));
+      env.ok(['run', '--bundle', bundle, env.id('hpwd3')]);
+      expect(read(log)).toEqual({ createContainer: rootfs });
+      expect(read(startLog)).toEqual({ startContainer: '/etc' });
+    } finally {
+      fs.rmSync(startLog, { force: true });
+    }
+  });
 });

@@ -9,6 +9,7 @@ import { native } from '../../src/linux/native';
 import { readProcStat } from '../../src/linux/proc';
 import { TestEnv, TSRUNC } from '../support/env';
 import { ACTIONS, Action, refusal } from '../../src/runtime/lifecycle';
+import { detectCgroupLayout } from '../../src/linux/cgroups/layout';
 import {
   leftoversOf, reap, runSpec, setConfig, specWith, waitFor,
 } from './helpers';
@@ -313,6 +314,40 @@ describe('more of the lifecycle', () => {
     await deleteAndCheck(id, pid);
   });
 
+  // runc's delete.bats and kill.bats "[host pidns + init gone]": the container is stopped, its exec'd
+  // processes are not, and kill KILL, delete and delete --force each end them all.
+  for (const how of [['kill', 'KILL'], ['delete'], ['delete', '--force']]) {
+    it(`${how.join(' ')} of a container sharing the pid namespace whose init is gone ends what is left in its cgroup`, async () => {
+      setConfig(bundle, specWith(['sleep', '1000'], (s) => {
+        s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'pid');
+      }));
+      const id = env.id('gone');
+      env.ok(['run', '--detach', '--bundle', bundle, id]);
+      const { pid } = env.state(id);
+      for (let i = 0; i < 2; i++) env.ok(['exec', '--detach', id, 'sleep', '1000']);
+      const procs = cgroupProcs(id);
+      const pids = await waitFor('three processes', () => {
+        const p = procs();
+        return p.length === 3 ? p : undefined;
+      });
+      process.kill(pid, 'SIGKILL');
+      await reap(pid);
+      expect(env.state(id).status).toBe('stopped');
+      const left = pids.filter((p) => p !== pid);
+      for (const p of left) expect(readProcStat(p)?.state, `process ${p}`).not.toBe('Z');
+      const r = env.tsrunc(how[0] === 'kill' ? ['kill', id, how[1]] : [...how, id]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      for (const p of left) await reap(p);
+      for (const p of left) expect(fs.existsSync(`/proc/${p}`), `process ${p}`).toBe(false);
+      if (how[0] === 'kill') {
+        expect(procs()).toEqual([]);
+        env.ok(['delete', id]);
+      }
+      expect(leftoversOf(env, id, { bundle })).toEqual([]);
+    });
+  }
+
   it('run forwards SIGTERM to the container and exits with its status', async () => {
     const { spec, out } = withOut(specWith(['sh', '-c', 'trap "exit 7" TERM; touch /out/started; while :; do sleep 0.1; done']));
     setConfig(bundle, spec);
@@ -434,5 +469,35 @@ describe('a cgroup that is not empty', () => {
     env.ok(['delete', a]);
     await reap(pidA);
     expect(leftoversOf(env, a, { bundle, pid: pidA })).toEqual([]);
+  });
+});
+
+const cpusetV1 = detectCgroupLayout().v1.cpuset;
+
+describe.skipIf(cpusetV1 === undefined)('a cgroup v1 cpuset parent made empty by someone else (mkdir, as a pod manager)', () => {
+  it('is filled from its own parent before the container\'s, as runc does, and left in place after delete', async () => {
+    const pod = `tsrunc-test-pod-${process.pid}`;
+    const podDir = path.join(cpusetV1!, pod);
+    fs.mkdirSync(podDir);
+    const id = env.id('pod');
+    try {
+      expect(fs.readFileSync(path.join(podDir, 'cpuset.cpus'), 'utf8').trim()).toBe('');
+      setConfig(bundle, specWith(['cat', '/sys/fs/cgroup/cpuset/cpuset.cpus', '/sys/fs/cgroup/cpuset/cpuset.mems'], (s) => {
+        s.linux!.cgroupsPath = `/${pod}/ctr`;
+      }));
+      const r = env.tsrunc(['run', '--bundle', bundle, id]);
+      expect(r.stderr).toBe('');
+      expect(r.status).toBe(0);
+      const host = ['cpus', 'mems'].map((f) => fs.readFileSync(path.join(cpusetV1!, `cpuset.${f}`), 'utf8').trim());
+      expect(r.stdout.trim().split('\n')).toEqual(host);
+      expect(['cpus', 'mems'].map((f) => fs.readFileSync(path.join(podDir, `cpuset.${f}`), 'utf8').trim())).toEqual(host);
+      expect(leftoversOf(env, id, { bundle })).toEqual([]);
+      expect(fs.existsSync(podDir)).toBe(true);
+    } finally {
+      try {
+        fs.rmdirSync(path.join(podDir, 'ctr'));
+      } catch { /* gone */ }
+      fs.rmdirSync(podDir);
+    }
   });
 });

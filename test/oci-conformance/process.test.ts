@@ -7,7 +7,7 @@ import type { Spec } from '../../src/oci/types';
 import { TestEnv } from '../support/env';
 import { withCgroupNamespace } from '../support/base-spec';
 import { detectCgroupLayout } from '../../src/linux/cgroups/layout';
-import { output, runSpec, setConfig, specWith, waitFor } from './helpers';
+import { output, reap, runSpec, setConfig, specWith, waitFor } from './helpers';
 
 let env: TestEnv;
 let bundle: string;
@@ -125,6 +125,29 @@ describe('process', () => {
       s.process!.env = ['PATH=/bin', 'HOME=/elsewhere'];
     }));
     expect(own.trim().split('\n').sort()).toEqual(['HOME=/elsewhere', 'PATH=/bin']);
+  });
+
+  it('env as runc prepares it: each name once (the last value wins), an empty HOME filled from /etc/passwd', async () => {
+    const out = output(env, bundle, specWith(['env'], (s) => {
+      s.process!.env = ['ONE=two', 'HOME=/override', 'PATH=/bin', 'ONE=', 'HOME=', 'TWO=1', 'TWO=2'];
+      s.process!.user = { uid: 1000, gid: 1000 };
+    }));
+    expect(out.trim().split('\n')).toEqual(['PATH=/bin', 'ONE=', 'TWO=2', 'HOME=/home/user']);
+
+    // exec prepares its process's environment the same way.
+    const id = env.id('envx');
+    setConfig(bundle, specWith(['sleep', '100']));
+    env.ok(['run', '--detach', '--bundle', bundle, id]);
+    const { pid } = env.state(id);
+    try {
+      const r = env.tsrunc(['exec', '--env', 'HOME=', '--env', 'X=1', '--env', 'X=2', id, 'env']);
+      expect(r.status).toBe(0);
+      const lines = r.stdout.trim().split('\n');
+      expect(lines.filter((l) => l.startsWith('HOME=') || l.startsWith('X='))).toEqual(['X=2', 'HOME=/root']);
+    } finally {
+      env.tsrunc(['delete', '--force', id]);
+      await reap(pid);
+    }
   });
 
   it('PATH from process.env is used to find args[0]', () => {

@@ -10,7 +10,7 @@ import type { Spec } from '../../src/oci/types';
 import { TestEnv } from '../support/env';
 import { withCgroupNamespace } from '../support/base-spec';
 import {
-  hostMounts, MountEntry, mountAt, output, parseMountinfo, runSpec, setConfig, specWith, leftoversOf } from './helpers';
+  hostMounts, MountEntry, mountAt, output, parseMountinfo, reap, runSpec, setConfig, specWith, leftoversOf } from './helpers';
 
 let env: TestEnv;
 let bundle: string;
@@ -165,6 +165,28 @@ describe('mounts', () => {
     expect(e.superOptions).toEqual(expect.arrayContaining(['size=1024k', 'mode=700']));
   });
 
+  it('a tmpfs without mode= takes the mode of the directory it covers (runc), a made one keeps 1777, mode= wins', () => {
+    const covered = path.join(rootfs, 'covered');
+    fs.rmSync(covered, { recursive: true, force: true });
+    fs.mkdirSync(covered);
+    fs.chmodSync(covered, 0o6751);
+    fs.rmSync(path.join(rootfs, 'made'), { recursive: true, force: true });
+    try {
+      const spec = specWith(['sh', '-c', 'stat -c %a /covered /made /given; grep " /covered " /proc/self/mountinfo'], (s) => {
+        s.mounts!.push(
+          { destination: '/covered', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev'] },
+          { destination: '/made', type: 'tmpfs', source: 'tmpfs', options: ['nosuid'] },
+          { destination: '/given', type: 'tmpfs', source: 'tmpfs', options: ['mode=0410'] },
+        );
+      });
+      const [coveredMode, madeMode, givenMode, line] = output(env, bundle, spec).trim().split('\n');
+      expect([coveredMode, madeMode, givenMode]).toEqual(['6751', '1777', '410']);
+      expect(parseMountinfo(line)[0].superOptions).toEqual(expect.arrayContaining(['mode=6751']));
+    } finally {
+      for (const d of ['covered', 'made', 'given']) fs.rmSync(path.join(rootfs, d), { recursive: true, force: true });
+    }
+  });
+
   it('root.readonly refuses writes to the root, but a tmpfs on /tmp is writable', () => {
     const out = output(env, bundle, specWith(['sh', '-c', [
       'touch /x 2>&1 || echo refused',
@@ -295,6 +317,27 @@ describe('devices', () => {
     expect(withFuse(true).stdout).toBe('opened\n');
   });
 
+  it('access letters other than r, w and m are ignored with a warning, as runc ignores them', () => {
+    const log = path.join(env.tmp, 'access.log');
+    const withZero = (access: string) => {
+      setConfig(bundle, specWith(['sh', '-c', 'head -c 1 /dev/zero | wc -c; echo x > /dev/zero || echo write-refused'], (s) => {
+        s.linux!.devices = [{ path: '/dev/zero', type: 'c', major: 1, minor: 5, fileMode: 0o666 }];
+        s.linux!.resources!.devices!.push({ allow: true, type: 'c', major: 1, minor: 5, access });
+      }));
+      return env.tsrunc(['--log', log, 'run', '--bundle', bundle, env.id('acc')]);
+    };
+    const readOnly = withZero('rxa');
+    expect(readOnly.status).toBe(0);
+    expect(readOnly.stderr).toMatch(/can't create \/dev\/zero: Operation not permitted/);
+    expect(readOnly.stdout.trim().split('\n')).toEqual(['1', 'write-refused']);
+    expect(fs.readFileSync(log, 'utf8')).toMatch(/level=warn msg="linux\.resources\.devices\[\d+\]\.access \(line \d+, column \d+\): not applied: the letters \\"xa\\" of access \\"rxa\\" are ignored/);
+    // Nothing of it left: the rule does nothing, so the device stays refused.
+    const nothing = withZero('a');
+    expect(nothing.stdout.trim().split('\n')).toEqual(['0', 'write-refused']);
+    expect(nothing.stderr).toMatch(/Operation not permitted/);
+    fs.rmSync(log, { force: true });
+  });
+
   it('a device the cgroup does not allow cannot be opened', () => {
     const r = runSpec(env, bundle, specWith(['sh', '-c', 'mknod /tmp/mem c 1 1 && head -c 1 /tmp/mem >/dev/null'], (s) => {
       s.process!.capabilities!.bounding!.push('CAP_MKNOD');
@@ -304,6 +347,53 @@ describe('devices', () => {
     expect(r.status).not.toBe(0);
     expect(r.stderr).toMatch(/Operation not permitted/);
     fs.rmSync(path.join(rootfs, 'tmp/mem'), { force: true });
+  });
+});
+
+describe('no mount namespace: the runtime\'s is shared, as runc 1.2+ shares it', () => {
+  const shared = (args: string[], edit?: (s: Spec) => void) => specWith(args, (s) => {
+    s.linux!.namespaces = s.linux!.namespaces!.filter((n) => n.type !== 'mount');
+    s.linux!.maskedPaths = [];
+    s.linux!.readonlyPaths = [];
+    edit?.(s);
+  });
+  const underRootfs = () => hostMounts(`${fs.realpathSync(rootfs)}/`).length + hostMounts(` ${fs.realpathSync(rootfs)} `).length;
+
+  it('runs in the host\'s mount namespace with the rootfs as its root; delete leaves no mount of it on the host', async () => {
+    fs.writeFileSync(path.join(rootfs, 'marker-shared'), 'in the rootfs\n');
+    try {
+      const before = underRootfs();
+      const out = output(env, bundle, shared(['sh', '-c', 'readlink /proc/self/ns/mnt; cat /marker-shared; grep -c " /proc " /proc/self/mountinfo']));
+      expect(out.trim().split('\n')).toEqual([fs.readlinkSync('/proc/self/ns/mnt'), 'in the rootfs', expect.stringMatching(/^[1-9]/)]);
+      expect(underRootfs()).toBe(before);
+
+      setConfig(bundle, shared(['sleep', '1000']));
+      const id = env.id('hostmnt');
+      env.ok(['run', '--detach', '--bundle', bundle, id]);
+      const { pid } = env.state(id);
+      expect(underRootfs()).toBeGreaterThan(before);
+      env.ok(['delete', '--force', id]);
+      await reap(pid);
+      expect(underRootfs()).toBe(before);
+      expect(leftoversOf(env, id, { bundle })).toEqual([]);
+    } finally {
+      fs.rmSync(path.join(rootfs, 'marker-shared'), { force: true });
+    }
+  });
+
+  it('a create that fails after the mounts leaves none; --no-pivot and masked paths are refused before anything is made', () => {
+    const before = underRootfs();
+    const failing = runSpec(env, bundle, shared(['true'], (s) => { s.hooks = { createRuntime: [{ path: '/bin/false' }] }; }));
+    expect(failing.status).toBe(1);
+    expect(failing.stderr).toMatch(/hooks\.createRuntime\[0\]/);
+    expect(underRootfs()).toBe(before);
+    const noPivot = runSpec(env, bundle, shared(['true']), ['--no-pivot']);
+    expect(noPivot.status).toBe(1);
+    expect(noPivot.stderr).toMatch(/--no-pivot.*cannot be used without a mount namespace/);
+    const masked = runSpec(env, bundle, shared(['true'], (s) => { s.linux!.maskedPaths = ['/proc/kcore']; }));
+    expect(masked.status).toBe(1);
+    expect(masked.stderr).toMatch(/linux\.maskedPaths.*cannot be applied without a mount namespace/);
+    expect(underRootfs()).toBe(before);
   });
 });
 

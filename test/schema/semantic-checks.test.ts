@@ -41,8 +41,21 @@ const CASES: [name: string, spec: Spec, expected: Expect][] = [
   ['a duplicate namespace type', withChange((s) => s.linux.namespaces.push({ type: 'pid' })), [['linux.namespaces[5].type', 'error']]],
   ['a relative namespace path', withChange((s) => { s.linux.namespaces[4] = { type: 'network', path: 'var/run/netns/a' }; }), [['linux.namespaces[4].path', 'error']]],
   ['an absolute namespace path', withChange((s) => { s.linux.namespaces[4] = { type: 'network', path: '/var/run/netns/a' }; }), []],
-  ['no mount namespace', withChange((s) => withoutNs(s, 'mount')), [['linux.namespaces', 'error']]],
-  ['no linux section at all', withChange((s) => { delete s.linux; }), [['linux', 'error']]],
+  // The runtime's mount namespace is shared then (runc 1.2+), but nothing can be masked for the container alone.
+  ['no mount namespace', withChange((s) => withoutNs(s, 'mount')), []],
+  ['no mount namespace, with masked and read-only paths', withChange((s) => {
+    withoutNs(s, 'mount');
+    s.linux.maskedPaths = ['/proc/kcore'];
+    s.linux.readonlyPaths = ['/proc/sys'];
+  }), [['linux.maskedPaths', 'error'], ['linux.readonlyPaths', 'error']]],
+  ['no mount namespace, with a user namespace', withChange((s) => {
+    withoutNs(s, 'mount');
+    s.linux.namespaces.push({ type: 'user' });
+    s.linux.uidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+    s.linux.gidMappings = [{ containerID: 0, hostID: 1000, size: 1 }];
+  }), [['linux.namespaces', 'error']]],
+  // Every namespace is the runtime's then, the mount namespace too (runc takes it).
+  ['no linux section at all', withChange((s) => { delete s.linux; }), []],
   ['a joined mount namespace', withChange((s) => { s.linux.namespaces[1] = { type: 'mount', path: '/proc/1/ns/mnt' }; }), []],
 
   // User namespace and mappings
@@ -214,8 +227,8 @@ describe('semanticProblems', () => {
     expect(user).toMatchObject({ path: 'linux.uidMappings', severity: 'error' });
     expect(user.message).toMatch(/linux\.namespaces\[5\].*user namespace/);
 
-    const [mount] = semanticProblems(withChange((s) => withoutNs(s, 'mount')));
-    expect(mount.hint).toBe('add {"type": "mount"} to linux.namespaces');
+    const [mount] = semanticProblems(withChange((s) => { withoutNs(s, 'mount'); s.linux.maskedPaths = ['/x']; }));
+    expect(mount.hint).toBe('add {"type": "mount"} to linux.namespaces, or make linux.maskedPaths empty');
 
     const typos = semanticProblems(withChange((s) => { s.linux.namespace = []; s.mount = []; s.procss = {}; }));
     expect(Object.fromEntries(typos.map((p) => [p.path, p.hint]))).toEqual({

@@ -366,6 +366,10 @@ export class FakeHost implements Host {
     return this.entry(file) !== undefined;
   }
 
+  detachMount(file: string): void {
+    this.call(`detachMount ${file}`);
+  }
+
   mkfifo(file: string, mode: number): void {
     this.call(`mkfifo ${file}`);
     if (this.exists(file)) throw sysError('EEXIST', `mkfifo ${file}`);

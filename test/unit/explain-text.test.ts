@@ -130,7 +130,7 @@ describe('explain text', () => {
     for (const line of [
       `  createRuntime: run by tsrunc in the runtime namespace when the init reaches op ${at('hooks.createRuntime')} (before pivot-root); state "creating"  [hooks.createRuntime]`,
       "    /h/cr  argv cr --net  env: tsrunc's  timeout 5 s",
-      `  createContainer[0]: run by the helper in the container's namespaces, op ${at('hooks.createContainer[0]')} (before pivot-root); path in the runtime's view; state "creating"  [hooks.createContainer[0]]`,
+      `  createContainer[0]: run by the helper in the container's namespaces, op ${at('hooks.createContainer[0]')} (before pivot-root); path in the runtime's view; cwd the rootfs; state "creating"  [hooks.createContainer[0]]`,
       "    /h/cc  env: tsrunc's",
       `  startContainer[0]: run by the helper in the container after start, op ${at('hooks.startContainer[0]')} (before exec); path in the container; state "created"  [hooks.startContainer[0]]`,
       '    /sbin/ldconfig  env: 1 entry',
@@ -139,6 +139,13 @@ describe('explain text', () => {
     ]) expect(text).toContain(`${line}\n`);
     expect(text).not.toContain('poststart');
     expect(explainText(data(baseSpec()))).toMatch(/\nHooks\n {2}\(none\)\n/);
+  });
+
+  it('says when the mount namespace is the runtime\'s (no mount entry)', () => {
+    const spec = baseSpec();
+    spec.linux!.namespaces = spec.linux!.namespaces!.filter((n) => n.type !== 'mount');
+    expect(explainText(data(spec))).toContain("  shared mount: the runtime's (no mount entry); the mounts are made there, the rootfs entered with chroot, and delete detaches them  [linux.namespaces]\n");
+    expect(explainText(data(baseSpec()))).not.toContain('shared mount');
   });
 
   it('--json: the plan ops with their origins, the cgroup writes, stable field names', () => {

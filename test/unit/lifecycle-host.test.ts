@@ -109,10 +109,26 @@ describe('kill', () => {
     expect(host.calls).not.toContain(`cgroup.thaw ${cgroup}`);
   });
 
-  it('kill --all of a stopped container signals nothing; kill of one says "container not running"', () => {
-    host.container(store, 'c1', { status: 'stopped', others: 1 });
+  it('kill --all of a stopped container signals what is left in its cgroup; kill of one says "container not running"', () => {
+    const { others } = host.container(store, 'c1', { status: 'stopped', others: 1 });
+    kill(store, 'c1', SIGTERM, true, recordingLog());
+    expect(others[0].signals).toEqual([SIGTERM]);
+    expect(failure(() => kill(store, 'c1', SIGTERM, false, recordingLog()))).toBe('container not running');
+    expect(failure(() => kill(store, 'c1', SIGKILL, false, recordingLog()))).toBe('container not running');
+  });
+
+  it('kill --all of a stopped container with nothing left signals nothing and freezes nothing', () => {
+    host.container(store, 'c1', { status: 'stopped' });
     kill(store, 'c1', SIGKILL, true, recordingLog());
     expect(signalled()).toEqual([]);
+    expect(host.calls.filter((c) => c.startsWith('cgroup.'))).toEqual([]);
+  });
+
+  it('SIGKILL of a container sharing the pid namespace whose init is gone kills what is left, as runc 1.2+ (no error)', () => {
+    const { others } = host.container(store, 'c1', { status: 'stopped', others: 2, ownPidNamespace: false });
+    kill(store, 'c1', SIGKILL, false, recordingLog());
+    expect(others.map((o) => o.signals)).toEqual([[SIGKILL], [SIGKILL]]);
+    // Other signals still go to the init alone, which is gone.
     expect(failure(() => kill(store, 'c1', SIGTERM, false, recordingLog()))).toBe('container not running');
   });
 
@@ -187,6 +203,22 @@ describe('delete', () => {
     expect(signalled().slice(0, 2)).toEqual([`${helper.pid} ${SIGKILL}`, `${init.pid} ${SIGKILL}`]);
     expect(creator.signals).toEqual([]);
     expect(host.cgroups.has('/sys/fs/cgroup/c1')).toBe(false);
+    expect(host.exists('/run/tsrunc/c1')).toBe(false);
+  });
+
+  it('of a container without a mount namespace: the mounts it made in the runtime\'s go, those there before stay', () => {
+    const { record } = host.container(store, 'c1', { status: 'stopped' });
+    store.write({ ...record, hostMounts: { rootfs: '/b/rootfs', kept: [20] } });
+    host.mkdir('/proc/self', { mode: 0o755, recursive: true });
+    const mountinfo = ['1 0 0:1 / / rw - ext4 /dev/vda rw', '20 1 0:2 / /b/rootfs rw - overlay o rw', '40 20 0:1 /b/rootfs /b/rootfs rw - ext4 /dev/vda rw'];
+    host.writeFile('/proc/self/mountinfo', mountinfo.join('\n'));
+    const detach = host.detachMount.bind(host);
+    host.detachMount = (file: string) => {
+      detach(file);
+      host.writeFile('/proc/self/mountinfo', mountinfo.slice(0, 2).join('\n'));
+    };
+    remove(store, 'c1', false, recordingLog());
+    expect(host.calls.filter((c) => c.startsWith('detachMount'))).toEqual(['detachMount /b/rootfs']);
     expect(host.exists('/run/tsrunc/c1')).toBe(false);
   });
 

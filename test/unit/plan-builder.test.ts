@@ -52,6 +52,36 @@ describe('plan builder', () => {
     expect(cg.map((o) => o.args[2])).toEqual(['/sys/fs/cgroup', '/sys/fs/cgroup/memory']);
   });
 
+  it('a tmpfs without mode= inherits the mode of the directory it covers (mode inherit), as runc; one with mode= does not', () => {
+    const spec = baseSpec();
+    spec.mounts!.push(
+      { destination: '/t', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'size=1m'] },
+      { destination: '/u', type: 'tmpfs', source: 'tmpfs', options: ['mode=0700'] },
+    );
+    const { plan } = buildCreatePlan(input(spec));
+    const at = (dest: string) => ops(plan, 'mount-in-root').find((o) => o.args[2] === dest)!;
+    expect(at('/t').args).toEqual(['/b/rootfs', 'tmpfs', '/t', 'tmpfs', String(MS.NOSUID), 'size=1m', 'dir', '0', '0', 'inherit']);
+    expect(at('/u').args).toHaveLength(9);
+    // The default /dev/shm gives mode=1777; proc and binds are no tmpfs.
+    expect(at('/dev/shm').args).toHaveLength(9);
+    expect(at('/proc').args).toHaveLength(9);
+  });
+
+  it('without a mount namespace: the runtime\'s is used as runc does, its propagation left alone, the rootfs entered with chroot', () => {
+    const spec = baseSpec();
+    spec.linux!.namespaces = spec.linux!.namespaces!.filter((n) => n.type !== 'mount');
+    const { plan, problems } = buildCreatePlan(input(spec));
+    expect(problems).toEqual([]);
+    expect(plan.container.some((o) => o.op === 'mount' && o.args[1] === '/')).toBe(false);
+    expect(ops(plan, 'pivot-root')).toEqual([]);
+    expect(ops(plan, 'chroot')).toEqual([{ op: 'chroot', args: ['/b/rootfs'], origin: 'linux.namespaces' }]);
+    // The rootfs is still bound onto itself first, and the mounts made in it.
+    expect(plan.container.find((o) => o.op === 'mount')?.args.slice(0, 2)).toEqual(['/b/rootfs', '/b/rootfs']);
+    // --no-pivot would move the rootfs over the host's root: refused.
+    const noPivot = buildCreatePlan(input(spec, { noPivot: true }));
+    expect(noPivot.problems).toEqual([expect.objectContaining({ severity: 'error', path: '--no-pivot' })]);
+  });
+
   it('binds read-only with a remount, relative sources from the bundle', () => {
     const spec = baseSpec();
     spec.mounts = [{ destination: '/data', source: 'data', options: ['rbind', 'ro', 'nosuid'] }];
@@ -231,8 +261,10 @@ describe('plan builder', () => {
     expect(problems).toEqual([]);
     const names = plan.container.map((o) => o.op);
     const root = names.indexOf('pivot-root');
-    expect(names.slice(root - 3, root + 1)).toEqual(['hooks', 'hooks', 'run-hook', 'pivot-root']);
-    expect(plan.container.slice(root - 3, root).map((o) => o.origin)).toEqual(['hooks.prestart', 'hooks.createRuntime', 'hooks.createContainer[0]']);
+    expect(names.slice(root - 4, root + 1)).toEqual(['hooks', 'hooks', 'chdir', 'run-hook', 'pivot-root']);
+    expect(plan.container.slice(root - 4, root).map((o) => o.origin)).toEqual(['hooks.prestart', 'hooks.createRuntime', 'hooks.createContainer', 'hooks.createContainer[0]']);
+    // createContainer hooks run in the rootfs, as runc enters it right before them.
+    expect(plan.container[root - 2].args).toEqual(['/b/rootfs']);
     expect(ops(plan, 'hooks').map((o) => o.args)).toEqual([['prestart'], ['createRuntime']]);
     // The state for the helper's hooks, split around the pid it fills in.
     const state = (status: string) => [

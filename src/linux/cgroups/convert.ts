@@ -46,13 +46,48 @@ export function deviceRuleLine(rule: DeviceCgroupRule): string {
   return `${type} ${major}:${minor} ${rule.access ?? 'rwm'}`;
 }
 
+/** The r, w and m of an access, in that order, each once: what runc's device rules keep of it. */
+export function deviceAccessLetters(access: string): string {
+  return ['r', 'w', 'm'].filter((c) => access.includes(c)).join('');
+}
+
+/**
+ * The rules as runc applies them: each access cut down to its r, w and m (runc ignores other letters);
+ * a rule left with no access does nothing and is left out, except one of type a, which runc takes as
+ * every device and every access whatever its access says.
+ */
+export function effectiveDeviceRules<T extends DeviceCgroupRule>(rules: readonly T[]): T[] {
+  return rules.flatMap((rule) => {
+    if (rule.access === undefined) return [rule];
+    const access = deviceAccessLetters(rule.access);
+    if (access === rule.access) return [rule];
+    if (access === '' && (rule.type ?? 'a') !== 'a') return [];
+    return [{ ...rule, access: access === '' ? 'rwm' : access }];
+  });
+}
+
 /** What is wrong with the device rule at `path` ([] when it is well formed). */
 export function deviceRuleProblems(rule: DeviceCgroupRule, path: string): Problem[] {
   const problems: Problem[] = [];
   const problem = (message: string) => problems.push({ severity: 'error', path, message });
   if (rule.type !== undefined && !['a', 'c', 'b'].includes(rule.type)) problem(`type ${JSON.stringify(rule.type)} is not one of a, c, b`);
-  if (rule.access !== undefined && !/^[rwm]{1,3}$/.test(rule.access)) problem(`access ${JSON.stringify(rule.access)} is not a combination of r, w, m`);
+  if (rule.access === '') problem('access is empty: give the letters of the access the rule is about (r, w, m), as runc requires');
   return problems;
+}
+
+/**
+ * The letters of a device rule's access that runc ignores (anything but r, w and m), as a reason for
+ * a warning; undefined when there are none.
+ */
+export function ignoredAccessReason(rule: DeviceCgroupRule): string | undefined {
+  if (rule.access === undefined) return undefined;
+  const ignored = [...new Set(rule.access.replace(/[rwm]/g, ''))].join('');
+  if (ignored === '') return undefined;
+  const kept = deviceAccessLetters(rule.access);
+  const effect = (rule.type ?? 'a') === 'a'
+    ? 'a rule of type a is about every device and access anyway'
+    : kept === '' ? 'the rule is left with no access and does nothing' : `the rule is about ${JSON.stringify(kept)}`;
+  return `the letters ${JSON.stringify(ignored)} of access ${JSON.stringify(rule.access)} are ignored, as runc ignores every letter but r, w and m; ${effect}`;
 }
 
 /** Integers written to cgroup files: plain decimal, no exponent form. */

@@ -13,7 +13,7 @@ import { posix } from 'node:path';
 import type { BlockIOResources, CpuResources, MemoryResources, Resources, ThrottleDevice } from '../../oci/types';
 import type { SourcedDeviceRule } from '../devices';
 import { isRuntimeError, type Problem } from '../../common/errors';
-import { blkioWeightToIoWeight, cpuSharesToWeight, deviceRuleLine, deviceRuleProblems, int, swapToV2 } from './convert';
+import { blkioWeightToIoWeight, cpuSharesToWeight, deviceRuleLine, deviceRuleProblems, effectiveDeviceRules, ignoredAccessReason, int, swapToV2 } from './convert';
 import type { Feature, FeatureSet } from './features';
 import { buildDeviceProgram, type DeviceProgram } from './device-program';
 
@@ -461,14 +461,20 @@ class ResourceWritePlanner {
 
   // ---- devices ----
 
-  devices(rules: readonly SourcedDeviceRule[]): void {
+  devices(given: readonly SourcedDeviceRule[]): void {
     const base = `${R}.devices`;
     const origin = (rule: SourcedDeviceRule, i: number) => rule.origin ?? `${base}[${i}]`;
-    const bad = rules.flatMap((rule, i) => deviceRuleProblems(rule, origin(rule, i)));
+    const bad = given.flatMap((rule, i) => deviceRuleProblems(rule, origin(rule, i)));
     if (bad.length > 0) {
       this.problems.push(...bad);
       return;
     }
+    given.forEach((rule, i) => {
+      const reason = ignoredAccessReason(rule);
+      if (reason !== undefined) this.unsupported.push({ path: `${origin(rule, i)}.access`, reason });
+    });
+    // Origins first: a rule left out must not shift the ones after it.
+    const rules = effectiveDeviceRules(given.map((rule, i) => ({ ...rule, origin: origin(rule, i) })));
     const dir = this.t.v1.devices;
     if (dir !== undefined) {
       // Start from "deny everything", then the rules in config order (the spec: "MUST apply entries in

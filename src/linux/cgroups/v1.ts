@@ -28,8 +28,8 @@ export class V1CgroupManager extends BaseCgroupManager {
   }
 
   /**
-   * mkdir -p the container's directory in each hierarchy; a new cpuset level gets cpuset.cpus/mems from
-   * its nearest non-empty ancestor (a fresh v1 cpuset is empty and refuses tasks); in hybrid mode the
+   * mkdir -p the container's directory in each hierarchy; every empty cpuset level below the mount gets
+   * cpuset.cpus/mems from its parent, top-down (a fresh v1 cpuset is empty and refuses tasks); in hybrid mode the
    * cgroup2 directory is made with the available controllers enabled above it. Refuses a cgroup that
    * already has processes or is frozen. On failure, removes what it made.
    */
@@ -53,9 +53,9 @@ export class V1CgroupManager extends BaseCgroupManager {
             throw new RuntimeError(`cannot create cgroup ${level}: ${describeFsError(e)}`);
           }
         }
-        if (keys.includes('cpuset')) {
-          for (const level of levels) if (level === dir || created.includes(level)) fillCpuset(level, mount);
-        }
+        // Every level, top-down, as runc's cpuset manager does: a parent made by someone else with mkdir
+        // is as empty as one made here, and a child cannot take cpus its parent does not have.
+        if (keys.includes('cpuset')) for (const level of levels) fillCpuset(level);
       }
       const unified = this.paths[UNIFIED];
       if (unified !== undefined) {
@@ -91,17 +91,13 @@ export class V1CgroupManager extends BaseCgroupManager {
   }
 }
 
-/** Gives an empty cpuset.cpus / cpuset.mems of `dir` the value of its nearest non-empty ancestor. */
-function fillCpuset(dir: string, mount: string): void {
+/** Gives an empty cpuset.cpus / cpuset.mems of `dir` its parent's value (the parent filled before it). */
+function fillCpuset(dir: string): void {
+  const parent = posix.dirname(dir);
   for (const name of ['cpuset.cpus', 'cpuset.mems']) {
     if (readCgroupFile(posix.join(dir, name)) !== '') continue;
-    let value = '';
-    for (let d = posix.dirname(dir); value === ''; d = posix.dirname(d)) {
-      value = readCgroupFile(posix.join(d, name));
-      if (value === '' && (d === mount || d === '/')) {
-        throw new RuntimeError(`cannot set up cpuset ${dir}: ${name} is empty in every ancestor up to ${mount}`);
-      }
-    }
+    const value = readCgroupFile(posix.join(parent, name));
+    if (value === '') throw new RuntimeError(`cannot set up cpuset ${dir}: ${name} of its parent ${parent} is empty`);
     try {
       writeCgroupFile(posix.join(dir, name), value);
     } catch (e) {

@@ -85,13 +85,24 @@ function checkNamespaces(spec: Spec, ns: Map<NamespaceType, NamespaceEntry>, out
     });
   }
 
-  // The root filesystem is set up by mounting inside a private mount namespace.
+  // Without a mount namespace the container inherits the runtime's (runtime-spec): its mounts are made
+  // there, as runc 1.2+ makes them, so nothing may be masked or made read-only for it alone.
   const mount = ns.get('mount');
   if (mount === undefined) {
-    out.push(error(isObject(spec.linux) ? ['linux', 'namespaces'] : ['linux'], 'has no mount namespace; the root filesystem cannot be set up without one', {
-      expected: 'an entry of type mount',
-      hint: addNamespaceHint('mount'),
-    }));
+    for (const field of ['maskedPaths', 'readonlyPaths'] as const) {
+      const list = isObject(spec.linux) ? spec.linux[field] : undefined;
+      if (Array.isArray(list) && list.length > 0) {
+        out.push(error(['linux', field], 'cannot be applied without a mount namespace: the container shares the runtime\'s, and runc refuses this too', {
+          hint: `add {"type": "mount"} to linux.namespaces, or make linux.${field} empty`,
+        }));
+      }
+    }
+    if (ns.get('user') !== undefined) {
+      out.push(error(['linux', 'namespaces'], 'has a user namespace but no mount namespace: root in the new user namespace cannot mount in the runtime\'s mount namespace', {
+        expected: 'an entry of type mount',
+        hint: addNamespaceHint('mount'),
+      }));
+    }
   }
 
   // User namespace and ID mappings.
