@@ -19,6 +19,12 @@
       "libraries": ["-lsystemd"]
     },
     {
+      "target_name": "tsrunc",
+      "type": "executable",
+      "sources": ["native/front/main.c", "native/front/args.c", "native/front/cold.c", "native/front/warm.c"],
+      "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11"]
+    },
+    {
       "target_name": "tsrunc-init",
       "type": "executable",
       "sources": ["native/helper/main.c", "native/helper/plan.c", "native/helper/interp.c", "native/helper/args.c", "native/helper/host_ops.c", "native/helper/rootfs.c", "native/helper/mounts.c", "native/helper/mount_sources.c", "native/helper/copyup.c", "native/helper/process.c", "native/helper/exec.c", "native/helper/hooks.c", "native/helper/console.c", "native/helper/seal.c", "native/helper/seccomp.c"],

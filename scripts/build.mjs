@@ -8,6 +8,7 @@
 //   dist/hook-runner.js      running hooks (child_process), for containers that have hooks
 //   dist/head-start.js       create's and exec's head starts (helper client, op schema), for those commands
 //   dist/systemd-driver.js   the systemd cgroup driver (--systemd-cgroup, and containers it made)
+//   dist/daemon.js           the warm server and its workers (child_process, net), for `daemon`
 // and a V8 code cache for tsrunc.js, lazy-commands.js and head-start.js (make-code-cache.mjs).
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
@@ -25,6 +26,7 @@ const LAZY = [
   { filter: /^\.\/hook-runner$/, out: 'hook-runner.js', entry: 'src/runtime/hook-runner.ts' },
   { filter: /^\.\/head-start$/, out: 'head-start.js', entry: 'src/runtime/head-start.ts' },
   { filter: /^\.\.\/linux\/cgroups\/systemd\/driver$/, out: 'systemd-driver.js', entry: 'src/linux/cgroups/systemd/driver.ts' },
+  { filter: /^\.\/commands\/daemon$/, out: 'daemon.js', entry: 'src/runtime/commands/daemon.ts' },
 ];
 
 /** Every lazy module but the one being built becomes external. */

@@ -11,7 +11,7 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 
 const root = path.dirname(path.dirname(fileURLToPath(import.meta.url)));
-const { loadWithCodeCache } = createRequire(import.meta.url)(path.join(root, 'bin/tsrunc'));
+const { loadWithCodeCache } = createRequire(import.meta.url)(path.join(root, 'bin/tsrunc-node'));
 const loaded = [];
 const load = (file) => {
   // A cache made by an earlier build would be used while loading; V8 rejects it when the dist file

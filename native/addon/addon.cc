@@ -17,8 +17,10 @@
 
 #include <linux/bpf.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/eventfd.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -299,13 +301,16 @@ Napi::Value SpawnHelper(const Napi::CallbackInfo& info) {
   return result;
 }
 
-// socket(AF_UNIX, SOCK_STREAM), bind to path, listen: a console socket to receive a pty master on.
-Napi::Value ConsoleListen(const Napi::CallbackInfo& info) {
+// listenUnix(path, backlog): socket(AF_UNIX, SOCK_STREAM), bind to path, listen (a console socket to
+// receive a pty master on; the warm server's socket).
+Napi::Value ListenUnix(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 1 || !info[0].IsString()) {
-    Napi::TypeError::New(env, "path must be a string").ThrowAsJavaScriptException();
+  int64_t backlog;
+  if (info.Length() < 2 || !info[0].IsString()) {
+    Napi::TypeError::New(env, "listenUnix(path, backlog)").ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  if (!IntArg(info, 1, "backlog", &backlog)) return env.Undefined();
   std::string path = info[0].As<Napi::String>().Utf8Value();
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -319,7 +324,7 @@ Napi::Value ConsoleListen(const Napi::CallbackInfo& info) {
     ErrnoError(env, "socket", errno).ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0 || listen(fd, 4) < 0) {
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) < 0 || listen(fd, static_cast<int>(backlog)) < 0) {
     int err = errno;
     close(fd);
     ErrnoError(env, "bind/listen", err).ThrowAsJavaScriptException();
@@ -328,9 +333,6 @@ Napi::Value ConsoleListen(const Napi::CallbackInfo& info) {
   return Napi::Number::New(env, fd);
 }
 
-// Accepts one connection on a listening socket (waiting at most timeoutMs; negative: no limit) and
-// receives one message from it: a non-empty name and exactly one fd (SCM_RIGHTS), as runc's
-// console-socket receivers (go-runc) require. Returns { fd, name }; the fd is close-on-exec.
 // pidfd_getfd: a copy of another process's fd (close-on-exec), as a ptrace-capable caller may take it.
 Napi::Value PidfdGetFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
@@ -410,6 +412,169 @@ Napi::Value SendFd(const Napi::CallbackInfo& info) {
   return env.Undefined();
 }
 
+
+// accept(listenFd): the next connection (close-on-exec), waiting for it.
+Napi::Value Accept(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd;
+  if (!IntArg(info, 0, "fd", &fd)) return env.Undefined();
+  int conn;
+  do conn = accept4(static_cast<int>(fd), nullptr, nullptr, SOCK_CLOEXEC); while (conn < 0 && errno == EINTR);
+  if (conn < 0) {
+    ErrnoError(env, "accept", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, conn);
+}
+
+// peerCredentials(fd): SO_PEERCRED of a connected unix socket, { pid, uid, gid } (pid 0 when the peer
+// is in a pid namespace this one cannot see).
+Napi::Value PeerCredentials(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd;
+  if (!IntArg(info, 0, "fd", &fd)) return env.Undefined();
+  ucred cred{};
+  socklen_t len = sizeof(cred);
+  if (getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
+    ErrnoError(env, "getsockopt(SO_PEERCRED)", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("pid", Napi::Number::New(env, cred.pid));
+  result.Set("uid", Napi::Number::New(env, cred.uid));
+  result.Set("gid", Napi::Number::New(env, cred.gid));
+  return result;
+}
+
+// receiveMessage(fd, maxBytes): one recvmsg (waiting for it), { data, fds } with the SCM_RIGHTS
+// descriptors close-on-exec; data is empty at EOF.
+Napi::Value ReceiveMessage(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd, maxBytes;
+  if (!IntArg(info, 0, "fd", &fd) || !IntArg(info, 1, "maxBytes", &maxBytes)) return env.Undefined();
+  std::vector<char> data(static_cast<size_t>(maxBytes));
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253)];
+  iovec iov{data.data(), data.size()};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  ssize_t n;
+  do n = recvmsg(static_cast<int>(fd), &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  if (n < 0) {
+    ErrnoError(env, "recvmsg", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Array fds = Napi::Array::New(env);
+  uint32_t count = 0;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < k; i++) {
+      int got;
+      std::memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      fds.Set(count++, Napi::Number::New(env, got));
+    }
+  }
+  if ((msg.msg_flags & MSG_CTRUNC) != 0) {
+    for (uint32_t i = 0; i < count; i++) close(fds.Get(i).As<Napi::Number>().Int32Value());
+    ErrnoError(env, "recvmsg", EBADMSG).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("data", Napi::Buffer<char>::Copy(env, data.data(), static_cast<size_t>(n)));
+  result.Set("fds", fds);
+  return result;
+}
+
+// dieWithPeer(fd) / outliveThePeer(): while a warm worker serves a front, a thread waits for the front's
+// end of the connection to close; if it does before the worker is done, the worker kills itself at once,
+// as the front's own process (a cold tsrunc) would have died: the command stops where it is.
+struct PeerWatch {
+  int fd;
+  int wake;
+};
+PeerWatch* peerWatch = nullptr;
+
+void* WatchPeer(void* arg) {
+  PeerWatch* w = static_cast<PeerWatch*>(arg);
+  pollfd p[2] = {{w->fd, POLLRDHUP, 0}, {w->wake, POLLIN, 0}};
+  for (;;) {
+    int r = poll(p, 2, -1);
+    if (r < 0 && errno == EINTR) continue;
+    if (r < 0 || (p[1].revents & POLLIN) != 0) break;
+    if ((p[0].revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) kill(getpid(), SIGKILL);
+  }
+  close(w->wake);
+  delete w;
+  return nullptr;
+}
+
+Napi::Value DieWithPeer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd;
+  if (!IntArg(info, 0, "fd", &fd)) return env.Undefined();
+  if (peerWatch != nullptr) {
+    Napi::Error::New(env, "dieWithPeer: a peer is watched already").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  int wake = eventfd(0, EFD_CLOEXEC);
+  if (wake < 0) {
+    ErrnoError(env, "eventfd", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  PeerWatch* w = new PeerWatch{static_cast<int>(fd), wake};
+  pthread_t thread;
+  int err = pthread_create(&thread, nullptr, WatchPeer, w);
+  if (err != 0) {
+    close(wake);
+    delete w;
+    ErrnoError(env, "pthread_create", err).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  pthread_detach(thread);
+  peerWatch = w;
+  return env.Undefined();
+}
+
+Napi::Value OutliveThePeer(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (peerWatch != nullptr) {
+    uint64_t one = 1;
+    if (write(peerWatch->wake, &one, sizeof(one)) < 0) ErrnoError(env, "write(eventfd)", errno).ThrowAsJavaScriptException();
+    peerWatch = nullptr;  // the thread frees it
+  }
+  return env.Undefined();
+}
+
+// dup(fd): a close-on-exec copy of fd numbered 10 or above (clear of stdio and --preserve-fds' first ones).
+Napi::Value Dup(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd;
+  if (!IntArg(info, 0, "fd", &fd)) return env.Undefined();
+  int copy = fcntl(static_cast<int>(fd), F_DUPFD_CLOEXEC, 10);
+  if (copy < 0) {
+    ErrnoError(env, "fcntl(F_DUPFD_CLOEXEC)", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  return Napi::Number::New(env, copy);
+}
+
+// dup2(from, to): `to` names what `from` does (not close-on-exec).
+Napi::Value Dup2(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t from, to;
+  if (!IntArg(info, 0, "from", &from) || !IntArg(info, 1, "to", &to)) return env.Undefined();
+  int r;
+  do r = dup2(static_cast<int>(from), static_cast<int>(to)); while (r < 0 && errno == EINTR);
+  if (r < 0) ErrnoError(env, "dup2", errno).ThrowAsJavaScriptException();
+  return env.Undefined();
+}
+
+// Accepts one connection on a listening socket (waiting at most timeoutMs; negative: no limit) and
+// receives one message from it: a non-empty name and exactly one fd (SCM_RIGHTS), as runc's
+// console-socket receivers (go-runc) require. Returns { fd, name }; the fd is close-on-exec.
 Napi::Value ReceiveFd(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int64_t listenFd, timeoutMs;
@@ -476,6 +641,22 @@ Napi::Value SetWinsize(const Napi::CallbackInfo& info) {
     ErrnoError(env, "ioctl(TIOCSWINSZ)", errno).ThrowAsJavaScriptException();
   }
   return env.Undefined();
+}
+
+// getWinsize(fd): ioctl(fd, TIOCGWINSZ), { rows, cols } (ENOTTY when fd is not a terminal).
+Napi::Value GetWinsize(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  int64_t fd;
+  if (!IntArg(info, 0, "fd", &fd)) return env.Undefined();
+  winsize ws{};
+  if (ioctl(static_cast<int>(fd), TIOCGWINSZ, &ws) < 0) {
+    ErrnoError(env, "ioctl(TIOCGWINSZ)", errno).ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("rows", Napi::Number::New(env, ws.ws_row));
+  result.Set("cols", Napi::Number::New(env, ws.ws_col));
+  return result;
 }
 
 // seccomp_arch_resolve_name: a libseccomp architecture name ("x86", "x32", ...) to its token, 0 when
@@ -697,11 +878,19 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("flock", Napi::Function::New(env, Flock, "flock"));
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));
-  exports.Set("consoleListen", Napi::Function::New(env, ConsoleListen, "consoleListen"));
+  exports.Set("listenUnix", Napi::Function::New(env, ListenUnix, "listenUnix"));
+  exports.Set("accept", Napi::Function::New(env, Accept, "accept"));
+  exports.Set("peerCredentials", Napi::Function::New(env, PeerCredentials, "peerCredentials"));
+  exports.Set("receiveMessage", Napi::Function::New(env, ReceiveMessage, "receiveMessage"));
+  exports.Set("dup", Napi::Function::New(env, Dup, "dup"));
+  exports.Set("dieWithPeer", Napi::Function::New(env, DieWithPeer, "dieWithPeer"));
+  exports.Set("outliveThePeer", Napi::Function::New(env, OutliveThePeer, "outliveThePeer"));
+  exports.Set("dup2", Napi::Function::New(env, Dup2, "dup2"));
   exports.Set("receiveFd", Napi::Function::New(env, ReceiveFd, "receiveFd"));
   exports.Set("pidfdGetFd", Napi::Function::New(env, PidfdGetFd, "pidfdGetFd"));
   exports.Set("sendFd", Napi::Function::New(env, SendFd, "sendFd"));
   exports.Set("setWinsize", Napi::Function::New(env, SetWinsize, "setWinsize"));
+  exports.Set("getWinsize", Napi::Function::New(env, GetWinsize, "getWinsize"));
   exports.Set("detachMount", Napi::Function::New(env, DetachMount, "detachMount"));
   exports.Set("strerror", Napi::Function::New(env, Strerror, "strerror"));
   exports.Set("seccompArch", Napi::Function::New(env, SeccompArch, "seccompArch"));

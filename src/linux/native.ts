@@ -36,7 +36,21 @@ export interface NativeAddon {
   /** prctl(PR_SET_CHILD_SUBREAPER, 1): orphaned descendants are reparented to this process. */
   setChildSubreaper(): void;
   /** An AF_UNIX SOCK_STREAM socket bound to `path` and listening (close-on-exec): a console socket. */
-  consoleListen(path: string): number;
+  /** socket(AF_UNIX, SOCK_STREAM) bound to path and listening with the backlog: its fd. */
+  listenUnix(path: string, backlog: number): number;
+  /** accept4(SOCK_CLOEXEC), waiting for a connection. */
+  accept(listenFd: number): number;
+  /** SO_PEERCRED of a connected unix socket (pid 0: a peer whose pid namespace this one cannot see). */
+  peerCredentials(fd: number): { pid: number; uid: number; gid: number };
+  /** One recvmsg of at most maxBytes, waiting for it, with its SCM_RIGHTS fds (close-on-exec); empty data at EOF. */
+  receiveMessage(fd: number, maxBytes: number): { data: Buffer; fds: number[] };
+  /** Until outliveThePeer: this process kills itself (SIGKILL) the moment the peer of the connected socket fd closes it. */
+  dieWithPeer(fd: number): void;
+  outliveThePeer(): void;
+  /** A close-on-exec copy of fd, numbered 10 or above. */
+  dup(fd: number): number;
+  /** dup2(from, to). */
+  dup2(from: number, to: number): void;
   /**
    * Accepts one connection on a listening socket (at most `timeoutMs`; negative: no limit; ETIMEDOUT
    * after) and receives one message: a non-empty name and exactly one fd by SCM_RIGHTS (EBADMSG
@@ -53,6 +67,8 @@ export interface NativeAddon {
   sendFd(path: string, data: string, fd: number, timeoutMs: number): void;
   /** ioctl(TIOCSWINSZ). */
   setWinsize(fd: number, rows: number, cols: number): void;
+  /** ioctl(TIOCGWINSZ) (ENOTTY: not a terminal). */
+  getWinsize(fd: number): { rows: number; cols: number };
   /** strerror(errno) and strerrorname_np(errno) ("" when it has none). */
   strerror(errno: number): { message: string; name: string };
   /** seccomp_arch_resolve_name: a libseccomp architecture name's token, 0 when unknown; without a name, the native one's. */

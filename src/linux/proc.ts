@@ -8,6 +8,48 @@ export interface ProcStat {
   startTime: string;
 }
 
+/**
+ * State of the request a process serves, shared by every dist file (each bundles its own copy of the
+ * modules, so module variables would not be): whose /proc counts, and what is read once per request.
+ */
+interface RequestState {
+  proc: string;
+  cache: Map<string, unknown>;
+}
+
+const REQUEST = Symbol.for('tsrunc.request');
+
+function request(): RequestState {
+  const g = globalThis as { [REQUEST]?: RequestState };
+  return (g[REQUEST] ??= { proc: '/proc/self', cache: new Map() });
+}
+
+/**
+ * The /proc directory of the process tsrunc acts for: its own, or, in a warm worker serving one
+ * request, the front's (docs/warm-path.md), whose capabilities, cgroup, descriptors and namespaces the
+ * container gets since the front starts the helper.
+ */
+export function runtimeProc(): string {
+  return request().proc;
+}
+
+/**
+ * A warm worker acts for its front's process while it serves a request (undefined: for itself again);
+ * what was read once per request is read afresh after.
+ */
+export function actFor(pid: number | undefined): void {
+  const r = request();
+  r.proc = pid === undefined ? '/proc/self' : `/proc/${pid}`;
+  r.cache.clear();
+}
+
+/** make() once per request (the command of a cold tsrunc, one request of a warm worker). */
+export function oncePerRequest<T>(key: string, make: () => T): T {
+  const cache = request().cache;
+  if (!cache.has(key)) cache.set(key, make());
+  return cache.get(key) as T;
+}
+
 export function readProcStat(pid: number): ProcStat | undefined {
   let text: string;
   try {

@@ -3,6 +3,7 @@
 // claim the id, make the cgroup, let the helper run the plan, ...). On any failure everything made so
 // far is removed again.
 import * as fs from 'node:fs';
+import { runtimeProc } from '../linux/proc';
 import * as path from 'node:path';
 import type { Resources, Spec } from '../oci/types';
 import { addProblems, Bundle, BundleInspection, bundleError, inspectBundle } from './bundle/load';
@@ -53,13 +54,14 @@ export function fullPseudoFsMounts(mountinfo: string): string[] {
 }
 
 export function hostFacts(): HostFacts {
-  const status = fs.readFileSync('/proc/self/status', 'utf8');
+  const self = runtimeProc();
+  const status = fs.readFileSync(`${self}/status`, 'utf8');
   const capBnd = /^CapBnd:\s*([0-9a-f]+)$/m.exec(status)?.[1] ?? '0';
   return {
     capLastCap: Number(fs.readFileSync('/proc/sys/kernel/cap_last_cap', 'utf8').trim()),
     boundingSet: BigInt(`0x${capBnd}`),
     hasKcore: fs.existsSync('/proc/kcore'),
-    pseudoFsMounts: fullPseudoFsMounts(fs.readFileSync('/proc/self/mountinfo', 'utf8')),
+    pseudoFsMounts: fullPseudoFsMounts(fs.readFileSync(`${self}/mountinfo`, 'utf8')),
     sourceKind: (p: string): SourceKind => {
       try {
         return fs.statSync(p).isDirectory() ? 'dir' : 'file';

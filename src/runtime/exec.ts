@@ -3,6 +3,7 @@
 // command and flags applied. The helper joins the container's cgroup and namespaces and starts it
 // (src/linux/exec-plan.ts); then exec either leaves it (--detach) or waits for it.
 import * as fs from 'node:fs';
+import { runtimeProc } from '../linux/proc';
 import { constants } from 'node:os';
 import type { Capabilities, MemoryPolicy, Personality, Process, Seccomp, Spec } from '../oci/types';
 import { formatProblem, Problem, problemsError, RuntimeError } from '../common/errors';
@@ -180,7 +181,7 @@ export function containerNamespaces(pid: number): JoinedNamespace[] {
     const file = NS_FILES[type];
     let mine: string;
     try {
-      mine = fs.readlinkSync(`/proc/self/ns/${file}`);
+      mine = fs.readlinkSync(`${runtimeProc()}/ns/${file}`);
     } catch {
       continue; // this kernel has no such namespace type
     }

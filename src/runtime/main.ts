@@ -7,7 +7,7 @@ import { COMMIT, LIBSECCOMP } from './build-info';
 import { createLogger, Logger, logFailure } from './log';
 import { RuntimeError } from '../common/errors';
 import { StateStore } from './state-store';
-import { loadSystemdDriverWith, realHost, type SystemdDriver, systemdDriver, withSystemdCgroups } from './host';
+import { type Host, loadSystemdDriverWith, realHost, type SystemdDriver, systemdDriver, withSystemdCgroups } from './host';
 import type { CommandContext, CommandHandler } from './commands/types';
 import type { AnyHeadStart } from './head-start';
 import { createOptions } from './commands/create-options';
@@ -49,6 +49,8 @@ const HANDLERS: Record<string, () => Promise<CommandHandler>> = {
   resume: async () => (await import('./commands/pause')).resume,
   spec: async () => (await import('./commands/spec')).spec,
   events: lazyCommand('events'),
+  // The warm server and its workers: a dist file of their own (they bring child_process and net).
+  daemon: async () => (load(path.join(__dirname, 'daemon.js')).exports as typeof import('./commands/daemon')).daemon,
   checkpoint: async () => (await import('./commands/checkpoint')).checkpoint,
   restore: async () => (await import('./commands/checkpoint')).restore,
 };
@@ -88,8 +90,19 @@ function loggerFor(cl: ParsedCommandLine): Logger {
   });
 }
 
-export async function main(argv: string[], loader?: DistFileLoader): Promise<number> {
-  if (loader) load = loader;
+/** Each dist file is loaded once per process (a warm worker runs many commands). */
+function once(loader: DistFileLoader): DistFileLoader {
+  const loaded = new Map<string, { exports: unknown }>();
+  return (file) => {
+    let mod = loaded.get(file);
+    if (mod === undefined) loaded.set(file, (mod = loader(file)));
+    return mod;
+  };
+}
+
+/** Runs one command line: the cold path's whole process, or one request of a warm worker (with its host). */
+export async function main(argv: string[], loader?: DistFileLoader, baseHost: Host = realHost): Promise<number> {
+  if (loader) load = once(loader);
   loadSystemdDriverWith(() => load(path.join(__dirname, 'systemd-driver.js')).exports as SystemdDriver);
   let log = createLogger({ format: 'text', debug: false });
   try {
@@ -111,7 +124,7 @@ export async function main(argv: string[], loader?: DistFileLoader): Promise<num
     const systemd = Boolean(cl.globals['systemd-cgroup']);
     // Said before anything else, and not as a problem of the bundle.
     if (systemd && (cl.command.name === 'create' || cl.command.name === 'run')) systemdDriver().checkSystemdHost();
-    const host = systemd ? withSystemdCgroups(realHost) : realHost;
+    const host = systemd ? withSystemdCgroups(baseHost) : baseHost;
     const ctx: CommandContext = {
       host,
       // Absolute, as runc makes it: create and run work in the bundle directory.
@@ -120,6 +133,7 @@ export async function main(argv: string[], loader?: DistFileLoader): Promise<num
       globals: cl.globals,
       flags: cl.flags,
       positionals: cl.positionals,
+      runCommand: (line, on) => main(line, undefined, on),
     };
     if (PRESERVE_FDS_COMMANDS.has(cl.command.name)) checkPreservedFds(ctx.host, (ctx.flags['preserve-fds'] as number | undefined) ?? 0);
     // Begun before the command's dist file is loaded, so that the two overlap.

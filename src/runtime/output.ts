@@ -4,8 +4,8 @@ import * as fs from 'node:fs';
 import { errnoOf } from '../common/errors';
 import { sleepMs } from '../linux/proc';
 
-export function print(text: string): void {
-  const buf = Buffer.from(text);
+export function print(text: string | Buffer): void {
+  const buf = typeof text === 'string' ? Buffer.from(text) : text;
   let off = 0;
   while (off < buf.length) {
     try {

@@ -6,6 +6,7 @@
 // Anything else is refused before anything is made, as runc refuses a descriptor that is not open.
 import { RuntimeError } from '../common/errors';
 import type { Host } from './host';
+import { runtimeProc } from '../linux/proc';
 
 /** What /proc/self/fd shows for the descriptors libuv makes for itself. */
 const EVENT_LOOP_KINDS = /^anon_inode:\[(eventpoll|eventfd|io_uring|signalfd|timerfd)\]$/;
@@ -16,7 +17,7 @@ export function checkPreservedFds(host: Pick<Host, 'readlink'>, n: number): void
   for (let fd = 3; fd < 3 + n; fd++) {
     let target: string;
     try {
-      target = host.readlink(`/proc/self/fd/${fd}`);
+      target = host.readlink(`${runtimeProc()}/fd/${fd}`);
     } catch {
       throw new RuntimeError(`--preserve-fds ${n}: file descriptor ${fd} is not open`);
     }

@@ -65,14 +65,19 @@ export class StateStore {
     return path.join(this.dir(id), 'exec.fifo');
   }
 
-  /** Claims <root>/<id> atomically: of racing creates of one id, exactly one succeeds. */
-  claim(id: string): string {
-    checkId(id);
+  /** Makes the root when it is not there (mode 0711: a user namespace's root walks through it to exec.fifo). */
+  ensureRoot(): void {
     try {
       this.host.mkdir(this.root, { recursive: true, mode: 0o711 });
     } catch (err) {
       throw this.rootError(err);
     }
+  }
+
+  /** Claims <root>/<id> atomically: of racing creates of one id, exactly one succeeds. */
+  claim(id: string): string {
+    checkId(id);
+    this.ensureRoot();
     const dir = this.dir(id);
     try {
       this.host.mkdir(dir, { mode: 0o711 });

@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import { RuntimeError } from '../common/errors';
 import type { WaitStatus } from '../linux/native';
 import type { Host } from './host';
+import { print } from './output';
 
 /** sizeof(sockaddr_un.sun_path) - 1: the longest path connect(2) takes. */
 const SUN_PATH_MAX = 107;
@@ -36,7 +37,7 @@ export class OwnConsole {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-pty-'));
     const socket = path.join(dir, 'pty.sock');
     try {
-      return new OwnConsole(host, dir, socket, host.consoleListen(socket));
+      return new OwnConsole(host, dir, socket, host.listenUnix(socket, 4));
     } catch (err) {
       fs.rmSync(dir, { recursive: true, force: true });
       throw err;
@@ -60,27 +61,41 @@ export class OwnConsole {
  * nothing more (EIO once every slave fd is closed; at most 2 s after the exit). The caller's terminal
  * is raw meanwhile and follows its size (SIGWINCH). Closes the master.
  */
+/** A stream reading fd (closed with it): a terminal's, a pipe's or socket's, or a file's, as Node makes process.stdin. */
+function inputStream(fd: number): NodeJS.ReadableStream & { destroy(): void } {
+  const tty = require('node:tty') as typeof import('node:tty');
+  if (tty.isatty(fd)) return new tty.ReadStream(fd);
+  const st = fs.fstatSync(fd);
+  if (st.isFIFO() || st.isSocket()) {
+    const net = require('node:net') as typeof import('node:net');
+    return new net.Socket({ fd, readable: true, writable: false });
+  }
+  return fs.createReadStream('', { fd });
+}
+
 export async function proxyTerminal(host: Host, master: number, exited: Promise<WaitStatus>): Promise<WaitStatus> {
   // Loaded here: node:tty brings Node's stream machinery, which create without a terminal never needs.
   const tty = require('node:tty') as typeof import('node:tty');
   const pty = new tty.ReadStream(master);
-  const stdin = process.stdin;
-  const raw = stdin.isTTY === true;
+  // Streams of this call's own, over a copy of fd 0, and plain writes to fd 1: not process.stdin and
+  // process.stdout, which are made once per process (a warm worker serves many callers' stdio).
+  const stdin = inputStream(host.dup(0));
+  const raw = stdin instanceof tty.ReadStream;
   const resize = () => {
-    if (!process.stdout.isTTY) return;
     try {
-      host.setWinsize(master, process.stdout.rows, process.stdout.columns);
+      const size = host.getWinsize(1);
+      host.setWinsize(master, size.rows, size.cols);
     } catch {
-      // the pty is gone
+      // stdout is not a terminal, or the pty is gone
     }
   };
   const input = (data: Buffer) => pty.write(data);
   try {
-    if (raw) stdin.setRawMode(true);
+    if (raw) (stdin as import('node:tty').ReadStream).setRawMode(true);
     resize();
     process.on('SIGWINCH', resize);
     const drained = new Promise<void>((resolve) => {
-      pty.on('data', (data: Buffer) => process.stdout.write(data));
+      pty.on('data', (data: Buffer) => print(data));
       pty.on('end', resolve);
       pty.on('error', () => resolve()); // EIO: no slave left
       pty.on('close', resolve);
@@ -95,8 +110,8 @@ export async function proxyTerminal(host: Host, master: number, exited: Promise<
   } finally {
     process.off('SIGWINCH', resize);
     stdin.off('data', input);
-    if (raw) stdin.setRawMode(false);
-    stdin.pause();
+    if (raw) (stdin as import('node:tty').ReadStream).setRawMode(false);
+    stdin.destroy();
     pty.destroy();
   }
 }

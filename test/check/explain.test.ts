@@ -140,7 +140,7 @@ describe('the plan explain prints is the plan the helper receives', () => {
 describe('explain with --console-socket', () => {
   it('a process.terminal: the console ops are in the plan the helper receives, and in a Terminal section', async () => {
     const socket = path.join(env.tmp, 'console.sock');
-    const listenFd = native().consoleListen(socket);
+    const listenFd = native().listenUnix(socket, 4);
     try {
       const spec = baseSpec();
       spec.process!.terminal = true;

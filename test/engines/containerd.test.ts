@@ -2,10 +2,10 @@
 // folder) and containerd-shim-runc-v2, driven with ctr --runc-binary bin/tsrunc, as an engine does:
 // create/start/wait/delete with the exit status, exec, ps, pause/resume, kill, and a terminal.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { ChildProcess, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { TestEnv, TSRUNC, makeRootfs } from '../support/env';
+import { startDaemon, stopDaemon, TestEnv, TSRUNC, makeRootfs, WARM } from '../support/env';
 import { hasContainerd, type PrivateContainerd, startContainerd } from '../support/containerd';
 
 describe.skipIf(!hasContainerd)('containerd 1.6 with containerd-shim-runc-v2', () => {
@@ -13,6 +13,9 @@ describe.skipIf(!hasContainerd)('containerd 1.6 with containerd-shim-runc-v2', (
   let containerd: PrivateContainerd | undefined;
   let rootfs = '';
   const hadRunDir = fs.existsSync('/run/containerd');
+  // The shim's --root for ctr's default namespace; served warm with TSRUNC_TEST_WARM=1.
+  const runcRoot = '/run/containerd/runc/default';
+  let daemon: ChildProcess | undefined;
 
   const ctr = (args: string[], timeout = 30_000) => containerd!.ctr(args, timeout);
   const run = (id: string, extra: string[], cmd: string[]) =>
@@ -22,6 +25,11 @@ describe.skipIf(!hasContainerd)('containerd 1.6 with containerd-shim-runc-v2', (
     env = new TestEnv('ctrd');
     rootfs = path.join(env.tmp, 'rootfs');
     makeRootfs(rootfs);
+    if (WARM) {
+      daemon = startDaemon(runcRoot, path.join(env.tmp, 'daemon.log'));
+      // containerd passes its environment on to the shim, and the shim to tsrunc: never cold unnoticed.
+      process.env.TSRUNC_DAEMON = 'required';
+    }
     containerd = await startContainerd(path.join(env.tmp, 'containerd'));
   });
 
@@ -32,10 +40,11 @@ describe.skipIf(!hasContainerd)('containerd 1.6 with containerd-shim-runc-v2', (
       ctr(['container', 'rm', id]);
     }
     await containerd?.stop();
+    delete process.env.TSRUNC_DAEMON;
+    if (daemon) await stopDaemon(daemon);
     const leftovers = await env.cleanup();
     // containerd keeps its own runtime root (/run/containerd/runc/<ns>); tsrunc's state under it must be
     // gone, and so must the cgroups (ctr puts them under /default).
-    const runcRoot = '/run/containerd/runc/default';
     const state = fs.existsSync(runcRoot) ? fs.readdirSync(runcRoot).filter((n) => n.startsWith('ctrd-')) : [];
     const cgroups = spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '5', '-name', 'ctrd-*'], { encoding: 'utf8' }).stdout.trim();
     if (!hadRunDir) fs.rmSync('/run/containerd', { recursive: true, force: true });

@@ -643,7 +643,7 @@ describe('tsrunc-init', () => {
     const dir = tempDir();
     const cgroup = testCgroup('fallback', cgroup2Mount());
     const socketPath = path.join(dir, 'console.sock');
-    const listenFd = native().consoleListen(socketPath);
+    const listenFd = native().listenUnix(socketPath, 4);
     try {
       // The outer helper's container process installs the filter and executes an inner helper, which
       // gets the plan under test on fd 3.

@@ -23,7 +23,7 @@ afterAll(async () => {
 /** What a failed command may not leave: state for id, its cgroup, a new child process, a mount. */
 function leftAfter(id: string | undefined, childrenBefore: number[]): string[] {
   const left: string[] = [];
-  const states = fs.existsSync(env.root) ? fs.readdirSync(env.root) : [];
+  const states = env.stateEntries();
   if (states.length > 0) left.push(`state dirs ${states.join(' ')}`);
   const newChildren = childPids().filter((p) => !childrenBefore.includes(p));
   if (newChildren.length > 0) left.push(`processes ${newChildren.join(' ')}`);

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { Spec } from '../../src/oci/types';
 import { native } from '../../src/linux/native';
 import { readProcStat } from '../../src/linux/proc';
-import { Result, TestEnv, testSpec } from '../support/env';
+import { daemonPids, Result, TestEnv, testSpec } from '../support/env';
 
 export { testSpec };
 
@@ -75,12 +75,13 @@ export function hostMounts(needle: string): string[] {
 /** Living processes (or zombies) that are children of this test process. */
 export function childPids(): number[] {
   const pids: number[] = [];
+  const daemons = daemonPids();
   for (const name of fs.readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
     try {
       const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
       const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid) pids.push(Number(name));
+      if (ppid === process.pid && !daemons.has(Number(name))) pids.push(Number(name));
     } catch {
       // gone
     }

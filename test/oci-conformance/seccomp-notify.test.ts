@@ -116,7 +116,7 @@ describe('SCMP_ACT_NOTIFY refused or failing', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
     expect(r.stderr).toMatch(pattern);
     expect(childPids().filter((p) => !before.includes(p))).toEqual([]);
-    expect(fs.existsSync(env.root) ? fs.readdirSync(env.root) : []).toEqual([]);
+    expect(env.stateEntries()).toEqual([]);
   }
 
   it('no agent at listenerPath: one line naming the field, nothing left behind', () => {

@@ -33,7 +33,7 @@ describe.skipIf(!noSystemd)('--systemd-cgroup without systemd', () => {
         expect(r.status).toBe(1);
         expect(r.stderr.trim().split('\n')).toEqual([expect.stringContaining(`msg="${NO_BUS}"`)]);
         expect(leftoversOf(env, id)).toEqual([]);
-        expect(fs.existsSync(env.root) ? fs.readdirSync(env.root) : []).toEqual([]);
+        expect(env.stateEntries()).toEqual([]);
       }
     });
   }

@@ -41,7 +41,7 @@ function terminalSpec(script: string, edit?: (s: Spec) => void): Spec {
 /** A console socket the test listens on, as the shim does. */
 function listen(): { socket: string; fd: number; close(): void } {
   const socket = path.join(env.tmp, `console-${seq++}.sock`);
-  const fd = native().consoleListen(socket);
+  const fd = native().listenUnix(socket, 4);
   return { socket, fd, close: () => { fs.closeSync(fd); fs.rmSync(socket, { force: true }); } };
 }
 

@@ -1,6 +1,6 @@
 // A test's own world: a temporary folder with bundles, its own --root, and a cleanup that removes every
 // container the test made and checks that nothing (state, mount, cgroup, process) is left behind.
-import { spawnSync } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import type { Spec } from '../../src/oci/types';
 import { baseSpec } from './base-spec';
 import { native, packageRoot } from '../../src/linux/native';
-import { readProcStat } from '../../src/linux/proc';
+import { readProcStat, sleepMs } from '../../src/linux/proc';
 
 export const TSRUNC = path.join(packageRoot(), 'bin', 'tsrunc');
 const BUSYBOX = '/bin/busybox';
@@ -58,17 +58,59 @@ export function testSpec(args: string[]): Spec {
   return spec;
 }
 
+/** With TSRUNC_TEST_WARM=1 every TestEnv serves its root with a `tsrunc daemon`: the tests run the warm path. */
+export const WARM = process.env.TSRUNC_TEST_WARM === '1';
+
+/** The warm server's socket under a root (src/runtime/warm/server.ts SOCKET_NAME). */
+export const DAEMON_SOCKET = 'tsrunc@daemon.sock';
+
+const daemons = new Set<number>();
+
+/** The daemons startDaemon started that still run (children of the test, not of its containers). */
+export function daemonPids(): Set<number> {
+  return daemons;
+}
+
+/** Starts `tsrunc daemon` for root and waits until its socket is there. */
+export function startDaemon(root: string, log: string, args: string[] = []): ChildProcess {
+  const out = fs.openSync(log, 'a');
+  const daemon = spawn(TSRUNC, ['--root', root, 'daemon', ...args], { stdio: ['ignore', out, out] });
+  fs.closeSync(out);
+  if (daemon.pid !== undefined) daemons.add(daemon.pid);
+  daemon.once('exit', () => daemon.pid !== undefined && daemons.delete(daemon.pid));
+  for (let waited = 0; !fs.existsSync(path.join(root, DAEMON_SOCKET)); waited += 10) {
+    if (waited > 20_000 || daemon.exitCode !== null) throw new Error(`tsrunc daemon for ${root} did not start: ${fs.readFileSync(log, 'utf8')}`);
+    sleepMs(10);
+  }
+  return daemon;
+}
+
+/** Stops a daemon startDaemon started (SIGTERM: it lets busy workers finish) and waits for it. */
+export async function stopDaemon(daemon: ChildProcess): Promise<void> {
+  if (daemon.exitCode !== null || daemon.signalCode !== null) return;
+  const exited = new Promise((resolve) => daemon.once('exit', resolve));
+  daemon.kill('SIGTERM');
+  await exited;
+}
+
 export class TestEnv {
   readonly tmp: string;
   readonly root: string;
   private readonly pids = new Set<number>();
   private seq = 0;
+  private daemon: ChildProcess | undefined;
 
   /** `env`: added to the environment of every tsrunc command of this TestEnv (cleanup's too). */
   constructor(label: string, private readonly opts: { env?: Record<string, string> } = {}) {
     becomeSubreaper();
     this.tmp = fs.mkdtempSync(path.join(os.tmpdir(), `tsrunc-test-${label}-`));
     this.root = path.join(this.tmp, 'state');
+    if (WARM) this.daemon = startDaemon(this.root, path.join(this.tmp, 'daemon.log'), ['--idle-workers', '1']);
+  }
+
+  /** What is under this root: the containers' state (not the warm server's socket). */
+  stateEntries(): string[] {
+    return fs.existsSync(this.root) ? fs.readdirSync(this.root).filter((n) => n !== DAEMON_SOCKET) : [];
   }
 
   id(label: string): string {
@@ -96,7 +138,8 @@ export class TestEnv {
       const r = spawnSync(TSRUNC, ['--root', this.root, ...args], {
         stdio: [opts.input === undefined ? 'ignore' : 'pipe', out, err, ...(opts.extraFds ?? [])],
         input: opts.input, timeout: opts.timeout ?? 20_000, killSignal: 'SIGKILL',
-        ...(this.opts.env || opts.env ? { env: { ...process.env, ...this.opts.env, ...opts.env } } : {}),
+        // Warm: never the cold path unnoticed.
+        ...(this.opts.env || opts.env || WARM ? { env: { ...process.env, ...(WARM ? { TSRUNC_DAEMON: 'required' } : {}), ...this.opts.env, ...opts.env } } : {}),
       });
       if (r.error) throw r.error;
       this.rememberPids();
@@ -119,7 +162,7 @@ export class TestEnv {
   }
 
   private rememberPids(): void {
-    for (const id of fs.existsSync(this.root) ? fs.readdirSync(this.root) : []) {
+    for (const id of this.stateEntries()) {
       try {
         const record = JSON.parse(fs.readFileSync(path.join(this.root, id, 'state.json'), 'utf8')) as { pid: number };
         if (record.pid > 0) this.pids.add(record.pid);
@@ -133,7 +176,7 @@ export class TestEnv {
   async cleanup(): Promise<string[]> {
     this.rememberPids();
     const leftovers: string[] = [];
-    for (const id of fs.existsSync(this.root) ? fs.readdirSync(this.root) : []) {
+    for (const id of this.stateEntries()) {
       const r = this.tsrunc(['delete', '--force', id]);
       if (r.status !== 0) leftovers.push(`delete --force ${id} failed: ${r.stderr}`);
       const cgroups = spawnSync('find', ['/sys/fs/cgroup', '-maxdepth', '4', '-name', id], { encoding: 'utf8' }).stdout.trim();
@@ -147,9 +190,10 @@ export class TestEnv {
       }
       if (fs.existsSync(`/proc/${pid}`)) leftovers.push(`process ${pid} left`);
     }
+    if (this.daemon) await stopDaemon(this.daemon);
     const mounts = fs.readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((l) => l.includes(this.tmp));
     leftovers.push(...mounts.map((m) => `mount left: ${m}`));
-    if (fs.existsSync(this.root) && fs.readdirSync(this.root).length > 0) leftovers.push(`state left in ${this.root}`);
+    if (this.stateEntries().length > 0) leftovers.push(`state left in ${this.root}`);
     fs.rmSync(this.tmp, { recursive: true, force: true });
     return leftovers;
   }

@@ -466,9 +466,35 @@ export class FakeHost implements Host {
     return fd;
   }
 
-  consoleListen(file: string): number {
-    this.call(`consoleListen ${file}`);
-    throw sysError('ENOSYS', 'the fake host has no console sockets');
+  listenUnix(file: string): number {
+    this.call(`listenUnix ${file}`);
+    throw sysError('ENOSYS', 'the fake host has no unix sockets');
+  }
+
+  accept(): number {
+    throw sysError('ENOSYS', 'the fake host has no unix sockets');
+  }
+
+  peerCredentials(): { pid: number; uid: number; gid: number } {
+    throw sysError('ENOSYS', 'the fake host has no unix sockets');
+  }
+
+  receiveMessage(): { data: Buffer; fds: number[] } {
+    throw sysError('ENOSYS', 'the fake host has no unix sockets');
+  }
+
+  dieWithPeer(): void {
+    throw sysError('ENOSYS', 'the fake host has no unix sockets');
+  }
+
+  outliveThePeer(): void {}
+
+  dup(): number {
+    throw sysError('ENOSYS', 'the fake host has no descriptors to duplicate');
+  }
+
+  dup2(): void {
+    throw sysError('ENOSYS', 'the fake host has no descriptors to duplicate');
   }
 
   receiveFd(): { fd: number; name: string } {
@@ -482,6 +508,10 @@ export class FakeHost implements Host {
   sendFd(file: string): void {
     this.call(`sendFd ${file}`);
     throw sysError('ENOSYS', 'the fake host has no seccomp listeners');
+  }
+
+  getWinsize(): { rows: number; cols: number } {
+    throw sysError('ENOTTY', 'the fake host has no terminals');
   }
 
   setWinsize(): void {}

@@ -45,7 +45,7 @@ describe('start-up dist files', () => {
   it('loading a dist file loads none of the stream, net, tty or child_process modules', () => {
     // They cost a few ms of every start; commands that need them require them where they use them.
     for (const name of ['tsrunc.js', 'lazy-commands.js']) {
-      const script = `const { loadWithCodeCache } = require(${JSON.stringify(path.join(packageRoot(), 'bin', 'tsrunc'))});
+      const script = `const { loadWithCodeCache } = require(${JSON.stringify(path.join(packageRoot(), 'bin', 'tsrunc-node'))});
         loadWithCodeCache(${JSON.stringify(path.join(dist, name))});
         console.log(JSON.stringify(process.moduleLoadList.filter((m) => /^NativeModule (net|stream|tty|child_process)$/.test(m))));`;
       const r = spawnSync(process.execPath, ['-e', script], { encoding: 'utf8' });

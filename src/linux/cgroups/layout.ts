@@ -2,6 +2,7 @@
 
 import { RuntimeError } from '../../common/errors';
 import { readFileSync, readdirSync } from 'node:fs';
+import { oncePerRequest, runtimeProc } from '../proc';
 import { join } from 'node:path';
 
 export type CgroupMode = 'v1' | 'v2' | 'hybrid';
@@ -61,8 +62,6 @@ function parseMountinfo(text: string): CgroupMount[] {
 /** Super options of a v1 cgroup mount that are not controller names. */
 const NON_CONTROLLER_OPTIONS = new Set(['rw', 'ro', 'noprefix', 'clone_children', 'xattr', 'cpuset_v2_mode', 'favordynmods']);
 
-let hostLayout: CgroupLayout | undefined;
-
 /**
  * Set to a cgroup2 mount point, this makes a hybrid host look like a cgroup v2 one that has only that
  * hierarchy, so that the v2 driver can be tested with real containers on a host that is not v2
@@ -70,10 +69,10 @@ let hostLayout: CgroupLayout | undefined;
  */
 export const CGROUP2_ONLY_ENV = 'TSRUNC_CGROUP2_ONLY';
 
-/** This host's layout, read once per process (a tsrunc process is one short command). */
+/** This host's layout, read once per command (a warm worker reads it afresh for each request). */
 export function detectCgroupLayout(mountinfo?: string): CgroupLayout {
   if (mountinfo !== undefined) return parseCgroupLayout(mountinfo);
-  return (hostLayout ??= parseCgroupLayout(readFileSync('/proc/self/mountinfo', 'utf8'), process.env[CGROUP2_ONLY_ENV]));
+  return oncePerRequest('cgroup layout', () => parseCgroupLayout(readFileSync(`${runtimeProc()}/mountinfo`, 'utf8'), process.env[CGROUP2_ONLY_ENV]));
 }
 
 function parseCgroupLayout(mountinfo: string, cgroup2Only?: string): CgroupLayout {

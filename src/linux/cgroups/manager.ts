@@ -13,6 +13,7 @@
 // cg.deviceProgram(resources): the rules of the device program apply() attaches on cgroup v2.
 
 import { readFileSync } from 'node:fs';
+import { runtimeProc } from '../proc';
 import type { Resources } from '../../oci/types';
 import { RuntimeError } from '../../common/errors';
 import type { Feature } from './features';
@@ -113,7 +114,7 @@ export function cgroupManagerFor(o: CgroupManagerOptions): CgroupManager {
     id: o.id,
     cgroupsPath: o.cgroupsPath,
     layout,
-    ownCgroups: o.ownCgroups ?? (() => readFileSync('/proc/self/cgroup', 'utf8')),
+    ownCgroups: o.ownCgroups ?? (() => readFileSync(`${runtimeProc()}/cgroup`, 'utf8')),
   });
   // The controllers and page sizes are read only when resource writes are planned: the head start of create needs neither.
   const init = managerInit(o, layout, paths);

@@ -189,6 +189,16 @@ export const COMMANDS: CommandDef[] = [
       ...CRIU_FLAGS.map((name) => ({ name, type: CRIU_STRING_FLAGS.includes(name) ? 'string' as const : 'boolean' as const, describe: 'as runc (CRIU)' }))],
     positionals: [id],
   },
+  {
+    name: 'daemon', describe: 'serve this --root warm: the tsrunc executable hands its commands to this server (docs/warm-path.md)',
+    flags: [
+      { name: 'idle-timeout', type: 'number', describe: 'stop after this many seconds without a request (0: never)' },
+      { name: 'idle-workers', type: 'number', describe: 'worker processes kept ready (default 2)' },
+      { name: 'max-workers', type: 'number', describe: 'worker processes at most (default 64)' },
+      { name: 'worker', type: 'boolean', hidden: true, describe: 'run as one of the server\'s workers' },
+    ],
+    positionals: [],
+  },
   { name: 'help', describe: 'show the commands, or one command\'s options', flags: [], positionals: [{ name: 'command', required: false }] },
 ];
 

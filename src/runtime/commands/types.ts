@@ -14,6 +14,8 @@ export interface CommandContext {
   positionals: string[];
   /** create, run and exec: what the core began before loading the command (head-start.ts). */
   head?: AnyHeadStart;
+  /** Runs another command line in this process, on the given host (a warm worker serves its fronts with it). */
+  runCommand: (argv: string[], host: Host) => Promise<number>;
 }
 
 /** Returns the exit status. */
