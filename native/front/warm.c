@@ -27,8 +27,18 @@
 
 #define SOCKET_NAME "tsrunc@daemon.sock"
 #define PROTOCOL "tsrunc-warm-1"
-/* How long a server may take to hand the connection to a worker. */
-#define ANSWER_MS 2000
+/* How long a server may take to hand the connection to a worker (TSRUNC_DAEMON_TIMEOUT_MS): a
+ * socket-activated server starts its first worker then. */
+#define ANSWER_MS 5000
+
+static int answer_ms(void)
+{
+	const char *s = getenv("TSRUNC_DAEMON_TIMEOUT_MS");
+	char *end;
+	long ms = s ? strtol(s, &end, 10) : 0;
+
+	return s && *s && !*end && ms > 0 && ms <= 600000 ? (int)ms : ANSWER_MS;
+}
 /* SCM_MAX_FD is 253: stdio, the preserved fds and the helper's socket in one message. */
 #define MAX_PRESERVED 249
 
@@ -432,7 +442,7 @@ int run_warm(int argc, char **argv, const struct front_args *args)
 	f.conn = above(connect_server(path), 3 + args->preserve_fds + 1);
 	if (f.conn < 0)
 		return -1;
-	answer = read_line(&f, line, sizeof(line), ANSWER_MS);
+	answer = read_line(&f, line, sizeof(line), answer_ms());
 	if (answer == 1 && strcmp(line, "cold") == 0) {
 		close(f.conn);
 		return -1;
@@ -442,7 +452,7 @@ int run_warm(int argc, char **argv, const struct front_args *args)
 		if (is_read_only(args->command))
 			return -1;
 		say("the tsrunc daemon at %s did not answer within %d ms; %s was not run (stop the daemon, or remove the socket to use tsrunc without it)",
-		    path, ANSWER_MS, args->command);
+		    path, answer_ms(), args->command);
 		return 1;
 	}
 	/* Children and forwarded signals come through a signalfd from here on; the helper gets the old mask. */

@@ -39,7 +39,8 @@ describe.skipIf(!usable)('tsrunc daemon under systemd (socket activation)', { ti
     expect(systemctl('is-active', `tsrunc-daemon@${instance}.socket`).stdout.trim()).toBe('active');
     expect(fs.existsSync(path.join(env.root, DAEMON_SOCKET))).toBe(true);
     const bundle = env.bundle('b', specWith(['sh', '-c', 'echo warm']));
-    const r = env.tsrunc(['run', '--bundle', bundle, env.id('sd')], { env: { TSRUNC_DAEMON: 'required' } });
+    // The first command starts the server and its first worker: a guest under TCG takes its time.
+    const r = env.tsrunc(['run', '--bundle', bundle, env.id('sd')], { env: { TSRUNC_DAEMON: 'required', TSRUNC_DAEMON_TIMEOUT_MS: '120000' }, timeout: 180_000 });
     expect([r.status, r.stdout, r.stderr]).toEqual([0, 'warm\n', '']);
     expect(systemctl('is-active', `tsrunc-daemon@${instance}.service`).stdout.trim()).toBe('active');
     // The server's stop lets its workers go: the unit is inactive, and the socket stays for the next start.
