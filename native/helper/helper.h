@@ -91,6 +91,9 @@ _Noreturn void ops_run(const struct plan *plan, struct ctx *ctx, int from);
 void dump_plan(const char *head, size_t head_len, const char *rest, size_t rest_len);
 /* Fills f (index unchanged) and returns -1. */
 int set_failure(struct failure *f, int err, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* Reads tsrunc's one-line answer (without its newline, cut to len - 1) to the question sent on the sync
+ * fd (`question arg`, named in the failures: a read error, or EOF before an answer). */
+void read_answer(struct ctx *ctx, char *reply, size_t len, const char *question, const char *arg);
 /* Sends one line on the sync fd in a single write; returns -1 with errno set on failure. */
 int send_line(struct ctx *ctx, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Tells tsrunc that the current op took a fallback (`what`, after a failure with errno err), on the

@@ -21,28 +21,12 @@
 void op_hooks(struct ctx *ctx, const struct op *op)
 {
 	char reply[16];
-	size_t n = 0;
 
 	if (ctx->sync_fd < 0)
 		fail(ctx, 0, "hooks %s after ready", op->argv[0]);
 	if (send_line(ctx, "hooks %s\n", op->argv[0]) < 0)
 		fail(ctx, errno, "send hooks %s", op->argv[0]);
-	for (;;) {
-		char c;
-		ssize_t r = read(ctx->sync_fd, &c, 1);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			fail(ctx, errno, "read the answer to hooks %s", op->argv[0]);
-		if (r == 0)
-			fail(ctx, 0, "no answer to hooks %s", op->argv[0]);
-		if (c == '\n')
-			break;
-		if (n < sizeof(reply) - 1)
-			reply[n++] = c;
-	}
-	reply[n] = '\0';
+	read_answer(ctx, reply, sizeof(reply), "hooks", op->argv[0]);
 	if (strcmp(reply, "ok") != 0)
 		fail(ctx, 0, "the %s hooks failed", op->argv[0]);
 }

@@ -63,6 +63,28 @@ int send_line(struct ctx *ctx, const char *fmt, ...)
 	return send_all(ctx->sync_fd, line, (size_t)n);
 }
 
+void read_answer(struct ctx *ctx, char *reply, size_t len, const char *question, const char *arg)
+{
+	size_t n = 0;
+
+	for (;;) {
+		char c;
+		ssize_t r = read(ctx->sync_fd, &c, 1);
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			fail(ctx, errno, "read the answer to %s%s%s", question, *arg ? " " : "", arg);
+		if (r == 0)
+			fail(ctx, 0, "no answer to %s%s%s", question, *arg ? " " : "", arg);
+		if (c == '\n')
+			break;
+		if (n < len - 1)
+			reply[n++] = c;
+	}
+	reply[n] = '\0';
+}
+
 int set_failure(struct failure *f, int err, const char *fmt, ...)
 {
 	va_list ap;

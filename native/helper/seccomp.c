@@ -259,7 +259,6 @@ void op_seccomp_load(struct ctx *ctx, const struct op *op)
 void op_seccomp_listener(struct ctx *ctx, const struct op *op)
 {
 	char line[64], reply[16];
-	size_t n = 0;
 	int len;
 
 	(void)op;
@@ -276,22 +275,7 @@ void op_seccomp_listener(struct ctx *ctx, const struct op *op)
 			fail(ctx, errno, "send seccomp-listener");
 		done += (int)w;
 	}
-	for (;;) {
-		char c;
-		ssize_t r = read(ctx->sync_fd, &c, 1);
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			fail(ctx, errno, "read the answer to seccomp-listener");
-		if (r == 0)
-			fail(ctx, 0, "no answer to seccomp-listener");
-		if (c == '\n')
-			break;
-		if (n < sizeof(reply) - 1)
-			reply[n++] = c;
-	}
-	reply[n] = '\0';
+	read_answer(ctx, reply, sizeof(reply), "seccomp-listener", "");
 	close(ctx->seccomp_listener_fd);
 	ctx->seccomp_listener_fd = -1;
 	if (strcmp(reply, "ok") != 0)
