@@ -48,7 +48,6 @@ static const int FORWARDED[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGUSR1, SIGU
 struct front {
 	int conn;
 	const struct front_args *args;
-	const char *socket_path;
 	pid_t helper;
 	char buf[4096];
 	size_t have;
@@ -438,7 +437,6 @@ int run_warm(int argc, char **argv, const struct front_args *args)
 		return -1;
 	if (snprintf(path, sizeof(path), "%s/%s", args->root, SOCKET_NAME) >= (int)sizeof(path))
 		return -1;
-	f.socket_path = path;
 	f.conn = above(connect_server(path), 3 + args->preserve_fds + 1);
 	if (f.conn < 0)
 		return -1;

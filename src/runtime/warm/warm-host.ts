@@ -4,9 +4,10 @@
 import type { Host } from '../host';
 import type { FrontLink } from './front-link';
 
-export function warmHost(base: Host, link: FrontLink, helper: { pid: number; fd: number } | undefined): Host {
+/** The host, and the front's helper's socket if no command took it (for the caller to close). */
+export function warmHost(base: Host, link: FrontLink, helper: { pid: number; fd: number } | undefined): { host: Host; untakenHelperFd: () => number | undefined } {
   let given = helper;
-  return {
+  const host: Host = {
     ...base,
     spawnHelper: () => {
       if (given === undefined) throw new Error('the front started no helper for this command, or one helper was asked for twice');
@@ -17,4 +18,5 @@ export function warmHost(base: Host, link: FrontLink, helper: { pid: number; fd:
     waitpid: (pid) => link.waitpid(pid),
     waitpidSync: (pid) => link.waitpidSync(pid),
   };
+  return { host, untakenHelperFd: () => given?.fd };
 }

@@ -51,12 +51,11 @@ function identity(host: Host, proc: string): Map<string, string> {
 }
 
 /**
- * Why the peer of conn is left to its cold path; undefined when it may be served: the same user,
- * credentials, capabilities, no_new_privs, seccomp and LSM label as the server (a worker must never
- * do for a caller what the caller could not do itself), and the same namespaces of every type.
+ * Why the peer is left to its cold path; undefined when it may be served: the same user, credentials,
+ * capabilities, no_new_privs, seccomp and LSM label as the server (a worker must never do for a caller
+ * what the caller could not do itself), and the same namespaces of every type.
  */
-export function refusal(host: Host, conn: number): string | undefined {
-  const peer = host.peerCredentials(conn);
+export function refusal(host: Host, peer: { pid: number; uid: number }): string | undefined {
   if (peer.uid !== process.getuid?.()) return `uid ${peer.uid}, not this server's ${process.getuid?.()}`;
   if (peer.pid <= 0) return 'a pid namespace this server cannot see';
   let theirs: Map<string, string>;
@@ -157,7 +156,8 @@ function leave(host: Host, saved: Saved): void {
 export async function serveConnection(o: WorkerOptions, conn: number): Promise<void> {
   const { host, log } = o;
   const link = new FrontLink(host, conn);
-  const refused = refusal(host, conn);
+  const peer = host.peerCredentials(conn);
+  const refused = refusal(host, peer);
   if (refused !== undefined) {
     log.debug(`daemon: cold path for a peer with ${refused}`);
     link.cold();
@@ -166,7 +166,8 @@ export async function serveConnection(o: WorkerOptions, conn: number): Promise<v
   link.send('hello');
   const { request, fds } = readRequest(host, conn);
   const { byFrontFd, helperFd } = receivedFds(request, fds);
-  let helperTaken = false;
+  const helper = request.helperPid !== undefined && helperFd !== undefined ? { pid: request.helperPid, fd: helperFd } : undefined;
+  const warm = warmHost(host, link, helper);
   try {
     const why = mismatch(request, o.root);
     if (why !== undefined) {
@@ -181,11 +182,8 @@ export async function serveConnection(o: WorkerOptions, conn: number): Promise<v
     // process dies where it is, and what it made is what delete --force removes.
     host.dieWithPeer(conn);
     try {
-      saved = enter(host, request, byFrontFd, host.peerCredentials(conn).pid, devNull);
-      const helper = request.helperPid !== undefined && helperFd !== undefined ? { pid: request.helperPid, fd: helperFd } : undefined;
-      const base = warmHost(host, link, helper);
-      const tracked: Host = { ...base, spawnHelper: (...a) => ((helperTaken = true), base.spawnHelper(...a)) };
-      status = await o.run(request.argv, tracked);
+      saved = enter(host, request, byFrontFd, peer.pid, devNull);
+      status = await o.run(request.argv, warm.host);
     } finally {
       host.outliveThePeer();
       if (saved) leave(host, saved);
@@ -194,7 +192,8 @@ export async function serveConnection(o: WorkerOptions, conn: number): Promise<v
     await link.finish(status);
   } finally {
     for (const fd of byFrontFd.values()) host.close(fd);
-    if (helperFd !== undefined && !helperTaken) host.close(helperFd);
+    const untaken = warm.untakenHelperFd();
+    if (untaken !== undefined) host.close(untaken);
   }
 }
 
