@@ -22,7 +22,8 @@
       "target_name": "tsrunc",
       "type": "executable",
       "sources": ["native/front/main.c", "native/front/args.c", "native/front/cold.c", "native/front/warm.c"],
-      "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11"]
+      "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11"],
+      "ldflags": ["-static"]
     },
     {
       "target_name": "tsrunc-init",

@@ -26,7 +26,7 @@
 #include "front.h"
 
 #define SOCKET_NAME "tsrunc@daemon.sock"
-#define PROTOCOL "tsrunc-warm-1"
+#define PROTOCOL "tsrunc-warm-2"
 /* How long a server may take to hand the connection to a worker (TSRUNC_DAEMON_TIMEOUT_MS): a
  * socket-activated server starts its first worker then. */
 #define ANSWER_MS 5000
@@ -108,11 +108,10 @@ static int connect_server(const char *path)
 	return fd;
 }
 
-/* Reads one line (without its '\n') into line; 1, 0 at EOF or on an error, -1 after timeout_ms (< 0: none). */
-static int read_line(struct front *f, char *line, size_t len, int timeout_ms)
+/* Reads one line (without its '\n') into line; 1, 0 at EOF or on an error, -1 when deadline_ms (on
+ * CLOCK_MONOTONIC; < 0: none) has passed with no whole line, after a last look at what has come. */
+static int read_line(struct front *f, char *line, size_t len, long deadline_ms)
 {
-	long deadline = now_ms() + timeout_ms;
-
 	for (;;) {
 		char *nl = memchr(f->buf, '\n', f->have);
 		struct pollfd p = { .fd = f->conn, .events = POLLIN };
@@ -131,13 +130,10 @@ static int read_line(struct front *f, char *line, size_t len, int timeout_ms)
 		}
 		if (f->have == sizeof(f->buf))
 			return 0;
-		if (timeout_ms >= 0) {
-			long left = deadline - now_ms();
-			int r;
+		if (deadline_ms >= 0) {
+			long left = deadline_ms - now_ms();
+			int r = poll(&p, 1, left > 0 ? (int)left : 0);
 
-			if (left <= 0)
-				return -1;
-			r = poll(&p, 1, (int)left);
 			if (r < 0 && errno == EINTR)
 				continue;
 			if (r == 0)
@@ -245,12 +241,13 @@ static int put(char **body, size_t *len, size_t *cap, const char *s)
 }
 
 /*
- * The request: a little-endian u32 length, then NUL-terminated fields (protocol, cwd, umask in octal,
+ * The request: a little-endian u32 length, then NUL-terminated fields (protocol, the deadline (ms on
+ * CLOCK_MONOTONIC) after which a worker must not take it, cwd, umask in octal,
  * the helper's pid or "", N of --preserve-fds, which of fds 0..2+N are open as '1'/'0', argc and argv,
  * envc and the environment), in one sendmsg with the open ones of fds 0..2+N and then the helper's
  * socket as SCM_RIGHTS; what does not fit follows as plain bytes.
  */
-static int send_request(struct front *f, int argc, char **argv, int ctl)
+static int send_request(struct front *f, int argc, char **argv, int ctl, long deadline_ms)
 {
 	extern char **environ;
 	int nfds = 3 + f->args->preserve_fds;
@@ -280,7 +277,8 @@ static int send_request(struct front *f, int argc, char **argv, int ctl)
 	cap = 4;
 	if (!body)
 		return -1;
-	if (put(&body, &len, &cap, PROTOCOL) || put(&body, &len, &cap, cwd))
+	snprintf(num, sizeof(num), "%ld", deadline_ms);
+	if (put(&body, &len, &cap, PROTOCOL) || put(&body, &len, &cap, num) || put(&body, &len, &cap, cwd))
 		goto out;
 	snprintf(num, sizeof(num), "%o", (unsigned)mask);
 	if (put(&body, &len, &cap, num))
@@ -432,6 +430,7 @@ int run_warm(int argc, char **argv, const struct front_args *args)
 	struct front f = { .args = args, .helper = 0 };
 	sigset_t blocked, old;
 	int sigfd, ctl = -1, status, answer;
+	long deadline;
 
 	if (args->preserve_fds > MAX_PRESERVED)
 		return -1;
@@ -440,19 +439,6 @@ int run_warm(int argc, char **argv, const struct front_args *args)
 	f.conn = above(connect_server(path), 3 + args->preserve_fds + 1);
 	if (f.conn < 0)
 		return -1;
-	answer = read_line(&f, line, sizeof(line), answer_ms());
-	if (answer == 1 && strcmp(line, "cold") == 0) {
-		close(f.conn);
-		return -1;
-	}
-	if (answer != 1 || strcmp(line, "hello") != 0) {
-		close(f.conn);
-		if (is_read_only(args->command))
-			return -1;
-		say("the tsrunc daemon at %s did not answer within %d ms; %s was not run (stop the daemon, or remove the socket to use tsrunc without it)",
-		    path, answer_ms(), args->command);
-		return 1;
-	}
 	/* Children and forwarded signals come through a signalfd from here on; the helper gets the old mask. */
 	sigemptyset(&blocked);
 	sigaddset(&blocked, SIGCHLD);
@@ -472,14 +458,33 @@ int run_warm(int argc, char **argv, const struct front_args *args)
 			return 1;
 		}
 	}
-	if (send_request(&f, argc, argv, ctl) < 0) {
+	/* The request goes at once, before any worker has the connection (no round trip first). A worker
+	 * answers `hello` before it runs anything, and runs nothing once the deadline has passed: a front
+	 * that has had no `hello` by then may say the command was not run. */
+	deadline = now_ms() + answer_ms();
+	if (send_request(&f, argc, argv, ctl, deadline) < 0) {
 		forget_helper(&f);
 		close(f.conn);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if (is_read_only(args->command))
+			return -1;
 		say("cannot send the command to the tsrunc daemon at %s: %s; %s was not run", path, strerror(errno), args->command);
 		return 1;
 	}
 	if (ctl >= 0)
 		close(ctl);
+	answer = read_line(&f, line, sizeof(line), deadline);
+	if (answer != 1 || strcmp(line, "hello") != 0) {
+		forget_helper(&f);
+		close(f.conn);
+		close(sigfd);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		if ((answer == 1 && strcmp(line, "cold") == 0) || is_read_only(args->command))
+			return -1;
+		say("the tsrunc daemon at %s did not answer within %d ms; %s was not run (stop the daemon, or remove the socket to use tsrunc without it)",
+		    path, answer_ms(), args->command);
+		return 1;
+	}
 	status = relay(&f, sigfd);
 	/* A command that ends without the worker having had its helper reaped did not use it (it failed
 	 * before, or was not one of the helper's): the helper gets EOF on its socket and is reaped here. */

@@ -115,6 +115,53 @@ describe('the warm path', () => {
     }
   });
 
+  it('a request whose deadline has passed when a worker takes it is not run: the worker says hello and stops there', () => {
+    daemon = startDaemon(env.root, path.join(env.tmp, 'daemon.log'));
+    const id = env.id('expired');
+    env.ok(['create', '--bundle', bundle, id], required);
+    // A front that sent `delete --force` and gave up long ago (deadline 1 ms after boot) but is still connected.
+    const fields = ['tsrunc-warm-2', '1', '/', '22', '', '0', '000', '5', '--root', env.root, 'delete', '--force', id, '0'];
+    const client = spawnSync('python3', ['-c', [
+      'import socket, struct, sys',
+      'body = b"".join(f.encode() + b"\\0" for f in sys.argv[2:])',
+      's = socket.socket(socket.AF_UNIX); s.connect(sys.argv[1]); s.sendall(struct.pack("<I", len(body)) + body)',
+      'got = b""',
+      'while True:',
+      '    d = s.recv(4096)',
+      '    if not d: break',
+      '    got += d',
+      'sys.stdout.write(got.decode())',
+    ].join('\n'), socket(), ...fields], { encoding: 'utf8', timeout: 10_000 });
+    expect([client.status, client.stdout]).toEqual([0, 'hello\n']);
+    expect(env.state(id).status).toBe('created');
+    env.ok(['delete', '--force', id], required);
+    expect(leftoversOf(env, id)).toEqual([]);
+  });
+
+  it('every worker busy past the timeout: create fails as not run, and the worker that takes it later runs nothing', async () => {
+    daemon = startDaemon(env.root, path.join(env.tmp, 'daemon.log'), ['--idle-workers', '1', '--max-workers', '1']);
+    const busy = env.id('busy');
+    setConfig(bundle, specWith(['sleep', '2']));
+    const off = { env: { TSRUNC_DAEMON: 'off' } };
+    const foreground = runAsync(['run', '--bundle', bundle, busy]);
+    await waitFor('the busy run', () => env.tsrunc(['state', busy], off).stdout.includes('"running"'), 15_000);
+    const late = env.id('late');
+    process.env.TSRUNC_DAEMON_TIMEOUT_MS = '300';
+    try {
+      const create = await runAsync(['create', '--bundle', bundle, late]);
+      expect(create.status).toBe(1);
+      expect(create.stderr).toMatch(/^tsrunc: the tsrunc daemon at .* did not answer within 300 ms; create was not run/);
+    } finally {
+      delete process.env.TSRUNC_DAEMON_TIMEOUT_MS;
+    }
+    expect((await foreground).status).toBe(0);
+    // The worker is free again and has had the late connection: it serves, and made nothing of it.
+    expect(env.tsrunc(['list', '--quiet'], required).stdout).not.toContain(late);
+    expect(leftoversOf(env, late)).toEqual([]);
+    expect(leftoversOf(env, busy)).toEqual([]);
+    setConfig(bundle, specWith(['sleep', '100']));
+  });
+
   it('the server killed while it serves create: the outcome is reported unknown, never run twice, and delete --force removes it', async () => {
     daemon = startGroupedDaemon();
     const id = env.id('killed');

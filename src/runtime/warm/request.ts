@@ -1,9 +1,12 @@
 // A front's request (docs/warm-path.md, native/front/warm.c send_request): a little-endian u32 length,
-// then NUL-terminated fields. Pure: bytes in, a request or why it is malformed out.
+// then NUL-terminated fields (protocol, deadline, cwd, umask, helper pid, N, open mask, argv,
+// environment). Pure: bytes in, a request or why it is malformed out.
 
-export const PROTOCOL = 'tsrunc-warm-1';
+export const PROTOCOL = 'tsrunc-warm-2';
 
 export interface WarmRequest {
+  /** After this (ms on CLOCK_MONOTONIC) the front has given up waiting for `hello`: the request must not run. */
+  deadlineMs: number;
   cwd: string;
   umask: number;
   /** The helper the front spawned for create, run or exec; undefined for the other commands. */
@@ -42,6 +45,8 @@ export function parseRequest(body: Buffer): WarmRequest {
   };
   const protocol = take('protocol');
   if (protocol !== PROTOCOL) throw new Error(`protocol ${JSON.stringify(protocol)}, not ${PROTOCOL}`);
+  const deadlineText = take('deadline');
+  if (!/^\d{1,16}$/.test(deadlineText)) throw new Error(`bad deadline ${JSON.stringify(deadlineText)}`);
   const cwd = take('cwd');
   const umaskText = take('umask');
   if (!/^[0-7]{1,4}$/.test(umaskText)) throw new Error(`bad umask ${JSON.stringify(umaskText)}`);
@@ -60,6 +65,7 @@ export function parseRequest(body: Buffer): WarmRequest {
   }
   if (next !== fields.length) throw new Error('fields after the environment');
   return {
+    deadlineMs: Number(deadlineText),
     cwd,
     umask: parseInt(umaskText, 8),
     ...(helperText !== '' ? { helperPid: Number(helperText) } : {}),

@@ -34,7 +34,13 @@ export interface WorkerOptions {
 /** What a process is allowed (/proc/<pid>/status): a front is served only with exactly the server's. */
 const IDENTITY_FIELDS = ['Uid', 'Gid', 'Groups', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp'];
 
-function identity(host: Host, proc: string): Map<string, string> {
+/** A process's credentials, LSM label and namespaces (undefined: a type it cannot be seen in). */
+export interface Identity {
+  fields: Map<string, string>;
+  namespaces: Map<string, string | undefined>;
+}
+
+export function identityOf(host: Host, proc: string): Identity {
   const fields = new Map<string, string>();
   for (const line of host.readFile(`${proc}/status`).split('\n')) {
     const colon = line.indexOf(':');
@@ -47,40 +53,36 @@ function identity(host: Host, proc: string): Map<string, string> {
     // no LSM that labels processes
   }
   fields.set('LSM label', label);
-  return fields;
+  const namespaces = new Map<string, string | undefined>();
+  for (const file of new Set(Object.values(NS_FILES))) {
+    try {
+      namespaces.set(file, host.readlink(`${proc}/ns/${file}`));
+    } catch {
+      namespaces.set(file, undefined); // no such namespace type on this kernel, or not visible
+    }
+  }
+  return { fields, namespaces };
 }
 
 /**
  * Why the peer is left to its cold path; undefined when it may be served: the same user, credentials,
- * capabilities, no_new_privs, seccomp and LSM label as the server (a worker must never do for a caller
- * what the caller could not do itself), and the same namespaces of every type.
+ * capabilities, no_new_privs, seccomp and LSM label as the server (`mine`: a worker must never do for
+ * a caller what the caller could not do itself), and the same namespaces of every type.
  */
-export function refusal(host: Host, peer: { pid: number; uid: number }): string | undefined {
+export function refusal(host: Host, peer: { pid: number; uid: number }, mine: Identity): string | undefined {
   if (peer.uid !== process.getuid?.()) return `uid ${peer.uid}, not this server's ${process.getuid?.()}`;
   if (peer.pid <= 0) return 'a pid namespace this server cannot see';
-  let theirs: Map<string, string>;
+  let theirs: Identity;
   try {
-    theirs = identity(host, `/proc/${peer.pid}`);
+    theirs = identityOf(host, `/proc/${peer.pid}`);
   } catch {
     return 'a process whose status cannot be read';
   }
-  for (const [field, mine] of identity(host, '/proc/self')) {
-    if (theirs.get(field) !== mine) return `another ${field} (${theirs.get(field) ?? 'none'}, not ${mine})`;
+  for (const [field, value] of mine.fields) {
+    if (theirs.fields.get(field) !== value) return `another ${field} (${theirs.fields.get(field) ?? 'none'}, not ${value})`;
   }
-  for (const file of new Set(Object.values(NS_FILES))) {
-    let mine: string;
-    try {
-      mine = host.readlink(`/proc/self/ns/${file}`);
-    } catch {
-      continue; // this kernel has no such namespace type
-    }
-    let theirs: string | undefined;
-    try {
-      theirs = host.readlink(`/proc/${peer.pid}/ns/${file}`);
-    } catch {
-      theirs = undefined;
-    }
-    if (theirs !== mine) return `another ${file} namespace`;
+  for (const [file, ns] of mine.namespaces) {
+    if (ns !== undefined && theirs.namespaces.get(file) !== ns) return `another ${file} namespace`;
   }
   return undefined;
 }
@@ -152,42 +154,64 @@ function leave(host: Host, saved: Saved): void {
   process.chdir(saved.cwd);
 }
 
+/** What a worker reads or opens once and every connection uses. */
+export interface WorkerContext {
+  /** The worker's own identity, which a peer must have. */
+  mine: Identity;
+  /** /dev/null, for the stdio a front did not have open. */
+  devNull: number;
+}
+
+export function workerContext(host: Host): WorkerContext {
+  return { mine: identityOf(host, '/proc/self'), devNull: host.open('/dev/null', 'r+') };
+}
+
+/** Whether the front still waits for `hello`: it gives up at the request's deadline (CLOCK_MONOTONIC ms, as process.hrtime). */
+function beforeDeadline(request: WarmRequest): boolean {
+  return Number(process.hrtime.bigint() / 1_000_000n) < request.deadlineMs;
+}
+
 /** Serves one connection; every descriptor it received is closed when it returns. */
-export async function serveConnection(o: WorkerOptions, conn: number): Promise<void> {
+export async function serveConnection(o: WorkerOptions, conn: number, ctx: WorkerContext): Promise<void> {
   const { host, log } = o;
   const link = new FrontLink(host, conn);
   const peer = host.peerCredentials(conn);
-  const refused = refusal(host, peer);
+  const refused = refusal(host, peer, ctx.mine);
   if (refused !== undefined) {
     log.debug(`daemon: cold path for a peer with ${refused}`);
     link.cold();
     return;
   }
+  // The front sent its request without waiting; `hello` before anything runs tells it a worker has it.
   link.send('hello');
   const { request, fds } = readRequest(host, conn);
   const { byFrontFd, helperFd } = receivedFds(request, fds);
   const helper = request.helperPid !== undefined && helperFd !== undefined ? { pid: request.helperPid, fd: helperFd } : undefined;
   const warm = warmHost(host, link, helper);
   try {
+    // hello went before this look at the clock: a front that had given up by now saw no hello in time,
+    // and has said that its command was not run.
+    if (!beforeDeadline(request)) {
+      log.debug('daemon: a request taken after its front gave up: not run');
+      return;
+    }
     const why = mismatch(request, o.root);
     if (why !== undefined) {
       log.debug(`daemon: cold path: ${why}`);
       link.cold();
       return;
     }
-    const devNull = host.open('/dev/null', 'r+');
     let saved: Saved | undefined;
     let status = 1;
     // A front killed in the middle takes the command with it, as a killed cold tsrunc would: this
     // process dies where it is, and what it made is what delete --force removes.
     host.dieWithPeer(conn);
     try {
-      saved = enter(host, request, byFrontFd, peer.pid, devNull);
+      saved = enter(host, request, byFrontFd, peer.pid, ctx.devNull);
       status = await o.run(request.argv, warm.host);
     } finally {
       host.outliveThePeer();
       if (saved) leave(host, saved);
-      host.close(devNull);
     }
     await link.finish(status);
   } finally {
@@ -199,11 +223,12 @@ export async function serveConnection(o: WorkerOptions, conn: number): Promise<v
 
 /** Takes connections until `requests` have been served (then the server starts a fresh worker). */
 export async function serveRequests(o: WorkerOptions, listenFd: number, requests: number): Promise<void> {
+  const ctx = workerContext(o.host);
   for (let served = 0; served < requests; served++) {
     const conn = o.host.accept(listenFd);
     o.onBusy?.(true);
     try {
-      await serveConnection(o, conn);
+      await serveConnection(o, conn, ctx);
     } catch (err) {
       o.log.warn(`daemon: a request failed in the worker: ${(err as Error).message}`);
     } finally {
