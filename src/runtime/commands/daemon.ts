@@ -51,9 +51,9 @@ export const daemon: CommandHandler = async (ctx) => {
     ctx.host.close(WORKER_FDS.listen);
     ctx.host.close(WORKER_FDS.status);
     await warmUp(ctx);
-    await serveRequests({
-      host: ctx.host, log: ctx.log, root: ctx.store.root, run: ctx.runCommand, onBusy: statusWriter(status),
-    }, listen, REQUESTS_PER_WORKER);
+    const onBusy = statusWriter(status);
+    onBusy(false); // ready
+    await serveRequests({ host: ctx.host, log: ctx.log, root: ctx.store.root, run: ctx.runCommand, onBusy }, listen, REQUESTS_PER_WORKER);
     return 0;
   }
   const g = ctx.globals;

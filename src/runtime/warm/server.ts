@@ -72,7 +72,8 @@ async function listen(o: ServerOptions): Promise<{ fd: number; file?: string }> 
 export async function runServer(o: ServerOptions): Promise<number> {
   const { fd, file } = await listen(o);
   const entry = path.join(packageRoot(), 'bin', 'tsrunc-node');
-  const workers = new Map<ChildProcess, { busy: boolean }>();
+  /** ready: the worker has loaded and warmed up (its first status line). */
+  const workers = new Map<ChildProcess, { busy: boolean; ready: boolean }>();
   let stopping = false;
   let lastActive = Date.now();
   let done: () => void = () => {};
@@ -80,14 +81,18 @@ export async function runServer(o: ServerOptions): Promise<number> {
     done = resolve;
   });
 
-  const idle = () => [...workers.values()].filter((w) => !w.busy).length;
+  const idle = () => [...workers.values()].filter((w) => w.ready && !w.busy).length;
+  const starting = () => [...workers.values()].filter((w) => !w.ready).length;
+  // The first workers start together; after that one at a time: a burst of short requests is served by
+  // the workers there are as they come free, sooner than by many new ones, whose starts cost more CPU
+  // than the requests. Requests wait in the socket's backlog meanwhile.
   const topUp = () => {
-    while (!stopping && idle() < o.minIdle && workers.size < o.maxWorkers) startWorker();
+    while (!stopping && workers.size < o.maxWorkers && (workers.size < o.minIdle || (idle() < o.minIdle && starting() === 0))) startWorker();
   };
   const startWorker = () => {
     const stdio: ('ignore' | 'inherit' | 'pipe' | number)[] = ['ignore', 'ignore', 'inherit', fd, 'pipe'];
     const child = spawn(process.execPath, [entry, '--root', o.store.root, ...o.workerGlobals, 'daemon', '--worker'], { stdio });
-    const state = { busy: false };
+    const state = { busy: false, ready: false };
     workers.set(child, state);
     let pending = '';
     child.stdio[WORKER_FDS.status]?.on('data', (chunk: Buffer) => {
@@ -96,6 +101,7 @@ export async function runServer(o: ServerOptions): Promise<number> {
         const line = pending.slice(0, nl);
         pending = pending.slice(nl + 1);
         state.busy = line === 'busy';
+        state.ready = true;
         lastActive = Date.now();
         if (stopping && !state.busy) child.kill('SIGTERM');
       }

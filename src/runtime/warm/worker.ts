@@ -176,15 +176,18 @@ export async function serveConnection(o: WorkerOptions, conn: number, ctx: Worke
   const { host, log } = o;
   const link = new FrontLink(host, conn);
   const peer = host.peerCredentials(conn);
+  // The front sends its request right after it connects: waiting for it first lets the front run (on a
+  // busy machine the worker, woken by the connection, would otherwise hold the front's CPU meanwhile).
+  const { request, fds } = readRequest(host, conn);
   const refused = refusal(host, peer, ctx.mine);
   if (refused !== undefined) {
+    for (const fd of fds) host.close(fd);
     log.debug(`daemon: cold path for a peer with ${refused}`);
     link.cold();
     return;
   }
-  // The front sent its request without waiting; `hello` before anything runs tells it a worker has it.
+  // `hello` before anything runs tells the front a worker has its request.
   link.send('hello');
-  const { request, fds } = readRequest(host, conn);
   const { byFrontFd, helperFd } = receivedFds(request, fds);
   const helper = request.helperPid !== undefined && helperFd !== undefined ? { pid: request.helperPid, fd: helperFd } : undefined;
   const warm = warmHost(host, link, helper);
