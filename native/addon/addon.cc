@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -446,6 +447,46 @@ Napi::Value PeerCredentials(const Napi::CallbackInfo& info) {
   return result;
 }
 
+// readMany(files, links): each file's text and each link's target in one call, null where it cannot be
+// read (a warm worker reads a dozen /proc entries of every front that connects, on every request).
+Napi::Value ReadMany(const Napi::CallbackInfo& info) {
+  Napi::Env env = info.Env();
+  if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsArray()) {
+    Napi::TypeError::New(env, "readMany: two arrays of paths").ThrowAsJavaScriptException();
+    return env.Undefined();
+  }
+  Napi::Array files = info[0].As<Napi::Array>();
+  Napi::Array links = info[1].As<Napi::Array>();
+  Napi::Array fileTexts = Napi::Array::New(env, files.Length());
+  Napi::Array linkTargets = Napi::Array::New(env, links.Length());
+  for (uint32_t i = 0; i < files.Length(); i++) {
+    std::string name = files.Get(i).ToString().Utf8Value();
+    int fd = open(name.c_str(), O_RDONLY | O_CLOEXEC);
+    std::string text;
+    bool ok = fd >= 0;
+    char buf[4096];
+    while (ok) {
+      ssize_t n = read(fd, buf, sizeof(buf));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) ok = false;
+      if (n <= 0) break;
+      text.append(buf, static_cast<size_t>(n));
+    }
+    if (fd >= 0) close(fd);
+    fileTexts.Set(i, ok ? Napi::Value(Napi::String::New(env, text)) : env.Null());
+  }
+  for (uint32_t i = 0; i < links.Length(); i++) {
+    std::string name = links.Get(i).ToString().Utf8Value();
+    char target[PATH_MAX];
+    ssize_t n = readlink(name.c_str(), target, sizeof(target));
+    linkTargets.Set(i, n >= 0 ? Napi::Value(Napi::String::New(env, target, static_cast<size_t>(n))) : env.Null());
+  }
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("files", fileTexts);
+  result.Set("links", linkTargets);
+  return result;
+}
+
 // receiveMessage(fd, maxBytes): one recvmsg (waiting for it), { data, fds } with the SCM_RIGHTS
 // descriptors close-on-exec; data is empty at EOF.
 Napi::Value ReceiveMessage(const Napi::CallbackInfo& info) {
@@ -881,6 +922,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("listenUnix", Napi::Function::New(env, ListenUnix, "listenUnix"));
   exports.Set("accept", Napi::Function::New(env, Accept, "accept"));
   exports.Set("peerCredentials", Napi::Function::New(env, PeerCredentials, "peerCredentials"));
+  exports.Set("readMany", Napi::Function::New(env, ReadMany, "readMany"));
   exports.Set("receiveMessage", Napi::Function::New(env, ReceiveMessage, "receiveMessage"));
   exports.Set("dup", Napi::Function::New(env, Dup, "dup"));
   exports.Set("dieWithPeer", Napi::Function::New(env, DieWithPeer, "dieWithPeer"));

@@ -42,6 +42,8 @@ export interface NativeAddon {
   accept(listenFd: number): number;
   /** SO_PEERCRED of a connected unix socket (pid 0: a peer whose pid namespace this one cannot see). */
   peerCredentials(fd: number): { pid: number; uid: number; gid: number };
+  /** Each file's text and each link's target, null where it cannot be read: one call for many small reads. */
+  readMany(files: string[], links: string[]): { files: (string | null)[]; links: (string | null)[] };
   /** One recvmsg of at most maxBytes, waiting for it, with its SCM_RIGHTS fds (close-on-exec); empty data at EOF. */
   receiveMessage(fd: number, maxBytes: number): { data: Buffer; fds: number[] };
   /** Until outliveThePeer: this process kills itself (SIGKILL) the moment the peer of the connected socket fd closes it. */

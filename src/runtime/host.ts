@@ -76,6 +76,7 @@ export const realHost: Host = {
   listenUnix: (file, backlog) => native().listenUnix(file, backlog),
   accept: (fd) => native().accept(fd),
   peerCredentials: (fd) => native().peerCredentials(fd),
+  readMany: (files, links) => native().readMany(files, links),
   receiveMessage: (fd, maxBytes) => native().receiveMessage(fd, maxBytes),
   dup: (fd) => native().dup(fd),
   dieWithPeer: (fd) => native().dieWithPeer(fd),

@@ -475,6 +475,17 @@ export class FakeHost implements Host {
     throw sysError('ENOSYS', 'the fake host has no unix sockets');
   }
 
+  readMany(files: string[], links: string[]): { files: (string | null)[]; links: (string | null)[] } {
+    const orNull = <T>(read: () => T): T | null => {
+      try {
+        return read();
+      } catch {
+        return null;
+      }
+    };
+    return { files: files.map((f) => orNull(() => this.readFile(f))), links: links.map((l) => orNull(() => this.readlink(l))) };
+  }
+
   peerCredentials(): { pid: number; uid: number; gid: number } {
     throw sysError('ENOSYS', 'the fake host has no unix sockets');
   }

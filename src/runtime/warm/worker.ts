@@ -40,27 +40,20 @@ export interface Identity {
   namespaces: Map<string, string | undefined>;
 }
 
+const NS_TYPES = [...new Set(Object.values(NS_FILES))];
+
 export function identityOf(host: Host, proc: string): Identity {
+  const read = host.readMany([`${proc}/status`, `${proc}/attr/current`], NS_TYPES.map((file) => `${proc}/ns/${file}`));
+  const [status, label] = read.files;
+  if (status === null) throw new Error(`cannot read ${proc}/status`);
   const fields = new Map<string, string>();
-  for (const line of host.readFile(`${proc}/status`).split('\n')) {
+  for (const line of status.split('\n')) {
     const colon = line.indexOf(':');
     if (IDENTITY_FIELDS.includes(line.slice(0, colon))) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
   }
-  let label = '';
-  try {
-    label = host.readFile(`${proc}/attr/current`).trim();
-  } catch {
-    // no LSM that labels processes
-  }
-  fields.set('LSM label', label);
-  const namespaces = new Map<string, string | undefined>();
-  for (const file of new Set(Object.values(NS_FILES))) {
-    try {
-      namespaces.set(file, host.readlink(`${proc}/ns/${file}`));
-    } catch {
-      namespaces.set(file, undefined); // no such namespace type on this kernel, or not visible
-    }
-  }
+  fields.set('LSM label', label?.trim() ?? ''); // null: no LSM that labels processes
+  // undefined: no such namespace type on this kernel, or not visible
+  const namespaces = new Map(NS_TYPES.map((file, i) => [file, read.links[i] ?? undefined]));
   return { fields, namespaces };
 }
 
