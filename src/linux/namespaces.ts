@@ -35,6 +35,11 @@ export function hasNew(set: NamespaceSet, type: NamespaceType): boolean {
   return set.created.has(type);
 }
 
+/** Whether the container runs in a user namespace other than the runtime's: a new one, or one it joins. */
+export function inUserNamespace(set: NamespaceSet): boolean {
+  return hasNew(set, 'user') || set.joined.some((j) => j.ns.type === 'user');
+}
+
 /** Flags for clone: every new namespace but time, which only unshare can create. */
 export function cloneNamespaceFlags(set: NamespaceSet): number {
   let flags = 0;

@@ -6,7 +6,7 @@ import type { Problem } from '../common/errors';
 import { startOps, type ContainerOpName, type HostOpName, type Plan, type OpOf } from './plan';
 import { op } from './op-schema';
 import { CLONE_NEWTIME, CLONE_PARENT, MS, RLIMITS, SIGCHLD } from './constants';
-import { cloneNamespaceFlags, hasNew, hasOwnMountNamespace, idMapContent, namespaceSet, NAMESPACE_FLAGS, timeOffsetsContent } from './namespaces';
+import { cloneNamespaceFlags, hasNew, hasOwnMountNamespace, idMapContent, inUserNamespace, namespaceSet, NAMESPACE_FLAGS, timeOffsetsContent } from './namespaces';
 import { bindsDev, CgroupMountInfo, mountOps, MountPlanInput, procMountPoints, SourceKind } from './mounts';
 import type { CgroupEntry } from './cgroups';
 import { containerDevices, DEFAULT_LINKS, deviceMode } from './devices';
@@ -121,11 +121,17 @@ function usernsOf(spec: Spec): MountPlanInput['userns'] {
   return ns.joined.some((j) => j.ns.type === 'user') ? 'joined' : undefined;
 }
 
-/** What C does first: wait to be released, a session of its own, root in a new user namespace, the names. */
+/**
+ * What C does first: wait to be released, a session of its own, root in its user namespace, the names.
+ * In a user namespace joined by path C is still the runtime's uid, which that namespace may not map:
+ * nothing it made there (a directory in /dev's tmpfs) could be owned; root of that namespace it can be.
+ */
 function identityOps(input: PlanInput): ContainerOp[] {
   const { spec } = input;
+  const ns = namespaceSet(spec);
   const ops: ContainerOp[] = [op.waitRelease(), op.setsid()];
-  if (hasNew(namespaceSet(spec), 'user')) ops.push(op.becomeRoot({}, 'linux.uidMappings'));
+  if (hasNew(ns, 'user')) ops.push(op.becomeRoot({}, 'linux.uidMappings'));
+  else if (inUserNamespace(ns)) ops.push(op.becomeRoot({}, 'linux.namespaces'));
   if (spec.hostname !== undefined) ops.push(op.sethostname({ name: spec.hostname }, 'hostname'));
   if (spec.domainname !== undefined) ops.push(op.setdomainname({ name: spec.domainname }, 'domainname'));
   return ops;
@@ -135,7 +141,7 @@ function identityOps(input: PlanInput): ContainerOp[] {
 function rootfsOps(input: PlanInput, problems: Problem[]): { ops: ContainerOp[]; afterRoot: ContainerOp[]; hostOps: HostOp[] } {
   const { spec, rootfs } = input;
   const ns = namespaceSet(spec);
-  const userns = hasNew(ns, 'user');
+  const userns = inUserNamespace(ns);
   const mounts = spec.mounts ?? [];
   const ops: ContainerOp[] = [
     // Nothing done in the container's mount namespace may propagate back to the host. Without one of

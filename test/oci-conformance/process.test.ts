@@ -93,6 +93,27 @@ describe('namespaces', () => {
     }
   });
 
+  it("another container's user namespace joined by path: root of that namespace, /dev made and its devices bound", () => {
+    const target = env.id('userns-target');
+    setConfig(bundle, specWith(['sleep', '100'], (s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
+    }));
+    env.ok(['run', '--detach', '--bundle', bundle, target]);
+    try {
+      const pid = env.state(target).pid;
+      // Its mount namespace is new: /dev is a tmpfs made in the joined namespace, devpts mounted on it.
+      const out = output(env, bundle, specWith(['sh', '-c', 'cat /proc/self/uid_map /proc/self/gid_map; id -u; stat -c "%u %F" /dev/null /dev/pts; echo x > /dev/null && echo wrote'], (s) => {
+        s.linux!.namespaces!.push({ type: 'user', path: `/proc/${pid}/ns/user` });
+      }));
+      const lines = out.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+      expect(lines).toEqual(['0 100000 65536', '0 200000 65536', '0', '65534 character special file', '0 directory', 'wrote']);
+    } finally {
+      env.tsrunc(['delete', '--force', target]);
+    }
+  });
+
   it('hostname and domainname are set in the new uts namespace', () => {
     const out = output(env, bundle, specWith(['cat', '/proc/sys/kernel/hostname', '/proc/sys/kernel/domainname'], (s) => {
       s.hostname = 'conformance-host';
