@@ -324,7 +324,10 @@ export function explainText(d: ExplainData, st: Style = PLAIN): string {
   if (d.cgroup.writes.length === 0) cgLines.push('writes: (none)');
   else {
     cgLines.push('writes, in order:');
-    for (const w of d.cgroup.writes) cgLines.push(withOrigin(st, `  ${w.file} = ${JSON.stringify(w.value)}`, w));
+    for (const w of d.cgroup.writes) {
+      cgLines.push(withOrigin(st, `  ${w.file} = ${JSON.stringify(w.value)}`, w));
+      if (w.onEinval) cgLines.push(`    refused (EINVAL): then ${w.onEinval.map((o) => `${o.file} = ${JSON.stringify(o.value)}`).join(', then ')}`);
+    }
   }
   if (d.cgroup.deviceProgram !== undefined) cgLines.push(...deviceProgramLines(st, d.cgroup.deviceProgram));
   for (const u of d.cgroup.unsupported) cgLines.push(st.warn(`not applied: ${notAppliedText(u)}`));

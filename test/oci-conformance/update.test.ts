@@ -68,6 +68,23 @@ describe('update', () => {
     await remove(id);
   });
 
+  it.runIf(fs.existsSync('/sys/fs/cgroup/cpu/cpu.rt_runtime_us'))('a realtime period below the runtime the cgroup has now: the runtime is written first (as runc retries)', async () => {
+    setConfig(bundle, specWith(['sh', '-c', 'while :; do sleep 0.1; done'], (s) => {
+      s.linux!.resources = { ...s.linux!.resources, cpu: { realtimePeriod: 900001, realtimeRuntime: 600001 } };
+    }));
+    const id = env.id('rt');
+    env.ok(['run', '--detach', '--bundle', bundle, id]);
+    const period = cgroupFile(id, 'cpu', 'cpu.rt_period_us', 'cpu.max');
+    const runtime = cgroupFile(id, 'cpu', 'cpu.rt_runtime_us', 'cpu.max');
+    const now = () => [period, runtime].map((f) => fs.readFileSync(f, 'utf8').trim());
+    expect(now()).toEqual(['900001', '600001']);
+    env.ok(['update', '--cpu-rt-period', '10000', '--cpu-rt-runtime', '3000', id]);
+    expect(now()).toEqual(['10000', '3000']);
+    env.ok(['update', '--cpu-rt-period', '100000', '--cpu-rt-runtime', '20000', id]);
+    expect(now()).toEqual(['100000', '20000']);
+    await remove(id);
+  });
+
   it('refuses an invalid document naming the field, and bad flag values, changing nothing', async () => {
     const id = runDetached();
     const bad = env.tsrunc(['update', '-r', '-', id], { input: JSON.stringify({ memory: { limit: 'lots' } }) });

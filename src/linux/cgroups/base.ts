@@ -130,13 +130,18 @@ export abstract class BaseCgroupManager implements CgroupManager {
    */
   apply(r: Resources): void {
     const { writes, deviceProgram } = this.plan(r);
-    for (const w of writes) {
+    const write = (w: CgroupWrite): void => {
       try {
         writeCgroupFile(w.file, w.value);
       } catch (e) {
+        if (w.onEinval !== undefined && errnoOf(e) === 'EINVAL') {
+          w.onEinval.forEach(write);
+          return;
+        }
         throw new RuntimeError(`${w.origin}: cannot write ${JSON.stringify(w.value)} to ${w.file}: ${describeFsError(e)}`);
       }
-    }
+    };
+    writes.forEach(write);
     if (deviceProgram !== undefined) attachDeviceProgram(deviceProgram.dir, deviceProgram.program, deviceProgram.origin);
   }
 

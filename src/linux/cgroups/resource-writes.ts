@@ -23,6 +23,8 @@ export interface CgroupWrite {
   value: string;
   /** The config field it comes from, e.g. "linux.resources.memory.limit". */
   origin: string;
+  /** Written instead when the kernel refuses this write with EINVAL (an order that fits the values the cgroup has now). */
+  onEinval?: CgroupWrite[];
 }
 
 export interface WriteTarget {
@@ -283,9 +285,14 @@ class ResourceWritePlanner {
         this.problem(rtRuntime !== undefined ? `${base}.realtimeRuntime` : `${base}.realtimePeriod`,
           'cpu.rt_runtime_us does not exist (kernel without CONFIG_RT_GROUP_SCHED)');
       } else {
-        // Period first: a fresh cgroup has runtime 0, which fits any period (runc's order too).
-        if (rtPeriod !== undefined) this.write(dir, 'cpu.rt_period_us', int(rtPeriod), `${base}.realtimePeriod`);
-        if (rtRuntime !== undefined) this.write(dir, 'cpu.rt_runtime_us', int(rtRuntime), `${base}.realtimeRuntime`);
+        // Period first: a fresh cgroup has runtime 0, which fits any period (runc's order too). A period
+        // below the runtime the cgroup has now is refused: then the runtime goes first (as runc retries).
+        const runtimeWrite = rtRuntime !== undefined ? { file: posix.join(dir, 'cpu.rt_runtime_us'), value: int(rtRuntime), origin: `${base}.realtimeRuntime` } : undefined;
+        if (rtPeriod !== undefined) {
+          const periodWrite = { file: posix.join(dir, 'cpu.rt_period_us'), value: int(rtPeriod), origin: `${base}.realtimePeriod` };
+          this.writes.push(runtimeWrite ? { ...periodWrite, onEinval: [runtimeWrite, periodWrite] } : periodWrite);
+        }
+        if (runtimeWrite) this.writes.push(runtimeWrite);
       }
     }
     // Last: with cpu.idle=1 the kernel refuses cpu.shares writes (EINVAL), so shares go before it.
