@@ -531,61 +531,87 @@ Napi::Value ReceiveMessage(const Napi::CallbackInfo& info) {
 
 // dieWithPeer(fd) / outliveThePeer(): while a warm worker serves a front, a thread waits for the front's
 // end of the connection to close; if it does before the worker is done, the worker kills itself at once,
-// as the front's own process (a cold tsrunc) would have died: the command stops where it is.
+// as the front's own process (a cold tsrunc) would have died: the command stops where it is. One thread
+// for the process's life, told what to watch through an eventfd; the generation tells a close of a
+// connection it watched before (whose fd number a later connection may have again) from the current one.
 struct PeerWatch {
-  int fd;
-  int wake;
+  pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+  int wake = -1;
+  int fd = -1;
+  uint64_t generation = 0;
 };
-PeerWatch* peerWatch = nullptr;
+PeerWatch peerWatch;
 
-void* WatchPeer(void* arg) {
-  PeerWatch* w = static_cast<PeerWatch*>(arg);
-  pollfd p[2] = {{w->fd, POLLRDHUP, 0}, {w->wake, POLLIN, 0}};
+void* WatchPeer(void*) {
   for (;;) {
-    int r = poll(p, 2, -1);
+    pthread_mutex_lock(&peerWatch.lock);
+    int fd = peerWatch.fd;
+    uint64_t generation = peerWatch.generation;
+    pthread_mutex_unlock(&peerWatch.lock);
+    pollfd p[2] = {{peerWatch.wake, POLLIN, 0}, {fd, POLLRDHUP, 0}};
+    int r = poll(p, fd >= 0 ? 2 : 1, -1);
     if (r < 0 && errno == EINTR) continue;
-    if (r < 0 || (p[1].revents & POLLIN) != 0) break;
-    if ((p[0].revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) kill(getpid(), SIGKILL);
+    if (r < 0) return nullptr;
+    if ((p[0].revents & POLLIN) != 0) {
+      uint64_t count;
+      if (read(peerWatch.wake, &count, sizeof(count)) < 0 && errno != EAGAIN) return nullptr;
+      continue;
+    }
+    if (fd >= 0 && (p[1].revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0) {
+      pthread_mutex_lock(&peerWatch.lock);
+      bool current = peerWatch.generation == generation && peerWatch.fd == fd;
+      pthread_mutex_unlock(&peerWatch.lock);
+      if (current) kill(getpid(), SIGKILL);
+      // else: the worker is done with that connection (outliveThePeer came first): look again
+    }
   }
-  close(w->wake);
-  delete w;
-  return nullptr;
+}
+
+/** Tells the watcher to watch fd (-1: nothing). */
+bool WatchFd(Napi::Env env, int fd) {
+  if (peerWatch.wake < 0) {
+    peerWatch.wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+    if (peerWatch.wake < 0) {
+      ErrnoError(env, "eventfd", errno).ThrowAsJavaScriptException();
+      return false;
+    }
+    pthread_t thread;
+    int err = pthread_create(&thread, nullptr, WatchPeer, nullptr);
+    if (err != 0) {
+      close(peerWatch.wake);
+      peerWatch.wake = -1;
+      ErrnoError(env, "pthread_create", err).ThrowAsJavaScriptException();
+      return false;
+    }
+    pthread_detach(thread);
+  }
+  pthread_mutex_lock(&peerWatch.lock);
+  peerWatch.fd = fd;
+  peerWatch.generation++;
+  pthread_mutex_unlock(&peerWatch.lock);
+  uint64_t one = 1;
+  if (write(peerWatch.wake, &one, sizeof(one)) < 0) {
+    ErrnoError(env, "write(eventfd)", errno).ThrowAsJavaScriptException();
+    return false;
+  }
+  return true;
 }
 
 Napi::Value DieWithPeer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
   int64_t fd;
   if (!IntArg(info, 0, "fd", &fd)) return env.Undefined();
-  if (peerWatch != nullptr) {
+  if (peerWatch.fd >= 0) {
     Napi::Error::New(env, "dieWithPeer: a peer is watched already").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  int wake = eventfd(0, EFD_CLOEXEC);
-  if (wake < 0) {
-    ErrnoError(env, "eventfd", errno).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  PeerWatch* w = new PeerWatch{static_cast<int>(fd), wake};
-  pthread_t thread;
-  int err = pthread_create(&thread, nullptr, WatchPeer, w);
-  if (err != 0) {
-    close(wake);
-    delete w;
-    ErrnoError(env, "pthread_create", err).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  pthread_detach(thread);
-  peerWatch = w;
+  WatchFd(env, static_cast<int>(fd));
   return env.Undefined();
 }
 
 Napi::Value OutliveThePeer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (peerWatch != nullptr) {
-    uint64_t one = 1;
-    if (write(peerWatch->wake, &one, sizeof(one)) < 0) ErrnoError(env, "write(eventfd)", errno).ThrowAsJavaScriptException();
-    peerWatch = nullptr;  // the thread frees it
-  }
+  if (peerWatch.fd >= 0) WatchFd(env, -1);
   return env.Undefined();
 }
 

@@ -162,6 +162,28 @@ describe('the warm path', () => {
     setConfig(bundle, specWith(['sleep', '100']));
   });
 
+  it('the front killed while a worker serves its create: the worker stops there too, as a killed cold create does', async () => {
+    daemon = startDaemon(env.root, path.join(env.tmp, 'daemon.log'));
+    const id = env.id('frontkilled');
+    setConfig(bundle, specWith(['sleep', '100'], (s) => {
+      s.hooks = { createRuntime: [{ path: '/bin/sh', args: ['sh', '-c', `touch ${env.tmp}/front-hook-$$; sleep 2`] }] };
+    }));
+    const front = spawn(TSRUNC, ['--root', env.root, 'create', '--bundle', bundle, id], { stdio: 'ignore', env: { ...process.env, ...required.env } });
+    const exited = new Promise((resolve) => front.once('exit', resolve));
+    await waitFor('the hook', () => fs.readdirSync(env.tmp).some((n) => n.startsWith('front-hook-')), 15_000);
+    front.kill('SIGKILL');
+    await exited;
+    // Had the worker gone on, the container would be created once the hook's 2 s are over.
+    await delay(3000);
+    expect(env.state(id).status).toBe('stopped');
+    env.ok(['delete', '--force', id], required);
+    await delay(100);
+    expect(leftoversOf(env, id)).toEqual([]);
+    // The server replaced the worker, and serves.
+    expect(env.tsrunc(['list', '--quiet'], required).status).toBe(0);
+    setConfig(bundle, specWith(['sleep', '100']));
+  });
+
   it('the server killed while it serves create: the outcome is reported unknown, never run twice, and delete --force removes it', async () => {
     daemon = startGroupedDaemon();
     const id = env.id('killed');
