@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { detectCgroupLayout } from '../../src/linux/cgroups/layout';
 import { systemdRunning } from '../../src/linux/cgroups/systemd/bus';
-import { makeRootfs, TestEnv, TSRUNC } from '../support/env';
+import { makeRootfs, TestEnv, TSRUNC, WARM } from '../support/env';
 import { delay, hostMounts } from '../oci-conformance/helpers';
 
 const hasPodman = spawnSync('sh', ['-c', 'command -v podman && command -v conmon']).status === 0;
@@ -28,12 +28,16 @@ describe.skipIf(!usable)('podman with cgroup_manager=systemd and tsrunc as its r
   let store = '';
   const names: string[] = [];
 
-  /** podman with everything of its own (storage, run state, events) in the test's folder. */
+  /**
+   * podman with everything of its own (storage, run state, events) in the test's folder, tsrunc's state
+   * root too (--runtime-flag): with TSRUNC_TEST_WARM=1 the test's daemon serves every runtime command.
+   */
   const podman = (args: string[], timeout = 120_000) => {
     const r = spawnSync('podman', [
       '--root', path.join(store, 'storage'), '--runroot', path.join(store, 'run'), '--tmpdir', path.join(store, 'tmp'),
-      '--storage-driver', 'vfs', '--cgroup-manager', 'systemd', '--events-backend', 'file', '--runtime', TSRUNC, ...args,
-    ], { encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'] });
+      '--storage-driver', 'vfs', '--cgroup-manager', 'systemd', '--events-backend', 'file', '--runtime', TSRUNC,
+      '--runtime-flag', `root=${env.root}`, ...args,
+    ], { encoding: 'utf8', timeout, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...(WARM ? { TSRUNC_DAEMON: 'required' } : {}) } });
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
   };
   const expectOk = (r: { status: number | null; stderr: string }) => expect(r.status, r.stderr).toBe(0);

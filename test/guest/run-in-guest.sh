@@ -14,12 +14,15 @@ step() {
 # vitest: the checkout is read-only, so the config is loaded without writing a bundled copy next to it.
 # Everything in the guest runs 5-8x slower under TCG (more on a busy host): generous per-test limits.
 vitest() { node_modules/.bin/vitest run --configLoader runner --testTimeout 180000 --hookTimeout 180000 "$@"; }
+# The same suites with a `tsrunc daemon` serving each test's root (test/support/env.ts).
+warm() { TSRUNC_TEST_WARM=1 "$@"; }
 
 echo "== guest: $(uname -r), systemd $(systemctl is-system-running), $(grep -o 'cgroup2 [^ ]* [^ ]*' /proc/self/mountinfo)"
 step "smoke: busybox container" bash scripts/example.sh /tmp/tsrunc-example
 step "vitest: cgroup v2" vitest test/oci-conformance/cgroup-v2.test.ts
-step "vitest: every v2 resource, read back" vitest test/guest/
+step "vitest: every v2 resource read back, podman, the warm server under systemd" vitest test/guest/
 step "vitest: exec (nsdelegate), events (v2 stats)" vitest test/oci-conformance/exec.test.ts test/oci-conformance/events.test.ts
+step "vitest: podman through the warm path" warm vitest test/guest/podman.test.ts
 
 if [ ${#failed[@]} -gt 0 ]; then
   printf '== failed: %s\n' "${failed[@]}"
