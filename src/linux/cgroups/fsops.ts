@@ -115,7 +115,15 @@ export function rmdirRetry(dir: string, tries = 10): void {
 
 /** Removes a cgroup and every sub-cgroup below it, deepest first. */
 export function removeCgroupTree(dir: string): void {
-  if (!existsSync(dir)) return;
+  // Most cgroups have no sub-cgroups: one rmdir, without listing a directory of dozens of files first.
+  try {
+    rmdirSync(dir);
+    return;
+  } catch (e) {
+    if (errnoOf(e) === 'ENOENT') return;
+    // Sub-cgroups (or processes still exiting): cgroupfs says EBUSY; a plain directory ENOTEMPTY.
+    if (errnoOf(e) !== 'EBUSY' && errnoOf(e) !== 'ENOTEMPTY') throw e;
+  }
   for (const child of childCgroups(dir)) removeCgroupTree(child);
   rmdirRetry(dir);
 }
