@@ -3,7 +3,7 @@
 // the whole lifecycle) for tsrunc's cold path (TSRUNC_DAEMON=off), its warm path (a `tsrunc daemon` on
 // its root) and, when installed, runc, measured in the same run in a clean environment (no
 // NODE_EXTRA_CA_CERTS), beside a bare `node -e 0`; then N lifecycles, P at a time, for each, twice.
-//   node bench/lifecycle.mjs [--runs N] [--parallel N,P]     (root; needs busybox-static)
+//   node bench/lifecycle.mjs [--runs N] [--parallel N,P] [--disk]     (root; needs busybox-static)
 import { spawn, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import fs from 'node:fs';
@@ -76,6 +76,10 @@ const median = (xs) => {
 };
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'tsrunc-bench-'));
+// State roots and bundles on a tmpfs, as on production hosts (/run/runc, /run/containerd): on a disk
+// filesystem every create and delete also pays the journal for state.json (--disk to measure that).
+const onDisk = process.argv.includes('--disk');
+if (!onDisk && spawnSync('mount', ['-t', 'tmpfs', '-o', 'mode=0700', 'tmpfs', tmp]).status !== 0) throw new Error(`cannot mount a tmpfs at ${tmp}`);
 const trueBundle = makeBundle(path.join(tmp, 'true'), ['/bin/true']);
 const sleepBundle = makeBundle(path.join(tmp, 'sleep'), ['/bin/sleep', '1000']);
 const commands = ['create', 'start', 'state', 'exec', 'kill', 'delete', 'lifecycle'];
@@ -193,7 +197,7 @@ try {
   rows.push(['node -e 0', fmt(nodeMs), ...names.slice(1).map(() => ''), ...(runc ? ['', ''] : []), fmt(Math.max(...results['node -e 0'].node.rss) / 1024), ...names.slice(1).map(() => '')]);
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => String(r[c]).length)));
   const line = (r) => r.map((cell, c) => String(cell).padStart(c === 0 ? 0 : widths[c]).padEnd(c === 0 ? widths[0] : 0)).join('  ');
-  console.log(`tsrunc lifecycle benchmark: ${runs} runs each, medians, clean environment (env -i PATH HOME), ${os.cpus().length} cores, node ${process.version}${runc ? `, runc at ${runc}` : ', runc not installed'}`);
+  console.log(`tsrunc lifecycle benchmark: ${runs} runs each, medians, clean environment (env -i PATH HOME), ${os.cpus().length} cores, node ${process.version}${runc ? `, runc at ${runc}` : ', runc not installed'}, state and bundles on ${onDisk ? 'the disk' : 'a tmpfs'}`);
   console.log('lifecycle = create + start + wait + delete of /bin/true (wall time of those commands); times from direct starts,');
   console.log(`peak RSS from ${RSS_ROUNDS} more rounds under GNU time`);
   console.log(line(header));
@@ -211,6 +215,7 @@ try {
     server.kill('SIGTERM');
     await exited;
   }
+  if (!onDisk) spawnSync('umount', [tmp]);
   fs.rmSync(tmp, { recursive: true, force: true });
   fs.rmSync(timeFile, { force: true });
 }
