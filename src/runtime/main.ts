@@ -131,6 +131,7 @@ export async function main(argv: string[], loader?: DistFileLoader, baseHost: Ho
       store: new StateStore(path.resolve(cl.globals.root as string), host),
       log,
       globals: cl.globals,
+      givenGlobals: cl.givenGlobals,
       flags: cl.flags,
       positionals: cl.positionals,
       runCommand: (line, on) => main(line, undefined, on),

@@ -174,6 +174,16 @@ export class StateStore {
     }
   }
 
+  /** Throws (as runc's list does: "open ROOT: no such file or directory") when the root is not there. */
+  mustHaveRoot(): void {
+    try {
+      this.host.stat(this.root);
+    } catch (err) {
+      if (errnoOf(err) === 'ENOENT') throw new RuntimeError(`open ${this.root}: no such file or directory`);
+      throw this.rootError(err);
+    }
+  }
+
   ids(): string[] {
     try {
       return this.host.readdir(this.root).filter((name) => ID_PATTERN.test(name) && name.length <= MAX_ID_BYTES).sort();

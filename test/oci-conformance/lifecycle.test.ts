@@ -365,6 +365,12 @@ describe('list', () => {
   it('prints a table, JSON (null when empty) and ids with --quiet', async () => {
     const local = new TestEnv('list');
     try {
+      // As runc: a --root that is not there is an error (the default root not made yet lists nothing).
+      const missing = local.tsrunc(['list'], { env: { TSRUNC_DAEMON: 'off' } });
+      if (!fs.existsSync(local.root)) {
+        expect([missing.status, missing.stderr]).toEqual([1, expect.stringContaining(`open ${local.root}: no such file or directory`)]);
+      }
+      fs.mkdirSync(local.root, { recursive: true });
       const empty = local.ok(['list', '--format', 'json']);
       expect(empty.stdout).toBe('null\n');
       expect(local.ok(['list', '--quiet']).stdout).toBe('');

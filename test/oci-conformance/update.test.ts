@@ -85,6 +85,19 @@ describe('update', () => {
     await remove(id);
   });
 
+  it.runIf(fs.existsSync('/sys/fs/cgroup/cpu/cpu.cfs_burst_us') || fs.existsSync('/sys/fs/cgroup/cpu.max.burst'))('--cpu-burst sets the CFS burst; a later update of another resource keeps it', async () => {
+    const id = runDetached();
+    const burst = cgroupFile(id, 'cpu', 'cpu.cfs_burst_us', 'cpu.max.burst');
+    expect(fs.readFileSync(burst, 'utf8').trim()).toBe('0');
+    env.ok(['update', '--cpu-period', '900000', '--cpu-burst', '500000', id]);
+    expect(fs.readFileSync(burst, 'utf8').trim()).toBe('500000');
+    env.ok(['update', '--memory', '100M', id]);
+    expect(fs.readFileSync(burst, 'utf8').trim()).toBe('500000');
+    env.ok(['update', '--cpu-period', '900000', '--cpu-burst', '0', id]);
+    expect(fs.readFileSync(burst, 'utf8').trim()).toBe('0');
+    await remove(id);
+  });
+
   it('refuses an invalid document naming the field, and bad flag values, changing nothing', async () => {
     const id = runDetached();
     const bad = env.tsrunc(['update', '-r', '-', id], { input: JSON.stringify({ memory: { limit: 'lots' } }) });

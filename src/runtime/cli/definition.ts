@@ -154,6 +154,7 @@ export const COMMANDS: CommandDef[] = [
       { name: 'cpu-share', type: 'string', alias: ['cpu-shares'], describe: 'CPU shares (relative weight)' },
       { name: 'cpu-quota', type: 'string', describe: 'CPU CFS quota in microseconds per period (-1: none)' },
       { name: 'cpu-period', type: 'string', describe: 'CPU CFS period in microseconds' },
+      { name: 'cpu-burst', type: 'string', describe: 'CPU CFS burst in microseconds (run time a period may borrow from earlier ones)' },
       { name: 'cpu-rt-period', type: 'string', describe: 'CPU real-time period in microseconds' },
       { name: 'cpu-rt-runtime', type: 'string', describe: 'CPU real-time runtime in microseconds per period' },
       { name: 'cpu-idle', type: 'string', describe: 'cgroup v2 cpu.idle (0 or 1)' },

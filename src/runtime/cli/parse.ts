@@ -9,6 +9,8 @@ export type FlagValues = Record<string, string | number | boolean | string[] | u
 
 export interface ParsedCommandLine {
   globals: FlagValues;
+  /** The global flags the command line gave (the others have their defaults). */
+  givenGlobals: ReadonlySet<string>;
   /** undefined when only global flags were given (--version, --help). */
   command?: CommandDef;
   flags: FlagValues;
@@ -76,8 +78,8 @@ function separate(argv: string[], flags: FlagDef[], stopAtPositional: boolean): 
 
 const BOOLEAN_TEXT: Record<string, boolean> = { true: true, false: false, '1': true, '0': false, t: true, f: false };
 
-/** Assigns the values of flag tokens (already checked against the definition by separate()). */
-function parseFlags(tokens: string[], flags: FlagDef[]): FlagValues {
+/** Assigns the values of flag tokens (already checked against the definition by separate()); `given` gets their names. */
+function parseFlags(tokens: string[], flags: FlagDef[], given?: Set<string>): FlagValues {
   const values: FlagValues = {};
   for (const def of flags) values[def.name] = def.default ?? (def.type === 'boolean' ? false : undefined);
   for (let i = 0; i < tokens.length; i++) {
@@ -85,6 +87,7 @@ function parseFlags(tokens: string[], flags: FlagDef[]): FlagValues {
     const eq = token.indexOf('=');
     const name = eq < 0 ? token : token.slice(0, eq);
     const def = flagByName(flags, name)!;
+    given?.add(def.name);
     const inline = eq < 0 ? undefined : token.slice(eq + 1);
     if (def.type === 'boolean') {
       const value = inline === undefined ? true : BOOLEAN_TEXT[inline.toLowerCase()];
@@ -112,8 +115,9 @@ function parseFlags(tokens: string[], flags: FlagDef[]): FlagValues {
 export function parseCommandLine(argv: string[]): ParsedCommandLine {
   const globalArgv = normalizeLongFlags(argv, GLOBAL_FLAGS);
   const [globalPart, rest] = separate(globalArgv, GLOBAL_FLAGS, true);
-  const globals = parseFlags(globalPart, GLOBAL_FLAGS);
-  if (rest.length === 0) return { globals, flags: {}, positionals: [] };
+  const givenGlobals = new Set<string>();
+  const globals = parseFlags(globalPart, GLOBAL_FLAGS, givenGlobals);
+  if (rest.length === 0) return { globals, givenGlobals, flags: {}, positionals: [] };
 
   const [name, ...commandArgv] = rest;
   const command = findCommand(name);
@@ -126,7 +130,7 @@ export function parseCommandLine(argv: string[]): ParsedCommandLine {
   const [flagPart, positionals] = separate(normalized, commandFlags, variadic);
   const flags = parseFlags(flagPart, commandFlags);
   if (!flags.help) checkPositionals(command, positionals);
-  return { globals, command, flags, positionals };
+  return { globals, givenGlobals, command, flags, positionals };
 }
 
 function checkPositionals(command: CommandDef, positionals: string[]): void {

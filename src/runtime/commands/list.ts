@@ -14,6 +14,8 @@ function table(rows: string[][]): string {
 export const list: CommandHandler = async (ctx) => {
   const format = ctx.flags.format as string;
   if (format !== 'table' && format !== 'json') throw new RuntimeError(`invalid format option ${JSON.stringify(format)}: use table or json`);
+  // As runc: a --root that does not exist is an error; the default root not made yet lists nothing.
+  if (ctx.givenGlobals.has('root')) ctx.store.mustHaveRoot();
   const states: State[] = [];
   for (const id of ctx.store.ids()) {
     const loaded = ctx.store.load(id);

@@ -10,6 +10,8 @@ export interface CommandContext {
   store: StateStore;
   log: Logger;
   globals: FlagValues;
+  /** The global flags the command line gave (list tells a missing --root from a missing default root). */
+  givenGlobals: ReadonlySet<string>;
   flags: FlagValues;
   positionals: string[];
   /** create, run and exec: what the core began before loading the command (head-start.ts). */

@@ -31,6 +31,7 @@ export const UPDATE_FLAGS: Record<string, { section: Section; field: string; par
   'cpu-share': { section: 'cpu', field: 'shares', parse: 'uint' },
   'cpu-quota': { section: 'cpu', field: 'quota', parse: 'int' },
   'cpu-period': { section: 'cpu', field: 'period', parse: 'uint' },
+  'cpu-burst': { section: 'cpu', field: 'burst', parse: 'uint' },
   'cpu-rt-period': { section: 'cpu', field: 'realtimePeriod', parse: 'uint' },
   'cpu-rt-runtime': { section: 'cpu', field: 'realtimeRuntime', parse: 'int' },
   'cpu-idle': { section: 'cpu', field: 'idle', parse: 'int' },
