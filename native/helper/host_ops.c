@@ -45,31 +45,46 @@ void op_open_ns(struct ctx *ctx, const struct op *op)
 	ctx->ns_fd[ctx->ns_count++] = fd;
 }
 
-/* The fd `open-ns` opened for path (taken out of the table), else -1. */
-static int take_opened_ns(struct ctx *ctx, const char *path)
+/* The fd `open-ns` opened for path (taken out of the table), else -1; *slot is where it was. */
+static int take_opened_ns(struct ctx *ctx, const char *path, int *slot)
 {
 	for (int i = 0; i < ctx->ns_count; i++) {
 		if (ctx->ns_fd[i] >= 0 && strcmp(ctx->ns_path[i], path) == 0) {
 			int fd = ctx->ns_fd[i];
 
 			ctx->ns_fd[i] = -1;
+			*slot = i;
 			return fd;
 		}
 	}
 	return -1;
 }
 
+/*
+ * `setns PATH NSTYPE [try|pending]`. With `try`, EPERM leaves the namespace for a later `pending`
+ * (one owned by a user namespace P joins after it); with `pending`, a namespace joined already by
+ * `try` is left as it is.
+ */
 void op_setns(struct ctx *ctx, const struct op *op)
 {
 	int nstype = num_int(ctx, op->argv[1]);
-	int fd = take_opened_ns(ctx, op->argv[0]);
+	const char *attempt = op->argc > 2 ? op->argv[2] : "";
+	int slot = -1;
+	int fd = take_opened_ns(ctx, op->argv[0], &slot);
 
+	if (fd < 0 && strcmp(attempt, "pending") == 0)
+		return;
 	if (fd < 0)
 		fd = open(op->argv[0], O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		fail(ctx, errno, "open %s", op->argv[0]);
-	if (setns(fd, nstype) < 0)
+	if (setns(fd, nstype) < 0) {
+		if (errno == EPERM && strcmp(attempt, "try") == 0 && slot >= 0) {
+			ctx->ns_fd[slot] = fd;
+			return;
+		}
 		fail(ctx, errno, "setns(%s, 0x%x)", op->argv[0], nstype);
+	}
 	close(fd);
 }
 

@@ -24,9 +24,11 @@ static const struct arg_spec op_args_open_ns[] = {
 	{ NULL },
 };
 
+static const char *const op_values_setns_attempt[] = { "try", "pending", NULL };
 static const struct arg_spec op_args_setns[] = {
 	{ "path", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
 	{ "nstype", ARG_INT, ARG_INT, 4294967295ULL, 0, 0, NULL },
+	{ "attempt", ARG_ENUM, ARG_ENUM, 0, 0, ARG_OPTIONAL, op_values_setns_attempt },
 	{ NULL },
 };
 

@@ -20,7 +20,7 @@ import type { Problem } from '../common/errors';
 import { EXEC_CGROUP_ORIGIN, startOps, type ContainerOpName, type HostOpName, type Plan, type OpOf } from './plan';
 import { CLONE_PARENT, SIGCHLD } from './constants';
 import { NAMESPACE_FLAGS } from './namespaces';
-import { HostFacts, oomScoreAdjOps, processOps, terminalOps } from './plan-builder';
+import { HostFacts, joinOps, oomScoreAdjOps, processOps, terminalOps } from './plan-builder';
 import { op } from './op-schema';
 import type { CgroupEntry } from './cgroups';
 
@@ -88,7 +88,7 @@ export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
     // Every file opened before the first setns: in the container's user namespace, P may no longer open
     // those of an init that is not dumpable (a created container's).
     ...joined.map((ns) => op.openNs({ path: ns.path }, `the container's ${ns.type} namespace`)),
-    ...joined.filter((ns) => !joinedByChild(ns)).map(setnsOp),
+    ...joinOps(joined.filter((ns) => !joinedByChild(ns)).map((ns) => ({ type: ns.type, path: ns.path, origin: `the container's ${ns.type} namespace` }))),
     op.clone({ flags: CLONE_PARENT | SIGCHLD }), op.reportPid(), op.release(),
   ];
 

@@ -58,7 +58,7 @@ export const OPS = {
   'join-cgroup': { side: 'host', head: true, args: [{ name: 'procsFile', ...path }] },
   'open-cgroup': { side: 'host', head: true, args: [{ name: 'directory', ...path }] },
   'open-ns': { side: 'host', args: [{ name: 'path', ...path }] },
-  setns: { side: 'both', args: [{ name: 'path', ...path }, { name: 'nstype', ...flags }] },
+  setns: { side: 'both', args: [{ name: 'path', ...path }, { name: 'nstype', ...flags }, { name: 'attempt', kind: 'enum', values: ['try', 'pending'], optional: true }] },
   unshare: { side: 'host', args: [{ name: 'flags', ...flags }] },
   'write-file': { side: 'both', args: [{ name: 'path', ...path }, { name: 'content', ...text }] },
   clone: { side: 'host', args: [{ name: 'flags', ...flags }] },

@@ -1,7 +1,7 @@
 // Turns a validated config plus a few host facts into the plan the helper executes. Pure: every fact
 // about the host comes in through PlanInput, so this is unit-testable and `explain` shows what runs.
 import * as path from 'node:path';
-import type { Spec } from '../oci/types';
+import type { NamespaceType, Spec } from '../oci/types';
 import type { Problem } from '../common/errors';
 import { startOps, type ContainerOpName, type HostOpName, type Plan, type OpOf } from './plan';
 import { op } from './op-schema';
@@ -69,6 +69,21 @@ export function execCandidates(program: string, env: string[]): string[] {
   return pathVar.split(':').map((dir) => path.posix.join(dir === '' ? '.' : dir, program));
 }
 
+/**
+ * setns into each namespace (opened already), the user namespace first. With a user namespace among
+ * them, as runc: each other one is tried first, while P has the runtime's rights (one the host's user
+ * namespace owns may not be joined from the container's), then the user namespace, then those that
+ * were refused (one the container's user namespace owns needs its rights).
+ */
+export function joinOps(joined: { type: NamespaceType; path: string; origin: string }[]): HostOp[] {
+  const setns = (j: (typeof joined)[number], attempt?: 'try' | 'pending') =>
+    op.setns({ path: j.path, nstype: NAMESPACE_FLAGS[j.type], ...(attempt ? { attempt } : {}) }, j.origin);
+  const user = joined.filter((j) => j.type === 'user');
+  if (user.length === 0 || user.length === joined.length) return joined.map((j) => setns(j));
+  const others = joined.filter((j) => j.type !== 'user');
+  return [...others.map((j) => setns(j, 'try')), ...user.map((j) => setns(j)), ...others.map((j) => setns(j, 'pending'))];
+}
+
 /** The namespaces joined by path and the time namespace, entered by P before the clone. */
 function namespaceOps(input: PlanInput): HostOp[] {
   const { spec } = input;
@@ -76,9 +91,7 @@ function namespaceOps(input: PlanInput): HostOp[] {
   const ops: HostOp[] = [];
   // Opened before the first setns, as exec does (see exec-plan): a joined user namespace takes P's rights.
   for (const { ns: joined, index } of ns.joined) ops.push(op.openNs({ path: joined.path! }, `linux.namespaces[${index}]`));
-  for (const { ns: joined, index } of ns.joined) {
-    ops.push(op.setns({ path: joined.path!, nstype: NAMESPACE_FLAGS[joined.type] }, `linux.namespaces[${index}]`));
-  }
+  ops.push(...joinOps(ns.joined.map(({ ns: joined, index }) => ({ type: joined.type, path: joined.path!, origin: `linux.namespaces[${index}]` }))));
   if (hasNew(ns, 'time')) {
     const origin = `linux.namespaces[${ns.created.get('time')}]`;
     ops.push(op.unshare({ flags: CLONE_NEWTIME }, origin));

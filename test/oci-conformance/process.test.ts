@@ -114,6 +114,44 @@ describe('namespaces', () => {
     }
   });
 
+  it("a container's user namespace and a network namespace the host's owns, both joined: the network one first, with the runtime's rights (as runc)", async () => {
+    const target = env.id('userns-owner');
+    setConfig(bundle, specWith(['sleep', '100'], (s) => {
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    }));
+    env.ok(['run', '--detach', '--bundle', bundle, target]);
+    let holder: ChildProcess | undefined;
+    try {
+      const pid = env.state(target).pid;
+      holder = spawn('unshare', ['--net', 'sleep', '30'], { stdio: 'ignore' });
+      const hostNet = fs.readlinkSync('/proc/self/ns/net');
+      const netPath = `/proc/${holder.pid}/ns/net`;
+      const net = await waitFor('the sleep\'s own netns', () => {
+        try {
+          const link = fs.readlinkSync(netPath);
+          return link !== hostNet && fs.readFileSync(`/proc/${holder!.pid}/comm`, 'utf8').trim() === 'sleep' ? link : undefined;
+        } catch {
+          return undefined;
+        }
+      });
+      const out = output(env, bundle, specWith(['sh', '-c', 'readlink /proc/self/ns/net; cat /proc/self/uid_map'], (s) => {
+        s.linux!.namespaces = s.linux!.namespaces!.map((n) => (n.type === 'network' ? { type: 'network', path: netPath } : n));
+        s.linux!.namespaces!.push({ type: 'user', path: `/proc/${pid}/ns/user` });
+        // No rights over that network namespace from the container's user namespace: no sysfs of it.
+        s.mounts = s.mounts!.map((m) => (m.destination === '/sys' ? { destination: '/sys', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'noexec', 'nodev'] } : m));
+      }));
+      const [netInside, map] = out.trim().split('\n');
+      expect(netInside).toBe(net);
+      expect(map.trim().split(/\s+/)).toEqual(['0', '100000', '65536']);
+    } finally {
+      holder?.kill('SIGKILL');
+      if (holder && holder.exitCode === null && holder.signalCode === null) await new Promise((r) => holder!.once('exit', r));
+      env.tsrunc(['delete', '--force', target]);
+    }
+  });
+
   it('hostname and domainname are set in the new uts namespace', () => {
     const out = output(env, bundle, specWith(['cat', '/proc/sys/kernel/hostname', '/proc/sys/kernel/domainname'], (s) => {
       s.hostname = 'conformance-host';
