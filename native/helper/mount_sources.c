@@ -20,6 +20,7 @@
 
 #define SOURCE_BYTE 'f'
 #define RELEASE_BYTE '1'
+#define MNTNS_BYTE 'm'
 
 static void join_child_mntns(struct ctx *ctx, const struct op *op)
 {
@@ -36,6 +37,68 @@ static void join_child_mntns(struct ctx *ctx, const struct op *op)
 		fail(ctx, errno, "open %s", path);
 	if (setns(fd, CLONE_NEWNS) < 0)
 		fail(ctx, errno, "setns(%s, CLONE_NEWNS)", path);
+	close(fd);
+	ctx->in_child_mntns = 1;
+}
+
+/* `send-mntns` (C, before `wait-release`): C's mount namespace to P, which may open /proc/C/ns no
+ * more once it has joined a user namespace by path (C is not dumpable). */
+void op_send_mntns(struct ctx *ctx, const struct op *op)
+{
+	char byte = MNTNS_BYTE;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+	int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		fail(ctx, errno, "%s: open /proc/self/ns/mnt", op->name);
+	memset(u.buf, 0, sizeof(u.buf));
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	do
+		n = sendmsg(ctx->release_rd, &msg, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
+	if (n != 1)
+		fail(ctx, n < 0 ? errno : EIO, "%s: send the mount namespace", op->name);
+	close(fd);
+}
+
+/* `child-mntns` (P): joins the mount namespace `send-mntns` sent, for the mount sources after it. */
+void op_child_mntns(struct ctx *ctx, const struct op *op)
+{
+	char byte = 0;
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	union {
+		char buf[CMSG_SPACE(sizeof(int))];
+		struct cmsghdr align;
+	} u;
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
+	struct cmsghdr *c;
+	ssize_t n;
+	int fd = -1;
+
+	if (ctx->child <= 0 || ctx->release_wr < 0)
+		fail(ctx, 0, "%s before clone or after release", op->name);
+	do
+		n = recvmsg(ctx->release_wr, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		fail(ctx, errno, "%s: read the release socket", op->name);
+	c = CMSG_FIRSTHDR(&msg);
+	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
+		memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (n != 1 || byte != MNTNS_BYTE || fd < 0)
+		fail(ctx, 0, "%s: the container sent no mount namespace", op->name);
+	if (setns(fd, CLONE_NEWNS) < 0)
+		fail(ctx, errno, "%s: setns(CLONE_NEWNS)", op->name);
 	close(fd);
 	ctx->in_child_mntns = 1;
 }

@@ -62,6 +62,10 @@ static const struct arg_spec op_args_report_pid[] = {
 	{ NULL },
 };
 
+static const struct arg_spec op_args_child_mntns[] = {
+	{ NULL },
+};
+
 static const struct arg_spec op_args_release[] = {
 	{ NULL },
 };
@@ -86,6 +90,10 @@ static const struct arg_spec op_args_send_idmapped_mount[] = {
 	{ "userns", ARG_ENUM, ARG_ENUM, 0, 0, 0, op_values_send_idmapped_mount_userns },
 	{ "uidMap", ARG_STRING, ARG_STRING, 0, 0, ARG_NULLABLE, NULL },
 	{ "gidMap", ARG_STRING, ARG_STRING, 0, 0, ARG_NULLABLE, NULL },
+	{ NULL },
+};
+
+static const struct arg_spec op_args_send_mntns[] = {
 	{ NULL },
 };
 
@@ -391,10 +399,12 @@ static const struct arg_spec op_args_exec[] = {
 	OP("uid-map", uid_map, HOST) \
 	OP("gid-map", gid_map, HOST) \
 	OP("report-pid", report_pid, HOST) \
+	OP("child-mntns", child_mntns, HOST) \
 	OP("release", release, HOST) \
 	OP("console-connect", console_connect, HOST) \
 	OP("send-mount-source", send_mount_source, HOST) \
 	OP("send-idmapped-mount", send_idmapped_mount, HOST) \
+	OP("send-mntns", send_mntns, CONTAINER) \
 	OP("wait-release", wait_release, CONTAINER) \
 	OP("setsid", setsid, CONTAINER) \
 	OP("become-root", become_root, CONTAINER) \

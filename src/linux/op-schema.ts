@@ -65,6 +65,7 @@ export const OPS = {
   'uid-map': { side: 'host', args: [{ name: 'content', ...text }] },
   'gid-map': { side: 'host', args: [{ name: 'content', ...text }] },
   'report-pid': { side: 'host', args: [] },
+  'child-mntns': { side: 'host', args: [] },
   release: { side: 'host', args: [] },
   'console-connect': { side: 'host', args: [{ name: 'socket', ...path }] },
   'send-mount-source': { side: 'host', args: [{ name: 'path', ...path }] },
@@ -77,6 +78,7 @@ export const OPS = {
     ],
   },
 
+  'send-mntns': { side: 'container', args: [] },
   'wait-release': { side: 'container', args: [] },
   setsid: { side: 'container', args: [] },
   'become-root': { side: 'container', args: [] },

@@ -121,8 +121,19 @@ function cloneOps(input: PlanInput, mountSources: HostOp[]): HostOp[] {
     ops.push(op.uidMap({ content: idMapContent(spec.linux?.uidMappings ?? []) }, 'linux.uidMappings'));
     ops.push(op.gidMap({ content: idMapContent(spec.linux?.gidMappings ?? []) }, 'linux.gidMappings'));
   }
-  ops.push(op.reportPid(), ...mountSources, op.release());
+  // In a user namespace it joined, P reaches C's mount namespace only through C (see identityOps).
+  const viaChild = sendsMountNamespace(spec, mountSources) ? [op.childMntns({}, 'mounts')] : [];
+  ops.push(op.reportPid(), ...viaChild, ...mountSources, op.release());
   return ops;
+}
+
+/**
+ * Whether C sends P its mount namespace for the mount sources P opens: when P has joined a user
+ * namespace by path, it has lost the rights over C (not dumpable) that opening /proc/C/ns needs.
+ */
+function sendsMountNamespace(spec: Spec, mountSources: HostOp[]): boolean {
+  const ns = namespaceSet(spec);
+  return mountSources.length > 0 && !hasNew(ns, 'user') && inUserNamespace(ns);
 }
 
 /** The container's user namespace as the mounts need to know it. */
@@ -139,10 +150,13 @@ function usernsOf(spec: Spec): MountPlanInput['userns'] {
  * In a user namespace joined by path C is still the runtime's uid, which that namespace may not map:
  * nothing it made there (a directory in /dev's tmpfs) could be owned; root of that namespace it can be.
  */
-function identityOps(input: PlanInput): ContainerOp[] {
+function identityOps(input: PlanInput, mountSources: HostOp[]): ContainerOp[] {
   const { spec } = input;
   const ns = namespaceSet(spec);
-  const ops: ContainerOp[] = [op.waitRelease(), op.setsid()];
+  const ops: ContainerOp[] = [
+    ...(sendsMountNamespace(spec, mountSources) ? [op.sendMntns({}, 'mounts')] : []),
+    op.waitRelease(), op.setsid(),
+  ];
   if (hasNew(ns, 'user')) ops.push(op.becomeRoot({}, 'linux.uidMappings'));
   else if (inUserNamespace(ns)) ops.push(op.becomeRoot({}, 'linux.namespaces'));
   if (spec.hostname !== undefined) ops.push(op.sethostname({ name: spec.hostname }, 'hostname'));
@@ -467,7 +481,7 @@ export function buildCreatePlan(input: PlanInput): PlanResult {
     ...cloneOps(input, rootfs.hostOps),
   ];
   const container: ContainerOp[] = [
-    ...identityOps(input),
+    ...identityOps(input, rootfs.hostOps),
     ...rootfs.ops,
     ...preRootHookOps(input),
     ...rootChangeOps(input, problems),
