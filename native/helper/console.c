@@ -7,6 +7,7 @@
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <termios.h>
 #include <unistd.h>
@@ -17,17 +18,14 @@
 #define TIOCGPTPEER _IO('T', 0x41)
 #endif
 
-/* Host op: connects to the console socket from the runtime's view (before any setns or root change). */
-void op_console_connect(struct ctx *ctx, const struct op *op)
+/* A connected AF_UNIX stream socket to path (close-on-exec), from the runtime's view. */
+static int connect_unix(struct ctx *ctx, const char *path, const char *what)
 {
 	struct sockaddr_un addr = { .sun_family = AF_UNIX };
-	const char *path = op->argv[0];
 	int fd, r;
 
-	if (ctx->console_fd >= 0)
-		fail(ctx, 0, "console-connect: already connected");
 	if (!*path || strlen(path) >= sizeof(addr.sun_path))
-		fail(ctx, ENAMETOOLONG, "console socket path \"%s\"", path);
+		fail(ctx, ENAMETOOLONG, "%s path \"%s\"", what, path);
 	memcpy(addr.sun_path, path, strlen(path) + 1);
 	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -36,8 +34,24 @@ void op_console_connect(struct ctx *ctx, const struct op *op)
 		r = connect(fd, (struct sockaddr *)&addr, sizeof(addr));
 	while (r < 0 && errno == EINTR);
 	if (r < 0)
-		fail(ctx, errno, "connect to the console socket %s", path);
-	ctx->console_fd = fd;
+		fail(ctx, errno, "connect to the %s %s", what, path);
+	return fd;
+}
+
+/* Host op: connects to the console socket from the runtime's view (before any setns or root change). */
+void op_console_connect(struct ctx *ctx, const struct op *op)
+{
+	if (ctx->console_fd >= 0)
+		fail(ctx, 0, "console-connect: already connected");
+	ctx->console_fd = connect_unix(ctx, op->argv[0], "console socket");
+}
+
+/* Host op: connects to the --pidfd-socket, as `console-connect` does; C inherits it through clone. */
+void op_pidfd_connect(struct ctx *ctx, const struct op *op)
+{
+	if (ctx->pidfd_sock >= 0)
+		fail(ctx, 0, "pidfd-connect: already connected");
+	ctx->pidfd_sock = connect_unix(ctx, op->argv[0], "pidfd socket");
 }
 
 /* Sends `name` with exactly one fd (SCM_RIGHTS) in one sendmsg. */
@@ -144,4 +158,22 @@ void op_console(struct ctx *ctx, const struct op *op)
 	}
 	if (slave > 2)
 		close(slave);
+}
+
+/* `send-pidfd <name>`: a pidfd of this process (Linux 5.3), sent with name (runc's words: "standard",
+ * "setns") on the --pidfd-socket, which is closed then. */
+void op_send_pidfd(struct ctx *ctx, const struct op *op)
+{
+	int pidfd;
+
+	if (ctx->pidfd_sock < 0)
+		fail(ctx, 0, "send-pidfd without pidfd-connect");
+	pidfd = (int)syscall(SYS_pidfd_open, getpid(), 0);
+	if (pidfd < 0)
+		fail(ctx, errno, errno == ENOSYS ? "pidfd_open (--pidfd-socket needs Linux 5.3 or later)" : "pidfd_open");
+	if (send_fd(ctx->pidfd_sock, op->argv[0], pidfd) < 0)
+		fail(ctx, errno, "send the pidfd on the pidfd socket");
+	close(pidfd);
+	close(ctx->pidfd_sock);
+	ctx->pidfd_sock = -1;
 }

@@ -54,6 +54,7 @@ struct ctx {
 	const struct op *exec_op; /* the first `exec` op, whose argv ... */
 	char **exec_args;         /* ... is built before any op runs (no allocation after a filter) */
 	int console_fd;           /* from `console-connect`: the console socket, until `console` sends the master */
+	int pidfd_sock;           /* from `pidfd-connect`: the --pidfd-socket, until `send-pidfd` */
 	int cgroup_fd;            /* from `open-cgroup`: the cgroup2 directory `clone` creates C in */
 	int ns_count;             /* namespace files `open-ns` opened for a later `setns` of the same path */
 	const char *ns_path[16];

@@ -210,7 +210,7 @@ int main(int argc, char **argv, char **envp)
 {
 	struct ctx ctx = {
 		.sync_fd = -1, .index = -1, .release_rd = -1, .release_wr = -1, .fifo_path_fd = -1,
-		.fifo_fd = -1, .exit_code = 1, .console_fd = -1, .cgroup_fd = -1, .seccomp_listener_fd = -1,
+		.fifo_fd = -1, .exit_code = 1, .console_fd = -1, .pidfd_sock = -1, .cgroup_fd = -1, .seccomp_listener_fd = -1,
 	};
 	struct failure f = { .index = -1 };
 	struct plan plan;

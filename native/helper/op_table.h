@@ -75,6 +75,17 @@ static const struct arg_spec op_args_console_connect[] = {
 	{ NULL },
 };
 
+static const struct arg_spec op_args_pidfd_connect[] = {
+	{ "socket", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
+	{ NULL },
+};
+
+static const char *const op_values_send_pidfd_name[] = { "standard", "setns", NULL };
+static const struct arg_spec op_args_send_pidfd[] = {
+	{ "name", ARG_ENUM, ARG_ENUM, 0, 0, 0, op_values_send_pidfd_name },
+	{ NULL },
+};
+
 static const struct arg_spec op_args_send_mount_source[] = {
 	{ "path", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
 	{ NULL },
@@ -402,6 +413,8 @@ static const struct arg_spec op_args_exec[] = {
 	OP("child-mntns", child_mntns, HOST) \
 	OP("release", release, HOST) \
 	OP("console-connect", console_connect, HOST) \
+	OP("pidfd-connect", pidfd_connect, HOST) \
+	OP("send-pidfd", send_pidfd, CONTAINER) \
 	OP("send-mount-source", send_mount_source, HOST) \
 	OP("send-idmapped-mount", send_idmapped_mount, HOST) \
 	OP("send-mntns", send_mntns, CONTAINER) \

@@ -20,7 +20,7 @@ import type { Problem } from '../common/errors';
 import { EXEC_CGROUP_ORIGIN, startOps, type ContainerOpName, type HostOpName, type Plan, type OpOf } from './plan';
 import { CLONE_PARENT, SIGCHLD } from './constants';
 import { NAMESPACE_FLAGS } from './namespaces';
-import { HostFacts, joinOps, oomScoreAdjOps, processOps, terminalOps } from './plan-builder';
+import { HostFacts, joinOps, oomScoreAdjOps, pidfdOps, processOps, terminalOps } from './plan-builder';
 import { op } from './op-schema';
 import type { CgroupEntry } from './cgroups';
 
@@ -50,6 +50,8 @@ export interface ExecPlanInput {
   host: HostFacts;
   /** --console-socket (with process.terminal): where the helper sends the pty master. */
   consoleSocket?: string;
+  /** --pidfd-socket: where the new process sends a pidfd of itself (as runc). */
+  pidfdSocket?: string;
   /** tsrunc relays the pty itself (its own console socket, in the foreground): output flags as runc sets them there, no ONLCR. */
   relaysTerminal?: boolean;
 }
@@ -76,12 +78,14 @@ export const NS_FILES: Readonly<Record<NamespaceType, string>> = {
 export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
   const problems: Problem[] = [];
   const terminal = terminalOps(input.process, input.consoleSocket, '', input.relaysTerminal === true);
+  const pidfd = pidfdOps(input.pidfdSocket, 'setns');
   const joined = [...input.namespaces].sort((a, b) => EXEC_JOIN_ORDER.indexOf(a.type) - EXEC_JOIN_ORDER.indexOf(b.type));
   const joinedByChild = (ns: JoinedNamespace) => ns.type === 'cgroup' && input.cgroup.cloneInto !== undefined;
   const setnsOp = (ns: JoinedNamespace) => op.setns({ path: ns.path, nstype: NAMESPACE_FLAGS[ns.type] }, `the container's ${ns.type} namespace`);
   const host: OpOf<HostOpName>[] = [
     ...startOps(input.preserveFds, input.cgroup, EXEC_CGROUP_ORIGIN),
     ...terminal.host,
+    ...pidfd.host,
     // Before the setns calls: lowering it needs CAP_SYS_RESOURCE in the host's user namespace, and
     // /proc/self is not P once it is in the container's mount namespace.
     ...oomScoreAdjOps(input.process.oomScoreAdj),
@@ -106,6 +110,7 @@ export function buildExecPlan(input: ExecPlanInput): ExecPlanResult {
     // With the fd P opened (open-ns): C's /proc is the container's.
     ...joined.filter(joinedByChild).map(setnsOp),
     op.waitRelease(),
+    ...pidfd.container,
     // A session of its own (runc's init always makes one), so the pty can be its controlling terminal.
     ...(terminal.container.length > 0 ? [op.setsid({}, 'process.terminal'), ...terminal.container] : []),
     // runc makes a missing cwd for the init only: an exec'd process's must exist.

@@ -68,6 +68,8 @@ export const OPS = {
   'child-mntns': { side: 'host', args: [] },
   release: { side: 'host', args: [] },
   'console-connect': { side: 'host', args: [{ name: 'socket', ...path }] },
+  'pidfd-connect': { side: 'host', args: [{ name: 'socket', ...path }] },
+  'send-pidfd': { side: 'container', args: [{ name: 'name', kind: 'enum', values: ['standard', 'setns'] }] },
   'send-mount-source': { side: 'host', args: [{ name: 'path', ...path }] },
   'send-idmapped-mount': {
     side: 'host',

@@ -47,6 +47,8 @@ export interface PlanInput {
   host: HostFacts;
   /** --console-socket (with process.terminal): where the helper sends the pty master. */
   consoleSocket?: string;
+  /** --pidfd-socket: where the new process sends a pidfd of itself (as runc). */
+  pidfdSocket?: string;
   /** tsrunc relays the pty itself (its own console socket, in the foreground): output flags as runc sets them there, no ONLCR. */
   relaysTerminal?: boolean;
 }
@@ -468,20 +470,33 @@ export function terminalOps(
   };
 }
 
+/**
+ * --pidfd-socket: P connects to the socket from the runtime's view (as the console socket), and the
+ * new process sends a pidfd of itself there once released, with the word runc sends ("standard" for a
+ * container's init, "setns" for exec's process).
+ */
+export function pidfdOps(socket: string | undefined, kind: 'standard' | 'setns'): { host: HostOp[]; container: ContainerOp[] } {
+  if (socket === undefined) return { host: [], container: [] };
+  return { host: [op.pidfdConnect({ socket }, '--pidfd-socket')], container: [op.sendPidfd({ name: kind }, '--pidfd-socket')] };
+}
+
 /** The create plan, phase by phase in the order they run (docs/plan-format.md). */
 export function buildCreatePlan(input: PlanInput): PlanResult {
   const problems: Problem[] = [];
   const terminal = terminalOps(input.spec.process ?? {}, input.consoleSocket, '/dev/console', input.relaysTerminal === true);
   const rootfs = rootfsOps(input, problems);
+  const pidfd = pidfdOps(input.pidfdSocket, 'standard');
   const host: HostOp[] = [
     ...startOps(input.preserveFds, input.cgroup, 'linux.cgroupsPath'),
     ...terminal.host,
+    ...pidfd.host,
     ...namespaceOps(input),
     ...oomScoreAdjOps(input.spec.process?.oomScoreAdj),
     ...cloneOps(input, rootfs.hostOps),
   ];
   const container: ContainerOp[] = [
     ...identityOps(input, rootfs.hostOps),
+    ...pidfd.container,
     ...rootfs.ops,
     ...preRootHookOps(input),
     ...rootChangeOps(input, problems),

@@ -35,6 +35,8 @@ export interface CreateOptions {
   noPivot: boolean;
   preserveFds: number;
   consoleSocket?: string;
+  /** --pidfd-socket: where the new process sends a pidfd of itself (as runc). */
+  pidfdSocket?: string;
   /** false for a foreground `run`: a terminal without a console socket is then tsrunc's own. */
   detach?: boolean;
 }
@@ -91,10 +93,11 @@ export function cgroupMountInfo(spec: Spec, cgroup: CgroupManager): CgroupMountI
 }
 
 export function planInput(
-  bundle: Bundle, cgroup: CgroupManager, stateDir: string, opts: Pick<CreateOptions, 'preserveFds' | 'noPivot' | 'consoleSocket'> & { id?: string; relaysTerminal?: boolean }, host: HostFacts = hostFacts(),
+  bundle: Bundle, cgroup: CgroupManager, stateDir: string, opts: Pick<CreateOptions, 'preserveFds' | 'noPivot' | 'consoleSocket' | 'pidfdSocket'> & { id?: string; relaysTerminal?: boolean }, host: HostFacts = hostFacts(),
 ): PlanInput {
   return {
     ...(opts.consoleSocket !== undefined ? { consoleSocket: opts.consoleSocket } : {}),
+    ...(opts.pidfdSocket !== undefined ? { pidfdSocket: opts.pidfdSocket } : {}),
     ...(opts.relaysTerminal === true ? { relaysTerminal: true } : {}),
     spec: bundle.spec,
     ...(opts.id !== undefined ? { id: opts.id } : {}),
@@ -135,6 +138,8 @@ export interface PrepareOptions {
   preserveFds: number;
   /** --console-socket: with process.terminal, the plan sets up a pty and sends its master there. */
   consoleSocket?: string;
+  /** --pidfd-socket: where the new process sends a pidfd of itself (as runc). */
+  pidfdSocket?: string;
   /** The console socket is tsrunc's own, which relays the pty (PlanInput.relaysTerminal). */
   relaysTerminal?: boolean;
   /** config.json as read already (create's head start); read from the bundle when absent. */
@@ -308,6 +313,7 @@ function createWithConsole(
     prepared = prepareCreate(opts.bundle, {
       id: opts.id, stateDir: store.dir(opts.id), noPivot: opts.noPivot, preserveFds: opts.preserveFds,
       ...(consoleSocket !== undefined ? { consoleSocket } : {}),
+      ...(opts.pidfdSocket !== undefined ? { pidfdSocket: opts.pidfdSocket } : {}),
       ...(own !== undefined ? { relaysTerminal: true } : {}),
       ...(head !== undefined ? { file: head.file, cgroup: head.run.cgroup } : { cgroupFor: (o: CgroupFor) => store.host.cgroupFor(o) }),
     });

@@ -50,6 +50,8 @@ export interface ExecOptions {
   tty?: boolean;
   /** --console-socket: where the pty master goes. */
   consoleSocket?: string;
+  /** --pidfd-socket: where the new process sends a pidfd of itself (as runc). */
+  pidfdSocket?: string;
 }
 
 /** Signals a foreground exec passes on to its process (run's list). */
@@ -243,6 +245,7 @@ async function execWith(
   const namespaces = containerNamespaces(record.pid);
   const { plan, problems } = buildExecPlan({
     ...(consoleSocket !== undefined ? { consoleSocket } : {}),
+    ...(opts.pidfdSocket !== undefined ? { pidfdSocket: opts.pidfdSocket } : {}),
     ...(own !== undefined ? { relaysTerminal: true } : {}),
     process: proc, env, preserveFds: opts.preserveFds, namespaces, host: hostFacts(),
     cgroup: opts.cgroups.length > 0

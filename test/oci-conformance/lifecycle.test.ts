@@ -361,6 +361,50 @@ describe('more of the lifecycle', () => {
   });
 });
 
+describe('--pidfd-socket', () => {
+  /**
+   * A listener on a fresh socket that takes one pidfd and prints the word that came with it; `signal()`
+   * then has it send `signal` through the pidfd (and exit).
+   */
+  async function pidfdListener(sig: string): Promise<{ socket: string; word: Promise<string>; signal: () => Promise<void> }> {
+    const socket = path.join(fs.mkdtempSync(path.join(env.tmp, 'pidfd-')), 'sock');
+    const script = [
+      'import os, signal, socket, sys',
+      's = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(1)',
+      'c, _ = s.accept()',
+      'msg, fds, _, _ = socket.recv_fds(c, 64, 1)',
+      'print(msg.decode(), flush=True)',
+      'sys.stdin.readline()',
+      'signal.pidfd_send_signal(fds[0], getattr(signal, sys.argv[2]))',
+    ].join('\n');
+    const child = spawn('python3', ['-c', script, socket, sig], { stdio: ['pipe', 'pipe', 'inherit'] });
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    const word = new Promise<string>((resolve) => child.stdout.once('data', (d: Buffer) => resolve(d.toString().trim())));
+    await waitFor('the listener', () => fs.existsSync(socket));
+    return { socket, word, signal: async () => { child.stdin.end('\n'); await exited; } };
+  }
+
+  it("create and exec send a pidfd of their process (runc's words: standard, setns); a signal through it reaches the process", async () => {
+    const l = await pidfdListener('SIGKILL');
+    const { id, pid } = createWith(specWith(['sh', '-c', FOREVER]), ['--pidfd-socket', l.socket]);
+    expect(await l.word).toBe('standard');
+    await l.signal();
+    await stopped(id);
+    await deleteAndCheck(id, pid);
+
+    const { id: running, pid: init } = runDetached(FOREVER);
+    const e = await pidfdListener('SIGTERM');
+    const exec = new Promise<number | null>((resolve) => {
+      spawn(TSRUNC, ['--root', env.root, 'exec', '--pidfd-socket', e.socket, running, 'sh', '-c', 'trap "exit 7" TERM; while :; do sleep 0.1; done'], { stdio: 'ignore' })
+        .once('exit', (code) => resolve(code));
+    });
+    expect(await e.word).toBe('setns');
+    await e.signal();
+    expect(await exec).toBe(7);
+    await deleteAndCheck(running, init, ['--force']);
+  });
+});
+
 describe('list', () => {
   it('prints a table, JSON (null when empty) and ids with --quiet', async () => {
     const local = new TestEnv('list');

@@ -53,7 +53,7 @@ const createFlags: FlagDef[] = [
   { name: 'no-pivot', type: 'boolean', describe: 'do not use pivot_root (move mount + chroot instead)' },
   { name: 'no-new-keyring', type: 'boolean', describe: 'do not create a new session keyring' },
   { name: 'preserve-fds', type: 'number', default: 0, describe: 'pass N additional fds (from 3) to the container' },
-  { name: 'pidfd-socket', type: 'string', hidden: true, describe: 'not supported yet' },
+  { name: 'pidfd-socket', type: 'string', describe: 'AF_UNIX socket to receive a pidfd of the new process (Linux 5.3)' },
 ];
 
 const id: PositionalDef = { name: 'container-id', required: true };
@@ -104,7 +104,7 @@ export const COMMANDS: CommandDef[] = [
       { name: 'ignore-paused', type: 'boolean', describe: 'exec in a paused container (the process waits until it is resumed)' },
       { name: 'tty', type: 'boolean', alias: ['t'], describe: 'allocate a pseudo-terminal' },
       { name: 'console-socket', type: 'string', describe: 'AF_UNIX socket to receive the pty master (with process.terminal)' },
-      { name: 'pidfd-socket', type: 'string', hidden: true, describe: 'not supported yet' },
+      { name: 'pidfd-socket', type: 'string', describe: 'AF_UNIX socket to receive a pidfd of the new process (Linux 5.3)' },
       { name: 'cgroup', type: 'array', describe: 'run the process in an existing sub-cgroup: [controller[,controller]:]path (repeatable)' },
       { name: 'process-label', type: 'string', hidden: true, describe: 'ignored (SELinux)' },
       { name: 'apparmor', type: 'string', hidden: true, describe: 'ignored (AppArmor)' },

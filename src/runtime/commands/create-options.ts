@@ -16,5 +16,6 @@ export function createOptions(ctx: CommandContext): CreateOptions {
     noPivot: Boolean(ctx.flags['no-pivot']),
     preserveFds: (ctx.flags['preserve-fds'] as number | undefined) ?? 0,
     consoleSocket: absolute(ctx.flags['console-socket'] as string | undefined),
+    pidfdSocket: absolute(ctx.flags['pidfd-socket'] as string | undefined),
   };
 }

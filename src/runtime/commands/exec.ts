@@ -10,7 +10,6 @@ const SETUP_FAILED = 255;
 function execOptions(ctx: Parameters<CommandHandler>[0]): ExecOptions {
   const f = ctx.flags;
   const list = (name: string) => (f[name] as string[] | undefined) ?? [];
-  if (f['pidfd-socket'] !== undefined) throw new RuntimeError('--pidfd-socket is not supported by tsrunc yet');
   const preserveFds = (f['preserve-fds'] as number | undefined) ?? 0;
   if (preserveFds < 0) throw new RuntimeError(`invalid --preserve-fds ${preserveFds}: must not be negative`);
   return {
@@ -30,6 +29,7 @@ function execOptions(ctx: Parameters<CommandHandler>[0]): ExecOptions {
     ignorePaused: Boolean(f['ignore-paused']),
     tty: Boolean(f.tty),
     ...(f['console-socket'] !== undefined ? { consoleSocket: f['console-socket'] as string } : {}),
+    ...(f['pidfd-socket'] !== undefined ? { pidfdSocket: f['pidfd-socket'] as string } : {}),
   };
 }
 
