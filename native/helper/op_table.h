@@ -263,6 +263,11 @@ static const struct arg_spec op_args_personality[] = {
 	{ NULL },
 };
 
+static const struct arg_spec op_args_cpu_affinity[] = {
+	{ "cpus", ARG_STRING, ARG_STRING, 0, 0, 0, NULL },
+	{ NULL },
+};
+
 static const struct arg_spec op_args_sched_setattr[] = {
 	{ "policy", ARG_INT, ARG_INT, 4294967295ULL, 0, 0, NULL },
 	{ "flags", ARG_U64, ARG_U64, 0, 0, 0, NULL },
@@ -441,6 +446,7 @@ static const struct arg_spec op_args_exec[] = {
 	OP("rlimit", rlimit, CONTAINER) \
 	OP("umask", umask, CONTAINER) \
 	OP("personality", personality, CONTAINER) \
+	OP("cpu-affinity", cpu_affinity, CONTAINER) \
 	OP("sched-setattr", sched_setattr, CONTAINER) \
 	OP("ioprio", ioprio, CONTAINER) \
 	OP("set-mempolicy", set_mempolicy, CONTAINER) \

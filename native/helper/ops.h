@@ -103,6 +103,7 @@ void op_setdomainname(struct ctx *ctx, const struct op *op);
 void op_rlimit(struct ctx *ctx, const struct op *op);
 void op_umask(struct ctx *ctx, const struct op *op);
 void op_personality(struct ctx *ctx, const struct op *op);
+void op_cpu_affinity(struct ctx *ctx, const struct op *op);
 void op_sched_setattr(struct ctx *ctx, const struct op *op);
 void op_ioprio(struct ctx *ctx, const struct op *op);
 void op_set_mempolicy(struct ctx *ctx, const struct op *op);

@@ -1,5 +1,6 @@
 /* The container ops that set up the process: session, names, rlimits, umask, personality, scheduling, credentials, capabilities, cwd. */
 #define _GNU_SOURCE
+#include <sched.h>
 #include <errno.h>
 #include <grp.h>
 #include <limits.h>
@@ -83,6 +84,42 @@ void op_personality(struct ctx *ctx, const struct op *op)
 
 	if (personality(persona) < 0)
 		fail(ctx, errno, "personality(0x%lx)", persona);
+}
+
+/* `cpu-affinity <cpus>`: "all" (what the cgroup's cpuset allows) or a list such as 0-3,6. */
+void op_cpu_affinity(struct ctx *ctx, const struct op *op)
+{
+	const char *s = op->argv[0];
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	if (strcmp(s, "all") == 0) {
+		for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
+			CPU_SET(cpu, &set);
+	} else {
+		while (*s) {
+			char *end;
+			unsigned long first = strtoul(s, &end, 10), last = first;
+
+			if (end == s)
+				fail(ctx, EINVAL, "CPU list \"%s\"", op->argv[0]);
+			if (*end == '-') {
+				s = end + 1;
+				last = strtoul(s, &end, 10);
+				if (end == s)
+					fail(ctx, EINVAL, "CPU list \"%s\"", op->argv[0]);
+			}
+			if (first > last || last >= CPU_SETSIZE)
+				fail(ctx, EINVAL, "CPU list \"%s\": CPUs 0 to %d", op->argv[0], CPU_SETSIZE - 1);
+			for (unsigned long cpu = first; cpu <= last; cpu++)
+				CPU_SET(cpu, &set);
+			s = *end == ',' ? end + 1 : end;
+			if (*end && *end != ',')
+				fail(ctx, EINVAL, "CPU list \"%s\"", op->argv[0]);
+		}
+	}
+	if (sched_setaffinity(0, sizeof(set), &set) < 0)
+		fail(ctx, errno, errno == EINVAL ? "sched_setaffinity(%s): none of these CPUs is allowed here (the cgroup's cpuset)" : "sched_setaffinity(%s)", op->argv[0]);
 }
 
 void op_sched_setattr(struct ctx *ctx, const struct op *op)

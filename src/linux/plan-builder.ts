@@ -307,7 +307,10 @@ function seccompFilter(input: Pick<PlanInput, 'spec'>, hasCapabilities: boolean,
  */
 export function processOps(input: Pick<PlanInput, 'spec' | 'env' | 'host'>, problems: Problem[], start: ContainerOp[], o: { createCwd: boolean }): ContainerOp[] {
   const proc = input.spec.process!;
-  const ops: ContainerOp[] = [];
+  // As runc: the process does not keep the runtime's CPU affinity (tsrunc started under taskset, say):
+  // every CPU its cgroup's cpuset allows, or process.execCPUAffinity.initial; .final before the program.
+  const affinity = proc.execCPUAffinity;
+  const ops: ContainerOp[] = [op.cpuAffinity({ cpus: affinity?.initial ?? 'all' }, affinity?.initial !== undefined ? 'process.execCPUAffinity.initial' : undefined)];
   (proc.rlimits ?? []).forEach((r, i) => {
     const resource = RLIMITS.indexOf(r.type.replace(/^RLIMIT_/, ''));
     if (resource < 0) {
@@ -343,6 +346,7 @@ export function processOps(input: Pick<PlanInput, 'spec' | 'env' | 'host'>, prob
   // force, as runc does: the user then keeps a cwd it could not have entered itself. The init's is
   // made when missing (mode 0755, as root of the container, inside its root), as runc makes it.
   ops.push(op.chdir({ path: proc.cwd, ...(o.createCwd ? { missing: 'create' as const } : {}) }, 'process.cwd'));
+  if (affinity?.final !== undefined) ops.push(op.cpuAffinity({ cpus: affinity.final }, 'process.execCPUAffinity.final'));
 
   const caps = proc.capabilities
     ? resolveCapabilities(proc.capabilities, input.host.boundingSet, input.host.capLastCap)

@@ -4,7 +4,7 @@ import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Spec } from '../../src/oci/types';
-import { TestEnv } from '../support/env';
+import { TestEnv, TSRUNC } from '../support/env';
 import { withCgroupNamespace } from '../support/base-spec';
 import { detectCgroupLayout } from '../../src/linux/cgroups/layout';
 import { output, reap, runSpec, setConfig, specWith, waitFor } from './helpers';
@@ -396,6 +396,38 @@ describe('personality, scheduler, I/O priority', () => {
     }));
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain('process.scheduler.priority');
+  });
+
+  it.runIf(fs.readFileSync('/sys/devices/system/cpu/online', 'utf8').trim() !== '0')('the runtime\'s CPU affinity is not kept (tsrunc under taskset): every CPU, or the cpuset; execCPUAffinity.final for exec', async () => {
+    const online = fs.readFileSync('/sys/devices/system/cpu/online', 'utf8').trim();
+    const last = online.split(/[-,]/).pop()!;
+    const allowed = (extra: string[], args: string[]) => {
+      const r = spawnSync('taskset', ['-c', '0', TSRUNC, '--root', env.root, ...extra, ...args], { encoding: 'utf8' });
+      expect(r.status, r.stderr).toBe(0);
+      return /Cpus_allowed_list:\s*(\S+)/.exec(r.stdout)?.[1];
+    };
+    setConfig(bundle, specWith(['grep', 'Cpus_allowed_list', '/proc/self/status']));
+    expect(allowed([], ['run', '--bundle', bundle, env.id('aff')])).toBe(online);
+    if (detectCgroupLayout().mode !== 'v2' || fs.existsSync('/sys/fs/cgroup/cpuset.cpus.effective')) {
+      setConfig(bundle, specWith(['grep', 'Cpus_allowed_list', '/proc/self/status'], (s) => {
+        s.linux!.resources = { ...s.linux!.resources, cpu: { cpus: last, mems: '0' } };
+      }));
+      expect(allowed([], ['run', '--bundle', bundle, env.id('affcs')])).toBe(last);
+    }
+    setConfig(bundle, specWith(['sleep', '100']));
+    const id = env.id('affexec');
+    env.ok(['run', '--detach', '--bundle', bundle, id]);
+    try {
+      expect(allowed([], ['exec', id, 'grep', 'Cpus_allowed_list', '/proc/self/status'])).toBe(online);
+      const procFile = `${env.tmp}/affinity-process.json`;
+      fs.writeFileSync(procFile, JSON.stringify({
+        args: ['grep', 'Cpus_allowed_list', '/proc/self/status'], cwd: '/', env: ['PATH=/bin:/usr/bin'], user: { uid: 0, gid: 0 },
+        execCPUAffinity: { initial: '0', final: last },
+      }));
+      expect(allowed([], ['exec', '--process', procFile, id])).toBe(last);
+    } finally {
+      env.tsrunc(['delete', '--force', id]);
+    }
   });
 
   it('process.ioPriority: ionice inside shows the class and priority', () => {

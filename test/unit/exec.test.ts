@@ -76,7 +76,7 @@ describe('exec plan', () => {
     }
     // The default process has capabilities and noNewPrivileges.
     expect(c).toEqual([
-      'wait-release', 'rlimit', 'umask', 'chdir', 'keep-caps', 'drop-bounding', 'setgroups-list', 'setresgid', 'setresuid', 'capset', 'ambient',
+      'wait-release', 'cpu-affinity', 'rlimit', 'umask', 'chdir', 'keep-caps', 'drop-bounding', 'setgroups-list', 'setresgid', 'setresuid', 'capset', 'ambient',
       'no-new-privs', 'find-exec', 'ready', 'exec',
     ]);
     expect(ops(plan, 'find-exec')[0].args).toEqual([
