@@ -79,12 +79,22 @@ static void finish_mount(struct ctx *ctx, int rootfd, const char *dest, unsigned
 	close(fd);
 }
 
+/* `as-source`: a bind source an earlier mount made in the rootfs, seen now in C's mount namespace. */
+static enum create create_as_source(struct ctx *ctx, const char *source)
+{
+	struct stat st;
+
+	if (stat(source, &st) < 0)
+		fail(ctx, errno, "bind source %s (in the rootfs, where no earlier mount made it)", source);
+	return S_ISDIR(st.st_mode) ? CREATE_DIR : CREATE_FILE;
+}
+
 void op_mount_in_root(struct ctx *ctx, const struct op *op)
 {
 	char *const *a = op->argv;
 	const char *dest = a[2];
 	unsigned long flags = num(ctx, a[4]);
-	enum create create = parse_create(ctx, a[6]);
+	enum create create = strcmp(a[6], "as-source") == 0 ? create_as_source(ctx, a[1]) : parse_create(ctx, a[6]);
 	int inherit_mode = op->argc > 9; /* `mode` is "inherit" (checked with the plan) */
 	int rootfd = open_root(ctx, a[0]);
 	int created = 0;

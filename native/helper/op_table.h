@@ -144,7 +144,7 @@ static const struct arg_spec op_args_open_exec_fifo[] = {
 	{ NULL },
 };
 
-static const char *const op_values_mount_in_root_create[] = { "dir", "file", "none", "ordinary-dir", NULL };
+static const char *const op_values_mount_in_root_create[] = { "dir", "file", "none", "ordinary-dir", "as-source", NULL };
 static const char *const op_values_mount_in_root_mode[] = { "inherit", NULL };
 static const struct arg_spec op_args_mount_in_root[] = {
 	{ "root", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },

@@ -142,15 +142,25 @@ function bindOps(input: MountPlanInput, m: Mount, opts: ParsedMountOptions, dest
     return;
   }
   const source = path.resolve(input.bundle, m.source);
-  const kind = input.sourceKind(source);
-  if (kind === 'missing') {
-    out.problems.push({ severity: 'error', path: `${origin}.source`, message: `${source} does not exist` });
-    return;
-  }
   const root = input.rootfs;
+  const kind = input.sourceKind(source);
   const flags = MS.BIND | (opts.recursive ? MS.REC : 0);
   const remountFlags = opts.flags & REMOUNT_FLAGS;
   const { propagation } = opts;
+  if (kind === 'missing') {
+    // A source in the rootfs that an earlier mount makes (bind-mounting part of the tree the container
+    // has by then, as runc allows): C finds it, and what it is, at its turn. Host-side sources (a user
+    // namespace, id-mapping) are opened before any mount: not those.
+    if (isInside(root, source) && input.userns === undefined && !isIdmapped(m, opts)) {
+      out.ops.push(mountInRoot({ root, source, dest, fstype: '', flags, data: '', create: 'as-source', remountFlags, propagation }, origin));
+    } else {
+      out.problems.push({
+        severity: 'error', path: `${origin}.source`,
+        message: `${source} does not exist${isInside(root, source) ? ' (with a user namespace or id-mapping, a source an earlier mount would make in the rootfs cannot be used: those are opened before any mount)' : ''}`,
+      });
+    }
+    return;
+  }
   if (isIdmapped(m, opts)) {
     const mapping = idmapUserns(m, input.userns);
     if (mapping === undefined) return;
@@ -164,6 +174,12 @@ function bindOps(input: MountPlanInput, m: Mount, opts: ParsedMountOptions, dest
   } else {
     out.ops.push(mountInRoot({ root, source, dest, fstype: '', flags, data: '', create: kind, remountFlags, propagation }, origin));
   }
+}
+
+/** Whether p is root or below it (lexically). */
+function isInside(root: string, p: string): boolean {
+  const rel = path.relative(root, p);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
 }
 
 /** The mounts of the config, in order, with what each needs before and after the root change. */

@@ -99,7 +99,7 @@ export const OPS = {
     args: [
       { name: 'root', ...path }, { name: 'source', ...orNull }, { name: 'dest', ...path }, { name: 'fstype', ...orNull },
       { name: 'flags', ...flags }, { name: 'data', ...orNull },
-      { name: 'create', kind: 'enum', values: ['dir', 'file', 'none', 'ordinary-dir'] },
+      { name: 'create', kind: 'enum', values: ['dir', 'file', 'none', 'ordinary-dir', 'as-source'] },
       { name: 'remountFlags', ...flags }, { name: 'propagation', ...flags },
       { name: 'mode', kind: 'enum', values: ['inherit'], optional: true },
     ],

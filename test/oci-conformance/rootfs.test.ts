@@ -153,6 +153,33 @@ describe('mounts', () => {
     expect(fs.statSync(path.join(rootfs, 'etc/hosts')).isFile()).toBe(true);
   });
 
+  it('a bind source in the rootfs that an earlier mount makes is found at its turn (as runc); with a user namespace it is refused, saying why', () => {
+    const src = hostDir('tree');
+    for (const sub of ['a/x', 'b/y']) {
+      fs.mkdirSync(path.join(src, sub), { recursive: true });
+      fs.writeFileSync(path.join(src, sub, 'file'), `${sub}\n`);
+    }
+    fs.rmSync(path.join(rootfs, 'mnt'), { recursive: true, force: true });
+    const tree = (s: Spec) => {
+      s.mounts!.push(
+        { destination: '/mnt', type: 'bind', source: path.join(src, 'a'), options: ['rbind'] },
+        { destination: '/mnt/x/y', type: 'bind', source: path.join(src, 'b/y'), options: ['rbind'] },
+        // rootfs/mnt/x exists only through the first mount; the whole tree above comes along (rbind).
+        { destination: '/final', type: 'bind', source: path.join(rootfs, 'mnt/x'), options: ['rbind'] },
+      );
+    };
+    expect(output(env, bundle, specWith(['cat', '/final/file', '/final/y/file'], tree))).toBe('a/x\nb/y\n');
+    expect(fs.existsSync(path.join(rootfs, 'mnt/x'))).toBe(false);
+    const r = runSpec(env, bundle, specWith(['true'], (s) => {
+      tree(s);
+      s.linux!.namespaces!.push({ type: 'user' });
+      s.linux!.uidMappings = [{ containerID: 0, hostID: 0, size: 65536 }];
+      s.linux!.gidMappings = [{ containerID: 0, hostID: 0, size: 65536 }];
+    }));
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/mounts\[\d+\]\.source .*mnt\/x does not exist \(with a user namespace or id-mapping/);
+  });
+
   it('a tmpfs with size and mode options', () => {
     const spec = specWith(['sh', '-c', 'stat -c %a /data; grep " /data " /proc/self/mountinfo'], (s) => {
       s.mounts!.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'size=1m', 'mode=0700'] });
