@@ -19,6 +19,7 @@
 static unsigned long locked_flags(struct ctx *ctx, const char *path)
 {
 	static const struct { unsigned long st, ms; } map[] = {
+		{ ST_RDONLY, MS_RDONLY },
 		{ ST_NOSUID, MS_NOSUID },     { ST_NODEV, MS_NODEV },
 		{ ST_NOEXEC, MS_NOEXEC },     { ST_NOATIME, MS_NOATIME },
 		{ ST_NODIRATIME, MS_NODIRATIME }, { ST_RELATIME, MS_RELATIME },
@@ -36,7 +37,7 @@ static unsigned long locked_flags(struct ctx *ctx, const char *path)
 
 static void remount(struct ctx *ctx, const char *path, const char *shown, unsigned long extra)
 {
-	unsigned long flags = MS_REMOUNT | MS_BIND | extra | locked_flags(ctx, path);
+	unsigned long flags = MS_REMOUNT | MS_BIND | extra | (locked_flags(ctx, path) & ~MS_RDONLY);
 
 	if (mount(NULL, path, NULL, flags, NULL) < 0)
 		fail(ctx, errno, "remount %s with 0x%lx", shown, flags);
@@ -144,6 +145,37 @@ void op_mount_from_host(struct ctx *ctx, const struct op *op)
 	close(src);
 	close(fd);
 	finish_mount(ctx, rootfd, dest, num(ctx, a[6]), num(ctx, a[7]));
+	close(rootfd);
+}
+
+#define ATIME_FLAGS (MS_NOATIME | MS_RELATIME | MS_STRICTATIME | MS_NODIRATIME)
+
+/*
+ * `bind-remount root dest set clear`, as runc: the bind at dest remounted with exactly `set` (its
+ * source's flags go); where the kernel refuses (flags a user namespace may not clear), again with the
+ * mount's own lockable flags kept, unless `clear` or an atime flag of `set` asks to change one of them.
+ */
+void op_bind_remount(struct ctx *ctx, const struct op *op)
+{
+	char *const *a = op->argv;
+	unsigned long set = num(ctx, a[2]), clear = num(ctx, a[3]), locked;
+	int rootfd = open_root(ctx, a[0]);
+	int fd = resolve_in_root(ctx, rootfd, a[1], CREATE_NONE);
+	char path[32];
+
+	fd_path(fd, path, sizeof(path));
+	if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | set, NULL) < 0) {
+		if (errno != EPERM)
+			fail(ctx, errno, "remount %s with 0x%lx", a[1], MS_REMOUNT | MS_BIND | set);
+		locked = locked_flags(ctx, path);
+		if (locked & clear)
+			fail(ctx, EPERM, "cannot clear the flags 0x%lx of %s: its source has them, and the kernel keeps them here", locked & clear, a[1]);
+		if ((set & ATIME_FLAGS) && (set & ATIME_FLAGS) != (locked & ATIME_FLAGS))
+			fail(ctx, EPERM, "cannot change the atime flags 0x%lx of %s: its source has them, and the kernel keeps them here", locked & ATIME_FLAGS, a[1]);
+		if (mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | set | locked, NULL) < 0)
+			fail(ctx, errno, "remount %s with 0x%lx (its source's flags kept)", a[1], MS_REMOUNT | MS_BIND | set | locked);
+	}
+	close(fd);
 	close(rootfd);
 }
 

@@ -160,6 +160,14 @@ static const struct arg_spec op_args_mount_in_root[] = {
 	{ NULL },
 };
 
+static const struct arg_spec op_args_bind_remount[] = {
+	{ "root", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
+	{ "dest", ARG_PATH, ARG_PATH, 0, 0, 0, NULL },
+	{ "set", ARG_INT, ARG_INT, 4294967295ULL, 0, 0, NULL },
+	{ "clear", ARG_INT, ARG_INT, 4294967295ULL, 0, 0, NULL },
+	{ NULL },
+};
+
 static const char *const op_values_mount_from_host_create[] = { "dir", "file", "none", NULL };
 static const char *const op_values_mount_from_host_how[] = { "bind", "move", NULL };
 static const struct arg_spec op_args_mount_from_host[] = {
@@ -431,6 +439,7 @@ static const struct arg_spec op_args_exec[] = {
 	OP("mount", mount, CONTAINER) \
 	OP("open-exec-fifo", open_exec_fifo, CONTAINER) \
 	OP("mount-in-root", mount_in_root, CONTAINER) \
+	OP("bind-remount", bind_remount, CONTAINER) \
 	OP("mount-from-host", mount_from_host, CONTAINER) \
 	OP("tmpfs-copyup", tmpfs_copyup, CONTAINER) \
 	OP("mount-setattr", mount_setattr, CONTAINER) \

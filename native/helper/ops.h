@@ -84,6 +84,7 @@ void op_console(struct ctx *ctx, const struct op *op);
 void op_mount(struct ctx *ctx, const struct op *op);
 void op_mount_in_root(struct ctx *ctx, const struct op *op);
 void op_mount_from_host(struct ctx *ctx, const struct op *op);
+void op_bind_remount(struct ctx *ctx, const struct op *op);
 void op_tmpfs_copyup(struct ctx *ctx, const struct op *op);
 void op_mount_setattr(struct ctx *ctx, const struct op *op);
 void op_mknod_in_root(struct ctx *ctx, const struct op *op);

@@ -104,6 +104,7 @@ export const OPS = {
       { name: 'mode', kind: 'enum', values: ['inherit'], optional: true },
     ],
   },
+  'bind-remount': { side: 'container', args: [{ name: 'root', ...path }, { name: 'dest', ...path }, { name: 'set', ...flags }, { name: 'clear', ...flags }] },
   'mount-from-host': {
     side: 'container',
     args: [

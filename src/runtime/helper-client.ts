@@ -61,6 +61,8 @@ function describeOpError(op: OpOf<OpName>, errno: number, text: string, given?: 
     }
     case 'tmpfs-copyup':
       return `${where}tmpfs with tmpcopyup on ${fieldsOf(op).dest}: ${text}${errno > 0 ? `: ${why}` : ''}`;
+    case 'bind-remount':
+      return `${where}bind mount on ${fieldsOf(op).dest}: ${text}${errno > 0 ? `: ${why}` : ''}`;
     case 'mount-setattr':
     case 'send-mount-source':
     case 'send-idmapped-mount':

@@ -180,6 +180,40 @@ describe('mounts', () => {
     expect(r.stderr).toMatch(/mounts\[\d+\]\.source .*mnt\/x does not exist \(with a user namespace or id-mapping/);
   });
 
+  it('a bind gets exactly the flags asked for, not its source\'s (as runc); in a user namespace the locked ones stay, and clearing one is refused', () => {
+    const src = hostDir('flagged');
+    execFileSync('mount', ['--bind', src, src]);
+    try {
+      execFileSync('mount', ['-o', 'remount,bind,nosuid,nodev,noexec', src]);
+      const flagsAt = (options: string[], userns = false) => {
+        const spec = specWith(['true'], (s) => {
+          s.mounts!.push({ destination: '/flagged', type: 'bind', source: src, options });
+          if (userns) {
+            s.linux!.namespaces!.push({ type: 'user' });
+            s.linux!.uidMappings = [{ containerID: 0, hostID: 0, size: 65536 }];
+            s.linux!.gidMappings = [{ containerID: 0, hostID: 0, size: 65536 }];
+          }
+        });
+        const m = must(mountinfo(spec), '/flagged');
+        return ['ro', 'nosuid', 'nodev', 'noexec'].filter((f) => m.options.includes(f));
+      };
+      expect(flagsAt(['bind'])).toEqual(['nosuid', 'nodev', 'noexec']);
+      expect(flagsAt(['bind', 'dev', 'exec', 'suid'])).toEqual([]);
+      expect(flagsAt(['bind', 'ro'])).toEqual(['ro']);
+      expect(flagsAt(['bind', 'ro'], true)).toEqual(['ro', 'nosuid', 'nodev', 'noexec']);
+      const r = runSpec(env, bundle, specWith(['true'], (s) => {
+        s.mounts!.push({ destination: '/flagged', type: 'bind', source: src, options: ['bind', 'dev'] });
+        s.linux!.namespaces!.push({ type: 'user' });
+        s.linux!.uidMappings = [{ containerID: 0, hostID: 0, size: 65536 }];
+        s.linux!.gidMappings = [{ containerID: 0, hostID: 0, size: 65536 }];
+      }));
+      expect(r.status).toBe(1);
+      expect(r.stderr).toMatch(/cannot clear the flags .* of \/flagged: its source has them/);
+    } finally {
+      execFileSync('umount', [src]);
+    }
+  });
+
   it('a tmpfs with size and mode options', () => {
     const spec = specWith(['sh', '-c', 'stat -c %a /data; grep " /data " /proc/self/mountinfo'], (s) => {
       s.mounts!.push({ destination: '/data', type: 'tmpfs', source: 'tmpfs', options: ['nosuid', 'nodev', 'size=1m', 'mode=0700'] });

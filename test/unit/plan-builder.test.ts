@@ -82,12 +82,17 @@ describe('plan builder', () => {
     expect(noPivot.problems).toEqual([expect.objectContaining({ severity: 'error', path: '--no-pivot' })]);
   });
 
-  it('binds read-only with a remount, relative sources from the bundle', () => {
+  it('binds read-only with a remount of exactly the flags asked for (bind-remount), relative sources from the bundle', () => {
     const spec = baseSpec();
     spec.mounts = [{ destination: '/data', source: 'data', options: ['rbind', 'ro', 'nosuid'] }];
     const { plan } = buildCreatePlan(input(spec, { host: { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: false, sourceKind: () => 'file' } }));
     const m = ops(plan, 'mount-in-root')[0];
-    expect(m.args.slice(1, 9)).toEqual(['/b/data', '/data', '', String(MS.BIND | MS.REC), '', 'file', String(MS.RDONLY | MS.NOSUID), '0']);
+    expect(m.args.slice(1, 9)).toEqual(['/b/data', '/data', '', String(MS.BIND | MS.REC), '', 'file', '0', '0']);
+    expect(ops(plan, 'bind-remount').map((o) => o.args.slice(1))).toEqual([['/data', String(MS.RDONLY | MS.NOSUID), '0']]);
+    // Only cleared flags ("rw", "dev"): the remount clears them from what the source has; none asked: no remount.
+    spec.mounts = [{ destination: '/data', source: 'data', options: ['rbind', 'rw', 'dev'] }, { destination: '/more', source: 'more', options: ['rbind'] }];
+    const cleared = buildCreatePlan(input(spec, { host: { capLastCap: 40, boundingSet: 0x1fffeffffffn, hasKcore: false, sourceKind: () => 'dir' } }));
+    expect(ops(cleared.plan, 'bind-remount').map((o) => o.args.slice(1))).toEqual([['/data', '0', String(MS.RDONLY | MS.NODEV)]]);
   });
 
   it('reports a missing bind source, an id-mapping of a tmpfs, and ignores tmpcopyup on a bind with a warning, naming the field', () => {
@@ -151,9 +156,10 @@ describe('plan builder', () => {
     expect(plan.host.map((o) => o.op).slice(-5)).toEqual(['gid-map', 'report-pid', 'send-mount-source', 'send-mount-source', 'release']);
     expect(ops(plan, 'send-mount-source').map((o) => [o.args, o.origin])).toEqual([[['/srv/a'], 'mounts[7]'], [['/b/b'], 'mounts[8]']]);
     expect(ops(plan, 'mount-from-host').map((o) => o.args.slice(1))).toEqual([
-      ['/srv/a', '/a', 'dir', 'bind', String(MS.BIND | MS.REC), String(MS.RDONLY), '0'],
+      ['/srv/a', '/a', 'dir', 'bind', String(MS.BIND | MS.REC), '0', '0'],
       ['/b/b', '/b', 'dir', 'bind', String(MS.BIND), '0', '0'],
     ]);
+    expect(ops(plan, 'bind-remount').map((o) => o.args.slice(1))).toEqual([['/a', String(MS.RDONLY), '0']]);
     // Without a user namespace C binds them itself.
     const plain = baseSpec();
     plain.mounts!.push({ destination: '/a', source: '/srv/a', type: 'bind', options: ['rbind'] });
@@ -177,7 +183,8 @@ describe('plan builder', () => {
       ['/srv/b', 'single', 'single', 'container', '', ''],
       ['/srv/c', 'single', 'single', 'new', '0 5 1\n', '0 7 1\n'],
     ]);
-    expect(ops(plan, 'mount-from-host').map((o) => [o.args[2], o.args[4], o.args[6]])).toEqual([['/a', 'move', '0'], ['/b', 'move', '0'], ['/c', 'move', String(MS.RDONLY)]]);
+    expect(ops(plan, 'mount-from-host').map((o) => [o.args[2], o.args[4], o.args[6]])).toEqual([['/a', 'move', '0'], ['/b', 'move', '0'], ['/c', 'move', '0']]);
+    expect(ops(plan, 'bind-remount').map((o) => o.args.slice(1))).toEqual([['/c', String(MS.RDONLY), '0']]);
     // Without a user namespace: only the mount's own maps can map it.
     const plain = baseSpec();
     plain.mounts!.push({ destination: '/c', source: '/srv/c', type: 'bind', options: ['bind'], uidMappings: [{ containerID: 0, hostID: 5, size: 1 }], gidMappings: [{ containerID: 0, hostID: 7, size: 1 }] });
