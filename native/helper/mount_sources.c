@@ -41,11 +41,9 @@ static void join_child_mntns(struct ctx *ctx, const struct op *op)
 	ctx->in_child_mntns = 1;
 }
 
-/* `send-mntns` (C, before `wait-release`): C's mount namespace to P, which may open /proc/C/ns no
- * more once it has joined a user namespace by path (C is not dumpable). */
-void op_send_mntns(struct ctx *ctx, const struct op *op)
+/* One message on a release socket end: the byte and exactly one fd (SCM_RIGHTS); the fd is closed. */
+static void send_byte_fd(struct ctx *ctx, int sock, char byte, int fd, const char *what)
 {
-	char byte = MNTNS_BYTE;
 	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -53,29 +51,25 @@ void op_send_mntns(struct ctx *ctx, const struct op *op)
 	} u;
 	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
 	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
 	ssize_t n;
 
-	if (fd < 0)
-		fail(ctx, errno, "%s: open /proc/self/ns/mnt", op->name);
 	memset(u.buf, 0, sizeof(u.buf));
 	c->cmsg_level = SOL_SOCKET;
 	c->cmsg_type = SCM_RIGHTS;
 	c->cmsg_len = CMSG_LEN(sizeof(int));
 	memcpy(CMSG_DATA(c), &fd, sizeof(int));
 	do
-		n = sendmsg(ctx->release_rd, &msg, MSG_NOSIGNAL);
+		n = sendmsg(sock, &msg, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	if (n != 1)
-		fail(ctx, n < 0 ? errno : EIO, "%s: send the mount namespace", op->name);
+		fail(ctx, n < 0 ? errno : EIO, "send %s", what);
 	close(fd);
 }
 
-/* `child-mntns` (P): joins the mount namespace `send-mntns` sent, for the mount sources after it. */
-void op_child_mntns(struct ctx *ctx, const struct op *op)
+/* The next message on a release socket end: its byte, and its fd (close-on-exec) or -1. */
+static int recv_byte_fd(struct ctx *ctx, int sock, char *byte)
 {
-	char byte = 0;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct iovec iov = { .iov_base = byte, .iov_len = 1 };
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
 		struct cmsghdr align;
@@ -85,17 +79,43 @@ void op_child_mntns(struct ctx *ctx, const struct op *op)
 	ssize_t n;
 	int fd = -1;
 
-	if (ctx->child <= 0 || ctx->release_wr < 0)
-		fail(ctx, 0, "%s before clone or after release", op->name);
+	*byte = 0;
 	do
-		n = recvmsg(ctx->release_wr, &msg, MSG_CMSG_CLOEXEC);
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
 	while (n < 0 && errno == EINTR);
 	if (n < 0)
-		fail(ctx, errno, "%s: read the release socket", op->name);
+		fail(ctx, errno, "read the release socket");
+	if (n == 0)
+		fail(ctx, 0, "the other side of the release socket is gone");
 	c = CMSG_FIRSTHDR(&msg);
 	if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
 		memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	if (n != 1 || byte != MNTNS_BYTE || fd < 0)
+	if (msg.msg_flags & MSG_CTRUNC)
+		fail(ctx, 0, "unexpected message on the release socket");
+	return fd;
+}
+
+/* `send-mntns` (C, before `wait-release`): C's mount namespace to P, which may open /proc/C/ns no
+ * more once it has joined a user namespace by path (C is not dumpable). */
+void op_send_mntns(struct ctx *ctx, const struct op *op)
+{
+	int fd = open("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+
+	if (fd < 0)
+		fail(ctx, errno, "%s: open /proc/self/ns/mnt", op->name);
+	send_byte_fd(ctx, ctx->release_rd, MNTNS_BYTE, fd, "the mount namespace to the host side");
+}
+
+/* `child-mntns` (P): joins the mount namespace `send-mntns` sent, for the mount sources after it. */
+void op_child_mntns(struct ctx *ctx, const struct op *op)
+{
+	char byte;
+	int fd;
+
+	if (ctx->child <= 0 || ctx->release_wr < 0)
+		fail(ctx, 0, "%s before clone or after release", op->name);
+	fd = recv_byte_fd(ctx, ctx->release_wr, &byte);
+	if (byte != MNTNS_BYTE || fd < 0)
 		fail(ctx, 0, "%s: the container sent no mount namespace", op->name);
 	if (setns(fd, CLONE_NEWNS) < 0)
 		fail(ctx, errno, "%s: setns(CLONE_NEWNS)", op->name);
@@ -105,27 +125,10 @@ void op_child_mntns(struct ctx *ctx, const struct op *op)
 
 static void send_fd(struct ctx *ctx, int fd, const char *what)
 {
-	char byte = SOURCE_BYTE;
-	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-	union {
-		char buf[CMSG_SPACE(sizeof(int))];
-		struct cmsghdr align;
-	} u;
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-	ssize_t n;
+	char text[4200];
 
-	memset(u.buf, 0, sizeof(u.buf));
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	do
-		n = sendmsg(ctx->release_wr, &msg, MSG_NOSIGNAL);
-	while (n < 0 && errno == EINTR);
-	if (n != 1)
-		fail(ctx, n < 0 ? errno : EIO, "send the mount source %s to the container", what);
-	close(fd);
+	snprintf(text, sizeof(text), "the mount source %s to the container", what);
+	send_byte_fd(ctx, ctx->release_wr, SOURCE_BYTE, fd, text);
 }
 
 void op_send_mount_source(struct ctx *ctx, const struct op *op)
@@ -224,30 +227,12 @@ void op_send_idmapped_mount(struct ctx *ctx, const struct op *op)
 void receive_until_release(struct ctx *ctx)
 {
 	for (;;) {
-		char byte = 0;
-		struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
-		union {
-			char buf[CMSG_SPACE(sizeof(int))];
-			struct cmsghdr align;
-		} u;
-		struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = u.buf, .msg_controllen = sizeof(u.buf) };
-		struct cmsghdr *c;
-		ssize_t n;
-		int fd = -1;
+		char byte;
+		int fd = recv_byte_fd(ctx, ctx->release_rd, &byte);
 
-		n = recvmsg(ctx->release_rd, &msg, MSG_CMSG_CLOEXEC);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			fail(ctx, errno, "read the release socket");
-		if (n == 0)
-			fail(ctx, 0, "the parent exited before release");
-		c = CMSG_FIRSTHDR(&msg);
-		if (c && c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_RIGHTS && c->cmsg_len == CMSG_LEN(sizeof(int)))
-			memcpy(&fd, CMSG_DATA(c), sizeof(int));
 		if (byte == RELEASE_BYTE && fd < 0)
 			return;
-		if (byte != SOURCE_BYTE || fd < 0 || (msg.msg_flags & MSG_CTRUNC))
+		if (byte != SOURCE_BYTE || fd < 0)
 			fail(ctx, 0, "unexpected message on the release socket");
 		if (ctx->host_fd_count == (int)(sizeof(ctx->host_fd) / sizeof(ctx->host_fd[0])))
 			fail(ctx, 0, "too many mount sources from the host side");

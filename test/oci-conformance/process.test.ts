@@ -35,6 +35,18 @@ function fields(text: string): Record<string, string> {
   return out;
 }
 
+/** A running container in a user namespace of its own (uids from 100000, gids from gidBase): its id and init pid. */
+function userNamespaceHolder(label: string, gidBase: number): { target: string; pid: number } {
+  const target = env.id(label);
+  setConfig(bundle, specWith(['sleep', '100'], (s) => {
+    s.linux!.namespaces!.push({ type: 'user' });
+    s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
+    s.linux!.gidMappings = [{ containerID: 0, hostID: gidBase, size: 65536 }];
+  }));
+  env.ok(['run', '--detach', '--bundle', bundle, target]);
+  return { target, pid: env.state(target).pid };
+}
+
 describe('namespaces', () => {
   it('new namespaces differ from the host\'s', () => {
     const inside = output(env, bundle, specWith(['sh', '-c', NS.map((n) => `readlink /proc/self/ns/${n}`).join('; ')], withCgroupNamespace))
@@ -94,15 +106,8 @@ describe('namespaces', () => {
   });
 
   it("another container's user namespace joined by path: root of that namespace, /dev made and its devices bound", () => {
-    const target = env.id('userns-target');
-    setConfig(bundle, specWith(['sleep', '100'], (s) => {
-      s.linux!.namespaces!.push({ type: 'user' });
-      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-      s.linux!.gidMappings = [{ containerID: 0, hostID: 200000, size: 65536 }];
-    }));
-    env.ok(['run', '--detach', '--bundle', bundle, target]);
+    const { target, pid } = userNamespaceHolder('userns-target', 200000);
     try {
-      const pid = env.state(target).pid;
       // Its mount namespace is new: /dev is a tmpfs made in the joined namespace, devpts mounted on it.
       const out = output(env, bundle, specWith(['sh', '-c', 'cat /proc/self/uid_map /proc/self/gid_map; id -u; stat -c "%u %F" /dev/null /dev/pts; echo x > /dev/null && echo wrote'], (s) => {
         s.linux!.namespaces!.push({ type: 'user', path: `/proc/${pid}/ns/user` });
@@ -115,16 +120,9 @@ describe('namespaces', () => {
   });
 
   it("a container's user namespace and a network namespace the host's owns, both joined: the network one first, with the runtime's rights (as runc)", async () => {
-    const target = env.id('userns-owner');
-    setConfig(bundle, specWith(['sleep', '100'], (s) => {
-      s.linux!.namespaces!.push({ type: 'user' });
-      s.linux!.uidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-      s.linux!.gidMappings = [{ containerID: 0, hostID: 100000, size: 65536 }];
-    }));
-    env.ok(['run', '--detach', '--bundle', bundle, target]);
+    const { target, pid } = userNamespaceHolder('userns-owner', 100000);
     let holder: ChildProcess | undefined;
     try {
-      const pid = env.state(target).pid;
       holder = spawn('unshare', ['--net', 'sleep', '30'], { stdio: 'ignore' });
       const hostNet = fs.readlinkSync('/proc/self/ns/net');
       const netPath = `/proc/${holder.pid}/ns/net`;
