@@ -202,6 +202,8 @@ export function mountOps(input: MountPlanInput): MountPlan {
       });
       dest = `/${dest}`;
     }
+    // As runc: a destination given as a path inside the rootfs (as the host sees it) is that place.
+    if (isInside(input.rootfs, dest) && dest !== input.rootfs) dest = `/${path.relative(input.rootfs, dest)}`;
     const type = m.type ?? (opts.bind ? 'bind' : undefined);
     const isBind = opts.bind || type === 'bind';
     if (!checkExtensions(m, opts, isBind, type, origin, problems)) return;

@@ -166,9 +166,11 @@ describe('mounts', () => {
         { destination: '/mnt/x/y', type: 'bind', source: path.join(src, 'b/y'), options: ['rbind'] },
         // rootfs/mnt/x exists only through the first mount; the whole tree above comes along (rbind).
         { destination: '/final', type: 'bind', source: path.join(rootfs, 'mnt/x'), options: ['rbind'] },
+        // A destination written as the host's path into the rootfs is that place (as runc reads it).
+        { destination: path.join(rootfs, 'again'), type: 'bind', source: path.join(rootfs, 'mnt/x/y'), options: ['rbind'] },
       );
     };
-    expect(output(env, bundle, specWith(['cat', '/final/file', '/final/y/file'], tree))).toBe('a/x\nb/y\n');
+    expect(output(env, bundle, specWith(['cat', '/final/file', '/final/y/file', '/again/file'], tree))).toBe('a/x\nb/y\nb/y\n');
     expect(fs.existsSync(path.join(rootfs, 'mnt/x'))).toBe(false);
     const r = runSpec(env, bundle, specWith(['true'], (s) => {
       tree(s);
