@@ -272,7 +272,7 @@ static const struct arg_spec op_args_personality[] = {
 };
 
 static const struct arg_spec op_args_cpu_affinity[] = {
-	{ "cpus", ARG_STRING, ARG_STRING, 0, 0, 0, NULL },
+	{ "mask", ARG_LIST, ARG_HEX64, 0, 0, 0, NULL },
 	{ NULL },
 };
 

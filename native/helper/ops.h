@@ -73,12 +73,12 @@ void op_wait_release(struct ctx *ctx, const struct op *op);
 /* mount_sources.c */
 void op_send_mount_source(struct ctx *ctx, const struct op *op);
 void op_send_mntns(struct ctx *ctx, const struct op *op);
-void op_pidfd_connect(struct ctx *ctx, const struct op *op);
-void op_send_pidfd(struct ctx *ctx, const struct op *op);
 void op_child_mntns(struct ctx *ctx, const struct op *op);
 void op_send_idmapped_mount(struct ctx *ctx, const struct op *op);
 /* console.c */
 void op_console_connect(struct ctx *ctx, const struct op *op);
+void op_pidfd_connect(struct ctx *ctx, const struct op *op);
+void op_send_pidfd(struct ctx *ctx, const struct op *op);
 void op_console(struct ctx *ctx, const struct op *op);
 /* mounts.c */
 void op_mount(struct ctx *ctx, const struct op *op);

@@ -86,40 +86,24 @@ void op_personality(struct ctx *ctx, const struct op *op)
 		fail(ctx, errno, "personality(0x%lx)", persona);
 }
 
-/* `cpu-affinity <cpus>`: "all" (what the cgroup's cpuset allows) or a list such as 0-3,6. */
+/* `cpu-affinity <mask words>`: the CPUs of the mask (64 bits a word, lowest first); no words: every
+ * CPU (the kernel keeps those of the cgroup's cpuset). */
 void op_cpu_affinity(struct ctx *ctx, const struct op *op)
 {
-	const char *s = op->argv[0];
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
-	if (strcmp(s, "all") == 0) {
-		for (int cpu = 0; cpu < CPU_SETSIZE; cpu++)
-			CPU_SET(cpu, &set);
-	} else {
-		while (*s) {
-			char *end;
-			unsigned long first = strtoul(s, &end, 10), last = first;
+	for (int cpu = 0; op->argc == 0 && cpu < CPU_SETSIZE; cpu++)
+		CPU_SET(cpu, &set);
+	for (int word = 0; word < op->argc && word < CPU_SETSIZE / 64; word++) {
+		unsigned long long bits = hex64(ctx, op->argv[word]);
 
-			if (end == s)
-				fail(ctx, EINVAL, "CPU list \"%s\"", op->argv[0]);
-			if (*end == '-') {
-				s = end + 1;
-				last = strtoul(s, &end, 10);
-				if (end == s)
-					fail(ctx, EINVAL, "CPU list \"%s\"", op->argv[0]);
-			}
-			if (first > last || last >= CPU_SETSIZE)
-				fail(ctx, EINVAL, "CPU list \"%s\": CPUs 0 to %d", op->argv[0], CPU_SETSIZE - 1);
-			for (unsigned long cpu = first; cpu <= last; cpu++)
-				CPU_SET(cpu, &set);
-			s = *end == ',' ? end + 1 : end;
-			if (*end && *end != ',')
-				fail(ctx, EINVAL, "CPU list \"%s\"", op->argv[0]);
-		}
+		for (int bit = 0; bit < 64; bit++)
+			if (bits >> bit & 1)
+				CPU_SET(word * 64 + bit, &set);
 	}
 	if (sched_setaffinity(0, sizeof(set), &set) < 0)
-		fail(ctx, errno, errno == EINVAL ? "sched_setaffinity(%s): none of these CPUs is allowed here (the cgroup's cpuset)" : "sched_setaffinity(%s)", op->argv[0]);
+		fail(ctx, errno, errno == EINVAL ? "sched_setaffinity: none of these CPUs is allowed here (the cgroup's cpuset)" : "sched_setaffinity");
 }
 
 void op_sched_setattr(struct ctx *ctx, const struct op *op)

@@ -3,6 +3,7 @@
 // that needs some given at least one), and refused in runc's words ("invalid memory policy ...",
 // "memory policy mode requires 0 nodes but got 8"), which runc's tests look for.
 import type { Problem } from '../common/errors';
+import { idMask, parseIdList } from './id-list';
 
 /** The kernel's mode numbers (uapi/linux/mempolicy.h). */
 export const MEMORY_POLICY_MODES: Record<string, number> = {
@@ -14,32 +15,12 @@ export const MEMORY_POLICY_FLAGS: Record<string, number> = {
   MPOL_F_NUMA_BALANCING: 1 << 13, MPOL_F_RELATIVE_NODES: 1 << 14, MPOL_F_STATIC_NODES: 1 << 15,
 };
 
-/** Nodes a policy can name: runc's node set has 1024 bits, as the kernel's MAX_NUMNODES on common builds. */
-export const MAX_NODES = 1024;
-
 const NO_NODES = new Set(['MPOL_DEFAULT', 'MPOL_LOCAL']);
 const SOME_NODES = new Set(['MPOL_BIND', 'MPOL_INTERLEAVE', 'MPOL_PREFERRED_MANY', 'MPOL_WEIGHTED_INTERLEAVE']);
 
-/** "0-3,7" → [0, 1, 2, 3, 7] (blanks around elements and empty elements allowed, as runc has it); a string saying what is wrong otherwise. */
+/** "0-3,7" → [0, 1, 2, 3, 7]; a string saying what is wrong otherwise. */
 export function parseNodes(list: string): number[] | string {
-  const nodes = new Set<number>();
-  const value = (text: string): number | string => {
-    if (!/^\d+$/.test(text)) return `${JSON.stringify(text)} is not a node number`;
-    const n = Number(text);
-    return n >= MAX_NODES ? `node ${text} is larger than ${MAX_NODES - 1}` : n;
-  };
-  for (const raw of list.split(',')) {
-    const element = raw.trim();
-    if (element === '') continue;
-    const dash = element.indexOf('-');
-    const [first, last] = dash < 0 ? [value(element), value(element)] : [value(element.slice(0, dash)), value(element.slice(dash + 1))];
-    if (typeof first === 'string') return first;
-    if (typeof last === 'string') return last;
-    if (first > last) return `${element} is not a range (its start is after its end)`;
-    for (let n = first; n <= last; n++) nodes.add(n);
-  }
-  if (nodes.size === 0) return 'names no node';
-  return [...nodes].sort((a, b) => a - b);
+  return parseIdList(list, 'node');
 }
 
 interface MemoryPolicyLike {
@@ -74,11 +55,5 @@ export function memoryPolicyProblems(policy: MemoryPolicyLike): Problem[] {
 export function memoryPolicyArgs(policy: { mode: string; nodes?: string; flags?: string[] }): { mode: number; words: bigint[] } {
   const flags = (policy.flags ?? []).reduce((all, f) => all | (MEMORY_POLICY_FLAGS[f] ?? 0), 0);
   const nodes = policy.nodes === undefined || policy.nodes === '' ? [] : parseNodes(policy.nodes);
-  const words: bigint[] = [];
-  for (const n of Array.isArray(nodes) ? nodes : []) {
-    const w = Math.floor(n / 64);
-    while (words.length <= w) words.push(0n);
-    words[w] |= 1n << BigInt(n % 64);
-  }
-  return { mode: MEMORY_POLICY_MODES[policy.mode] | flags, words };
+  return { mode: MEMORY_POLICY_MODES[policy.mode] | flags, words: idMask(Array.isArray(nodes) ? nodes : []) };
 }

@@ -146,8 +146,7 @@ function bindOps(input: MountPlanInput, m: Mount, opts: ParsedMountOptions, dest
   const kind = input.sourceKind(source);
   const flags = MS.BIND | (opts.recursive ? MS.REC : 0);
   // As runc: the bind gets exactly the flags asked for (set and cleared), the source's only where the
-  // kernel keeps them (bind-remount); none asked for, the source's stay.
-  const remountFlags = 0;
+  // kernel keeps them (bind-remount, not the bind op's own remount); none asked for, the source's stay.
   const set = opts.flags & REMOUNT_FLAGS;
   const clear = opts.cleared & REMOUNT_FLAGS;
   const remount = () => (set !== 0 || clear !== 0 ? [op.bindRemount({ root, dest, set, clear }, origin)] : []);
@@ -157,7 +156,7 @@ function bindOps(input: MountPlanInput, m: Mount, opts: ParsedMountOptions, dest
     // has by then, as runc allows): C finds it, and what it is, at its turn. Host-side sources (a user
     // namespace, id-mapping) are opened before any mount: not those.
     if (isInside(root, source) && input.userns === undefined && !isIdmapped(m, opts)) {
-      out.ops.push(mountInRoot({ root, source, dest, fstype: '', flags, data: '', create: 'as-source', remountFlags, propagation }, origin), ...remount());
+      out.ops.push(mountInRoot({ root, source, dest, fstype: '', flags, data: '', create: 'as-source', propagation }, origin), ...remount());
     } else {
       out.problems.push({
         severity: 'error', path: `${origin}.source`,
@@ -172,12 +171,12 @@ function bindOps(input: MountPlanInput, m: Mount, opts: ParsedMountOptions, dest
     out.hostOps.push(op.sendIdmappedMount({
       path: source, tree: opts.recursive ? 'recursive' : 'single', idmap: opts.idmap?.name === 'ridmap' ? 'recursive' : 'single', ...mapping,
     }, origin));
-    out.ops.push(op.mountFromHost({ root, source, dest, create: kind, how: 'move', flags: 0, remountFlags, propagation }, origin), ...remount());
+    out.ops.push(op.mountFromHost({ root, source, dest, create: kind, how: 'move', flags: 0, remountFlags: 0, propagation }, origin), ...remount());
   } else if (input.userns !== undefined) {
     out.hostOps.push(op.sendMountSource({ path: source }, origin));
-    out.ops.push(op.mountFromHost({ root, source, dest, create: kind, how: 'bind', flags, remountFlags, propagation }, origin), ...remount());
+    out.ops.push(op.mountFromHost({ root, source, dest, create: kind, how: 'bind', flags, remountFlags: 0, propagation }, origin), ...remount());
   } else {
-    out.ops.push(mountInRoot({ root, source, dest, fstype: '', flags, data: '', create: kind, remountFlags, propagation }, origin), ...remount());
+    out.ops.push(mountInRoot({ root, source, dest, fstype: '', flags, data: '', create: kind, propagation }, origin), ...remount());
   }
 }
 

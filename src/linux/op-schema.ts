@@ -142,7 +142,7 @@ export const OPS = {
   rlimit: { side: 'container', args: [{ name: 'resource', kind: 'int', max: 63 }, { name: 'soft', ...u64 }, { name: 'hard', ...u64 }] },
   umask: { side: 'container', args: [{ name: 'mask', kind: 'int', max: 0o777 }] },
   personality: { side: 'container', args: [{ name: 'persona', ...flags }] },
-  'cpu-affinity': { side: 'container', args: [{ name: 'cpus', ...text }] },
+  'cpu-affinity': { side: 'container', args: [{ name: 'mask', kind: 'list', item: hex64 }] },
   'sched-setattr': {
     side: 'container',
     args: [

@@ -16,7 +16,7 @@ import { closestMatch } from '../common/closest-match';
 import { blockedNeeds, encodeSeccomp, SeccompFilter, syscallsAfterFilter, translateSeccomp } from './seccomp';
 import { hookArgv, HookStateBase, hookStateParts } from '../oci/hooks';
 import type { Hook } from '../oci/types';
-import { ioprioValue, personalityValue, schedAttr } from './process-attrs';
+import { cpuAffinityMask, ioprioValue, personalityValue, schedAttr } from './process-attrs';
 import { memoryPolicyArgs } from './memory-policy';
 
 export interface HostFacts {
@@ -134,8 +134,7 @@ function cloneOps(input: PlanInput, mountSources: HostOp[]): HostOp[] {
  * namespace by path, it has lost the rights over C (not dumpable) that opening /proc/C/ns needs.
  */
 function sendsMountNamespace(spec: Spec, mountSources: HostOp[]): boolean {
-  const ns = namespaceSet(spec);
-  return mountSources.length > 0 && !hasNew(ns, 'user') && inUserNamespace(ns);
+  return mountSources.length > 0 && usernsOf(spec) === 'joined';
 }
 
 /** The container's user namespace as the mounts need to know it. */
@@ -144,7 +143,7 @@ function usernsOf(spec: Spec): MountPlanInput['userns'] {
   if (hasNew(ns, 'user')) {
     return { uidMap: idMapContent(spec.linux?.uidMappings ?? []), gidMap: idMapContent(spec.linux?.gidMappings ?? []) };
   }
-  return ns.joined.some((j) => j.ns.type === 'user') ? 'joined' : undefined;
+  return inUserNamespace(ns) ? 'joined' : undefined;
 }
 
 /**
@@ -309,8 +308,16 @@ export function processOps(input: Pick<PlanInput, 'spec' | 'env' | 'host'>, prob
   const proc = input.spec.process!;
   // As runc: the process does not keep the runtime's CPU affinity (tsrunc started under taskset, say):
   // every CPU its cgroup's cpuset allows, or process.execCPUAffinity.initial; .final before the program.
+  // (No mask words: every CPU.)
   const affinity = proc.execCPUAffinity;
-  const ops: ContainerOp[] = [op.cpuAffinity({ cpus: affinity?.initial ?? 'all' }, affinity?.initial !== undefined ? 'process.execCPUAffinity.initial' : undefined)];
+  const affinityOp = (field: 'initial' | 'final'): ContainerOp[] => {
+    const list = affinity?.[field];
+    if (list === undefined) return [];
+    const path = `process.execCPUAffinity.${field}`;
+    const mask = cpuAffinityMask(list, path, problems);
+    return mask === undefined ? [] : [op.cpuAffinity({ mask }, path)];
+  };
+  const ops: ContainerOp[] = affinity?.initial !== undefined ? affinityOp('initial') : [op.cpuAffinity({ mask: [] })];
   (proc.rlimits ?? []).forEach((r, i) => {
     const resource = RLIMITS.indexOf(r.type.replace(/^RLIMIT_/, ''));
     if (resource < 0) {
@@ -346,7 +353,7 @@ export function processOps(input: Pick<PlanInput, 'spec' | 'env' | 'host'>, prob
   // force, as runc does: the user then keeps a cwd it could not have entered itself. The init's is
   // made when missing (mode 0755, as root of the container, inside its root), as runc makes it.
   ops.push(op.chdir({ path: proc.cwd, ...(o.createCwd ? { missing: 'create' as const } : {}) }, 'process.cwd'));
-  if (affinity?.final !== undefined) ops.push(op.cpuAffinity({ cpus: affinity.final }, 'process.execCPUAffinity.final'));
+  ops.push(...affinityOp('final'));
 
   const caps = proc.capabilities
     ? resolveCapabilities(proc.capabilities, input.host.boundingSet, input.host.capLastCap)

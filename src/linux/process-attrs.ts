@@ -2,6 +2,7 @@
 // helper's `personality`, `sched-setattr` and `ioprio` ops get (docs/plan-format.md). Pure.
 import type { IOPriority, Scheduler, SchedulerFlag, SchedulerPolicy, Spec } from '../oci/types';
 import type { Problem } from '../common/errors';
+import { idMask, parseIdList } from './id-list';
 
 /** personality(2) execution domains (<linux/personality.h>): PER_LINUX, PER_LINUX32. */
 export const PERSONALITY_DOMAINS: Record<string, number> = { LINUX: 0x0000, LINUX32: 0x0008 };
@@ -103,6 +104,19 @@ export function ioprioValue(p: IOPriority | undefined, problems: Problem[]): num
     return undefined;
   }
   return (cls << IOPRIO_CLASS_SHIFT) | p.priority;
+}
+
+/**
+ * The sched_setaffinity(2) mask (words of 64 bits, lowest first) for a CPU list of
+ * process.execCPUAffinity at path, or undefined (problems say why).
+ */
+export function cpuAffinityMask(list: string, path: string, problems: Problem[]): bigint[] | undefined {
+  const cpus = parseIdList(list, 'CPU');
+  if (typeof cpus === 'string') {
+    problems.push({ severity: 'error', path, message: `invalid CPU list ${JSON.stringify(list)}: ${cpus}`, hint: 'give CPUs as a list such as 0-3,7' });
+    return undefined;
+  }
+  return idMask(cpus);
 }
 
 /** The names back from the numbers, for explain. */

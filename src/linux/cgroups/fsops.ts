@@ -1,6 +1,6 @@
 // Small synchronous cgroupfs operations (each tsrunc command is a short process, so no async here).
 
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync, constants } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, rmdirSync, writeSync, constants } from 'node:fs';
 import { join, posix } from 'node:path';
 import { errnoOf, RuntimeError } from '../../common/errors';
 

@@ -90,8 +90,12 @@ class ResourceWritePlanner {
     return this.t.features.has(f);
   }
 
+  entry(dir: string, file: string, value: string, origin: string): CgroupWrite {
+    return { file: posix.join(dir, file), value, origin };
+  }
+
   write(dir: string, file: string, value: string, origin: string): void {
-    this.writes.push({ file: posix.join(dir, file), value, origin });
+    this.writes.push(this.entry(dir, file, value, origin));
   }
 
   problem(path: string, message: string): void {
@@ -287,12 +291,12 @@ class ResourceWritePlanner {
       } else {
         // Period first: a fresh cgroup has runtime 0, which fits any period (runc's order too). A period
         // below the runtime the cgroup has now is refused: then the runtime goes first (as runc retries).
-        const runtimeWrite = rtRuntime !== undefined ? { file: posix.join(dir, 'cpu.rt_runtime_us'), value: int(rtRuntime), origin: `${base}.realtimeRuntime` } : undefined;
+        const runtime = rtRuntime !== undefined ? this.entry(dir, 'cpu.rt_runtime_us', int(rtRuntime), `${base}.realtimeRuntime`) : undefined;
         if (rtPeriod !== undefined) {
-          const periodWrite = { file: posix.join(dir, 'cpu.rt_period_us'), value: int(rtPeriod), origin: `${base}.realtimePeriod` };
-          this.writes.push(runtimeWrite ? { ...periodWrite, onEinval: [runtimeWrite, periodWrite] } : periodWrite);
+          const period = this.entry(dir, 'cpu.rt_period_us', int(rtPeriod), `${base}.realtimePeriod`);
+          this.writes.push(runtime ? { ...period, onEinval: [runtime, period] } : period);
         }
-        if (runtimeWrite) this.writes.push(runtimeWrite);
+        if (runtime) this.writes.push(runtime);
       }
     }
     // Last: with cpu.idle=1 the kernel refuses cpu.shares writes (EINVAL), so shares go before it.
