@@ -395,10 +395,12 @@ describe('--pidfd-socket', () => {
     const { id: running, pid: init } = runDetached(FOREVER);
     const e = await pidfdListener('SIGTERM');
     const exec = new Promise<number | null>((resolve) => {
-      spawn(TSRUNC, ['--root', env.root, 'exec', '--pidfd-socket', e.socket, running, 'sh', '-c', 'trap "exit 7" TERM; while :; do sleep 0.1; done'], { stdio: 'ignore' })
+      spawn(TSRUNC, ['--root', env.root, 'exec', '--pidfd-socket', e.socket, running, 'sh', '-c', 'trap "exit 7" TERM; touch /tmp/trapped; while :; do sleep 0.1; done'], { stdio: 'ignore' })
         .once('exit', (code) => resolve(code));
     });
     expect(await e.word).toBe('setns');
+    // The pidfd comes before the program runs: signal once its trap is set.
+    await waitFor('the trap', () => fs.existsSync(`/proc/${init}/root/tmp/trapped`));
     await e.signal();
     expect(await exec).toBe(7);
     await deleteAndCheck(running, init, ['--force']);
