@@ -414,144 +414,207 @@ Napi::Value SendFd(const Napi::CallbackInfo& info) {
 }
 
 
-// accept(listenFd): the next connection (close-on-exec), waiting for it.
-Napi::Value Accept(const Napi::CallbackInfo& info) {
+// Reads exactly len bytes of conn into out, collecting the SCM_RIGHTS descriptors that come with them
+// (close-on-exec) into fds; false with errno set (EPIPE: the peer went away first; EBADMSG: descriptors
+// lost to a short control buffer).
+bool ReceiveExactly(int conn, char* out, size_t len, std::vector<int>* fds) {
+  for (size_t have = 0; have < len;) {
+    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253)];
+    iovec iov{out + have, len - have};
+    msghdr msg{};
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof(control);
+    ssize_t n;
+    do n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+    if (n < 0) return false;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+      size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+      for (size_t i = 0; i < k; i++) {
+        int got;
+        std::memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+        fds->push_back(got);
+      }
+    }
+    if ((msg.msg_flags & MSG_CTRUNC) != 0) {
+      errno = EBADMSG;
+      return false;
+    }
+    if (n == 0) {
+      errno = EPIPE;
+      return false;
+    }
+    have += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// acceptRequest(listenFd, maxBytes): waits for the next connection (close-on-exec) and reads the message
+// its peer sends first: a little-endian u32 length, then that many bytes (at most maxBytes), with the
+// SCM_RIGHTS descriptors (close-on-exec) that come with them. { conn, pid, uid, body, fds }; pid and
+// uid are SO_PEERCRED's (pid 0: a peer whose pid namespace this one cannot see). A connection whose
+// message does not come whole is closed with what came with it, and the call throws.
+Napi::Value AcceptRequest(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t fd;
-  if (!IntArg(info, 0, "fd", &fd)) return env.Undefined();
+  int64_t listenFd, maxBytes;
+  if (!IntArg(info, 0, "listenFd", &listenFd) || !IntArg(info, 1, "maxBytes", &maxBytes)) return env.Undefined();
   int conn;
-  do conn = accept4(static_cast<int>(fd), nullptr, nullptr, SOCK_CLOEXEC); while (conn < 0 && errno == EINTR);
+  do conn = accept4(static_cast<int>(listenFd), nullptr, nullptr, SOCK_CLOEXEC); while (conn < 0 && errno == EINTR);
   if (conn < 0) {
     ErrnoError(env, "accept", errno).ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  return Napi::Number::New(env, conn);
-}
-
-// peerCredentials(fd): SO_PEERCRED of a connected unix socket, { pid, uid, gid } (pid 0 when the peer
-// is in a pid namespace this one cannot see).
-Napi::Value PeerCredentials(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int64_t fd;
-  if (!IntArg(info, 0, "fd", &fd)) return env.Undefined();
   ucred cred{};
-  socklen_t len = sizeof(cred);
-  if (getsockopt(static_cast<int>(fd), SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0) {
-    ErrnoError(env, "getsockopt(SO_PEERCRED)", errno).ThrowAsJavaScriptException();
+  socklen_t credLen = sizeof(cred);
+  std::vector<int> fds;
+  std::vector<char> body;
+  unsigned char head[4];
+  const char* failed = nullptr;
+  if (getsockopt(conn, SOL_SOCKET, SO_PEERCRED, &cred, &credLen) < 0) {
+    failed = "getsockopt(SO_PEERCRED)";
+  } else if (!ReceiveExactly(conn, reinterpret_cast<char*>(head), sizeof(head), &fds)) {
+    failed = "recvmsg (the request's length)";
+  } else {
+    uint32_t len = head[0] | (head[1] << 8) | (head[2] << 16) | (static_cast<uint32_t>(head[3]) << 24);
+    if (len > static_cast<uint64_t>(maxBytes)) {
+      failed = "recvmsg (a request longer than a front sends)";
+      errno = EMSGSIZE;
+    } else {
+      body.resize(len);
+      if (!ReceiveExactly(conn, body.data(), len, &fds)) failed = "recvmsg (the request)";
+    }
+  }
+  if (failed) {
+    int err = errno;
+    for (int fd : fds) close(fd);
+    close(conn);
+    ErrnoError(env, failed, err).ThrowAsJavaScriptException();
     return env.Undefined();
   }
+  Napi::Array fdArray = Napi::Array::New(env, fds.size());
+  for (uint32_t i = 0; i < fds.size(); i++) fdArray.Set(i, Napi::Number::New(env, fds[i]));
   Napi::Object result = Napi::Object::New(env);
+  result.Set("conn", Napi::Number::New(env, conn));
   result.Set("pid", Napi::Number::New(env, cred.pid));
   result.Set("uid", Napi::Number::New(env, cred.uid));
-  result.Set("gid", Napi::Number::New(env, cred.gid));
+  result.Set("body", Napi::Buffer<char>::Copy(env, body.data(), body.size()));
+  result.Set("fds", fdArray);
   return result;
 }
 
-// readMany(files, links): each file's text and each link's target in one call, null where it cannot be
-// read (a warm worker reads a dozen /proc entries of every front that connects, on every request).
-Napi::Value ReadMany(const Napi::CallbackInfo& info) {
+// Appends what the file holds to text; false when it cannot be read.
+bool AppendFile(const std::string& name, std::string* text) {
+  int fd = open(name.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      close(fd);
+      return false;
+    }
+    if (n == 0) break;
+    text->append(buf, static_cast<size_t>(n));
+  }
+  close(fd);
+  return true;
+}
+
+// processIdentity(proc, fields, namespaces): one text of what a process is allowed and sees, equal
+// for two processes exactly when they have the same: the lines of <proc>/status whose names are in
+// fields (as the kernel writes them), "LSM label:\t" and <proc>/attr/current without its trailing
+// newline (nothing when no LSM labels processes), and "ns <type>:\t" with each <proc>/ns/<type> link's
+// target ("-" where there is none to read). null when <proc>/status cannot be read.
+Napi::Value ProcessIdentity(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (info.Length() < 2 || !info[0].IsArray() || !info[1].IsArray()) {
-    Napi::TypeError::New(env, "readMany: two arrays of paths").ThrowAsJavaScriptException();
+  Napi::Array fields, namespaces;
+  if (info.Length() < 1 || !info[0].IsString()) {
+    Napi::TypeError::New(env, "proc must be a string").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  Napi::Array files = info[0].As<Napi::Array>();
-  Napi::Array links = info[1].As<Napi::Array>();
-  Napi::Array fileTexts = Napi::Array::New(env, files.Length());
-  Napi::Array linkTargets = Napi::Array::New(env, links.Length());
-  for (uint32_t i = 0; i < files.Length(); i++) {
-    std::string name = files.Get(i).ToString().Utf8Value();
-    int fd = open(name.c_str(), O_RDONLY | O_CLOEXEC);
-    std::string text;
-    bool ok = fd >= 0;
-    char buf[4096];
-    while (ok) {
-      ssize_t n = read(fd, buf, sizeof(buf));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) ok = false;
-      if (n <= 0) break;
-      text.append(buf, static_cast<size_t>(n));
+  if (!ArrayArg(info, 1, "fields", &fields) || !ArrayArg(info, 2, "namespaces", &namespaces)) return env.Undefined();
+  std::string proc = info[0].As<Napi::String>().Utf8Value();
+  std::vector<std::string> wanted;
+  for (uint32_t i = 0; i < fields.Length(); i++) wanted.push_back(fields.Get(i).ToString().Utf8Value());
+  std::string status, identity;
+  if (!AppendFile(proc + "/status", &status)) return env.Null();
+  for (size_t at = 0; at < status.size();) {
+    size_t nl = status.find('\n', at);
+    if (nl == std::string::npos) nl = status.size();
+    size_t colon = status.find(':', at);
+    if (colon < nl && std::find(wanted.begin(), wanted.end(), status.substr(at, colon - at)) != wanted.end()) {
+      identity.append(status, at, nl - at).push_back('\n');
     }
-    if (fd >= 0) close(fd);
-    fileTexts.Set(i, ok ? Napi::Value(Napi::String::New(env, text)) : env.Null());
+    at = nl + 1;
   }
-  for (uint32_t i = 0; i < links.Length(); i++) {
-    std::string name = links.Get(i).ToString().Utf8Value();
+  std::string label;
+  AppendFile(proc + "/attr/current", &label);
+  while (!label.empty() && (label.back() == '\n' || label.back() == '\0')) label.pop_back();
+  identity.append("LSM label:\t").append(label).push_back('\n');
+  for (uint32_t i = 0; i < namespaces.Length(); i++) {
+    std::string type = namespaces.Get(i).ToString().Utf8Value();
     char target[PATH_MAX];
-    ssize_t n = readlink(name.c_str(), target, sizeof(target));
-    linkTargets.Set(i, n >= 0 ? Napi::Value(Napi::String::New(env, target, static_cast<size_t>(n))) : env.Null());
+    ssize_t n = readlink((proc + "/ns/" + type).c_str(), target, sizeof(target));
+    identity.append("ns ").append(type).append(":\t");
+    if (n >= 0) identity.append(target, static_cast<size_t>(n));
+    else identity.push_back('-');
+    identity.push_back('\n');
   }
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("files", fileTexts);
-  result.Set("links", linkTargets);
-  return result;
+  return Napi::String::New(env, identity);
 }
 
-// receiveMessage(fd, maxBytes): one recvmsg (waiting for it), { data, fds } with the SCM_RIGHTS
-// descriptors close-on-exec; data is empty at EOF.
-Napi::Value ReceiveMessage(const Napi::CallbackInfo& info) {
-  Napi::Env env = info.Env();
-  int64_t fd, maxBytes;
-  if (!IntArg(info, 0, "fd", &fd) || !IntArg(info, 1, "maxBytes", &maxBytes)) return env.Undefined();
-  std::vector<char> data(static_cast<size_t>(maxBytes));
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253)];
-  iovec iov{data.data(), data.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  ssize_t n;
-  do n = recvmsg(static_cast<int>(fd), &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
-  if (n < 0) {
-    ErrnoError(env, "recvmsg", errno).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Array fds = Napi::Array::New(env);
-  uint32_t count = 0;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < k; i++) {
-      int got;
-      std::memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-      fds.Set(count++, Napi::Number::New(env, got));
-    }
-  }
-  if ((msg.msg_flags & MSG_CTRUNC) != 0) {
-    for (uint32_t i = 0; i < count; i++) close(fds.Get(i).As<Napi::Number>().Int32Value());
-    ErrnoError(env, "recvmsg", EBADMSG).ThrowAsJavaScriptException();
-    return env.Undefined();
-  }
-  Napi::Object result = Napi::Object::New(env);
-  result.Set("data", Napi::Buffer<char>::Copy(env, data.data(), static_cast<size_t>(n)));
-  result.Set("fds", fds);
-  return result;
-}
-
-// dieWithPeer(fd) / outliveThePeer(): while a warm worker serves a front, a thread waits for the front's
-// end of the connection to close; if it does before the worker is done, the worker kills itself at once,
-// as the front's own process (a cold tsrunc) would have died: the command stops where it is. One thread
-// for the process's life, told what to watch through an eventfd; the generation tells a close of a
-// connection it watched before (whose fd number a later connection may have again) from the current one.
+// dieWithPeer(fd, notice?) / outliveThePeer(): while a warm worker serves a front, a thread waits for the
+// front's end of the connection to close; if it does before the worker is done, the worker kills itself
+// at once, as the front's own process (a cold tsrunc) would have died: the command stops where it is.
+// The notice ({ fd, afterMs, text }) is written by that thread if the worker is still at it after afterMs
+// (how a worker tells the server it is busy without a write for every short request, during which its
+// event loop may never run). One thread for the process's life, told what to watch through an eventfd;
+// the generation tells a close of a connection it watched before (whose fd number a later connection
+// may have again) from the current one.
 struct PeerWatch {
   pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
   int wake = -1;
   int fd = -1;
   uint64_t generation = 0;
+  int noticeFd = -1;
+  std::string noticeText;
+  int64_t noticeAtMs = 0;
+  bool noticeWritten = false;
 };
 PeerWatch peerWatch;
+
+int64_t MonotonicMs() {
+  timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<int64_t>(ts.tv_sec) * 1000 + ts.tv_nsec / 1000000;
+}
 
 void* WatchPeer(void*) {
   for (;;) {
     pthread_mutex_lock(&peerWatch.lock);
     int fd = peerWatch.fd;
     uint64_t generation = peerWatch.generation;
+    bool noticeDue = fd >= 0 && peerWatch.noticeFd >= 0 && !peerWatch.noticeWritten;
+    int64_t noticeAt = peerWatch.noticeAtMs;
     pthread_mutex_unlock(&peerWatch.lock);
     pollfd p[2] = {{peerWatch.wake, POLLIN, 0}, {fd, POLLRDHUP, 0}};
-    int r = poll(p, fd >= 0 ? 2 : 1, -1);
+    int64_t left = noticeDue ? std::max<int64_t>(0, noticeAt - MonotonicMs()) : -1;
+    int r = poll(p, fd >= 0 ? 2 : 1, static_cast<int>(left));
     if (r < 0 && errno == EINTR) continue;
     if (r < 0) return nullptr;
+    if (r == 0) {
+      pthread_mutex_lock(&peerWatch.lock);
+      if (peerWatch.generation == generation && peerWatch.noticeFd >= 0 && !peerWatch.noticeWritten) {
+        peerWatch.noticeWritten = true;
+        ssize_t ignored = write(peerWatch.noticeFd, peerWatch.noticeText.data(), peerWatch.noticeText.size());
+        (void)ignored;  // the server is gone: the worker's next accept finds out too
+      }
+      pthread_mutex_unlock(&peerWatch.lock);
+      continue;
+    }
     if ((p[0].revents & POLLIN) != 0) {
       uint64_t count;
       if (read(peerWatch.wake, &count, sizeof(count)) < 0 && errno != EAGAIN) return nullptr;
@@ -567,8 +630,11 @@ void* WatchPeer(void*) {
   }
 }
 
-/** Tells the watcher to watch fd (-1: nothing). */
-bool WatchFd(Napi::Env env, int fd) {
+/**
+ * Tells the watcher to watch fd (-1: nothing), with a notice to write after afterMs (noticeFd -1: none);
+ * *noticeWasWritten: whether the notice of what it watched until now had been written.
+ */
+bool WatchFd(Napi::Env env, int fd, int noticeFd, int64_t afterMs, std::string noticeText, bool* noticeWasWritten = nullptr) {
   if (peerWatch.wake < 0) {
     peerWatch.wake = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
     if (peerWatch.wake < 0) {
@@ -586,8 +652,13 @@ bool WatchFd(Napi::Env env, int fd) {
     pthread_detach(thread);
   }
   pthread_mutex_lock(&peerWatch.lock);
+  if (noticeWasWritten) *noticeWasWritten = peerWatch.noticeWritten;
   peerWatch.fd = fd;
   peerWatch.generation++;
+  peerWatch.noticeFd = noticeFd;
+  peerWatch.noticeText = std::move(noticeText);
+  peerWatch.noticeAtMs = MonotonicMs() + afterMs;
+  peerWatch.noticeWritten = false;
   pthread_mutex_unlock(&peerWatch.lock);
   uint64_t one = 1;
   if (write(peerWatch.wake, &one, sizeof(one)) < 0) {
@@ -599,20 +670,38 @@ bool WatchFd(Napi::Env env, int fd) {
 
 Napi::Value DieWithPeer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  int64_t fd;
+  int64_t fd, noticeFd = -1, afterMs = 0;
+  std::string text;
   if (!IntArg(info, 0, "fd", &fd)) return env.Undefined();
+  if (info.Length() > 1 && !info[1].IsUndefined()) {
+    if (!info[1].IsObject()) {
+      Napi::TypeError::New(env, "dieWithPeer: the notice must be { fd, afterMs, text }").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    Napi::Object notice = info[1].As<Napi::Object>();
+    Napi::Value nfd = notice.Get("fd"), after = notice.Get("afterMs"), t = notice.Get("text");
+    if (!nfd.IsNumber() || !after.IsNumber() || !t.IsString()) {
+      Napi::TypeError::New(env, "dieWithPeer: the notice must be { fd, afterMs, text }").ThrowAsJavaScriptException();
+      return env.Undefined();
+    }
+    noticeFd = nfd.As<Napi::Number>().Int64Value();
+    afterMs = after.As<Napi::Number>().Int64Value();
+    text = t.As<Napi::String>().Utf8Value();
+  }
   if (peerWatch.fd >= 0) {
     Napi::Error::New(env, "dieWithPeer: a peer is watched already").ThrowAsJavaScriptException();
     return env.Undefined();
   }
-  WatchFd(env, static_cast<int>(fd));
+  WatchFd(env, static_cast<int>(fd), static_cast<int>(noticeFd), afterMs, std::move(text));
   return env.Undefined();
 }
 
+// outliveThePeer(): true when dieWithPeer's notice was written.
 Napi::Value OutliveThePeer(const Napi::CallbackInfo& info) {
   Napi::Env env = info.Env();
-  if (peerWatch.fd >= 0) WatchFd(env, -1);
-  return env.Undefined();
+  bool written = false;
+  if (peerWatch.fd >= 0) WatchFd(env, -1, -1, 0, std::string(), &written);
+  return Napi::Boolean::New(env, written);
 }
 
 // dup(fd): a close-on-exec copy of fd numbered 10 or above (clear of stdio and --preserve-fds' first ones).
@@ -946,10 +1035,8 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("mkfifo", Napi::Function::New(env, Mkfifo, "mkfifo"));
   exports.Set("setChildSubreaper", Napi::Function::New(env, SetChildSubreaper, "setChildSubreaper"));
   exports.Set("listenUnix", Napi::Function::New(env, ListenUnix, "listenUnix"));
-  exports.Set("accept", Napi::Function::New(env, Accept, "accept"));
-  exports.Set("peerCredentials", Napi::Function::New(env, PeerCredentials, "peerCredentials"));
-  exports.Set("readMany", Napi::Function::New(env, ReadMany, "readMany"));
-  exports.Set("receiveMessage", Napi::Function::New(env, ReceiveMessage, "receiveMessage"));
+  exports.Set("acceptRequest", Napi::Function::New(env, AcceptRequest, "acceptRequest"));
+  exports.Set("processIdentity", Napi::Function::New(env, ProcessIdentity, "processIdentity"));
   exports.Set("dup", Napi::Function::New(env, Dup, "dup"));
   exports.Set("dieWithPeer", Napi::Function::New(env, DieWithPeer, "dieWithPeer"));
   exports.Set("outliveThePeer", Napi::Function::New(env, OutliveThePeer, "outliveThePeer"));

@@ -11,6 +11,16 @@ export interface WaitStatus {
 }
 
 /** Failures throw (or reject with) an Error whose `.code` is the errno name and `.errno` its number. */
+/** A connection a warm worker took, with the request its front sent first (acceptRequest). */
+export interface AcceptedRequest {
+  conn: number;
+  pid: number;
+  uid: number;
+  /** The request's bytes after their length. */
+  body: Buffer;
+  fds: number[];
+}
+
 export interface NativeAddon {
   /** pidfd_open(pid, 0); the fd is close-on-exec. */
   pidfdOpen(pid: number): number;
@@ -38,17 +48,28 @@ export interface NativeAddon {
   /** An AF_UNIX SOCK_STREAM socket bound to `path` and listening (close-on-exec): a console socket. */
   /** socket(AF_UNIX, SOCK_STREAM) bound to path and listening with the backlog: its fd. */
   listenUnix(path: string, backlog: number): number;
-  /** accept4(SOCK_CLOEXEC), waiting for a connection. */
-  accept(listenFd: number): number;
-  /** SO_PEERCRED of a connected unix socket (pid 0: a peer whose pid namespace this one cannot see). */
-  peerCredentials(fd: number): { pid: number; uid: number; gid: number };
-  /** Each file's text and each link's target, null where it cannot be read: one call for many small reads. */
-  readMany(files: string[], links: string[]): { files: (string | null)[]; links: (string | null)[] };
-  /** One recvmsg of at most maxBytes, waiting for it, with its SCM_RIGHTS fds (close-on-exec); empty data at EOF. */
-  receiveMessage(fd: number, maxBytes: number): { data: Buffer; fds: number[] };
-  /** Until outliveThePeer: this process kills itself (SIGKILL) the moment the peer of the connected socket fd closes it. */
-  dieWithPeer(fd: number): void;
-  outliveThePeer(): void;
+  /**
+   * Waits for the next connection (close-on-exec) and reads the message its peer sends first: a
+   * little-endian u32 length, then that many bytes (at most maxBytes), with the SCM_RIGHTS fds
+   * (close-on-exec) that come with them. pid and uid are SO_PEERCRED's (pid 0: a peer in a pid
+   * namespace this one cannot see). A connection whose message does not come whole is closed, with
+   * what came with it, and the call throws.
+   */
+  acceptRequest(listenFd: number, maxBytes: number): AcceptedRequest;
+  /**
+   * One text of what a process is allowed and sees, equal for two processes exactly when they have the
+   * same: the lines of <proc>/status named in `fields`, its LSM label (<proc>/attr/current) and the
+   * target of <proc>/ns/<type> for each of `namespaces` ("-" where there is none to read); null when
+   * <proc>/status cannot be read. Lines are "<name>:\t<value>" ("LSM label", "ns <type>").
+   */
+  processIdentity(proc: string, fields: string[], namespaces: string[]): string | null;
+  /**
+   * Until outliveThePeer: this process kills itself (SIGKILL) the moment the peer of the connected socket
+   * fd closes it. The notice is written to its fd if outliveThePeer has not come within its afterMs.
+   */
+  dieWithPeer(fd: number, notice?: { fd: number; afterMs: number; text: string }): void;
+  /** Ends dieWithPeer; true when its notice was written. */
+  outliveThePeer(): boolean;
   /** A close-on-exec copy of fd, numbered 10 or above. */
   dup(fd: number): number;
   /** dup2(from, to). */

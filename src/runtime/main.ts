@@ -100,13 +100,16 @@ function once(loader: DistFileLoader): DistFileLoader {
   };
 }
 
-/** Runs one command line: the cold path's whole process, or one request of a warm worker (with its host). */
-export async function main(argv: string[], loader?: DistFileLoader, baseHost: Host = realHost): Promise<number> {
+/**
+ * Runs one command line: the cold path's whole process, or one request of a warm worker (with its host,
+ * and the line it has parsed already).
+ */
+export async function main(line: string[] | ParsedCommandLine, loader?: DistFileLoader, baseHost: Host = realHost): Promise<number> {
   if (loader) load = once(loader);
   loadSystemdDriverWith(() => load(path.join(__dirname, 'systemd-driver.js')).exports as SystemdDriver);
   let log = createLogger({ format: 'text', debug: false });
   try {
-    const cl = parseCommandLine(argv);
+    const cl = Array.isArray(line) ? parseCommandLine(line) : line;
     log = loggerFor(cl);
     if (cl.globals.version) {
       // runc's lines, which go-runc's Version parses (commit and libseccomp fixed at build time).

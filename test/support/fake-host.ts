@@ -9,7 +9,7 @@ import { constants } from 'node:os';
 import type { Host } from '../../src/runtime/host';
 import type { CgroupEntry, CgroupManager, CgroupWrite, NotApplied } from '../../src/linux/cgroups';
 import type { ProcStat } from '../../src/linux/proc';
-import type { WaitStatus } from '../../src/linux/native';
+import type { AcceptedRequest, WaitStatus } from '../../src/linux/native';
 import type { RecordedCgroup } from '../../src/runtime/state-record';
 import type { ContainerRecord, StateStore } from '../../src/runtime/state-store';
 import type { Logger } from '../../src/runtime/log';
@@ -471,34 +471,21 @@ export class FakeHost implements Host {
     throw sysError('ENOSYS', 'the fake host has no unix sockets');
   }
 
-  accept(): number {
+  acceptRequest(): AcceptedRequest {
     throw sysError('ENOSYS', 'the fake host has no unix sockets');
   }
 
-  readMany(files: string[], links: string[]): { files: (string | null)[]; links: (string | null)[] } {
-    const orNull = <T>(read: () => T): T | null => {
-      try {
-        return read();
-      } catch {
-        return null;
-      }
-    };
-    return { files: files.map((f) => orNull(() => this.readFile(f))), links: links.map((l) => orNull(() => this.readlink(l))) };
-  }
-
-  peerCredentials(): { pid: number; uid: number; gid: number } {
-    throw sysError('ENOSYS', 'the fake host has no unix sockets');
-  }
-
-  receiveMessage(): { data: Buffer; fds: number[] } {
-    throw sysError('ENOSYS', 'the fake host has no unix sockets');
+  processIdentity(): string | null {
+    throw sysError('ENOSYS', 'the fake host has no processes of its own');
   }
 
   dieWithPeer(): void {
     throw sysError('ENOSYS', 'the fake host has no unix sockets');
   }
 
-  outliveThePeer(): void {}
+  outliveThePeer(): boolean {
+    return false;
+  }
 
   dup(): number {
     throw sysError('ENOSYS', 'the fake host has no descriptors to duplicate');

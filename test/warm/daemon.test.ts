@@ -162,6 +162,25 @@ describe('the warm path', () => {
     setConfig(bundle, specWith(['sleep', '100']));
   });
 
+  it('short requests leave the pool as it is; one still running after a moment is told busy, and the server starts a worker in its place', async () => {
+    daemon = startDaemon(env.root, path.join(env.tmp, 'daemon.log'), ['--idle-workers', '1']);
+    const workers = () => spawnSync('pgrep', ['-P', String(daemon!.pid), '-f', 'daemon --worker'], { encoding: 'utf8' }).stdout.split('\n').filter(Boolean);
+    await waitFor('the first worker', () => workers().length === 1, 15_000);
+    const id = env.id('pool');
+    // Made cold: a create takes longer than the moment, and would be told busy.
+    env.ok(['create', '--bundle', bundle, id], { env: { TSRUNC_DAEMON: 'off' } });
+    for (let i = 0; i < 10; i++) env.ok(['state', id], required);
+    // A worker that said busy (the old way, of every request) would have had the server start another by now.
+    await delay(1500);
+    expect(workers()).toHaveLength(1);
+    setConfig(bundle, specWith(['sleep', '3']));
+    const foreground = runAsync(['run', '--bundle', bundle, env.id('long')]);
+    await waitFor('a second worker', () => workers().length === 2, 15_000);
+    expect((await foreground).status).toBe(0);
+    env.ok(['delete', '--force', id], required);
+    setConfig(bundle, specWith(['sleep', '100']));
+  });
+
   it('the front killed while a worker serves its create: the worker stops there too, as a killed cold create does', async () => {
     daemon = startDaemon(env.root, path.join(env.tmp, 'daemon.log'));
     const id = env.id('frontkilled');

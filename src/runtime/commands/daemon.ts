@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import type { CommandHandler } from './types';
 import { RuntimeError } from '../../common/errors';
 import { runServer } from '../warm/server';
-import { serveRequests, statusWriter, WORKER_FDS } from '../warm/worker';
+import { serveRequests, WORKER_FDS, writeStatus } from '../warm/worker';
 
 /** A worker is replaced after this many requests: nothing a command leaves in the process lasts. */
 const REQUESTS_PER_WORKER = 200;
@@ -51,9 +51,8 @@ export const daemon: CommandHandler = async (ctx) => {
     ctx.host.close(WORKER_FDS.listen);
     ctx.host.close(WORKER_FDS.status);
     await warmUp(ctx);
-    const onBusy = statusWriter(status);
-    onBusy(false); // ready
-    await serveRequests({ host: ctx.host, log: ctx.log, root: ctx.store.root, run: ctx.runCommand, onBusy }, listen, REQUESTS_PER_WORKER);
+    writeStatus(status, 'idle'); // ready
+    await serveRequests({ host: ctx.host, log: ctx.log, root: ctx.store.root, run: ctx.runCommand, statusFd: status }, listen, REQUESTS_PER_WORKER);
     return 0;
   }
   const g = ctx.globals;

@@ -1,4 +1,4 @@
-import type { FlagValues } from '../cli/parse';
+import type { FlagValues, ParsedCommandLine } from '../cli/parse';
 import type { Logger } from '../log';
 import type { StateStore } from '../state-store';
 import type { Host } from '../host';
@@ -17,7 +17,7 @@ export interface CommandContext {
   /** create, run and exec: what the core began before loading the command (head-start.ts). */
   head?: AnyHeadStart;
   /** Runs another command line in this process, on the given host (a warm worker serves its fronts with it). */
-  runCommand: (argv: string[], host: Host) => Promise<number>;
+  runCommand: (line: string[] | ParsedCommandLine, host: Host) => Promise<number>;
 }
 
 /** Returns the exit status. */

@@ -7,19 +7,26 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { actFor } from '../../linux/proc';
 import { NS_FILES } from '../../linux/exec-plan';
-import { parseCommandLine } from '../cli/parse';
+import type { AcceptedRequest } from '../../linux/native';
+import { parseCommandLine, ParsedCommandLine } from '../cli/parse';
 import type { Host } from '../host';
 import type { Logger } from '../log';
 import { FrontLink } from './front-link';
-import { announcedLength, parseRequest, receivedFds, WarmRequest } from './request';
+import { parseRequest, receivedFds, WarmRequest } from './request';
 import { warmHost } from './warm-host';
 
 /** Runs one command line as bin/tsrunc-node's main does (with the worker's loaded dist files). */
-export type RunCommand = (argv: string[], host: Host) => Promise<number>;
+export type RunCommand = (line: string[] | ParsedCommandLine, host: Host) => Promise<number>;
 
 const HELPER_COMMANDS = new Set(['create', 'run', 'exec']);
 /** Larger than any environment a front sends (the kernel's ARG_MAX for argv and environment together). */
 const MAX_REQUEST = 4 << 20;
+/**
+ * A request still running after this long is told to the server (`busy`), so that it keeps enough
+ * workers idle; a shorter one is over before a new worker could have started (and its worker's event
+ * loop may not run meanwhile, so the worker's peer-watch thread writes it).
+ */
+const BUSY_AFTER_MS = 5;
 
 export interface WorkerOptions {
   host: Host;
@@ -27,34 +34,35 @@ export interface WorkerOptions {
   /** The state root this server serves (absolute). */
   root: string;
   run: RunCommand;
-  /** Told when a connection is taken and when it is done (the server keeps enough workers idle). */
-  onBusy?: (busy: boolean) => void;
+  /** The server's status pipe (`busy`, `idle`: it keeps enough workers idle). */
+  statusFd?: number;
 }
 
 /** What a process is allowed (/proc/<pid>/status): a front is served only with exactly the server's. */
 const IDENTITY_FIELDS = ['Uid', 'Gid', 'Groups', 'CapInh', 'CapPrm', 'CapEff', 'CapBnd', 'CapAmb', 'NoNewPrivs', 'Seccomp'];
 
-/** A process's credentials, LSM label and namespaces (undefined: a type it cannot be seen in). */
-export interface Identity {
-  fields: Map<string, string>;
-  namespaces: Map<string, string | undefined>;
-}
-
 const NS_TYPES = [...new Set(Object.values(NS_FILES))];
 
-export function identityOf(host: Host, proc: string): Identity {
-  const read = host.readMany([`${proc}/status`, `${proc}/attr/current`], NS_TYPES.map((file) => `${proc}/ns/${file}`));
-  const [status, label] = read.files;
-  if (status === null) throw new Error(`cannot read ${proc}/status`);
-  const fields = new Map<string, string>();
-  for (const line of status.split('\n')) {
-    const colon = line.indexOf(':');
-    if (IDENTITY_FIELDS.includes(line.slice(0, colon))) fields.set(line.slice(0, colon), line.slice(colon + 1).trim());
+/** A process's credentials, LSM label and namespaces, as one text (processIdentity); undefined: unreadable. */
+export function identityOf(host: Host, proc: string): string | undefined {
+  return host.processIdentity(proc, IDENTITY_FIELDS, NS_TYPES) ?? undefined;
+}
+
+/** How the identity `theirs` differs from `mine` (both identityOf's), in words; undefined when it does not. */
+export function identityDifference(mine: string, theirs: string): string | undefined {
+  if (theirs === mine) return undefined;
+  const fields = (text: string) => new Map(text.split('\n').filter(Boolean).map((line) => {
+    const tab = line.indexOf(':\t');
+    return [line.slice(0, tab), line.slice(tab + 2).trim()] as const;
+  }));
+  const their = fields(theirs);
+  for (const [name, value] of fields(mine)) {
+    const other = their.get(name);
+    if (other === value) continue;
+    if (name.startsWith('ns ')) return `another ${name.slice(3)} namespace`;
+    return `another ${name} (${other ?? 'none'}, not ${value})`;
   }
-  fields.set('LSM label', label?.trim() ?? ''); // null: no LSM that labels processes
-  // undefined: no such namespace type on this kernel, or not visible
-  const namespaces = new Map(NS_TYPES.map((file, i) => [file, read.links[i] ?? undefined]));
-  return { fields, namespaces };
+  return 'another identity';
 }
 
 /**
@@ -62,60 +70,33 @@ export function identityOf(host: Host, proc: string): Identity {
  * capabilities, no_new_privs, seccomp and LSM label as the server (`mine`: a worker must never do for
  * a caller what the caller could not do itself), and the same namespaces of every type.
  */
-export function refusal(host: Host, peer: { pid: number; uid: number }, mine: Identity): string | undefined {
+export function refusal(host: Host, peer: { pid: number; uid: number }, mine: string): string | undefined {
   if (peer.uid !== process.getuid?.()) return `uid ${peer.uid}, not this server's ${process.getuid?.()}`;
   if (peer.pid <= 0) return 'a pid namespace this server cannot see';
-  let theirs: Identity;
-  try {
-    theirs = identityOf(host, `/proc/${peer.pid}`);
-  } catch {
-    return 'a process whose status cannot be read';
-  }
-  for (const [field, value] of mine.fields) {
-    if (theirs.fields.get(field) !== value) return `another ${field} (${theirs.fields.get(field) ?? 'none'}, not ${value})`;
-  }
-  for (const [file, ns] of mine.namespaces) {
-    if (ns !== undefined && theirs.namespaces.get(file) !== ns) return `another ${file} namespace`;
-  }
-  return undefined;
+  const theirs = identityOf(host, `/proc/${peer.pid}`);
+  if (theirs === undefined) return 'a process whose status cannot be read';
+  return identityDifference(mine, theirs);
 }
 
-/** Reads the request and its descriptors (the fds come with the first bytes). */
-function readRequest(host: Host, conn: number): { request: WarmRequest; fds: number[] } {
-  let data = Buffer.alloc(0);
-  const fds: number[] = [];
-  try {
-    for (;;) {
-      const want = announcedLength(data);
-      if (want !== undefined && want > MAX_REQUEST) throw new Error(`a request of ${want} bytes`);
-      if (want !== undefined && data.length >= 4 + want) return { request: parseRequest(data.subarray(4, 4 + want)), fds };
-      const msg = host.receiveMessage(conn, want !== undefined ? 4 + want - data.length : 64 << 10);
-      fds.push(...msg.fds);
-      if (msg.data.length === 0) throw new Error('the front went away before its whole request came');
-      data = Buffer.concat([data, msg.data]);
-    }
-  } catch (err) {
-    for (const fd of fds) host.close(fd);
-    throw err;
-  }
-}
-
-/** Why the front's reading of its own command line differs from ours (so it must run cold), if it does. */
-function mismatch(request: WarmRequest, root: string): string | undefined {
+/**
+ * The command line as this process reads it, or why the front's reading of it differs (so it must run
+ * cold). A line that does not parse is left to main, which fails it as the cold path would.
+ */
+function readCommandLine(request: WarmRequest, root: string): { line: string[] | ParsedCommandLine } | { mismatch: string } {
   let parsed;
   try {
     parsed = parseCommandLine(request.argv);
   } catch {
-    return undefined; // the command fails the same way either path takes
+    return { line: request.argv }; // the command fails the same way either path takes
   }
   const command = parsed.command?.name;
-  if (command === 'daemon') return 'a daemon is not started by a daemon';
-  if (path.resolve(request.cwd, String(parsed.globals.root)) !== root) return `another --root (${String(parsed.globals.root)})`;
+  if (command === 'daemon') return { mismatch: 'a daemon is not started by a daemon' };
+  if (path.resolve(request.cwd, String(parsed.globals.root)) !== root) return { mismatch: `another --root (${String(parsed.globals.root)})` };
   const needsHelper = command !== undefined && HELPER_COMMANDS.has(command);
-  if (needsHelper !== (request.helperPid !== undefined)) return 'the front read another command';
+  if (needsHelper !== (request.helperPid !== undefined)) return { mismatch: 'the front read another command' };
   const preserve = needsHelper ? Number(parsed.flags['preserve-fds'] ?? 0) : 0;
-  if (needsHelper && preserve !== request.preserveFds) return `--preserve-fds ${preserve}, where the front read ${request.preserveFds}`;
-  return undefined;
+  if (needsHelper && preserve !== request.preserveFds) return { mismatch: `--preserve-fds ${preserve}, where the front read ${request.preserveFds}` };
+  return { line: parsed };
 }
 
 /** The process state a request changes, to put back after it. */
@@ -150,13 +131,15 @@ function leave(host: Host, saved: Saved): void {
 /** What a worker reads or opens once and every connection uses. */
 export interface WorkerContext {
   /** The worker's own identity, which a peer must have. */
-  mine: Identity;
+  mine: string;
   /** /dev/null, for the stdio a front did not have open. */
   devNull: number;
 }
 
 export function workerContext(host: Host): WorkerContext {
-  return { mine: identityOf(host, '/proc/self'), devNull: host.open('/dev/null', 'r+') };
+  const mine = identityOf(host, '/proc/self');
+  if (mine === undefined) throw new Error('cannot read /proc/self/status');
+  return { mine, devNull: host.open('/dev/null', 'r+') };
 }
 
 /** Whether the front still waits for `hello`: it gives up at the request's deadline (CLOCK_MONOTONIC ms, as process.hrtime). */
@@ -164,15 +147,19 @@ function beforeDeadline(request: WarmRequest): boolean {
   return Number(process.hrtime.bigint() / 1_000_000n) < request.deadlineMs;
 }
 
-/** Serves one connection; every descriptor it received is closed when it returns. */
-export async function serveConnection(o: WorkerOptions, conn: number, ctx: WorkerContext): Promise<void> {
+/** Serves one connection; every descriptor that came with it is closed when it returns (the connection is the caller's). */
+export async function serveConnection(o: WorkerOptions, accepted: AcceptedRequest, ctx: WorkerContext): Promise<void> {
   const { host, log } = o;
+  const { conn, fds } = accepted;
   const link = new FrontLink(host, conn);
-  const peer = host.peerCredentials(conn);
-  // The front sends its request right after it connects: waiting for it first lets the front run (on a
-  // busy machine the worker, woken by the connection, would otherwise hold the front's CPU meanwhile).
-  const { request, fds } = readRequest(host, conn);
-  const refused = refusal(host, peer, ctx.mine);
+  let request: WarmRequest;
+  try {
+    request = parseRequest(accepted.body);
+  } catch (err) {
+    for (const fd of fds) host.close(fd);
+    throw err;
+  }
+  const refused = refusal(host, accepted, ctx.mine);
   if (refused !== undefined) {
     for (const fd of fds) host.close(fd);
     log.debug(`daemon: cold path for a peer with ${refused}`);
@@ -191,25 +178,27 @@ export async function serveConnection(o: WorkerOptions, conn: number, ctx: Worke
       log.debug('daemon: a request taken after its front gave up: not run');
       return;
     }
-    const why = mismatch(request, o.root);
-    if (why !== undefined) {
-      log.debug(`daemon: cold path: ${why}`);
+    const read = readCommandLine(request, o.root);
+    if ('mismatch' in read) {
+      log.debug(`daemon: cold path: ${read.mismatch}`);
       link.cold();
       return;
     }
     let saved: Saved | undefined;
     let status = 1;
+    let toldBusy = false;
     // A front killed in the middle takes the command with it, as a killed cold tsrunc would: this
     // process dies where it is, and what it made is what delete --force removes.
-    host.dieWithPeer(conn);
+    host.dieWithPeer(conn, o.statusFd !== undefined ? { fd: o.statusFd, afterMs: BUSY_AFTER_MS, text: 'busy\n' } : undefined);
     try {
-      saved = enter(host, request, byFrontFd, peer.pid, ctx.devNull);
-      status = await o.run(request.argv, warm.host);
+      saved = enter(host, request, byFrontFd, accepted.pid, ctx.devNull);
+      status = await o.run(read.line, warm.host);
     } finally {
-      host.outliveThePeer();
+      toldBusy = host.outliveThePeer();
       if (saved) leave(host, saved);
     }
     await link.finish(status);
+    if (toldBusy && o.statusFd !== undefined) writeStatus(o.statusFd, 'idle');
   } finally {
     for (const fd of byFrontFd.values()) host.close(fd);
     const untaken = warm.untakenHelperFd();
@@ -221,32 +210,35 @@ export async function serveConnection(o: WorkerOptions, conn: number, ctx: Worke
 export async function serveRequests(o: WorkerOptions, listenFd: number, requests: number): Promise<void> {
   const ctx = workerContext(o.host);
   for (let served = 0; served < requests; served++) {
-    const conn = o.host.accept(listenFd);
-    o.onBusy?.(true);
+    let accepted: AcceptedRequest;
     try {
-      await serveConnection(o, conn, ctx);
+      accepted = o.host.acceptRequest(listenFd, MAX_REQUEST);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).syscall === 'accept') throw err;
+      o.log.warn(`daemon: a request that did not come whole: ${(err as Error).message}`);
+      continue;
+    }
+    try {
+      await serveConnection(o, accepted, ctx);
     } catch (err) {
       o.log.warn(`daemon: a request failed in the worker: ${(err as Error).message}`);
     } finally {
       try {
-        o.host.close(conn);
+        o.host.close(accepted.conn);
       } catch {
         // closed already
       }
-      o.onBusy?.(false);
     }
   }
 }
 
 export const WORKER_FDS = { listen: 3, status: 4 } as const;
 
-/** The status line a worker writes for the server (`busy`/`idle`). */
-export function statusWriter(fd: number): (busy: boolean) => void {
-  return (busy) => {
-    try {
-      fs.writeSync(fd, busy ? 'busy\n' : 'idle\n');
-    } catch {
-      // the server is gone; the next accept finds out too
-    }
-  };
+/** Writes a status line for the server: `idle` (ready, or done with a request it said `busy` of), `busy`. */
+export function writeStatus(fd: number, status: 'busy' | 'idle'): void {
+  try {
+    fs.writeSync(fd, `${status}\n`);
+  } catch {
+    // the server is gone; the next accept finds out too
+  }
 }
