@@ -1,6 +1,6 @@
-// A front's request (docs/warm-path.md, native/front/warm.c send_request): a little-endian u32 length,
-// then NUL-terminated fields (protocol, deadline, cwd, umask, helper pid, N, open mask, argv,
-// environment). Pure: bytes in, a request or why it is malformed out.
+// A front's request (docs/warm-path.md, native/front/warm.c send_request): after its length (which the
+// addon's acceptRequest reads), NUL-terminated fields (protocol, deadline, cwd, umask, helper pid, N,
+// open mask, argv, environment). Pure: bytes in, a request or why it is malformed out.
 
 export const PROTOCOL = 'tsrunc-warm-2';
 
@@ -19,20 +19,11 @@ export interface WarmRequest {
   env: Record<string, string>;
 }
 
-/** The length the header announces, once 4 bytes are there. */
-export function announcedLength(head: Buffer): number | undefined {
-  return head.length >= 4 ? head.readUInt32LE(0) : undefined;
-}
-
 /** The request in body (the bytes after the length); throws an Error naming what is wrong. */
 export function parseRequest(body: Buffer): WarmRequest {
-  const fields: string[] = [];
-  for (let at = 0; at < body.length; ) {
-    const end = body.indexOf(0, at);
-    if (end < 0) throw new Error('a field without its NUL');
-    fields.push(body.toString('utf8', at, end));
-    at = end + 1;
-  }
+  // One decoding of the whole body: a NUL is never part of a UTF-8 sequence, so each field decodes as it would alone.
+  const fields = body.toString('utf8').split('\0');
+  if (fields.pop() !== '') throw new Error('a field without its NUL');
   let next = 0;
   const take = (what: string): string => {
     if (next >= fields.length) throw new Error(`no ${what}`);

@@ -99,30 +99,26 @@ function readCommandLine(request: WarmRequest, root: string): { line: string[] |
   return { line: parsed };
 }
 
-/** The process state a request changes, to put back after it. */
+/** The process state a request changes, to put back after it (the worker's own stdio: WorkerContext). */
 interface Saved {
   cwd: string;
   umask: number;
   env: NodeJS.ProcessEnv;
-  stdio: number[];
 }
 
-function enter(host: Host, request: WarmRequest, byFrontFd: Map<number, number>, frontPid: number, devNull: number): Saved {
-  const saved: Saved = { cwd: process.cwd(), umask: process.umask(), env: process.env, stdio: [0, 1, 2].map((fd) => host.dup(fd)) };
+function enter(host: Host, request: WarmRequest, byFrontFd: Map<number, number>, frontPid: number, ctx: WorkerContext): Saved {
+  const saved: Saved = { cwd: process.cwd(), umask: process.umask(), env: process.env };
   process.chdir(request.cwd);
   process.umask(request.umask);
   process.env = request.env;
-  for (const fd of [0, 1, 2]) host.dup2(byFrontFd.get(fd) ?? devNull, fd);
+  for (const fd of [0, 1, 2]) host.dup2(byFrontFd.get(fd) ?? ctx.devNull, fd);
   actFor(frontPid);
   return saved;
 }
 
-function leave(host: Host, saved: Saved): void {
+function leave(host: Host, saved: Saved, ctx: WorkerContext): void {
   actFor(undefined);
-  saved.stdio.forEach((copy, fd) => {
-    host.dup2(copy, fd);
-    host.close(copy);
-  });
+  ctx.stdio.forEach((copy, fd) => host.dup2(copy, fd));
   process.env = saved.env;
   process.umask(saved.umask);
   process.chdir(saved.cwd);
@@ -134,12 +130,14 @@ export interface WorkerContext {
   mine: string;
   /** /dev/null, for the stdio a front did not have open. */
   devNull: number;
+  /** Close-on-exec copies of the worker's own fds 0..2, put back after each request. */
+  stdio: number[];
 }
 
 export function workerContext(host: Host): WorkerContext {
   const mine = identityOf(host, '/proc/self');
   if (mine === undefined) throw new Error('cannot read /proc/self/status');
-  return { mine, devNull: host.open('/dev/null', 'r+') };
+  return { mine, devNull: host.open('/dev/null', 'r+'), stdio: [0, 1, 2].map((fd) => host.dup(fd)) };
 }
 
 /** Whether the front still waits for `hello`: it gives up at the request's deadline (CLOCK_MONOTONIC ms, as process.hrtime). */
@@ -191,11 +189,11 @@ export async function serveConnection(o: WorkerOptions, accepted: AcceptedReques
     // process dies where it is, and what it made is what delete --force removes.
     host.dieWithPeer(conn, o.statusFd !== undefined ? { fd: o.statusFd, afterMs: BUSY_AFTER_MS, text: 'busy\n' } : undefined);
     try {
-      saved = enter(host, request, byFrontFd, accepted.pid, ctx.devNull);
+      saved = enter(host, request, byFrontFd, accepted.pid, ctx);
       status = await o.run(read.line, warm.host);
     } finally {
       toldBusy = host.outliveThePeer();
-      if (saved) leave(host, saved);
+      if (saved) leave(host, saved, ctx);
     }
     await link.finish(status);
     if (toldBusy && o.statusFd !== undefined) writeStatus(o.statusFd, 'idle');
