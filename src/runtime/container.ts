@@ -264,10 +264,13 @@ function killEverything(host: Host, cgroup: CgroupManager, processes: ProcessIde
  */
 function destroy(store: StateStore, record: ContainerRecord, log: Logger): void {
   const cgroup = cgroupOf(store.host, record);
-  if (cgroup.pids().length > 0) killAndWait(store.host, record);
+  // Most often the cgroup is empty by now: removed at once, without reading it first.
+  const removed = cgroup.destroyIfEmpty();
+  if (!removed) killAndWait(store.host, record);
   // Made in the runtime's mount namespace, the container's mounts outlive its processes.
   if (record.hostMounts !== undefined) detachAdded(store.host, record.hostMounts.rootfs, record.hostMounts.kept);
-  removeCgroupAndState(store, record.id, cgroup, log);
+  if (removed) store.remove(record.id);
+  else removeCgroupAndState(store, record.id, cgroup, log);
   const poststop = record.hooks?.poststop ?? [];
   if (poststop.length > 0) {
     withHookRunner((r) => r.runHooksWarning('poststop', poststop, hookState(hookStateOf(record, 'stopped'), 0), log));

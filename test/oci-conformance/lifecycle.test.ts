@@ -189,6 +189,21 @@ describe('create, start, kill, delete', () => {
     expect(fs.existsSync(path.join(out, 'started'))).toBe(false);
   });
 
+  it('delete of a stopped container whose cgroup still has a process (the host\'s pid namespace) kills it and removes everything', async () => {
+    const spec = specWith(['sh', '-c', 'sleep 1000 & echo $! > /out/bg; exit 0']);
+    spec.linux!.namespaces = spec.linux!.namespaces!.filter((n) => n.type !== 'pid');
+    const { spec: withBg, out } = withOut(spec);
+    const { id, pid } = createWith(withBg);
+    env.ok(['start', id]);
+    await stopped(id);
+    await waitFor('the background pid', () => fs.existsSync(path.join(out, 'bg')) && fs.readFileSync(path.join(out, 'bg'), 'utf8').trim() !== '');
+    const bg = Number(fs.readFileSync(path.join(out, 'bg'), 'utf8'));
+    expect(readProcStat(bg)).toBeDefined();
+    await deleteAndCheck(id, pid);
+    await reap(bg);
+    expect(fs.existsSync(`/proc/${bg}`)).toBe(false);
+  });
+
   it('delete --force of an unknown id exits 0; delete without --force exits 1', () => {
     const id = env.id('unknown');
     expect(env.tsrunc(['delete', '--force', id])).toMatchObject({ status: 0 });

@@ -659,6 +659,12 @@ class FakeCgroup implements CgroupManager {
     return this.host.cgroups.get(this.dir)?.frozen ?? false;
   }
 
+  destroyIfEmpty(): boolean {
+    if (this.pids().length > 0) return false;
+    this.destroy();
+    return true;
+  }
+
   destroy(): void {
     this.host.cgroupCall(`cgroup.destroy ${this.dir}`);
     if (this.pids().length > 0) throw sysError('EBUSY', `rmdir ${this.dir}`);

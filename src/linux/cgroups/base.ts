@@ -230,6 +230,30 @@ export abstract class BaseCgroupManager implements CgroupManager {
         failures.push(`${dir}: ${errnoOf(e) === 'EBUSY' ? 'still has processes' : describeFsError(e)}`);
       }
     }
+    this.removeCreatedParents(leaves);
+    if (failures.length > 0) throw new RuntimeError(`cannot remove the container's cgroup: ${failures.join('; ')}`);
+  }
+
+  /**
+   * What destroy() does, when nothing is left in the cgroup: one rmdir for each directory, the one
+   * pids() reads last, none waited for. False at the first that cannot go (processes, sub-cgroups),
+   * with that one and pids()' kept: the caller kills what is there, then destroy()s.
+   */
+  destroyIfEmpty(): boolean {
+    const primary = this.primaryDir();
+    const leaves = new Set(this.uniqueDirs());
+    for (const dir of [...[...leaves].filter((d) => d !== primary), primary]) {
+      try {
+        rmdirSync(dir);
+      } catch (e) {
+        if (errnoOf(e) !== 'ENOENT') return false;
+      }
+    }
+    this.removeCreatedParents(leaves);
+    return true;
+  }
+
+  private removeCreatedParents(leaves: Set<string>): void {
     for (const dir of [...this.createdDirs].reverse()) {
       if (leaves.has(dir)) continue;
       try {
@@ -238,6 +262,5 @@ export abstract class BaseCgroupManager implements CgroupManager {
         // ENOENT: gone already; EBUSY/ENOTEMPTY: another cgroup lives below it. Either way, leave it.
       }
     }
-    if (failures.length > 0) throw new RuntimeError(`cannot remove the container's cgroup: ${failures.join('; ')}`);
   }
 }

@@ -73,6 +73,8 @@ export interface CgroupManager {
   frozen(): boolean;
   /** Removes the container's cgroups and the empty parents create() made. Tolerates what is already gone. */
   destroy(): void;
+  /** destroy() without waiting, when nothing is in the cgroup; false (and pids() still readable) when something is. */
+  destroyIfEmpty(): boolean;
   /** The systemd driver: the unit and the properties it starts with, for explain. */
   unitPlan?(): SystemdUnitPlan;
 }

@@ -147,6 +147,13 @@ export class SystemdCgroupManager extends V2CgroupManager {
     super.apply(r);
   }
 
+  /** The unit is stopped only once nothing is left in it. */
+  override destroyIfEmpty(): boolean {
+    if (this.pids().length > 0) return false;
+    this.destroy();
+    return true;
+  }
+
   /** Stops the unit (systemd removes its cgroup), then removes what is left below it, as runc does. */
   override destroy(): void {
     const pending = this.pending;
