@@ -414,31 +414,41 @@ Napi::Value SendFd(const Napi::CallbackInfo& info) {
 }
 
 
-// Reads exactly len bytes of conn into out, collecting the SCM_RIGHTS descriptors that come with them
-// (close-on-exec) into fds; false with errno set (EPIPE: the peer went away first; EBADMSG: descriptors
-// lost to a short control buffer).
+// One recvmsg of at most len bytes into buf (EINTR retried), appending the SCM_RIGHTS descriptors that
+// came with them (close-on-exec) to fds; *flags: the message's msg_flags. The byte count, or -1 with errno.
+ssize_t ReceiveWithFds(int conn, char* buf, size_t len, std::vector<int>* fds, int* flags) {
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253)];
+  iovec iov{buf, len};
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  ssize_t n;
+  do n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  if (n < 0) return -1;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
+    size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
+    for (size_t i = 0; i < k; i++) {
+      int got;
+      std::memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
+      fds->push_back(got);
+    }
+  }
+  *flags = msg.msg_flags;
+  return n;
+}
+
+// Reads exactly len bytes of conn into out, collecting the descriptors that come with them into fds;
+// false with errno set (EPIPE: the peer went away first; EBADMSG: descriptors lost to a short control
+// buffer).
 bool ReceiveExactly(int conn, char* out, size_t len, std::vector<int>* fds) {
   for (size_t have = 0; have < len;) {
-    alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 253)];
-    iovec iov{out + have, len - have};
-    msghdr msg{};
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof(control);
-    ssize_t n;
-    do n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+    int flags;
+    ssize_t n = ReceiveWithFds(conn, out + have, len - have, fds, &flags);
     if (n < 0) return false;
-    for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-      size_t k = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-      for (size_t i = 0; i < k; i++) {
-        int got;
-        std::memcpy(&got, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-        fds->push_back(got);
-      }
-    }
-    if ((msg.msg_flags & MSG_CTRUNC) != 0) {
+    if ((flags & MSG_CTRUNC) != 0) {
       errno = EBADMSG;
       return false;
     }
@@ -753,28 +763,12 @@ Napi::Value ReceiveFd(const Napi::CallbackInfo& info) {
     return env.Undefined();
   }
   char name[4096];
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int) * 4)];
-  iovec iov{name, sizeof(name)};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  ssize_t n;
-  do n = recvmsg(conn, &msg, MSG_CMSG_CLOEXEC); while (n < 0 && errno == EINTR);
+  std::vector<int> fds;
+  int flags = 0;
+  ssize_t n = ReceiveWithFds(conn, name, sizeof(name), &fds, &flags);
   int err = n < 0 ? errno : 0;
   close(conn);
-  std::vector<int> fds;
-  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); n >= 0 && c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
-    if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS) continue;
-    size_t count = (c->cmsg_len - CMSG_LEN(0)) / sizeof(int);
-    for (size_t i = 0; i < count; i++) {
-      int fd;
-      std::memcpy(&fd, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-      fds.push_back(fd);
-    }
-  }
-  if (err != 0 || n <= 0 || fds.size() != 1 || (msg.msg_flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
+  if (err != 0 || n <= 0 || fds.size() != 1 || (flags & (MSG_TRUNC | MSG_CTRUNC)) != 0) {
     for (int fd : fds) close(fd);
     ErrnoError(env, "recvmsg", err != 0 ? err : EBADMSG).ThrowAsJavaScriptException();
     return env.Undefined();
