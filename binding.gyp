@@ -20,10 +20,13 @@
     },
     {
       "target_name": "tsrunc",
-      "type": "executable",
-      "sources": ["native/front/main.c", "native/front/args.c", "native/front/cold.c", "native/front/warm.c"],
-      "cflags": ["-Wall", "-Wextra", "-O2", "-std=gnu11"],
-      "ldflags": ["-static"]
+      "type": "none",
+      "actions": [{
+        "action_name": "front",
+        "inputs": ["native/front/build.sh", "native/front/front.h", "native/front/main.c", "native/front/args.c", "native/front/cold.c", "native/front/warm.c"],
+        "outputs": ["<(PRODUCT_DIR)/tsrunc"],
+        "action": ["sh", "native/front/build.sh", "<(PRODUCT_DIR)/tsrunc", "native/front/main.c", "native/front/args.c", "native/front/cold.c", "native/front/warm.c"]
+      }]
     },
     {
       "target_name": "tsrunc-init",

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -q
 apt-get install -y -q --no-install-recommends \
-  build-essential python3 pkg-config libseccomp-dev libsystemd-dev busybox-static golang-github-opencontainers-specs-dev \
+  build-essential musl-tools python3 pkg-config libseccomp-dev libsystemd-dev busybox-static golang-github-opencontainers-specs-dev \
   containerd runc
 npm ci --no-audit --no-fund
 npm run build
