@@ -479,7 +479,9 @@ int run_warm(int argc, char **argv, const struct front_args *args)
 		close(f.conn);
 		close(sigfd);
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		if ((answer == 1 && strcmp(line, "cold") == 0) || is_read_only(args->command))
+		/* `cold`, or the connection closed before any worker said hello (a server going away with it in
+		 * its backlog): nothing ran it, as with a stale socket. */
+		if (answer == 0 || (answer == 1 && strcmp(line, "cold") == 0) || is_read_only(args->command))
 			return -1;
 		say("the tsrunc daemon at %s did not answer within %d ms; %s was not run (stop the daemon, or remove the socket to use tsrunc without it)",
 		    path, answer_ms(), args->command);

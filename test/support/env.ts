@@ -73,6 +73,8 @@ export function daemonPids(): Set<number> {
 
 /** Starts `tsrunc daemon` for root and waits until its socket is there. */
 export function startDaemon(root: string, log: string, args: string[] = []): ChildProcess {
+  // A socket file left by an earlier server would look like this one's before it has replaced it.
+  fs.rmSync(path.join(root, DAEMON_SOCKET), { force: true });
   const out = fs.openSync(log, 'a');
   const daemon = spawn(TSRUNC, ['--root', root, 'daemon', ...args], { stdio: ['ignore', out, out] });
   fs.closeSync(out);

@@ -33,11 +33,26 @@ afterAll(async () => {
   expect(await env.cleanup()).toEqual([]);
 });
 
-/** Kills the server and its workers at once (its process group), as a crash or an OOM kill would. */
+/** Kills the server and its workers at once (its process group), as a crash or an OOM kill would; waits until all are gone. */
 async function killServer(d: ChildProcess): Promise<void> {
   const exited = new Promise((resolve) => d.once('exit', resolve));
   process.kill(-d.pid!, 'SIGKILL');
   await exited;
+  // Its workers die a moment later; until then their listening socket takes connections.
+  await waitFor('the server\'s workers to go', () => !groupHasLiveProcess(d.pid!));
+}
+
+/** Whether a process of group pgid is alive (a zombie is not: this process, a subreaper, may hold some). */
+function groupHasLiveProcess(pgid: number): boolean {
+  return fs.readdirSync('/proc').filter((n) => /^\d+$/.test(n)).some((n) => {
+    try {
+      const stat = fs.readFileSync(`/proc/${n}/stat`, 'utf8');
+      const [state, , pgrp] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      return state !== 'Z' && Number(pgrp) === pgid;
+    } catch {
+      return false;
+    }
+  });
 }
 
 /** A daemon in a process group of its own, so that killServer takes its workers too. */
@@ -92,6 +107,25 @@ describe('the warm path', () => {
     env.ok(['delete', '--force', id]);
     expect(env.tsrunc(['list'], required).stderr).toMatch(/TSRUNC_DAEMON=required, and no tsrunc daemon of .* took the command/);
     fs.unlinkSync(socket());
+  });
+
+  it('a server that goes away with the request in its backlog, before any worker said hello: the command runs cold (it never ran)', async () => {
+    fs.mkdirSync(env.root, { recursive: true });
+    const id = env.id('backlog');
+    const server = spawn('python3', ['-c', [
+      'import os, select, socket, sys, time',
+      's = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(8)',
+      'print("listening", flush=True)',
+      'select.select([s], [], [], 20); time.sleep(0.2)',
+      'os.unlink(sys.argv[1]); s.close()',
+    ].join('\n'), socket()], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise((resolve) => server.stdout!.once('data', resolve));
+    const create = await runAsync(['create', '--bundle', bundle, id]);
+    await new Promise((resolve) => (server.exitCode !== null ? resolve(null) : server.once('exit', resolve)));
+    expect([create.status, create.stderr]).toEqual([0, '']);
+    expect(env.state(id).status).toBe('created');
+    env.ok(['delete', '--force', id]);
+    expect(leftoversOf(env, id)).toEqual([]);
   });
 
   it('a server that does not answer: read-only commands run cold, the others fail at once and run nowhere', async () => {

@@ -64,8 +64,12 @@ async function listen(o: ServerOptions): Promise<{ fd: number; file?: string }> 
     if (await answers(file)) throw new RuntimeError(`a tsrunc daemon serves ${o.store.root} already (${file})`);
     fs.unlinkSync(file);
   }
-  const fd = o.host.listenUnix(file, 128);
-  fs.chmodSync(file, 0o600);
+  // Made under another name and renamed into place: a socket a front finds is listening, and 0600, already.
+  const made = `${file}.${process.pid}`;
+  fs.rmSync(made, { force: true });
+  const fd = o.host.listenUnix(made, 128);
+  fs.chmodSync(made, 0o600);
+  fs.renameSync(made, file);
   return { fd, file };
 }
 
