@@ -97,13 +97,16 @@ static void end_on_terminating_signals(void)
 
 /* Opens exec.fifo for writing, which blocks until `start` opens it for reading: the fd of
  * `open-exec-fifo` reopened through the container's /proc. The fd stays open (close-on-exec) until the
- * execve, so `start` can wait for the EOF that says the program runs. */
+ * execve, so `start` can wait for the EOF that says the program runs. Then says "0", or with `hold`
+ * leaves that to `report-start`; with `release` says nothing (start waits for its open alone), and a
+ * later failure goes to stderr as after "0". */
 void op_wait_start(struct ctx *ctx, const struct op *op)
 {
 	char path[32];
 	int fd;
+	int release = op->argc == 1 && strcmp(op->argv[0], "release") == 0;
 
-	if (op->argc == 1 && strcmp(op->argv[0], "hold") != 0)
+	if (op->argc == 1 && strcmp(op->argv[0], "hold") != 0 && !release)
 		fail(ctx, 0, "wait-start: bad argument \"%s\"", op->argv[0]);
 	if (ctx->fifo_path_fd < 0)
 		fail(ctx, 0, "wait-start without open-exec-fifo");
@@ -120,7 +123,9 @@ void op_wait_start(struct ctx *ctx, const struct op *op)
 	close(ctx->fifo_path_fd);
 	ctx->fifo_path_fd = -1;
 	ctx->fifo_fd = fd;
-	if (op->argc == 0)
+	if (release)
+		ctx->start_reported = 1;
+	else if (op->argc == 0)
 		op_report_start(ctx, op);
 }
 

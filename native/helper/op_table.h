@@ -367,7 +367,7 @@ static const struct arg_spec op_args_ready[] = {
 	{ NULL },
 };
 
-static const char *const op_values_wait_start_mode[] = { "hold", NULL };
+static const char *const op_values_wait_start_mode[] = { "hold", "release", NULL };
 static const struct arg_spec op_args_wait_start[] = {
 	{ "mode", ARG_ENUM, ARG_ENUM, 0, 0, ARG_OPTIONAL, op_values_wait_start_mode },
 	{ NULL },

@@ -166,7 +166,7 @@ export const OPS = {
   chdir: { side: 'container', args: [{ name: 'path', ...path }, { name: 'missing', kind: 'enum', values: ['create'], optional: true }] },
   'find-exec': { side: 'container', args: [{ name: 'candidates', kind: 'list', item: text, min: 1 }] },
   ready: { side: 'container', args: [] },
-  'wait-start': { side: 'container', args: [{ name: 'mode', kind: 'enum', values: ['hold'], optional: true }] },
+  'wait-start': { side: 'container', args: [{ name: 'mode', kind: 'enum', values: ['hold', 'release'], optional: true }] },
   'report-start': { side: 'container', args: [] },
   hooks: { side: 'container', args: [{ name: 'phase', kind: 'enum', values: ['prestart', 'createRuntime'] }] },
   'run-hook': {

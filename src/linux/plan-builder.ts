@@ -14,7 +14,7 @@ import { capabilityBits, resolveCapabilities } from './capabilities';
 import { parseMountOptions } from './mount-options';
 import { closestMatch } from '../common/closest-match';
 import { blockedNeeds, encodeSeccomp, SeccompFilter, syscallsAfterFilter, translateSeccomp } from './seccomp';
-import { hookArgv, HookStateBase, hookStateParts } from '../oci/hooks';
+import { hookArgv, HookStateBase, hookStateParts, startsOnOpen } from '../oci/hooks';
 import type { Hook } from '../oci/types';
 import { cpuAffinityMask, ioprioValue, personalityValue, schedAttr } from './process-attrs';
 import { memoryPolicyArgs } from './memory-policy';
@@ -444,10 +444,12 @@ function preRootHookOps(input: PlanInput): ContainerOp[] {
 /**
  * What create's init does between `ready` and `exec`: wait for `start`. With startContainer hooks it
  * holds `start` (`wait-start hold`) while it runs them and then tells it to go on (`report-start`), so
- * that start fails when one of them does.
+ * that start fails when one of them does; with poststart hooks it says "0" (start then waits for the
+ * execve); with neither, start's open of exec.fifo is all it waits for (`wait-start release`).
  */
 function startOpsOfCreate(input: PlanInput): ContainerOp[] {
   const hooks = input.spec.hooks?.startContainer ?? [];
+  if (startsOnOpen(input.spec.hooks)) return [op.waitStart({ mode: 'release' })];
   if (hooks.length === 0) return [op.waitStart()];
   return [
     op.waitStart({ mode: 'hold' }, 'hooks.startContainer'),

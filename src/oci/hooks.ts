@@ -40,6 +40,15 @@ export function hookArgv(hook: Hook): string[] {
 }
 
 /** The hooks of the phases tsrunc runs after create, for the container record (undefined when none). */
+/**
+ * Whether `start` releases the init by opening exec.fifo alone (`wait-start release`): with no
+ * startContainer hooks there is nothing for the init to report before its execve, and with no poststart
+ * hooks start does not wait for that execve.
+ */
+export function startsOnOpen(hooks: Hooks | undefined): boolean {
+  return !hooks?.startContainer?.length && !hooks?.poststart?.length;
+}
+
 export function laterHooks(hooks: Hooks | undefined): LaterHooks | undefined {
   const out: LaterHooks = {};
   if (hooks?.poststart?.length) out.poststart = hooks.poststart;

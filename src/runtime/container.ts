@@ -178,6 +178,28 @@ function readExecFifo(host: Host, fd: number, record: ContainerRecord, waitExec:
 }
 
 /**
+ * For an init that goes on at start's open of exec.fifo and writes nothing (`wait-start release`): that
+ * the open has released it. It has when it holds the fifo open (the read finds nothing yet), or held it
+ * and has gone on to its execve since (EOF, after a writer: poll says hang-up). Before the init opens
+ * the fifo there is no writer at all: a live init gets there in a moment, a dead one never.
+ */
+function awaitRelease(host: Host, fd: number, record: ContainerRecord): void {
+  const buf = Buffer.alloc(1);
+  for (;;) {
+    let n: number;
+    try {
+      n = host.read(fd, buf);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+      return;
+    }
+    if (n === 0 && host.waitReadable(fd, 0)) return;
+    if (n === 0 && !host.isSameLiveProcess(record.pid, record.pidStartTime)) throw refused('start', 'stopped', record.id);
+    host.sleep(0.1);
+  }
+}
+
+/**
  * Releases a created container's init through exec.fifo (which is then removed); the init runs the
  * startContainer hooks meanwhile, and a failure of one fails start. Then runs the poststart hooks:
  * when one fails, the container is stopped and start fails (runtime.md 1.3 "Lifecycle" step 9); it is
@@ -193,8 +215,9 @@ export function start(store: StateStore, id: string): void {
     const fd = host.open(fifo, O_RDONLY | O_NONBLOCK);
     let failure: string | undefined;
     try {
+      if (record.startsOnOpen) awaitRelease(host, fd, record);
       // poststart hooks run "after the user-specified process is executed": wait for the execve.
-      failure = readExecFifo(host, fd, record, poststart.length > 0);
+      else failure = readExecFifo(host, fd, record, poststart.length > 0);
     } finally {
       host.close(fd);
     }

@@ -23,7 +23,7 @@ import { ProvisionalRecord } from './provisional-record';
 import { StartedHelper, unreapedPid } from './helper-client';
 import { writePidFile } from './container';
 import type { OwnConsole } from './terminal';
-import { HookPhase, hookState, HookStateBase, laterHooks } from '../oci/hooks';
+import { HookPhase, hookState, HookStateBase, laterHooks, startsOnOpen } from '../oci/hooks';
 import { sendNotifyFd } from './seccomp-agent';
 import { withHookRunner } from './hooks';
 import type { Logger } from './log';
@@ -225,6 +225,7 @@ const writeState: Step<CreateRun> = {
     };
     const later = laterHooks(spec.hooks);
     if (later) record.hooks = later;
+    if (startsOnOpen(spec.hooks)) record.startsOnOpen = true;
     c.store.write(record);
     c.record = record;
   },

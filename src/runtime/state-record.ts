@@ -50,6 +50,8 @@ export interface ContainerRecord {
   devices?: Device[];
   /** The config's poststart and poststop hooks, which start and delete run (config.json may change after create). */
   hooks?: Pick<Hooks, 'poststart' | 'poststop'>;
+  /** The init goes on when start opens exec.fifo, and writes nothing to it (`wait-start release`; absent in older records). */
+  startsOnOpen?: true;
   /** The resources `update` has applied since create, merged field by field (runc keeps its updated config too). */
   resources?: Resources;
   /**
@@ -152,6 +154,7 @@ export function parseRecord(text: string, id: string): StoredRecord {
   field(value, 'pid', isPid, 'a positive integer');
   for (const name of ['ociVersion', 'pidStartTime', 'rootfs']) field(value, name, isString, 'a string');
   field(value, 'ownPidNamespace', (v) => typeof v === 'boolean', 'true or false');
+  field(value, 'startsOnOpen', (v) => v === undefined || v === true, 'true or absent');
   for (const name of ['process', 'seccomp', 'personality', 'memoryPolicy', 'hooks', 'resources', 'annotations']) {
     field(value, name, (v) => v === undefined || isObject(v), 'an object');
   }

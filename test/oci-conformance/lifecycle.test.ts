@@ -204,6 +204,31 @@ describe('create, start, kill, delete', () => {
     expect(fs.existsSync(`/proc/${bg}`)).toBe(false);
   });
 
+  it('without startContainer or poststart hooks the init goes on at the open of exec.fifo and writes nothing there', async () => {
+    const { spec, out } = withOut(specWith(['sh', '-c', 'touch /out/started; sleep 100']));
+    const { id, pid } = createWith(spec);
+    // Another reader of the fifo releases the init as start would (runc's mechanism too).
+    const fd = fs.openSync(path.join(env.root, id, 'exec.fifo'), fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    try {
+      await waitFor('the program', () => fs.existsSync(path.join(out, 'started')));
+      // The execve closed the init's end: EOF, with nothing written before it (no "0").
+      let written = 0;
+      await waitFor('the EOF', () => {
+        try {
+          const n = fs.readSync(fd, Buffer.alloc(8));
+          written += n;
+          return n === 0;
+        } catch {
+          return false;
+        }
+      });
+      expect(written).toBe(0);
+    } finally {
+      fs.closeSync(fd);
+    }
+    await deleteAndCheck(id, pid, ['--force']);
+  });
+
   it('delete --force of an unknown id exits 0; delete without --force exits 1', () => {
     const id = env.id('unknown');
     expect(env.tsrunc(['delete', '--force', id])).toMatchObject({ status: 0 });

@@ -295,8 +295,12 @@ describe('plan builder', () => {
     expect(ops(plan, 'run-hook')[0].args.slice(-1)).toEqual(['inherit']);
     // The id defaults to the state directory's name.
     expect(ops(plan, 'run-hook')[0].args[2]).toContain('"id":"c"');
-    expect(ops(plan, 'wait-start')[0].args).toEqual([]);
+    // No startContainer or poststart hooks: start's open of exec.fifo releases the init, which says nothing.
+    expect(ops(plan, 'wait-start')[0].args).toEqual(['release']);
     expect(ops(plan, 'report-start')).toEqual([]);
+    // With poststart hooks start waits for the execve, after the init's "0".
+    spec.hooks = { poststart: [{ path: '/h/ps' }] };
+    expect(ops(buildCreatePlan(input(spec)).plan, 'wait-start')[0].args).toEqual([]);
   });
 
   it('refuses a seccomp filter that blocks what startContainer hooks need when they run under it', () => {
