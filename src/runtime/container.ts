@@ -142,17 +142,20 @@ function hookStateOf(record: ContainerRecord, status: HookStateBase['status']): 
  * init's execve makes (the fifo is close-on-exec there): the program has been executed, or the init
  * died. Returns the failure text, or undefined.
  */
+/** host.read of exec.fifo (opened non-blocking), or -1 when the init has it open and has written nothing yet. */
+function readFifo(host: Host, fd: number, buf: Buffer): number {
+  try {
+    return host.read(fd, buf);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
+    return -1;
+  }
+}
+
 function readExecFifo(host: Host, fd: number, record: ContainerRecord, waitExec: boolean): string | undefined {
   const buf = Buffer.alloc(4096);
   let got = Buffer.alloc(0);
-  const read = (): number => {
-    try {
-      return host.read(fd, buf);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      return -1; // the init has it open and has written nothing yet
-    }
-  };
+  const read = (): number => readFifo(host, fd, buf);
   for (;;) {
     let n = read();
     if (n <= 0 && got.length === 0 && !host.isSameLiveProcess(record.pid, record.pidStartTime)) {
@@ -186,13 +189,8 @@ function readExecFifo(host: Host, fd: number, record: ContainerRecord, waitExec:
 function awaitRelease(host: Host, fd: number, record: ContainerRecord): void {
   const buf = Buffer.alloc(1);
   for (;;) {
-    let n: number;
-    try {
-      n = host.read(fd, buf);
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err;
-      return;
-    }
+    const n = readFifo(host, fd, buf);
+    if (n < 0) return;
     if (n === 0 && host.waitReadable(fd, 0)) return;
     if (n === 0 && !host.isSameLiveProcess(record.pid, record.pidStartTime)) throw refused('start', 'stopped', record.id);
     host.sleep(0.1);
