@@ -8,7 +8,7 @@ import { spawn, spawnSync, ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Seccomp, Spec } from '../../src/oci/types';
 import { TestEnv } from '../support/env';
-import { childPids, delay, runSpec, setConfig, specWith } from './helpers';
+import { childPids, delay, runSpec, setConfig, specWith, waitFor } from './helpers';
 
 let env: TestEnv;
 let bundle: string;
@@ -88,11 +88,14 @@ for (const nnp of [true, false]) {
       expect(Object.keys(msg.json)).toEqual(['ociVersion', 'fds', 'pid', 'metadata', 'state']);
     });
 
-    it('exec: the process exec starts gets its own notification fd, sent with the running state', () => {
+    it('exec: the process exec starts gets its own notification fd, sent with the running state', async () => {
       const id = env.id('exec');
       setConfig(bundle, withSeccomp(['sleep', '60'], notifying(['mkdir', 'mkdirat']), nnp));
       env.ok(['run', '--detach', '--bundle', bundle, id]);
       try {
+        // The agent logs the init's message on its own time: counted before the exec's, not as it.
+        const ofId = () => agentMessages(0).filter((m) => (m.json.state as { id?: string }).id === id);
+        await waitFor('the agent\'s line of the init', () => ofId().length === 1);
         const before = agentCount();
         const r = env.tsrunc(['exec', id, 'sh', '-c', 'mkdir /tmp/e && echo made; ls -d /tmp/e 2>/dev/null || echo not-there']);
         expect(r.status, r.stderr).toBe(0);
